@@ -1,0 +1,159 @@
+/**
+ * The dbt project model: what the reviewer knows of a dbt project at one revision, without running dbt.
+ * Pure data; built by `loadProjects()` from a `FileSnapshot`.
+ */
+
+/** The files of one revision of a repository (only the ones the reviewer needs). Paths are posix, repo-relative. */
+export interface FileSnapshot {
+  /** Every path in the revision (the whole tree listing; contents may be loaded lazily). */
+  paths(): readonly string[];
+  /** File content, or undefined when absent (or not loaded because it is not a dbt file). */
+  read(path: string): string | undefined;
+}
+
+export interface Location {
+  path: string;
+  /** 1-based. */
+  line?: number;
+}
+
+/** A problem found while reading the project (bad YAML, both `meta` and `config.meta`, ...): becomes a finding. */
+export interface ProjectProblem extends Location {
+  rule: string; // e.g. 'yaml-invalid', 'meta-conflict', 'dbt-project-invalid'
+  message: string;
+}
+
+export type ConfigLevel = 'dbt_project' | 'properties' | 'sql';
+
+/** One effective config value with its provenance. */
+export interface ConfigEntry extends Location {
+  value: unknown;
+  /** Computed by Jinja (`var`, `env_var`, `target`, ...): present, value not knowable statically. Never flag it. */
+  unknown: boolean;
+  level: ConfigLevel;
+  /** The text that set it, e.g. `+materialized: table` or `config(materialized='table')`. */
+  origin?: string;
+}
+
+export interface TestRef extends Location {
+  /** Normalised test name: `unique`, `not_null`, `accepted_values`, `dbt_utils.unique_combination_of_columns`... */
+  name: string;
+  /** User-given name (`name:`) if any. */
+  alias?: string;
+  /** Columns it covers: the column for a column test; `combination_of_columns`/`column_names` for compound tests. */
+  columns: string[];
+  args: Record<string, unknown>;
+  enabled: boolean;
+  level: 'model' | 'column';
+}
+
+export type ConstraintType = 'not_null' | 'unique' | 'primary_key' | 'foreign_key' | 'check' | 'custom';
+
+export interface ConstraintRef extends Location {
+  type: ConstraintType;
+  columns: string[];
+  level: 'model' | 'column';
+}
+
+export interface DbtColumn extends Location {
+  /** As written. Compare with `key` (lower-cased unless quoted). */
+  name: string;
+  key: string;
+  description?: string;
+  dataType?: string;
+  tests: TestRef[];
+  constraints: ConstraintRef[];
+  meta: Record<string, unknown>;
+}
+
+export interface BusinessKey extends Location {
+  columns: string[];
+  how: 'constraint' | 'meta' | 'unique_key' | 'compound_test' | 'inferred';
+  /** Human text, e.g. "declared by meta.primary_key in models/marts/_marts.yml:14" or "inferred from the name". */
+  detail: string;
+}
+
+export interface Waiver extends Location {
+  rules: string[];
+  reason?: string;
+  kind: 'meta' | 'sql-comment';
+}
+
+export interface RefCall {
+  name: string;
+  package?: string;
+  version?: string;
+  line: number;
+}
+
+export interface SourceCall {
+  source: string;
+  table: string;
+  line: number;
+}
+
+export interface DbtModel {
+  /** `model.<project>.<name>` (+ `.v<N>` for versions). */
+  uniqueId: string;
+  project: string;
+  name: string;
+  version?: string;
+  /** Path of the `.sql`/`.py` file. */
+  path: string;
+  language: 'sql' | 'python';
+  raw: string;
+  /** Folder segments below the model path, e.g. ['staging', 'stripe']. */
+  folders: string[];
+  enabled: boolean;
+  /** Effective config per key, after precedence (dbt_project.yml < properties `config:` < SQL `config()`). */
+  config: Record<string, ConfigEntry>;
+  /** Effective meta, merged shallowly, each key with its provenance. */
+  meta: Record<string, ConfigEntry>;
+  tags: string[];
+  /** The model's entry in a property file, if any. */
+  properties?: Location & { endLine?: number; description?: string; descriptionLine?: number };
+  columns: DbtColumn[];
+  /** Model-level tests (column tests are on the columns). */
+  tests: TestRef[];
+  /** Model-level constraints. */
+  constraints: ConstraintRef[];
+  group?: string;
+  access?: string;
+  contractEnforced: boolean | 'unknown';
+  refs: RefCall[];
+  sources: SourceCall[];
+  waivers: Waiver[];
+}
+
+export interface DbtGroup extends Location {
+  name: string;
+  owner?: { name?: string; email?: string };
+}
+
+export interface DbtExposure extends Location {
+  name: string;
+  owner?: { name?: string; email?: string };
+  dependsOn: string[]; // model names from ref()
+}
+
+export interface DbtMacro extends Location {
+  name: string;
+  source: string;
+}
+
+export interface DbtProject {
+  name: string;
+  /** Folder of `dbt_project.yml` ('' for the repo root). */
+  root: string;
+  projectFile: string;
+  modelPaths: string[];
+  macroPaths: string[];
+  vars: Record<string, unknown>;
+  models: DbtModel[];
+  groups: DbtGroup[];
+  exposures: DbtExposure[];
+  macros: DbtMacro[];
+  problems: ProjectProblem[];
+  /** Property files read (for change detection of YAML-only edits). */
+  propertyFiles: string[];
+}

@@ -1,0 +1,89 @@
+/**
+ * The narrow interfaces between the pure pipeline and the edges (git/GitHub sources, Jinja sandbox, LLM).
+ */
+import type { ReviewerConfig, Dialect } from './config.js';
+import type { FileSnapshot } from './dbt/types.js';
+import type { Finding, LlmReport, Review } from './review/types.js';
+
+/** One file of the change, as the PR files API (or `git diff --name-status`) reports it. */
+export interface ChangedFile {
+  path: string;
+  previousPath?: string;
+  status: 'added' | 'modified' | 'removed' | 'renamed';
+  /** Unified diff of the file (GitHub's `patch`); absent for huge or binary files. */
+  patch?: string;
+}
+
+export interface ReviewRequest {
+  base: string;
+  head: string;
+  config: ReviewerConfig;
+  /** Where the config came from, for the summary (e.g. `.github/dbt-pr-reviewer.yml@base`). */
+  configSource?: string;
+  /** The change's files with patches. */
+  changedFiles: ChangedFile[];
+  /** Set when the dialect was not configured and was detected outside the core. */
+  dialectHint?: { name: Dialect; source: string };
+  pr?: { number: number; title: string; body: string };
+  /** Notes from the edge (e.g. "PR lists more than 3000 files; only the first 3000 were reviewed"). */
+  notes?: string[];
+}
+
+export interface RenderInput {
+  template: string;
+  /** Path of the template (for messages). */
+  path: string;
+  modelName: string;
+  projectName: string;
+  vars: Record<string, unknown>;
+  /** The project's macros (`{% macro %}` files), made callable from the template. */
+  macros: { path: string; source: string }[];
+  /** Render the `is_incremental()` branch as true (dbt renders both over time). */
+  isIncremental: boolean;
+  /** Known columns of upstream relations (by rendered name) for `dbt_utils.star`. */
+  upstreamColumns?: Record<string, string[]>;
+}
+
+export type RenderResult =
+  | {
+      ok: true;
+      sql: string;
+      /** Arguments of each `config(...)` call, in order. */
+      configs: Record<string, unknown>[];
+      refs: { name: string; package?: string; version?: string }[];
+      sources: { source: string; table: string }[];
+    }
+  | { ok: false; reason: string };
+
+/** Renders dbt Jinja in a sandbox with bounded time and memory. */
+export interface JinjaRenderer {
+  render(input: RenderInput): Promise<RenderResult>;
+  close(): Promise<void>;
+}
+
+export interface LlmStageInput {
+  /** The deterministic review so far (its findings are context; its models say what is explained). */
+  review: Review;
+  request: ReviewRequest;
+  base: FileSnapshot;
+  head: FileSnapshot;
+}
+
+export interface LlmStageOutput {
+  findings: Finding[];
+  report: LlmReport;
+}
+
+/** The LLM stage: reviews the residual diff. Never throws; failures are reported in `report.status`. */
+export interface LlmStage {
+  run(input: LlmStageInput): Promise<LlmStageOutput>;
+}
+
+export interface ReviewPorts {
+  base: FileSnapshot;
+  head: FileSnapshot;
+  renderer: JinjaRenderer;
+  /** Absent: LLM disabled (e.g. `--no-llm`, no key). `llmAbsentReason` says why. */
+  llm?: LlmStage;
+  llmAbsentReason?: { status: 'skipped' | 'disabled'; detail: string };
+}
