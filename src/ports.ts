@@ -42,6 +42,8 @@ export interface RenderInput {
   isIncremental: boolean;
   /** Known columns of upstream relations (by rendered name) for `dbt_utils.star`. */
   upstreamColumns?: Record<string, string[]>;
+  /** SQL dialect: `target.type` and the adapter prefix of `adapter.dispatch` (default snowflake). */
+  dialect?: Dialect;
 }
 
 export type RenderResult =

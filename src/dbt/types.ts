@@ -64,6 +64,12 @@ export interface DbtColumn extends Location {
   tests: TestRef[];
   constraints: ConstraintRef[];
   meta: Record<string, unknown>;
+  /** Last line of the column's YAML entry. */
+  endLine?: number;
+  /** Line of the column's `data_tests:`/`tests:` key, when present (where a new test entry goes). */
+  testsLine?: number;
+  /** Whether the name is quoted (`quote: true`): then `key` keeps its case. */
+  quote?: boolean;
 }
 
 export interface BusinessKey extends Location {
@@ -111,7 +117,15 @@ export interface DbtModel {
   meta: Record<string, ConfigEntry>;
   tags: string[];
   /** The model's entry in a property file, if any. */
-  properties?: Location & { endLine?: number; description?: string; descriptionLine?: number };
+  properties?: Location & {
+    endLine?: number;
+    description?: string;
+    descriptionLine?: number;
+    /** Line of the entry's `columns:` key (where a new column entry goes). */
+    columnsLine?: number;
+    /** Line of the entry's model-level `data_tests:`/`tests:` key. */
+    testsLine?: number;
+  };
   columns: DbtColumn[];
   /** Model-level tests (column tests are on the columns). */
   tests: TestRef[];
@@ -123,6 +137,16 @@ export interface DbtModel {
   refs: RefCall[];
   sources: SourceCall[];
   waivers: Waiver[];
+  /** Config resolved from `dbt_project.yml` alone (inherited folder config): see `projectConfigFingerprint`. */
+  projectConfig?: Record<string, ConfigEntry>;
+  /** A `config(...)` call whose arguments could not be read statically (e.g. `config(**settings)`): config may be incomplete. */
+  configOpaque?: Location;
+  /** dbt's fully-qualified name: project, folders, model name (+ `v<N>` for versions). */
+  fqn?: string[];
+  /** For versioned models: the latest version of the model. */
+  latestVersion?: string;
+  /** The model path (e.g. `models`) the file lives under, project-relative. */
+  modelPath?: string;
 }
 
 export interface DbtGroup extends Location {
@@ -132,12 +156,14 @@ export interface DbtGroup extends Location {
 
 export interface DbtExposure extends Location {
   name: string;
+  type?: string;
   owner?: { name?: string; email?: string };
   dependsOn: string[]; // model names from ref()
 }
 
 export interface DbtMacro extends Location {
   name: string;
+  /** The macro's block, from `{% macro` to `{% endmacro %}` inclusive. */
   source: string;
 }
 
@@ -156,4 +182,13 @@ export interface DbtProject {
   problems: ProjectProblem[];
   /** Property files read (for change detection of YAML-only edits). */
   propertyFiles: string[];
+  /** Source tables declared in property files (`sources:`), with their documented columns. */
+  sources?: DbtSourceTable[];
+}
+
+/** One table of a `sources:` entry; `source('source', 'table')` renders to `source__table`. */
+export interface DbtSourceTable extends Location {
+  source: string;
+  table: string;
+  columns: string[];
 }

@@ -1,0 +1,248 @@
+/**
+ * Renders and analyses models (memoised per model and render mode) and computes the SQL-level changes of a changed
+ * model between base and head. Upstream columns for `*` expansion come from the upstream model's YAML columns, or
+ * from its own analysed SQL (a few levels deep), or from a source table's YAML columns.
+ */
+import type { Dialect } from './config.js';
+import type { JinjaRenderer, RenderResult } from './ports.js';
+import type { DbtModel, DbtProject } from './dbt/types.js';
+import type { ModelChange } from './review/types.js';
+import { analyzeSql, columnsUsedFrom, diffShapes, isFormattingOnly, type ModelShape, type SqlChange } from './sql/index.js';
+import type { ChangedModel } from './pipeline.js';
+
+export interface AnalysedModel {
+  changed: ChangedModel;
+  /** SQL-level and lifecycle changes (config-level changes are added by the pipeline). */
+  changes: ModelChange[];
+  headSql?: string;
+  headShape?: ModelShape;
+  headColumns?: string[];
+  unknownReason?: string;
+}
+
+interface ShapeResult {
+  sql?: string;
+  shape?: ModelShape;
+  /** Why there is no usable shape. */
+  error?: string;
+}
+
+const MAX_UPSTREAM_DEPTH = 3;
+
+export class ModelAnalyzer {
+  private readonly shapes = new WeakMap<DbtModel, Map<string, Promise<ShapeResult>>>();
+
+  constructor(
+    private readonly renderer: JinjaRenderer,
+    private readonly dialect: Dialect,
+  ) {}
+
+  async analyse(changed: ChangedModel): Promise<AnalysedModel> {
+    const { head, base, status } = changed;
+    const model = (head ?? base)!;
+    const result: AnalysedModel = { changed, changes: [] };
+    if (status === 'removed') {
+      result.changes.push({
+        kind: 'model_removed',
+        detail: head && !head.enabled ? `${model.name} is now disabled (enabled: false)` : `${model.name} was removed`,
+        path: head && !head.enabled ? head.path : (base ?? model).path,
+        line: 1,
+        breaking: true,
+        impact: 'model_wide',
+      });
+      return result;
+    }
+    if (!head) return result;
+    if (head.language === 'python' || base?.language === 'python') {
+      const reason = 'Python model: not analysed by the rules (its diff goes to the LLM stage)';
+      result.unknownReason = reason;
+      if (status !== 'added' && base?.raw !== head.raw) {
+        result.changes.push({ kind: 'unknown', detail: reason, path: head.path, breaking: false, impact: 'unknown' });
+      }
+      if (status === 'added') result.changes.push(addedChange(head));
+      return result;
+    }
+
+    const headFull = await this.shapeOf(head, changed.project, false);
+    result.headSql = headFull.sql;
+    result.headShape = headFull.shape;
+    result.headColumns = headFull.shape && !headFull.shape.unresolvedStar ? headFull.shape.columns.map((c) => c.name) : undefined;
+
+    if (status === 'added') {
+      result.changes.push(addedChange(head));
+      if (headFull.error) result.unknownReason = headFull.error;
+      return result;
+    }
+    if (status === 'renamed' && base) {
+      result.changes.push({
+        kind: 'model_renamed',
+        detail: `${base.name} was renamed to ${head.name}: queries of the old relation fail`,
+        path: head.path,
+        line: 1,
+        breaking: true,
+        impact: 'model_wide',
+      });
+    }
+    if (!base || base.raw === head.raw) return result;
+
+    const baseFull = await this.shapeOf(base, changed.baseProject ?? changed.project, false);
+    const sqlChanges = this.compare(baseFull, headFull, base, head, '');
+    if (isIncremental(base) && isIncremental(head)) {
+      const [bInc, hInc] = await Promise.all([
+        this.shapeOf(base, changed.baseProject ?? changed.project, true),
+        this.shapeOf(head, changed.project, true),
+      ]);
+      const seen = new Set(sqlChanges.map(changeKey));
+      for (const c of this.compare(bInc, hInc, base, head, 'in the is_incremental() branch: ')) {
+        if (c.kind === 'formatting_only' || seen.has(changeKey(c))) continue;
+        // A changed incremental filter decides which rows each run adds: it changes the table's row set.
+        sqlChanges.push(c.kind === 'filter_changed' ? { ...c, impact: 'model_wide', breaking: true } : c);
+      }
+      if (sqlChanges.length > 1) removeRedundantFormatting(sqlChanges);
+    }
+    const unknown = sqlChanges.find((c) => c.kind === 'unknown');
+    if (unknown) result.unknownReason = unknown.detail;
+    result.changes.push(...sqlChanges);
+    return result;
+  }
+
+  /** Output columns a model reads from `upstream` (for downstream impact), when its SQL can be analysed. */
+  async columnsUsed(model: DbtModel, project: DbtProject, upstream: string): Promise<string[] | undefined> {
+    if (model.language !== 'sql') return undefined;
+    const r = await this.shapeOf(model, project, false);
+    if (!r.shape) return undefined;
+    return columnsUsedFrom(r.shape, upstream);
+  }
+
+  async flush(): Promise<void> {
+    // Nothing buffered today; kept so callers can await pending work before closing the renderer.
+  }
+
+  private compare(b: ShapeResult, h: ShapeResult, base: DbtModel, head: DbtModel, prefix: string): ModelChange[] {
+    if (b.sql !== undefined && h.sql !== undefined) {
+      if (b.sql === h.sql) {
+        return [formatting(head, prefix ? `${prefix}rendered SQL is identical` : 'the rendered SQL is identical (a Jinja-only change)')];
+      }
+      if (isFormattingOnly(b.sql, h.sql, this.dialect)) {
+        return [formatting(head, `${prefix}only formatting, comments or keyword case changed`)];
+      }
+    }
+    const failed = b.error ? { side: 'base', model: base, error: b.error } : h.error ? { side: 'head', model: head, error: h.error } : undefined;
+    if (failed || !b.shape || !h.shape) {
+      const reason = failed ? `${failed.side} version could not be analysed: ${failed.error}` : 'could not be analysed';
+      return [{ kind: 'unknown', detail: `${prefix}${reason}`, path: head.path, breaking: false, impact: 'unknown' }];
+    }
+    return diffShapes(b.shape, h.shape).map((c) => toModelChange(c, base, head, prefix));
+  }
+
+  private shapeOf(model: DbtModel, project: DbtProject, incremental: boolean, depth = 0): Promise<ShapeResult> {
+    let perModel = this.shapes.get(model);
+    if (!perModel) {
+      perModel = new Map();
+      this.shapes.set(model, perModel);
+    }
+    const key = incremental ? 'inc' : 'full';
+    let pending = perModel.get(key);
+    if (!pending) {
+      pending = this.computeShape(model, project, incremental, depth);
+      perModel.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async computeShape(model: DbtModel, project: DbtProject, incremental: boolean, depth: number): Promise<ShapeResult> {
+    if (model.language !== 'sql') return { error: 'not a SQL model' };
+    const upstream = await this.upstreamColumns(model, project, depth);
+    let rendered: RenderResult;
+    try {
+      rendered = await this.renderer.render({
+        template: model.raw,
+        path: model.path,
+        modelName: model.name,
+        projectName: project.name,
+        vars: project.vars,
+        macros: project.macros.map((m) => ({ path: m.path, source: m.source })),
+        isIncremental: incremental,
+        upstreamColumns: upstream,
+      });
+    } catch (error) {
+      rendered = { ok: false, reason: error instanceof Error ? error.message : String(error) };
+    }
+    if (!rendered.ok) return { error: `Jinja could not be rendered: ${rendered.reason}` };
+    const shape = analyzeSql(rendered.sql, { dialect: this.dialect, upstreamColumns: (rel) => upstream[rel.toLowerCase()] });
+    if (shape.parse === 'failed') return { sql: rendered.sql, error: shape.error ?? 'the SQL could not be parsed' };
+    return { sql: rendered.sql, shape };
+  }
+
+  /** Known columns of the relations a model reads, keyed by rendered relation name (lower case). */
+  private async upstreamColumns(model: DbtModel, project: DbtProject, depth: number): Promise<Record<string, string[]>> {
+    const out: Record<string, string[]> = {};
+    const byName = modelIndex(project);
+    for (const ref of model.refs) {
+      const upstream = byName.get(ref.name.toLowerCase());
+      if (!upstream) continue;
+      const declared = upstream.columns.map((c) => c.name);
+      if (declared.length > 0) {
+        out[ref.name.toLowerCase()] = declared;
+      } else if (depth < MAX_UPSTREAM_DEPTH) {
+        const r = await this.shapeOf(upstream, project, false, depth + 1);
+        if (r.shape && !r.shape.unresolvedStar) out[ref.name.toLowerCase()] = r.shape.columns.map((c) => c.name);
+      }
+    }
+    for (const src of model.sources) {
+      const table = project.sources?.find((s) => s.source === src.source && s.table === src.table);
+      if (table && table.columns.length > 0) out[`${src.source}__${src.table}`.toLowerCase()] = table.columns;
+    }
+    return out;
+  }
+}
+
+const indexCache = new WeakMap<DbtProject, Map<string, DbtModel>>();
+function modelIndex(project: DbtProject): Map<string, DbtModel> {
+  let index = indexCache.get(project);
+  if (!index) {
+    index = new Map();
+    for (const m of project.models) {
+      if (!m.enabled) continue;
+      const key = m.name.toLowerCase();
+      const existing = index.get(key);
+      // For versioned models, `ref('m')` resolves to the latest version: keep the highest.
+      if (!existing || Number(m.version ?? 0) > Number(existing.version ?? 0)) index.set(key, m);
+    }
+    indexCache.set(project, index);
+  }
+  return index;
+}
+
+function isIncremental(model: DbtModel): boolean {
+  return model.config.materialized?.value === 'incremental';
+}
+
+function addedChange(head: DbtModel): ModelChange {
+  return { kind: 'model_added', detail: `new model ${head.name}`, path: head.path, line: 1, breaking: false, impact: 'additive' };
+}
+
+function formatting(head: DbtModel, detail: string): ModelChange {
+  return { kind: 'formatting_only', detail, path: head.path, breaking: false, impact: 'none' };
+}
+
+function toModelChange(c: SqlChange, base: DbtModel, head: DbtModel, prefix: string): ModelChange {
+  const change: ModelChange = {
+    kind: c.kind,
+    detail: `${prefix}${c.detail}`,
+    path: c.side === 'base' ? base.path : head.path,
+    breaking: c.breaking,
+    impact: c.impact,
+  };
+  if (c.column !== undefined) change.column = c.column;
+  if (c.line !== undefined) change.line = c.line;
+  return change;
+}
+
+function changeKey(c: ModelChange): string {
+  return `${c.kind}\u0000${c.column ?? ''}`;
+}
+
+function removeRedundantFormatting(changes: ModelChange[]): void {
+  for (let i = changes.length - 1; i >= 0; i--) if (changes[i]!.kind === 'formatting_only') changes.splice(i, 1);
+}

@@ -1,0 +1,57 @@
+/**
+ * The contract between the pipeline and the deterministic checks: what a rule sees (`CheckContext`) and what it
+ * returns (`RuleHit`, a finding before severity, origin and fingerprint are applied by `runChecks`).
+ */
+import type { Dialect, ReviewerConfig } from '../config.js';
+import type { DbtModel, DbtProject } from '../dbt/types.js';
+import type { Finding, ModelChange, ModelStatus, Origin, Severity } from '../review/types.js';
+
+export interface CheckContext {
+  /**
+   * Head version of a changed model (enabled). For `status: 'removed'` there is no head version: the pipeline
+   * passes the base version here (and in `baseModel`); rules that judge the head state skip removed models.
+   */
+  model: DbtModel;
+  /** Base version, if it existed. */
+  baseModel?: DbtModel;
+  /** Head project (the base project for a removed model). */
+  project: DbtProject;
+  baseProject?: DbtProject;
+  status: ModelStatus;
+  config: ReviewerConfig;
+  /** Semantic + config changes of this model (already computed by the pipeline). */
+  changes: ModelChange[];
+  /** Head SQL after Jinja rendering (undefined if rendering failed). */
+  renderedSql?: string;
+  /** Output columns from SQL analysis, when known. */
+  selectedColumns?: string[];
+  /** The SQL dialect in effect (configured or detected); defaults to `config.dialect`, else snowflake. */
+  dialect?: Dialect;
+  /**
+   * Reads a head file (e.g. the property YAML of the model) so rules can build committable suggestions with the
+   * file's own indentation. Optional: without it, rules report the same findings without suggestions.
+   */
+  readFile?: (path: string) => string | undefined;
+}
+
+/** A finding as a rule reports it: `runChecks` adds the severity, the origin and the fingerprint. */
+export type RuleHit = Omit<Finding, 'severity' | 'fingerprint' | 'origin'>;
+
+export interface Rule {
+  /** Stable id, documented in the README; also the key of `config.rules` and of waivers. */
+  id: string;
+  defaultSeverity: Severity;
+  /** `semantic` for the breaking-change rules (severity `config.breakingSeverity`), else `rule`. */
+  origin: Extract<Origin, 'rule' | 'semantic'>;
+  /** One sentence for the README: what the rule reports and why. */
+  description: string;
+  run(ctx: CheckContext): RuleHit[];
+}
+
+/** What the README lists for each rule. */
+export interface RuleDoc {
+  id: string;
+  defaultSeverity: Severity;
+  origin: Extract<Origin, 'rule' | 'semantic'>;
+  description: string;
+}

@@ -1,0 +1,244 @@
+/**
+ * The one orchestrator: ReviewRequest + ports -> Review. Pure over its ports (snapshots, renderer, LLM stage):
+ * no filesystem, network or environment access here.
+ */
+import picomatch from 'picomatch';
+import type { Dialect, ReviewerConfig } from './config.js';
+import type { ChangedFile, ReviewPorts, ReviewRequest } from './ports.js';
+import type { DbtModel, DbtProject } from './dbt/types.js';
+import type { Finding, LlmReport, ModelChange, ModelReport, ModelStatus, Review, Skipped } from './review/types.js';
+import { loadProjects, ownerOf, diffModelConfig, projectConfigFingerprint } from './dbt/index.js';
+import { runChecks } from './checks/index.js';
+import type { CheckContext } from './checks/types.js';
+import { breakingOf, conclusionOf, impactOf } from './review/verdict.js';
+import { ModelAnalyzer, type AnalysedModel } from './analysis.js';
+import { buildDownstream } from './review/downstream.js';
+import { modelPropertiesFingerprint } from './review/model-fingerprint.js';
+
+export interface ChangedModel {
+  project: DbtProject;
+  baseProject?: DbtProject;
+  head?: DbtModel;
+  base?: DbtModel;
+  status: ModelStatus;
+}
+
+export async function runReview(request: ReviewRequest, ports: ReviewPorts): Promise<Review> {
+  const { config } = request;
+  const dialect = resolveDialect(config, request);
+  const isIgnored = config.ignore.length > 0 ? picomatch(config.ignore, { dot: true }) : () => false;
+
+  const skipped: Skipped[] = [];
+  const changedFiles = request.changedFiles.filter((f) => {
+    if (!isIgnored(f.path)) return true;
+    skipped.push({ path: f.path, reason: 'ignored by the `ignore` setting' });
+    return false;
+  });
+
+  const loadOptions = { ownerKey: config.ownerKey, ignore: config.ignore };
+  const headProjects = loadProjects(ports.head, loadOptions);
+  const baseProjects = loadProjects(ports.base, loadOptions);
+
+  const changed = findChangedModels(changedFiles, headProjects, baseProjects, skipped);
+  const analyzer = new ModelAnalyzer(ports.renderer, dialect.name);
+
+  const analysed = await mapLimit(changed, 4, (c) => analyzer.analyse(c));
+
+  const models: ModelReport[] = [];
+  const contexts: CheckContext[] = [];
+  for (const a of analysed) {
+    const report = toModelReport(a, config);
+    models.push(report);
+    if (a.changed.head && a.changed.head.enabled && a.changed.status !== 'removed') {
+      contexts.push({
+        model: a.changed.head,
+        baseModel: a.changed.base,
+        project: a.changed.project,
+        baseProject: a.changed.baseProject,
+        status: a.changed.status,
+        config,
+        changes: report.changes,
+        renderedSql: a.headSql,
+        selectedColumns: a.headColumns,
+      });
+    }
+  }
+
+  await buildDownstream(models, headProjects, analyzer, config.ownerKey);
+
+  const changedPaths = new Set(changedFiles.flatMap((f) => [f.path, f.previousPath ?? f.path]));
+  const problemProjects = headProjects.map((p) => ({
+    ...p,
+    problems: p.problems.filter((problem) => changedPaths.has(problem.path)),
+  }));
+  const deterministic: Finding[] = runChecks(contexts, config, problemProjects);
+  for (const m of models) {
+    if (m.impact === 'unknown' && m.unknownReason) skipped.push({ path: m.path, reason: m.unknownReason });
+  }
+
+  const review: Review = {
+    version: 1,
+    base: request.base,
+    head: request.head,
+    conclusion: 'success',
+    models,
+    findings: sortFindings(deterministic),
+    skipped: dedupeSkipped(skipped),
+    llm: absentLlmReport(ports),
+    dialect,
+    notes: request.notes && request.notes.length > 0 ? [...request.notes] : undefined,
+    stats: {
+      modelsInProject: headProjects.reduce((n, p) => n + p.models.length, 0),
+      modelsChanged: models.length,
+      modelsAnalysed: models.filter((m) => m.impact !== 'unknown').length,
+    },
+  };
+
+  if (ports.llm) {
+    const llm = await ports.llm.run({ review, request, base: ports.base, head: ports.head });
+    review.llm = llm.report;
+    review.findings = sortFindings([...review.findings, ...llm.findings.map(capLlmFinding)]);
+  }
+  review.conclusion = conclusionOf(review.findings, review.models, review.llm);
+  await analyzer.flush();
+  return review;
+}
+
+function resolveDialect(config: ReviewerConfig, request: ReviewRequest): { name: Dialect; source: string } {
+  if (config.dialect) return { name: config.dialect, source: 'config `dialect`' };
+  if (request.dialectHint) return request.dialectHint;
+  return { name: 'snowflake', source: 'default (set `dialect` in .github/dbt-pr-reviewer.yml)' };
+}
+
+function absentLlmReport(ports: ReviewPorts): LlmReport {
+  const absent = ports.llmAbsentReason ?? { status: 'skipped' as const, detail: 'no LLM stage configured' };
+  return { status: absent.status, model: null, inputTokens: 0, outputTokens: 0, findingsDropped: 0, detail: absent.detail };
+}
+
+/** LLM findings are advice: never above `warning`, always marked as origin `llm`. */
+function capLlmFinding(f: Finding): Finding {
+  return { ...f, origin: 'llm', severity: f.severity === 'error' ? 'warning' : f.severity };
+}
+
+/**
+ * A model is changed when its SQL file changed, its property-file entry changed, or the config it inherits from
+ * `dbt_project.yml` changed. Removed and disabled models count as removed; renamed files pair base and head.
+ */
+export function findChangedModels(
+  changedFiles: readonly ChangedFile[],
+  headProjects: readonly DbtProject[],
+  baseProjects: readonly DbtProject[],
+  skipped: Skipped[],
+): ChangedModel[] {
+  const changedPaths = new Set<string>();
+  const renamedFrom = new Map<string, string>(); // head path -> base path
+  for (const f of changedFiles) {
+    changedPaths.add(f.path);
+    if (f.previousPath) {
+      changedPaths.add(f.previousPath);
+      renamedFrom.set(f.path, f.previousPath);
+    }
+  }
+  const metadataChanged = [...changedPaths].some((p) => /\.ya?ml$/i.test(p));
+  const result: ChangedModel[] = [];
+  const seenBase = new Set<DbtModel>();
+
+  const baseByProjectFile = new Map(baseProjects.map((p) => [p.projectFile, p]));
+  for (const project of headProjects) {
+    const baseProject = baseByProjectFile.get(project.projectFile);
+    const baseById = new Map((baseProject?.models ?? []).map((m) => [m.uniqueId, m]));
+    const baseByPath = new Map((baseProject?.models ?? []).map((m) => [`${m.path}#${m.version ?? ''}`, m]));
+    for (const head of project.models) {
+      const previousPath = renamedFrom.get(head.path);
+      const base =
+        (previousPath ? baseByPath.get(`${previousPath}#${head.version ?? ''}`) : undefined) ?? baseById.get(head.uniqueId);
+      if (base) seenBase.add(base);
+      const sqlChanged = changedPaths.has(head.path) || (base !== undefined && base.path !== head.path);
+      const propertiesChanged =
+        metadataChanged && base !== undefined && modelPropertiesFingerprint(base) !== modelPropertiesFingerprint(head);
+      const projectChanged = base !== undefined && projectConfigFingerprint(base) !== projectConfigFingerprint(head);
+      const headOn = head.enabled;
+      const baseOn = base?.enabled ?? false;
+      if (!headOn && !baseOn) continue;
+      if (!base || !baseOn) {
+        result.push({ project, baseProject, head, base: baseOn ? base : undefined, status: 'added' });
+        continue;
+      }
+      if (!headOn) {
+        result.push({ project, baseProject, head, base, status: 'removed' });
+        continue;
+      }
+      if (!sqlChanged && !propertiesChanged && !projectChanged) continue;
+      const status: ModelStatus = base.path !== head.path && base.name !== head.name ? 'renamed' : 'modified';
+      result.push({ project, baseProject, head, base, status });
+    }
+  }
+  const headByProjectFile = new Map(headProjects.map((p) => [p.projectFile, p]));
+  for (const baseProject of baseProjects) {
+    const project = headByProjectFile.get(baseProject.projectFile);
+    for (const base of baseProject.models) {
+      if (seenBase.has(base) || !base.enabled) continue;
+      if (project) result.push({ project, baseProject, base, status: 'removed' });
+      else skipped.push({ path: base.path, reason: `its dbt project (${baseProject.projectFile}) was removed` });
+    }
+  }
+  return result.sort((a, b) => (a.head ?? a.base)!.path.localeCompare((b.head ?? b.base)!.path));
+}
+
+function toModelReport(a: AnalysedModel, config: ReviewerConfig): ModelReport {
+  const { changed } = a;
+  const model = (changed.head ?? changed.base)!;
+  const changes: ModelChange[] = [...a.changes];
+  const configChanges = changed.status === 'added' || changed.status === 'removed' ? [] : diffModelConfig(changed.base, changed.head);
+  changes.push(...configChanges);
+  const ownerModel = changed.status === 'removed' ? changed.base ?? model : model;
+  const ownerProject = changed.status === 'removed' ? changed.baseProject ?? changed.project : changed.project;
+  return {
+    name: model.name,
+    path: model.path,
+    previousPath: changed.base && changed.base.path !== model.path ? changed.base.path : undefined,
+    status: changed.status,
+    impact: impactOf(changes),
+    breaking: breakingOf(changes),
+    changes,
+    owner: ownerOf(ownerModel, ownerProject, config.ownerKey),
+    downstream: [],
+    layer: model.folders[0],
+    unknownReason: a.unknownReason,
+  };
+}
+
+function sortFindings(findings: Finding[]): Finding[] {
+  const rank = { error: 0, warning: 1, info: 2 } as const;
+  return [...findings].sort(
+    (a, b) =>
+      rank[a.severity] - rank[b.severity] ||
+      a.path.localeCompare(b.path) ||
+      (a.line ?? 0) - (b.line ?? 0) ||
+      a.rule.localeCompare(b.rule),
+  );
+}
+
+function dedupeSkipped(skipped: Skipped[]): Skipped[] {
+  const seen = new Set<string>();
+  return skipped.filter((s) => {
+    const key = `${s.path}\u0000${s.reason}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}

@@ -1,0 +1,83 @@
+/**
+ * Downstream impact from the head project's `ref()` graph: the models and exposures that read a changed model,
+ * their owners, and which of the affected columns each one uses (when its SQL can be analysed).
+ */
+import type { DbtModel, DbtProject } from '../dbt/types.js';
+import type { DownstreamUse, ModelReport } from './types.js';
+import { ownerOf } from '../dbt/index.js';
+import type { ModelAnalyzer } from '../analysis.js';
+
+/** Upper bound of dependants whose SQL is analysed for column use, per changed model. */
+const MAX_COLUMN_ANALYSIS = 40;
+
+export interface RefGraph {
+  /** Lower-cased model name -> enabled models that `ref()` it. */
+  children: Map<string, { model: DbtModel; project: DbtProject }[]>;
+  /** Lower-cased model name -> exposures that depend on it. */
+  exposures: Map<string, { name: string; path: string; owner: string | null }[]>;
+}
+
+export function buildRefGraph(projects: readonly DbtProject[]): RefGraph {
+  const children: RefGraph['children'] = new Map();
+  const exposures: RefGraph['exposures'] = new Map();
+  for (const project of projects) {
+    for (const model of project.models) {
+      if (!model.enabled) continue;
+      const seen = new Set<string>();
+      for (const ref of model.refs) {
+        const key = ref.name.toLowerCase();
+        if (seen.has(key)) continue;
+        seen.add(key);
+        push(children, key, { model, project });
+      }
+    }
+    for (const exposure of project.exposures) {
+      const owner = exposure.owner ? formatOwner(exposure.owner) : null;
+      for (const dep of new Set(exposure.dependsOn.map((d) => d.toLowerCase()))) {
+        push(exposures, dep, { name: exposure.name, path: exposure.path, owner });
+      }
+    }
+  }
+  return { children, exposures };
+}
+
+export async function buildDownstream(
+  models: ModelReport[],
+  headProjects: readonly DbtProject[],
+  analyzer: ModelAnalyzer,
+  ownerKey: string,
+): Promise<void> {
+  const graph = buildRefGraph(headProjects);
+  for (const report of models) {
+    const key = report.name.toLowerCase();
+    const affectedColumns = new Set(
+      report.changes.filter((c) => c.breaking && c.column).map((c) => (c.column as string).toLowerCase()),
+    );
+    const dependants = (graph.children.get(key) ?? []).filter((d) => d.model.name.toLowerCase() !== key);
+    const uses: DownstreamUse[] = [];
+    for (const [n, { model, project }] of dependants.entries()) {
+      const owner = ownerOf(model, project, ownerKey);
+      let columnsUsed: string[] = [];
+      if (report.breaking && affectedColumns.size > 0 && n < MAX_COLUMN_ANALYSIS) {
+        const used = await analyzer.columnsUsed(model, project, report.name);
+        columnsUsed = (used ?? []).filter((c) => affectedColumns.has(c.toLowerCase()));
+      }
+      uses.push({ name: model.name, type: 'model', path: model.path, owner: owner?.value ?? null, columnsUsed });
+    }
+    for (const exposure of graph.exposures.get(key) ?? []) {
+      uses.push({ name: exposure.name, type: 'exposure', path: exposure.path, owner: exposure.owner, columnsUsed: [] });
+    }
+    report.downstream = uses;
+  }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function formatOwner(owner: { name?: string; email?: string }): string | null {
+  if (owner.name && owner.email) return `${owner.name} <${owner.email}>`;
+  return owner.name ?? owner.email ?? null;
+}

@@ -1,0 +1,197 @@
+/**
+ * A small SQL tokenizer shared by the normaliser, the tolerant extractor and the formatting check.
+ * It understands the lexical forms of the supported warehouses: `'...'` strings (with `''` and `\'` escapes),
+ * `"..."` and `` `...` `` quoted names, `$$...$$` blocks, `--`, `#` (BigQuery/Databricks) and `/* *\/` comments
+ * (`//` too on Snowflake), numbers, `$1` positional columns and multi-character operators.
+ */
+import type { Dialect } from '../config.js';
+
+export type TokenKind = 'word' | 'quoted' | 'string' | 'number' | 'op' | 'punct' | 'comment' | 'ws';
+
+export interface Token {
+  kind: TokenKind;
+  text: string;
+  /** Offset of the first character in the input. */
+  start: number;
+  /** Offset after the last character. */
+  end: number;
+  /** 1-based line of the first character. */
+  line: number;
+}
+
+const MULTI_OPS = ['::', '=>', '->>', '->', '<=>', '<=', '>=', '<>', '!=', '||', '==', ':='];
+
+function isWordStart(c: string): boolean {
+  return /[A-Za-z_\u00C0-\uFFFF]/.test(c);
+}
+function isWordPart(c: string): boolean {
+  return /[A-Za-z0-9_$\u00C0-\uFFFF]/.test(c);
+}
+
+export interface LexOptions {
+  dialect: Dialect;
+  /** Keep whitespace and comment tokens (default false). */
+  keepTrivia?: boolean;
+}
+
+/** Splits SQL into tokens. Never throws: an unterminated string or comment runs to the end of the input. */
+export function tokenize(sql: string, options: LexOptions): Token[] {
+  const tokens: Token[] = [];
+  const keep = options.keepTrivia ?? false;
+  const hashComments = options.dialect === 'bigquery' || options.dialect === 'databricks';
+  const slashComments = options.dialect === 'snowflake';
+  let i = 0;
+  let line = 1;
+  const n = sql.length;
+  const push = (kind: TokenKind, start: number, end: number): void => {
+    const text = sql.slice(start, end);
+    if (keep || (kind !== 'ws' && kind !== 'comment')) tokens.push({ kind, text, start, end, line });
+    for (let k = start; k < end; k++) if (sql.charCodeAt(k) === 10) line++;
+  };
+  while (i < n) {
+    const c = sql[i]!;
+    const next = sql[i + 1] ?? '';
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f') {
+      let j = i + 1;
+      while (j < n && /\s/.test(sql[j]!)) j++;
+      push('ws', i, j);
+      i = j;
+      continue;
+    }
+    if ((c === '-' && next === '-') || (hashComments && c === '#') || (slashComments && c === '/' && next === '/')) {
+      let j = i;
+      while (j < n && sql[j] !== '\n') j++;
+      push('comment', i, j);
+      i = j;
+      continue;
+    }
+    if (c === '/' && next === '*') {
+      const close = sql.indexOf('*/', i + 2);
+      const j = close < 0 ? n : close + 2;
+      push('comment', i, j);
+      i = j;
+      continue;
+    }
+    if (c === "'") {
+      let j = i + 1;
+      while (j < n) {
+        const d = sql[j]!;
+        if (d === '\\' && options.dialect !== 'postgres' && options.dialect !== 'trino') {
+          j += 2;
+          continue;
+        }
+        if (d === "'") {
+          if (sql[j + 1] === "'") {
+            j += 2;
+            continue;
+          }
+          j++;
+          break;
+        }
+        j++;
+      }
+      push('string', i, Math.min(j, n));
+      i = Math.min(j, n);
+      continue;
+    }
+    if (c === '"' || c === '`') {
+      let j = i + 1;
+      while (j < n) {
+        if (sql[j] === c) {
+          if (sql[j + 1] === c) {
+            j += 2;
+            continue;
+          }
+          j++;
+          break;
+        }
+        j++;
+      }
+      const kind: TokenKind = c === '"' && options.dialect === 'bigquery' ? 'string' : 'quoted';
+      push(kind, i, Math.min(j, n));
+      i = Math.min(j, n);
+      continue;
+    }
+    if (c === '$' && next === '$') {
+      const close = sql.indexOf('$$', i + 2);
+      const j = close < 0 ? n : close + 2;
+      push('string', i, j);
+      i = j;
+      continue;
+    }
+    if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(next))) {
+      let j = i + 1;
+      while (j < n && /[0-9.]/.test(sql[j]!)) j++;
+      if (j < n && /[eE]/.test(sql[j]!) && /[0-9+-]/.test(sql[j + 1] ?? '')) {
+        j += 2;
+        while (j < n && /[0-9]/.test(sql[j]!)) j++;
+      }
+      // identifiers such as 1st_value are words
+      if (j < n && isWordStart(sql[j]!) && !/[eE]/.test(sql[j]!)) {
+        while (j < n && isWordPart(sql[j]!)) j++;
+        push('word', i, j);
+      } else push('number', i, j);
+      i = j;
+      continue;
+    }
+    if (c === '$' && /[0-9]/.test(next)) {
+      let j = i + 1;
+      while (j < n && /[0-9]/.test(sql[j]!)) j++;
+      push('word', i, j);
+      i = j;
+      continue;
+    }
+    if (isWordStart(c)) {
+      let j = i + 1;
+      while (j < n && isWordPart(sql[j]!)) j++;
+      push('word', i, j);
+      i = j;
+      continue;
+    }
+    const op = MULTI_OPS.find((o) => sql.startsWith(o, i));
+    if (op) {
+      push('op', i, i + op.length);
+      i += op.length;
+      continue;
+    }
+    if ('(),;[]{}.'.includes(c)) {
+      push('punct', i, i + 1);
+      i++;
+      continue;
+    }
+    push('op', i, i + 1);
+    i++;
+  }
+  return tokens;
+}
+
+/** Lower-cased text of a word token, else ''. */
+export function wordOf(token: Token | undefined): string {
+  return token && token.kind === 'word' ? token.text.toLowerCase() : '';
+}
+
+/** Index of the token closing the bracket opened at `open` (same nesting level), or -1. */
+export function matchingClose(tokens: readonly Token[], open: number): number {
+  const opener = tokens[open]?.text;
+  const closer = opener === '(' ? ')' : opener === '[' ? ']' : opener === '{' ? '}' : undefined;
+  if (!closer) return -1;
+  let depth = 0;
+  for (let k = open; k < tokens.length; k++) {
+    const t = tokens[k]!;
+    if (t.kind !== 'punct') continue;
+    if (t.text === opener) depth++;
+    else if (t.text === closer) {
+      depth--;
+      if (depth === 0) return k;
+    }
+  }
+  return -1;
+}
+
+/** Replaces every comment in the SQL by spaces (keeping its newlines), so offsets and lines are unchanged. */
+export function blankComments(sql: string, dialect: Dialect): string {
+  const tokens = tokenize(sql, { dialect, keepTrivia: true });
+  let out = '';
+  for (const t of tokens) out += t.kind === 'comment' ? t.text.replace(/[^\n]/g, ' ') : t.text;
+  return out;
+}
