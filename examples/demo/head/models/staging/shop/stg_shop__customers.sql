@@ -1,0 +1,21 @@
+with source as (
+
+    select * from {{ source('shop', 'customers') }}
+
+),
+
+renamed as (
+
+    select
+        id as customer_id,
+        first_name,
+        last_name,
+        lower(email) as email,
+        coalesce(accepts_marketing, false) as accepts_marketing,
+        created_at
+    from source
+    where not is_test_account
+
+)
+
+select * from renamed

@@ -1,0 +1,103 @@
+/**
+ * Canonical forms: identifier folding, base type families, relation markers in canonical expressions, hashing.
+ */
+import type { Dialect } from '../config.js';
+
+/** Relations inside canonical expressions are wrapped in these marks so a relation swap can be mapped. */
+export const REL_OPEN = '\u27e6';
+export const REL_CLOSE = '\u27e7';
+
+export function relMark(relation: string): string {
+  return `${REL_OPEN}${relation}${REL_CLOSE}`;
+}
+
+/** Replaces relation `from` by `to` in a canonical string. */
+export function swapRelation(canonical: string, from: string, to: string): string {
+  return canonical.split(relMark(from)).join(relMark(to));
+}
+
+/** Removes relation marks for display. */
+export function display(canonical: string): string {
+  return canonical.split(REL_OPEN).join('').split(REL_CLOSE).join('');
+}
+
+/**
+ * Folds an identifier as the warehouse does for comparisons: unquoted names are case-insensitive in every
+ * supported dialect (Snowflake folds to upper, the others to lower; we compare lower), quoted names keep their case.
+ */
+export function foldIdentifier(name: string, quoted: boolean): string {
+  return quoted ? name : name.toLowerCase();
+}
+
+/** Folds a possibly quoted identifier token text (`"Foo"`, `` `foo` ``, `foo`). */
+export function foldIdentifierText(text: string): string {
+  if (text.length >= 2 && ((text.startsWith('"') && text.endsWith('"')) || (text.startsWith('`') && text.endsWith('`')))) {
+    const inner = text.slice(1, -1);
+    // a quoted all-lower / all-upper name equals the unquoted one in practice; keep mixed case distinct
+    return inner === inner.toUpperCase() || inner === inner.toLowerCase() ? inner.toLowerCase() : inner;
+  }
+  return text.toLowerCase();
+}
+
+const FAMILIES: [RegExp, string][] = [
+  [/^(int|integer|bigint|smallint|tinyint|byteint|int2|int4|int8|int64|serial|bigserial|hugeint|ubigint|uinteger|long|short)$/, 'integer'],
+  [/^(float|float4|float8|float64|double|double precision|real|binary_float|binary_double)$/, 'float'],
+  [/^(varchar|char|character|character varying|string|text|nvarchar|nchar|bpchar|mediumtext|tinytext|longtext|clob)$/, 'text'],
+  [/^(bool|boolean)$/, 'boolean'],
+  [/^(date)$/, 'date'],
+  [/^(timestamp|timestamp_ntz|datetime|timestamp without time zone)$/, 'timestamp'],
+  [/^(timestamp_tz|timestamptz|timestamp with time zone)$/, 'timestamp_tz'],
+  [/^(timestamp_ltz|timestamp with local time zone)$/, 'timestamp_ltz'],
+  [/^(time|time without time zone)$/, 'time'],
+  [/^(binary|varbinary|bytes|bytea|blob)$/, 'binary'],
+  [/^(variant|json|jsonb|object|super)$/, 'semi_structured'],
+];
+
+/**
+ * The base type family of a SQL type: `varchar(2)` and `varchar(3)` are both `text`; `number(18,2)` is `decimal`
+ * while `number(18,0)` and `integer` are `integer`; `int` and `text` differ.
+ */
+export function baseType(typeText: string, dialect: Dialect): string {
+  const t = typeText.trim().toLowerCase().replace(/\s+/g, ' ');
+  const m = /^([a-z_][a-z0-9_ ]*?)\s*(?:\(([^)]*)\))?\s*(<.*>)?$/.exec(t);
+  const name = (m?.[1] ?? t).trim();
+  const params = (m?.[2] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  if (/^(number|numeric|decimal|dec|bignumeric|bigdecimal)$/.test(name)) {
+    const scale = params[1];
+    if (scale !== undefined) return Number(scale) === 0 ? 'integer' : 'decimal';
+    if (params.length === 1) return 'integer';
+    // Snowflake's bare NUMBER is NUMBER(38,0)
+    return name === 'number' && dialect === 'snowflake' ? 'integer' : 'decimal';
+  }
+  if (/^(array|list)/.test(name) || t.startsWith('array<')) return 'array';
+  if (/^(struct|row|map|record)/.test(name)) return name.replace(/<.*$/, '');
+  for (const [re, family] of FAMILIES) if (re.test(name)) return family;
+  return name;
+}
+
+/** 53-bit string hash (cyrb53), used to bound the size of deeply nested canonical strings. */
+export function hash53(text: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+}
+
+const MAX_CANONICAL = 4000;
+
+/** Keeps canonical strings bounded: long ones become a hash (still equal iff the text is equal). */
+export function bound(canonical: string): string {
+  return canonical.length > MAX_CANONICAL ? `#${hash53(canonical)}:${canonical.length}` : canonical;
+}
+
+/** Collapses whitespace of a source snippet for messages. */
+export function snippet(text: string, max = 160): string {
+  const s = text.replace(/\s+/g, ' ').trim();
+  return s.length > max ? s.slice(0, max - 1) + '…' : s;
+}

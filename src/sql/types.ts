@@ -1,0 +1,98 @@
+/**
+ * The shape of a model's SQL as the semantic diff sees it. Canonical strings are in terms of base relations
+ * (refs/sources) with CTEs, subqueries and aliases resolved away, so refactors that keep the meaning compare equal.
+ */
+import type { Dialect } from '../config.js';
+import type { ChangeKind, Impact } from '../review/types.js';
+
+export type ParseLevel = 'full' | 'tolerant' | 'failed';
+
+export interface OutputColumn {
+  /** Output name, folded (unquoted names lower-cased). */
+  name: string;
+  /** Canonical expression without the outer cast, resolved down to base relations. */
+  expr: string;
+  /** Base type family of the outer cast or literal (`integer`, `text`, `decimal`, ...) when known. */
+  type?: string;
+  /** The expression as written (whitespace collapsed), for messages. */
+  text: string;
+  /** 1-based line in the SQL. */
+  line?: number;
+}
+
+/** A clause that shapes the row set (a filter conjunct, a grain item, a set operation, ...). */
+export interface Clause {
+  /** Canonical form, compared between revisions. */
+  canonical: string;
+  /** As written, for messages. */
+  text: string;
+  line?: number;
+}
+
+export type GrainKind = 'group_by' | 'aggregate' | 'qualify' | 'distinct' | 'distinct_on';
+
+export interface GrainClause extends Clause {
+  kind: GrainKind;
+}
+
+export interface JoinShape extends Clause {
+  /** `inner`, `left`, `right`, `full`, `cross`, ... */
+  type: string;
+  /** Canonical target: a base relation mark or the sorted relations of a subquery/CTE. */
+  target: string;
+  /** Canonical join condition ('' for none). */
+  condition: string;
+  /** Base relations read by the target. */
+  relations: string[];
+}
+
+/** A `*` whose columns could not be listed because the upstream relation's columns are unknown. */
+export interface UnresolvedStar {
+  relations: string[];
+  except: string[];
+  line?: number;
+}
+
+export interface ModelShape {
+  parse: ParseLevel;
+  /** Why the parse was not full (the parser's message), when it was not. */
+  error?: string;
+  dialect: Dialect;
+  columns: OutputColumn[];
+  unresolvedStars: UnresolvedStar[];
+  /** Base relations read (rendered refs/sources), sorted. */
+  relations: string[];
+  /** Line where each relation is first read. */
+  relationLines: Record<string, number>;
+  filters: Clause[];
+  joins: JoinShape[];
+  grain: GrainClause[];
+  setOperations: Clause[];
+  /** ORDER BY with LIMIT/OFFSET/TOP (ORDER BY alone is a no-op and not recorded). */
+  orderLimit: Clause[];
+  /** Row multiplication by `lateral flatten`, `unnest`, `explode`. */
+  fanOut: Clause[];
+  /** Columns of each base relation the query reads (`*` when it reads all and they are unknown). */
+  columnsUsed: Record<string, string[]>;
+  /** Names of the CTEs that contribute to the result. */
+  ctes: string[];
+  /** Normaliser rewrites applied before parsing. */
+  rewrites: string[];
+}
+
+export interface SqlChange {
+  kind: ChangeKind;
+  column?: string;
+  detail: string;
+  /** Line in the head SQL, or in the base SQL for removals (see `side`). */
+  line?: number;
+  side: 'base' | 'head';
+  impact: Impact;
+  breaking: boolean;
+}
+
+export interface AnalyzeOptions {
+  dialect: Dialect;
+  /** Known output columns of an upstream relation by its rendered name; undefined when unknown. */
+  upstreamColumns?: (relation: string) => string[] | undefined;
+}

@@ -1,0 +1,211 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { defaultConfig, type ReviewerConfig } from '../../src/config.js';
+import { createJinjaRenderer } from '../../src/dbt/jinja/index.js';
+import { runReview } from '../../src/pipeline.js';
+import { memorySnapshot } from '../../src/sources/memory.js';
+import type { ChangedFile } from '../../src/ports.js';
+import type { Review } from '../../src/review/types.js';
+
+const renderer = createJinjaRenderer();
+afterAll(() => renderer.close());
+
+const PROJECT = `name: shop
+version: "1.0.0"
+profile: shop
+models:
+  shop:
+    +meta:
+      owner: "@data-platform"
+    staging:
+      +materialized: view
+    marts:
+      +materialized: table
+      +meta:
+        owner: "@analytics"
+`;
+
+const BASE: Record<string, string> = {
+  'dbt_project.yml': PROJECT,
+  'models/staging/_sources.yml': `version: 2
+sources:
+  - name: raw
+    tables:
+      - name: orders
+        columns: [{name: id}, {name: customer_id}, {name: status}, {name: amount}, {name: ordered_at}]
+`,
+  'models/staging/stg_orders.sql': `with source as (
+    select * from {{ source('raw', 'orders') }}
+)
+select
+    id as order_id,
+    customer_id,
+    status,
+    amount,
+    ordered_at
+from source
+`,
+  'models/staging/_staging.yml': `version: 2
+models:
+  - name: stg_orders
+    description: One row per order.
+    columns:
+      - name: order_id
+        data_tests: [unique, not_null]
+`,
+  'models/marts/fct_orders.sql': `select
+    order_id,
+    customer_id,
+    status,
+    amount
+from {{ ref('stg_orders') }}
+where status != 'test'
+`,
+  'models/marts/customer_revenue.sql': `select customer_id, sum(amount) as revenue
+from {{ ref('stg_orders') }}
+group by customer_id
+`,
+  'models/marts/_marts.yml': `version: 2
+models:
+  - name: fct_orders
+    description: Orders.
+    columns:
+      - name: order_id
+        data_tests: [unique, not_null]
+  - name: customer_revenue
+    description: Revenue per customer.
+    columns:
+      - name: customer_id
+        data_tests: [unique, not_null]
+exposures:
+  - name: finance_dashboard
+    type: dashboard
+    owner: {name: Finance, email: finance@example.com}
+    depends_on: [ref('fct_orders')]
+`,
+};
+
+function diff(base: Record<string, string>, head: Record<string, string>): ChangedFile[] {
+  const out: ChangedFile[] = [];
+  for (const path of new Set([...Object.keys(base), ...Object.keys(head)])) {
+    if (base[path] === head[path]) continue;
+    out.push({ path, status: base[path] === undefined ? 'added' : head[path] === undefined ? 'removed' : 'modified' });
+  }
+  return out;
+}
+
+async function review(head: Record<string, string>, base = BASE, config: ReviewerConfig = defaultConfig()): Promise<Review> {
+  return runReview(
+    { base: 'base', head: 'head', config, changedFiles: diff(base, head) },
+    { base: memorySnapshot(base), head: memorySnapshot(head), renderer, llmAbsentReason: { status: 'disabled', detail: 'test' } },
+  );
+}
+
+describe('runReview', () => {
+  it('reports nothing for a change outside dbt models', async () => {
+    const r = await review({ ...BASE, 'README.md': 'hello' });
+    expect(r.models).toEqual([]);
+    expect(r.conclusion).toBe('success');
+  });
+
+  it('finds a removed column, its downstream users that read it, and their owners', async () => {
+    const head = { ...BASE, 'models/staging/stg_orders.sql': BASE['models/staging/stg_orders.sql']!.replace('    status,\n', '') };
+    const r = await review(head);
+    const stg = r.models.find((m) => m.name === 'stg_orders')!;
+    expect(stg.impact).toBe('column');
+    expect(stg.breaking).toBe(true);
+    expect(stg.changes).toContainEqual(expect.objectContaining({ kind: 'column_removed', column: 'status', path: 'models/staging/stg_orders.sql' }));
+    expect(stg.owner?.value).toBe('@data-platform');
+    const fct = stg.downstream.find((d) => d.name === 'fct_orders')!;
+    expect(fct.owner).toBe('@analytics');
+    expect(fct.columnsUsed).toEqual(['status']);
+    const revenue = stg.downstream.find((d) => d.name === 'customer_revenue')!;
+    expect(revenue.columnsUsed).toEqual([]);
+    expect(r.findings).toContainEqual(expect.objectContaining({ rule: 'breaking-column-removed', severity: 'error', origin: 'semantic' }));
+    expect(r.conclusion).toBe('failure');
+  });
+
+  it('recognises a formatting-only change', async () => {
+    const head = {
+      ...BASE,
+      'models/marts/fct_orders.sql': `SELECT order_id, customer_id, status, amount\nFROM {{ ref('stg_orders') }}\n-- test orders are excluded\nWHERE status != 'test'\n`,
+    };
+    const r = await review(head);
+    const fct = r.models.find((m) => m.name === 'fct_orders')!;
+    expect(fct.impact).toBe('none');
+    expect(fct.changes.map((c) => c.kind)).toEqual(['formatting_only']);
+    expect(r.conclusion).toBe('success');
+  });
+
+  it('marks a model changed when only its YAML entry changed, not its neighbours in the same file', async () => {
+    const head = {
+      ...BASE,
+      'models/marts/_marts.yml': BASE['models/marts/_marts.yml']!.replace('description: Orders.', 'description: One row per order.'),
+    };
+    const r = await review(head);
+    expect(r.models.map((m) => m.name)).toEqual(['fct_orders']);
+    expect(r.models[0]!.changes.map((c) => c.kind)).toContain('description_changed');
+    expect(r.models[0]!.impact).toBe('none');
+  });
+
+  it('marks models changed when the config they inherit from dbt_project.yml changed', async () => {
+    const head = { ...BASE, 'dbt_project.yml': PROJECT.replace('+materialized: table', '+materialized: ephemeral') };
+    const r = await review(head);
+    expect(r.models.map((m) => m.name).sort()).toEqual(['customer_revenue', 'fct_orders']);
+    for (const m of r.models) {
+      expect(m.breaking).toBe(true);
+      expect(m.changes).toContainEqual(expect.objectContaining({ kind: 'materialization_changed', path: 'dbt_project.yml' }));
+    }
+  });
+
+  it('reports a removed model as breaking with the models that still ref it', async () => {
+    const head = { ...BASE };
+    delete head['models/marts/customer_revenue.sql'];
+    const r = await review(head);
+    const removed = r.models.find((m) => m.name === 'customer_revenue')!;
+    expect(removed.status).toBe('removed');
+    expect(removed.impact).toBe('model_wide');
+    expect(removed.breaking).toBe(true);
+  });
+
+  it('treats a disabled model as removed', async () => {
+    const head = { ...BASE, 'models/marts/customer_revenue.sql': `{{ config(enabled=false) }}\n${BASE['models/marts/customer_revenue.sql']}` };
+    const r = await review(head);
+    const m = r.models.find((x) => x.name === 'customer_revenue')!;
+    expect(m.status).toBe('removed');
+    expect(m.breaking).toBe(true);
+  });
+
+  it('reports an added model as additive and runs the rules on it', async () => {
+    const head = { ...BASE, 'models/marts/orders_summary.sql': `select status, count(*) as orders from {{ ref('fct_orders') }} group by status\n` };
+    const config = defaultConfig();
+    config.rules['owner-missing'] = 'error';
+    const r = await review(head, BASE, config);
+    const m = r.models.find((x) => x.name === 'orders_summary')!;
+    expect(m.status).toBe('added');
+    expect(m.impact).toBe('additive');
+    expect(r.findings).toContainEqual(expect.objectContaining({ rule: 'naming-layer-prefix', path: 'models/marts/orders_summary.sql' }));
+  });
+
+  it('honours ignore globs and says what it skipped', async () => {
+    const config = defaultConfig();
+    config.ignore = ['models/marts/**'];
+    const head = { ...BASE, 'models/marts/fct_orders.sql': 'select 1 as order_id\n' };
+    const r = await review(head, BASE, config);
+    expect(r.models).toEqual([]);
+    expect(r.skipped).toContainEqual({ path: 'models/marts/fct_orders.sql', reason: 'ignored by the `ignore` setting' });
+  });
+
+  it('marks a model whose Jinja cannot render as unknown, says why, and goes on', async () => {
+    const head = {
+      ...BASE,
+      'models/marts/fct_orders.sql': `{{ exceptions.raise_compiler_error('boom') }}\nselect 1 as order_id\n`,
+      'models/marts/customer_revenue.sql': BASE['models/marts/customer_revenue.sql']!.replace('sum(amount)', 'sum(amount) - 0'),
+    };
+    const r = await review(head);
+    const broken = r.models.find((m) => m.name === 'fct_orders')!;
+    expect(broken.impact).toBe('unknown');
+    expect(broken.unknownReason).toMatch(/boom/);
+    expect(r.skipped.map((s) => s.path)).toContain('models/marts/fct_orders.sql');
+    expect(r.models.find((m) => m.name === 'customer_revenue')!.impact).not.toBe('unknown');
+  });
+});
