@@ -9,6 +9,7 @@ import type { DbtModel, DbtProject } from './dbt/types.js';
 import type { ModelChange } from './review/types.js';
 import { analyzeSql, columnsUsedFrom, diffShapes, isFormattingOnly, type ModelShape, type SqlChange } from './sql/index.js';
 import type { ChangedModel } from './pipeline.js';
+import { renderedToTemplateLines } from './review/line-map.js';
 
 export interface AnalysedModel {
   changed: ChangedModel;
@@ -22,6 +23,8 @@ export interface AnalysedModel {
 
 interface ShapeResult {
   sql?: string;
+  /** Rendered line -> template line of the model file. */
+  lineOf?: (renderedLine: number) => number;
   shape?: ModelShape;
   /** Why there is no usable shape. */
   error?: string;
@@ -66,7 +69,7 @@ export class ModelAnalyzer {
     const headFull = await this.shapeOf(head, changed.project, false);
     result.headSql = headFull.sql;
     result.headShape = headFull.shape;
-    result.headColumns = headFull.shape && !headFull.shape.unresolvedStar ? headFull.shape.columns.map((c) => c.name) : undefined;
+    result.headColumns = headFull.shape && headFull.shape.unresolvedStars.length === 0 ? headFull.shape.columns.map((c) => c.name) : undefined;
 
     if (status === 'added') {
       result.changes.push(addedChange(head));
@@ -132,7 +135,7 @@ export class ModelAnalyzer {
       const reason = failed ? `${failed.side} version could not be analysed: ${failed.error}` : 'could not be analysed';
       return [{ kind: 'unknown', detail: `${prefix}${reason}`, path: head.path, breaking: false, impact: 'unknown' }];
     }
-    return diffShapes(b.shape, h.shape).map((c) => toModelChange(c, base, head, prefix));
+    return diffShapes(b.shape, h.shape).map((c) => toModelChange(c, c.side === 'base' ? base : head, c.side === 'base' ? b : h, prefix));
   }
 
   private shapeOf(model: DbtModel, project: DbtProject, incremental: boolean, depth = 0): Promise<ShapeResult> {
@@ -164,6 +167,7 @@ export class ModelAnalyzer {
         macros: project.macros.map((m) => ({ path: m.path, source: m.source })),
         isIncremental: incremental,
         upstreamColumns: upstream,
+        dialect: this.dialect,
       });
     } catch (error) {
       rendered = { ok: false, reason: error instanceof Error ? error.message : String(error) };
@@ -171,7 +175,7 @@ export class ModelAnalyzer {
     if (!rendered.ok) return { error: `Jinja could not be rendered: ${rendered.reason}` };
     const shape = analyzeSql(rendered.sql, { dialect: this.dialect, upstreamColumns: (rel) => upstream[rel.toLowerCase()] });
     if (shape.parse === 'failed') return { sql: rendered.sql, error: shape.error ?? 'the SQL could not be parsed' };
-    return { sql: rendered.sql, shape };
+    return { sql: rendered.sql, shape, lineOf: renderedToTemplateLines(model.raw, rendered.sql) };
   }
 
   /** Known columns of the relations a model reads, keyed by rendered relation name (lower case). */
@@ -186,7 +190,7 @@ export class ModelAnalyzer {
         out[ref.name.toLowerCase()] = declared;
       } else if (depth < MAX_UPSTREAM_DEPTH) {
         const r = await this.shapeOf(upstream, project, false, depth + 1);
-        if (r.shape && !r.shape.unresolvedStar) out[ref.name.toLowerCase()] = r.shape.columns.map((c) => c.name);
+        if (r.shape && r.shape.unresolvedStars.length === 0) out[ref.name.toLowerCase()] = r.shape.columns.map((c) => c.name);
       }
     }
     for (const src of model.sources) {
@@ -226,16 +230,16 @@ function formatting(head: DbtModel, detail: string): ModelChange {
   return { kind: 'formatting_only', detail, path: head.path, breaking: false, impact: 'none' };
 }
 
-function toModelChange(c: SqlChange, base: DbtModel, head: DbtModel, prefix: string): ModelChange {
+function toModelChange(c: SqlChange, model: DbtModel, side: ShapeResult, prefix: string): ModelChange {
   const change: ModelChange = {
     kind: c.kind,
     detail: `${prefix}${c.detail}`,
-    path: c.side === 'base' ? base.path : head.path,
+    path: model.path,
     breaking: c.breaking,
     impact: c.impact,
   };
   if (c.column !== undefined) change.column = c.column;
-  if (c.line !== undefined) change.line = c.line;
+  if (c.line !== undefined) change.line = side.lineOf ? side.lineOf(c.line) : c.line;
   return change;
 }
 

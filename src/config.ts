@@ -136,7 +136,7 @@ export function parseConfigYaml(text: string): ConfigResult {
       ok: false,
       errors: doc.errors.map((e) => ({
         message: `invalid YAML: ${e.message.split('\n')[0]}`,
-        line: e.linePos?.[0]?.line,
+        line: e.linePos?.[0]?.line ?? lineCounter.linePos(e.pos[0]).line,
       })),
     };
   }

@@ -64,11 +64,21 @@ function isReference(value: string): boolean {
   if (/^\{\{.*\}\}$/.test(v) || /^\{\{/.test(v) || /^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$/.test(v)) return true;
   if (/^(?:null|none|~|true|false|<[^>]*>|\*+|x+|\.\.\.|changeme|redacted|\[REDACTED:[a-z-]+\])$/i.test(v)) return true;
   if (/^\[REDACTED:/.test(v)) return true;
+  // A YAML block scalar indicator: the value follows on the next lines (redacted there if it is key material).
+  if (/^[|>][+-]?\d*$/.test(v)) return true;
   return false;
 }
 
 /** Redacts secrets on one line of text (no line breaks expected, but harmless). */
+/** A line that is only base64 (a PEM body line seen without its BEGIN line, a raw key). */
+const KEY_MATERIAL_LINE = /^(\s*["']?)([A-Za-z0-9+/]{48,}={0,2})(["']?\s*)$/;
+
 function redactInline(line: string, kinds: string[]): string {
+  const material = KEY_MATERIAL_LINE.exec(line);
+  if (material && /[0-9]/.test(material[2]!) && /[A-Z]/.test(material[2]!) && /[a-z]/.test(material[2]!)) {
+    kinds.push('key-material');
+    return `${material[1]}${mark('key-material')}${material[3]}`;
+  }
   let out = line;
   for (const { kind, re } of TOKEN_PATTERNS) {
     out = out.replace(re, (...m: unknown[]) => {

@@ -60,7 +60,10 @@ export async function buildDownstream(
       let columnsUsed: string[] = [];
       if (report.breaking && affectedColumns.size > 0 && n < MAX_COLUMN_ANALYSIS) {
         const used = await analyzer.columnsUsed(model, project, report.name);
-        columnsUsed = (used ?? []).filter((c) => affectedColumns.has(c.toLowerCase()));
+        // `*` means the dependant reads every column (e.g. `select *`): it uses all the affected ones.
+        columnsUsed = (used ?? []).includes('*')
+          ? [...affectedColumns]
+          : (used ?? []).filter((c) => affectedColumns.has(c.toLowerCase()));
       }
       uses.push({ name: model.name, type: 'model', path: model.path, owner: owner?.value ?? null, columnsUsed });
     }

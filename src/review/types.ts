@@ -108,6 +108,8 @@ export interface ModelReport {
   layer?: string;
   /** Why the impact is `unknown`, when it is. */
   unknownReason?: string;
+  /** Output columns of the head model when its SQL could be analysed (context for the LLM stage). */
+  columns?: string[];
 }
 
 export interface Skipped {
@@ -128,6 +130,11 @@ export interface LlmReport {
   promptVersion?: string;
   estimatedCostUsd?: number;
   leftOut?: string[];
+  /** Requests the LLM stage made, and how many of them were answered from the cache (cost nothing). */
+  requests?: number;
+  cachedRequests?: number;
+  /** Secrets redacted before sending. */
+  redactions?: number;
 }
 
 export interface Review {

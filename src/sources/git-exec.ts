@@ -54,7 +54,6 @@ export const GIT_CONFIG_ARGS: readonly string[] = [
   '-c', 'diff.noprefix=false',
   '-c', 'diff.mnemonicPrefix=false',
   '-c', 'diff.relative=false',
-  '-c', 'diff.external=',
   '-c', 'core.autocrlf=false',
 ];
 

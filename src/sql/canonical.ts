@@ -6,6 +6,8 @@ import type { Dialect } from '../config.js';
 /** Relations inside canonical expressions are wrapped in these marks so a relation swap can be mapped. */
 export const REL_OPEN = '\u27e6';
 export const REL_CLOSE = '\u27e7';
+/** Separates the per-branch expressions of a set operation's output column. */
+export const SETOP_SEPARATOR = '\u2016';
 
 export function relMark(relation: string): string {
   return `${REL_OPEN}${relation}${REL_CLOSE}`;

@@ -84,7 +84,17 @@ export function placeholderTypes(grammar: Grammar, sqlLower: string): string[] {
 }
 
 interface ParserLike {
-  astify(sql: string, options: { database: string; parseOptions?: { includeLocations?: boolean } }): unknown;
+  astify(sql: string, options: { database: string; trimQuery?: boolean; parseOptions?: { includeLocations?: boolean } }): unknown;
+  exprToSQL(node: unknown, options: { database: string }): string;
+}
+
+/** Renders an AST expression node back to SQL text with the grammar's own printer. */
+export function renderWith(grammar: Grammar, node: unknown): string | undefined {
+  try {
+    return parserFor(grammar).exprToSQL(node, { database: grammar });
+  } catch {
+    return undefined;
+  }
 }
 
 const requireModule = createRequire(import.meta.url);
@@ -102,5 +112,6 @@ export function parserFor(grammar: Grammar): ParserLike {
 
 /** Parses with one grammar; returns the AST (array of statements or one) or throws the parser's error. */
 export function parseWith(grammar: Grammar, sql: string): unknown {
-  return parserFor(grammar).astify(sql, { database: grammar, parseOptions: { includeLocations: true } });
+  // trimQuery: false keeps leading blank lines, so AST lines are the file's lines
+  return parserFor(grammar).astify(sql, { database: grammar, trimQuery: false, parseOptions: { includeLocations: true } });
 }

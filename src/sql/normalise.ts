@@ -202,28 +202,29 @@ export function normaliseSql(sql: string, dialect: Dialect, grammar: Grammar): N
       }
       continue;
     }
-    // listagg(x, ',') within group (order by y)  ->  listagg(x, ',', '__within_group order by y')
+    // listagg(x, ',') within group (order by y)  ->  __within_group(listagg(x, ','), 'order by y')
     if (w === 'within' && wordOf(tokens[k + 1]) === 'group' && tokens[k + 2]?.text === '(' && tokens[k - 1]?.text === ')') {
       const close = matchingClose(tokens, k + 2);
-      const fnOpen = (() => {
-        let depth = 0;
-        for (let j = k - 1; j >= 0; j--) {
-          const x = tokens[j]!.text;
-          if (x === ')') depth++;
-          else if (x === '(') {
-            depth--;
-            if (depth === 0) return j;
+      let fnOpen = -1;
+      let depth = 0;
+      for (let j = k - 1; j >= 0; j--) {
+        const x = tokens[j]!.text;
+        if (x === ')') depth++;
+        else if (x === '(') {
+          depth--;
+          if (depth === 0) {
+            fnOpen = j;
+            break;
           }
         }
-        return -1;
-      })();
+      }
       const fnName = wordOf(tokens[fnOpen - 1]);
       const nativeWithin = (grammar === 'snowflake' || grammar === 'postgresql' || grammar === 'redshift') &&
         (fnName === 'percentile_cont' || fnName === 'percentile_disc' || fnName === 'mode');
-      if (close > 0 && fnOpen >= 0 && !nativeWithin) {
+      if (close > 0 && fnOpen > 0 && !nativeWithin) {
         const inner = blanked.slice(tokens[k + 3]!.start, tokens[close - 1]!.end).replace(/\s+/g, ' ').toLowerCase().replace(/'/g, "''");
-        const empty = fnOpen === k - 2;
-        edit(tokens[k - 1]!.start, tokens[close]!.end, `${empty ? '' : ', '}'__within_group ${inner}')`, 'within-group');
+        edit(tokens[fnOpen - 1]!.start, tokens[fnOpen - 1]!.start, '__within_group(', 'within-group');
+        edit(tokens[k - 1]!.end, tokens[close]!.end, `, '${inner}')`, 'within-group');
         k = close;
       }
       continue;

@@ -61,66 +61,101 @@ function datepart(value: unknown): string {
   return DATEPART.test(text) ? text : 'day';
 }
 
-/** dbt's cross-database macros (`dbt.dateadd`, `dbt_utils.datediff`, `type_string()`...), rendered per dialect. */
-export function crossDatabaseSql(name: string, args: unknown[], dialect: Dialect): string | undefined {
-  const a = (i: number): string => String(args[i] ?? '');
+/** Parameters of dbt's cross-database macros (dbt-core `dbt.*`, also reachable as the legacy `dbt_utils.*`). */
+export const CROSS_DATABASE_MACROS: Record<string, readonly string[]> = {
+  dateadd: ['datepart', 'interval', 'from_date_or_timestamp'],
+  datediff: ['first_date', 'second_date', 'datepart'],
+  date_trunc: ['datepart', 'date'],
+  last_day: ['date', 'datepart'],
+  safe_cast: ['field', 'type'],
+  cast: ['field', 'type'],
+  concat: ['fields'],
+  hash: ['field'],
+  split_part: ['string_text', 'delimiter_text', 'part_number'],
+  any_value: ['expression'],
+  bool_or: ['expression'],
+  listagg: ['measure', 'delimiter_text', 'order_by_clause', 'limit_num'],
+  current_timestamp: [],
+  current_timestamp_in_utc_backcompat: [],
+  current_timestamp_backcompat: [],
+  position: ['substring_text', 'string_text'],
+  length: ['expression'],
+  replace: ['field', 'old_chars', 'new_chars'],
+  right: ['string_text', 'length_expression'],
+  escape_single_quotes: ['expression'],
+  string_literal: ['value'],
+  type_string: [],
+  type_timestamp: [],
+  type_int: [],
+  type_bigint: [],
+  type_float: [],
+  type_numeric: [],
+  type_boolean: [],
+};
+
+/** SQL of a cross-database macro for a dialect; `args` by parameter name (see `CROSS_DATABASE_MACROS`). */
+export function crossDatabaseSql(name: string, args: Record<string, unknown>, dialect: Dialect): string | undefined {
+  const a = (key: string): string => String(args[key] ?? '');
   switch (name) {
-    case 'dateadd':
-      if (dialect === 'bigquery') return `datetime_add(cast(${a(2)} as datetime), interval ${a(1)} ${datepart(args[0])})`;
-      if (dialect === 'postgres' || dialect === 'duckdb')
-        return `(${a(2)} + ((interval '1 ${datepart(args[0])}') * (${a(1)})))`;
-      return `dateadd(${datepart(args[0])}, ${a(1)}, ${a(2)})`;
-    case 'datediff':
-      if (dialect === 'bigquery') return `datetime_diff(cast(${a(2)} as datetime), cast(${a(1)} as datetime), ${datepart(args[0])})`;
-      if (dialect === 'postgres' || dialect === 'duckdb') return `date_diff('${datepart(args[0])}', ${a(1)}, ${a(2)})`;
-      return `datediff(${datepart(args[0])}, ${a(1)}, ${a(2)})`;
+    case 'dateadd': {
+      const part = datepart(args.datepart);
+      if (dialect === 'bigquery') return `datetime_add(cast(${a('from_date_or_timestamp')} as datetime), interval ${a('interval')} ${part})`;
+      if (dialect === 'postgres' || dialect === 'duckdb') return `(${a('from_date_or_timestamp')} + ((interval '1 ${part}') * (${a('interval')})))`;
+      return `dateadd(${part}, ${a('interval')}, ${a('from_date_or_timestamp')})`;
+    }
+    case 'datediff': {
+      const part = datepart(args.datepart);
+      if (dialect === 'bigquery') return `datetime_diff(cast(${a('second_date')} as datetime), cast(${a('first_date')} as datetime), ${part})`;
+      if (dialect === 'duckdb') return `date_diff('${part}', ${a('first_date')}, ${a('second_date')})`;
+      return `datediff(${part}, ${a('first_date')}, ${a('second_date')})`;
+    }
     case 'date_trunc':
-      if (dialect === 'bigquery') return `timestamp_trunc(cast(${a(1)} as timestamp), ${datepart(args[0])})`;
-      return `date_trunc('${datepart(args[0])}', ${a(1)})`;
+      if (dialect === 'bigquery') return `timestamp_trunc(cast(${a('date')} as timestamp), ${datepart(args.datepart)})`;
+      return `date_trunc('${datepart(args.datepart)}', ${a('date')})`;
     case 'last_day':
-      return `last_day(${a(0)})`;
+      return `last_day(${a('date')})`;
     case 'safe_cast':
-      if (dialect === 'bigquery') return `safe_cast(${a(0)} as ${a(1)})`;
-      if (dialect === 'snowflake' || dialect === 'databricks' || dialect === 'trino' || dialect === 'duckdb')
-        return `try_cast(${a(0)} as ${a(1)})`;
-      return `cast(${a(0)} as ${a(1)})`;
+      if (dialect === 'bigquery') return `safe_cast(${a('field')} as ${a('type')})`;
+      if (dialect === 'postgres' || dialect === 'redshift') return `cast(${a('field')} as ${a('type')})`;
+      return `try_cast(${a('field')} as ${a('type')})`;
     case 'cast':
-      return `cast(${a(0)} as ${a(1)})`;
+      return `cast(${a('field')} as ${a('type')})`;
     case 'concat':
-      return `concat(${Array.isArray(args[0]) ? (args[0] as unknown[]).map(String).join(', ') : a(0)})`;
+      return `concat(${Array.isArray(args.fields) ? args.fields.map(String).join(', ') : a('fields')})`;
     case 'hash':
-      return `md5(cast(${a(0)} as ${stringType(dialect)}))`;
+      return `md5(cast(${a('field')} as ${stringType(dialect)}))`;
     case 'split_part':
-      return `split_part(${a(0)}, ${a(1)}, ${a(2)})`;
+      return `split_part(${a('string_text')}, ${a('delimiter_text')}, ${a('part_number')})`;
     case 'any_value':
-      return `any_value(${a(0)})`;
+      return `any_value(${a('expression')})`;
     case 'bool_or':
-      return `bool_or(${a(0)})`;
+      return `bool_or(${a('expression')})`;
     case 'listagg':
-      return `listagg(${a(0)}, ${args[1] === undefined ? "','" : a(1)})`;
+      return `listagg(${a('measure')}, ${args.delimiter_text === undefined || args.delimiter_text === null ? "','" : a('delimiter_text')})`;
     case 'current_timestamp':
     case 'current_timestamp_in_utc_backcompat':
     case 'current_timestamp_backcompat':
       return 'current_timestamp';
     case 'position':
-      return `position(${a(0)} in ${a(1)})`;
+      return `position(${a('substring_text')} in ${a('string_text')})`;
     case 'length':
-      return `length(${a(0)})`;
+      return `length(${a('expression')})`;
     case 'replace':
-      return `replace(${a(0)}, ${a(1)}, ${a(2)})`;
+      return `replace(${a('field')}, ${a('old_chars')}, ${a('new_chars')})`;
     case 'right':
-      return `right(${a(0)}, ${a(1)})`;
+      return `right(${a('string_text')}, ${a('length_expression')})`;
     case 'escape_single_quotes':
-      return a(0).replace(/'/g, "''");
+      return a('expression').replace(/'/g, "''");
     case 'string_literal':
-      return `'${a(0).replace(/'/g, "''")}'`;
+      return `'${a('value').replace(/'/g, "''")}'`;
     case 'type_string':
       return stringType(dialect);
     case 'type_timestamp':
       return 'timestamp';
     case 'type_int':
+      return dialect === 'bigquery' ? 'int64' : 'int';
     case 'type_bigint':
-      return dialect === 'bigquery' ? 'int64' : name === 'type_int' ? 'int' : 'bigint';
+      return dialect === 'bigquery' ? 'int64' : 'bigint';
     case 'type_float':
       return dialect === 'bigquery' ? 'float64' : 'float';
     case 'type_numeric':
@@ -131,34 +166,3 @@ export function crossDatabaseSql(name: string, args: unknown[], dialect: Dialect
       return undefined;
   }
 }
-
-export const CROSS_DATABASE_MACROS = [
-  'dateadd',
-  'datediff',
-  'date_trunc',
-  'last_day',
-  'safe_cast',
-  'cast',
-  'concat',
-  'hash',
-  'split_part',
-  'any_value',
-  'bool_or',
-  'listagg',
-  'current_timestamp',
-  'current_timestamp_in_utc_backcompat',
-  'current_timestamp_backcompat',
-  'position',
-  'length',
-  'replace',
-  'right',
-  'escape_single_quotes',
-  'string_literal',
-  'type_string',
-  'type_timestamp',
-  'type_int',
-  'type_bigint',
-  'type_float',
-  'type_numeric',
-  'type_boolean',
-] as const;

@@ -68,3 +68,16 @@ export function capWasmMemory(wasm: Uint8Array, maxBytes: number): Uint8Array {
   }
   throw new Error('the WebAssembly binary defines no memory');
 }
+
+/** A compiled `WebAssembly.Module` (typed opaquely: the project's TS lib has no WebAssembly declarations). */
+export type CompiledWasm = object;
+
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => CompiledWasm;
+}
+
+/** Compiles a WebAssembly binary synchronously. */
+export function compileWasm(bytes: Uint8Array): CompiledWasm {
+  const api = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+  return new api.Module(bytes);
+}

@@ -1,0 +1,112 @@
+/**
+ * In-process phase breakdown of one review, timing around the product's own entry points (compiled JS in
+ * `--dist`): git reads, project load (YAML + SQL scan), the pipeline (render, parse, diff, downstream, checks).
+ * Prints one JSON object on stdout. Run by `bench/run.ts`; by hand:
+ *
+ *   tsx bench/phases.ts --dist bench/.work/dist --repo bench/.work/1000/repo --base main --head pr/50-models
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export interface PhaseReport {
+  phases: { name: string; ms: number }[];
+  renders: number;
+  renderMsSum: number;
+  modelsInProject: number;
+  modelsReviewed: number;
+  peakRssMb: number;
+  heapUsedMb: number;
+}
+
+function arg(name: string): string {
+  const i = process.argv.indexOf(name);
+  const v = i >= 0 ? process.argv[i + 1] : undefined;
+  if (!v) throw new Error(`missing ${name}`);
+  return v;
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- modules are loaded from a build folder chosen at run time */
+async function load(dist: string, path: string): Promise<any> {
+  return import(pathToFileURL(resolve(dist, path)).href);
+}
+
+function vmHwmMb(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) / 1024 : process.memoryUsage().rss / (1024 * 1024);
+}
+
+export async function measurePhases(dist: string, repo: string, base: string, head: string): Promise<PhaseReport> {
+  const phases: { name: string; ms: number }[] = [];
+  let t = performance.now();
+  const lap = (name: string): void => {
+    const now = performance.now();
+    phases.push({ name, ms: now - t });
+    t = now;
+  };
+  const [git, dbt, configMod, pipeline, jinja] = await Promise.all([
+    load(dist, 'sources/git.js'),
+    load(dist, 'dbt/index.js'),
+    load(dist, 'config.js'),
+    load(dist, 'pipeline.js'),
+    load(dist, 'dbt/jinja/index.js'),
+  ]);
+  lap('load modules (import)');
+  const baseSha: string = await git.resolveRev(repo, base);
+  const headSha: string = await git.resolveRev(repo, head);
+  const from: string = (await git.mergeBase(repo, baseSha, headSha)) ?? baseSha;
+  const configText: string | undefined = await git.readFileAt(repo, baseSha, '.github/dbt-pr-reviewer.yml');
+  const parsed = configText ? configMod.parseConfigYaml(configText) : { ok: true, config: configMod.defaultConfig() };
+  const config = parsed.ok ? parsed.config : configMod.defaultConfig();
+  lap('git: resolve revisions, merge base, config');
+  const changedFiles = await git.diffCommits(repo, from, headSha);
+  lap('git: diff (changed files + patches)');
+  const baseSnap = await git.gitSnapshot(repo, from);
+  lap('git: snapshot base (ls-tree + cat-file)');
+  const headSnap = await git.gitSnapshot(repo, headSha);
+  lap('git: snapshot head (ls-tree + cat-file)');
+  const options = { ownerKey: config.ownerKey, ignore: config.ignore };
+  const headProjects = dbt.loadProjects(headSnap, options);
+  lap('project load head (YAML, dbt_project, SQL scan)');
+  dbt.loadProjects(baseSnap, options);
+  lap('project load base');
+  const renderer = jinja.createJinjaRenderer();
+  let renders = 0;
+  let renderMsSum = 0;
+  const timedRenderer = {
+    render: async (input: unknown) => {
+      const s = performance.now();
+      try {
+        return await renderer.render(input);
+      } finally {
+        renders++;
+        renderMsSum += performance.now() - s;
+      }
+    },
+    close: () => renderer.close(),
+  };
+  lap('renderer: create');
+  const review = await pipeline.runReview(
+    { base: from, head: headSha, config, changedFiles, notes: [] },
+    { base: baseSnap, head: headSnap, renderer: timedRenderer, llmAbsentReason: { status: 'disabled', detail: 'bench' } },
+  );
+  lap('runReview (both project loads again + render + parse + diff + downstream + checks)');
+  await renderer.close();
+  lap('renderer: close');
+  return {
+    phases,
+    renders,
+    renderMsSum,
+    modelsInProject: headProjects.reduce((n: number, p: { models: unknown[] }) => n + p.models.length, 0),
+    modelsReviewed: review.models.length,
+    peakRssMb: vmHwmMb(),
+    heapUsedMb: process.memoryUsage().heapUsed / (1024 * 1024),
+  };
+}
+
+if (process.argv[1]?.endsWith('phases.ts')) {
+  const report = await measurePhases(arg('--dist'), arg('--repo'), arg('--base'), arg('--head'));
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+}
+
+export const PHASES_SCRIPT = join(import.meta.dirname ?? '', 'phases.ts');

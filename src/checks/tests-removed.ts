@@ -1,0 +1,28 @@
+/**
+ * `test-removed`: a data test that existed at the base revision is gone at head (from the model's `test_removed`
+ * changes). Located in the base property YAML, where the test was.
+ */
+import type { Rule } from './types.js';
+
+export const testRemoved: Rule = {
+  id: 'test-removed',
+  defaultSeverity: 'warning',
+  origin: 'rule',
+  description: 'A data test that existed at the base revision is gone: bad data that it used to catch now passes silently.',
+  run(ctx) {
+    return ctx.changes
+      .filter((c) => c.kind === 'test_removed')
+      .map((change) => {
+        const on = change.column !== undefined ? `column \`${change.column}\` of \`${ctx.model.name}\`` : `model \`${ctx.model.name}\``;
+        const detail = change.detail.trim() !== '' ? ` (${change.detail.trim()})` : '';
+        return {
+          rule: 'test-removed',
+          model: ctx.model.name,
+          ...(change.column !== undefined ? { column: change.column } : {}),
+          path: change.path,
+          ...(change.line !== undefined ? { line: change.line } : {}),
+          message: `A test on ${on} was removed${detail}: restore it, or replace it with an equivalent test and say in the pull request why the old one is no longer needed.`,
+        };
+      });
+  },
+};

@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+/** The `dbt-pr-reviewer` executable (`dist/cli.js`). See `src/cli/main.ts` and docs/cli.md. */
+import { main } from './cli/main.js';
+
+const code = await main(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+  cwd: process.cwd(),
+});
+// Let stdout drain (a piped, long review) instead of calling process.exit().
+process.exitCode = code;

@@ -1,0 +1,297 @@
+/**
+ * The command line: `dbt-pr-reviewer review|demo`. `main(argv, io)` parses the arguments, runs the review and
+ * returns the exit code (0 success or neutral, 1 failure, 2 usage, configuration or repository error).
+ */
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { defaultConfig, parseConfigYaml, type ConfigError, type ReviewerConfig } from '../config.js';
+import type { ReviewPorts, ReviewRequest } from '../ports.js';
+import type { Review } from '../review/types.js';
+import { renderSummaryMarkdown } from '../review/markdown.js';
+import { GitError, diffCommits, gitSnapshot, mergeBase, readFileAt, resolveRev } from '../sources/git.js';
+import { detectDialect } from './dialect.js';
+import { resolveLlm } from './llm.js';
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+export const CONFIG_PATH = '.github/dbt-pr-reviewer.yml';
+
+type Format = 'markdown' | 'json';
+
+/** An error that ends the run with exit code 2 and one line on stderr (plus details, e.g. config errors). */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly details: string[] = [],
+    readonly showUsage = false,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+export const USAGE = `Usage:
+  dbt-pr-reviewer review [--repo DIR] --base REV [--head REV] [--format markdown|json] [--no-llm] [--config FILE]
+  dbt-pr-reviewer demo [--format markdown|json] [--no-llm]
+  dbt-pr-reviewer --help | --version
+
+Commands:
+  review   Review the change from --base to --head of a local git repository (bare or not). Only committed
+           content is read, never the work tree. Like a GitHub pull request, the diff runs from the merge base.
+  demo     Review a bundled example change to a dbt project (Juniper Outfitters); no setup needed.
+
+Options:
+  --repo DIR       the git repository (default: .)
+  --base REV       the revision the change is compared against: branch, tag or sha (e.g. origin/main)
+  --head REV       the revision under review (default: HEAD)
+  --format FMT     markdown (default) or json (the stable interface for scripts; see docs/cli.md)
+  --no-llm         do not run the LLM stage, even when OPENAI_API_KEY is set
+  --config FILE    reviewer config (default: .github/dbt-pr-reviewer.yml read at the base revision)
+  -h, --help       show this help
+  -v, --version    show the version
+
+Environment:
+  OPENAI_API_KEY   enables the LLM stage; OPENAI_BASE_URL points it at any OpenAI-compatible endpoint
+  DEBUG            print stack traces of unexpected errors
+
+Exit codes: 0 success or neutral, 1 failure, 2 usage, configuration or repository error.
+`;
+
+const REVIEW_OPTIONS = {
+  repo: { type: 'string' },
+  base: { type: 'string' },
+  head: { type: 'string' },
+  format: { type: 'string' },
+  'no-llm': { type: 'boolean' },
+  config: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const DEMO_OPTIONS = {
+  format: { type: 'string' },
+  'no-llm': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function parse<T extends typeof REVIEW_OPTIONS | typeof DEMO_OPTIONS>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    const message = e instanceof Error ? e.message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '') : String(e);
+    throw new CliError(message, [], true);
+  }
+}
+
+function parseFormat(value: string | undefined): Format {
+  if (value === undefined || value === 'markdown' || value === 'md') return 'markdown';
+  if (value === 'json') return 'json';
+  throw new CliError(`--format must be markdown or json, not '${value}'`, [], true);
+}
+
+/** Runs the CLI; returns the exit code. Never throws. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'review':
+        return await reviewCommand(rest, io);
+      case 'demo':
+        return await demoCommand(rest, io);
+      case '-h':
+      case '--help':
+      case 'help':
+        io.stdout(`dbt-pr-reviewer ${packageVersion()}: reviews pull requests to dbt projects without running dbt.\n\n${USAGE}`);
+        return 0;
+      case '-v':
+      case '--version':
+      case 'version':
+        io.stdout(`${packageVersion()}\n`);
+        return 0;
+      case undefined:
+        throw new CliError('missing command', [], true);
+      default:
+        throw new CliError(
+          command.startsWith('-') ? `unknown option '${command}'` : `unknown command '${command}'`,
+          [],
+          true,
+        );
+    }
+  } catch (e) {
+    return reportError(e, io);
+  }
+}
+
+function reportError(e: unknown, io: CliIo): number {
+  if (e instanceof CliError) {
+    io.stderr(`dbt-pr-reviewer: ${e.message}\n`);
+    for (const line of e.details) io.stderr(`  ${line}\n`);
+    if (e.showUsage) io.stderr(`\n${USAGE}`);
+    return 2;
+  }
+  if (e instanceof GitError) {
+    io.stderr(`dbt-pr-reviewer: ${e.message}\n`);
+    if (io.env.DEBUG && e.stderr) io.stderr(`${e.stderr}\n`);
+    return 2;
+  }
+  const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
+  io.stderr(`dbt-pr-reviewer: internal error: ${message}${io.env.DEBUG ? '' : ' (set DEBUG=1 for details)'}\n`);
+  if (io.env.DEBUG && e instanceof Error && e.stack) io.stderr(`${e.stack}\n`);
+  return 2;
+}
+
+async function reviewCommand(args: string[], io: CliIo): Promise<number> {
+  const values = parse(args, REVIEW_OPTIONS);
+  if (values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const format = parseFormat(values.format);
+  if (values.base === undefined || values.base === '') throw new CliError('--base REV is required', [], true);
+  const repo = resolve(io.cwd, values.repo ?? '.');
+  const review = await reviewRepository(
+    { repo, base: values.base, head: values.head ?? 'HEAD', configFile: values.config, noLlm: values['no-llm'] ?? false },
+    io,
+  );
+  printReview(review, format, io);
+  return exitCodeOf(review);
+}
+
+async function demoCommand(args: string[], io: CliIo): Promise<number> {
+  const values = parse(args, DEMO_OPTIONS);
+  if (values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const format = parseFormat(values.format);
+  const { buildDemoRepository } = await import('./demo.js');
+  const demo = await buildDemoRepository();
+  try {
+    io.stderr('Reviewing the bundled demo: a change to the Juniper Outfitters dbt project (see examples/demo/README.md).\n');
+    const review = await reviewRepository(
+      { repo: demo.repo, base: demo.base, head: demo.head, noLlm: values['no-llm'] ?? false },
+      io,
+    );
+    printReview(review, format, io);
+    // The demo's change is meant to be caught: its verdict is `failure`, yet the demo itself ran fine.
+    return 0;
+  } finally {
+    await demo.cleanup();
+  }
+}
+
+export function exitCodeOf(review: Review): number {
+  return review.conclusion === 'failure' ? 1 : 0;
+}
+
+/** json: exactly the Review object (the public contract); markdown: the same text as the GitHub summary. */
+function printReview(review: Review, format: Format, io: CliIo): void {
+  io.stdout(`${format === 'json' ? JSON.stringify(review, null, 2) : renderSummaryMarkdown(review)}\n`);
+}
+
+export interface ReviewOptions {
+  repo: string;
+  base: string;
+  head: string;
+  /** A config file on disk; default: `.github/dbt-pr-reviewer.yml` at the base revision. */
+  configFile?: string;
+  noLlm: boolean;
+}
+
+/** Reads the two revisions from git, builds the request and ports, and runs the pipeline. */
+export async function reviewRepository(options: ReviewOptions, io: CliIo): Promise<Review> {
+  const { repo } = options;
+  const baseSha = await resolveRev(repo, options.base);
+  const headSha = await resolveRev(repo, options.head);
+  const { config, source: configSource } = await loadConfig(repo, baseSha, options, io);
+
+  const fromSha = (await mergeBase(repo, baseSha, headSha)) ?? baseSha;
+  const notes: string[] = [];
+  if (fromSha !== baseSha) {
+    notes.push(
+      `${options.base} (${baseSha.slice(0, 7)}) has moved on since ${options.head} branched off: the change is compared against their merge base ${fromSha.slice(0, 7)}, as on GitHub.`,
+    );
+  }
+  const [files, base, head] = await Promise.all([
+    diffCommits(repo, fromSha, headSha),
+    gitSnapshot(repo, fromSha),
+    gitSnapshot(repo, headSha),
+  ]);
+  for (const s of head.skipped) notes.push(`${s.path}: ${s.reason}`);
+
+  const request: ReviewRequest = { base: fromSha, head: headSha, config, configSource, changedFiles: files, notes };
+  if (!config.dialect) {
+    const hint = detectDialect(base, head);
+    if (hint) request.dialectHint = hint;
+  }
+
+  // Loaded on demand: `--help` and usage errors stay instant.
+  const [{ runReview }, { createJinjaRenderer }, llm] = await Promise.all([
+    import('../pipeline.js'),
+    import('../dbt/jinja/index.js'),
+    resolveLlm(io.env, config, options.noLlm),
+  ]);
+  const renderer = await createJinjaRenderer();
+  try {
+    const ports: ReviewPorts = { base, head, renderer, ...llm };
+    return await runReview(request, ports);
+  } finally {
+    await renderer.close();
+  }
+}
+
+function formatConfigErrors(where: string, errors: ConfigError[]): string[] {
+  return errors.map((e) => {
+    const location = e.line !== undefined ? `${where}:${e.line}` : where;
+    const key = e.key && !e.message.includes(e.key) ? ` (key \`${e.key}\`)` : '';
+    return `${location}: ${e.message}${key}`;
+  });
+}
+
+/** `--config FILE`, else `.github/dbt-pr-reviewer.yml` at the base revision (a change cannot weaken its own review). */
+async function loadConfig(
+  repo: string,
+  baseSha: string,
+  options: ReviewOptions,
+  io: CliIo,
+): Promise<{ config: ReviewerConfig; source: string }> {
+  let text: string | undefined;
+  let where: string;
+  let source: string;
+  if (options.configFile !== undefined) {
+    const file = resolve(io.cwd, options.configFile);
+    where = options.configFile;
+    source = options.configFile;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new CliError(`cannot read the config file ${options.configFile}${code === 'ENOENT' ? ': no such file' : `: ${code ?? String(e)}`}`);
+    }
+  } else {
+    text = await readFileAt(repo, baseSha, CONFIG_PATH);
+    where = `${CONFIG_PATH} (at base ${baseSha.slice(0, 7)})`;
+    source = `${CONFIG_PATH}@${baseSha.slice(0, 7)}`;
+    if (text === undefined) return { config: defaultConfig(), source: `defaults (no ${CONFIG_PATH} at the base revision)` };
+  }
+  const parsed = parseConfigYaml(text);
+  if (!parsed.ok) {
+    throw new CliError(`invalid configuration in ${where}:`, formatConfigErrors(options.configFile ?? CONFIG_PATH, parsed.errors));
+  }
+  return { config: parsed.config, source };
+}

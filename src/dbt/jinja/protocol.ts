@@ -1,0 +1,20 @@
+/** Messages between the renderer (main thread) and its worker threads. */
+import type { RenderInput, RenderResult } from '../../ports.js';
+import type { CompiledWasm } from './wasm-memory.js';
+
+export interface WorkerSetup {
+  wasm: CompiledWasm;
+  fuel: number;
+  maxOutputBytes: number;
+  memoryMb: number;
+}
+
+export interface RenderRequestMessage {
+  id: number;
+  input: RenderInput;
+}
+
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'startup-failed'; reason: string }
+  | { type: 'rendered'; id: number; result: RenderResult; poisoned: boolean };

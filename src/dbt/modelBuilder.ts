@@ -1,0 +1,231 @@
+/**
+ * Builds one `DbtModel` from its code file, its property-file entry (and version entry) and the project's config
+ * tree, applying dbt's config precedence: dbt_project.yml < property file `config:` < in-file `config()`.
+ */
+import { ConfigResolver, markJinjaStrings, type ConfigSetting } from './configMerge.js';
+import { projectConfigSettings } from './projectFile.js';
+import type { ModelEntry } from './propertyFile.js';
+import { columnKey, readColumn, readConstraints, readTests } from './propertyNodes.js';
+import { isComputed } from './pyLiteral.js';
+import { extractRefs, extractSources } from './refs.js';
+import { extractConfigCalls } from './sqlConfig.js';
+import { blankJinjaComments, LineIndex } from './textLines.js';
+import type { ConfigEntry, DbtColumn, DbtModel, ProjectProblem } from './types.js';
+import { commentWaivers, metaWaiver, WAIVER_META_KEY } from './waivers.js';
+import { entryOf, isYMap, itemsOf, stringOf, toPlain, type YEntry, type YMap, type YNode } from './yamlTree.js';
+
+export interface ModelFile {
+  path: string;
+  language: 'sql' | 'python';
+  raw: string;
+  /** Project-relative model path the file is under. */
+  modelPath: string;
+  folders: string[];
+}
+
+export interface VersionSpec {
+  v: string;
+  node: YMap;
+  latest: string;
+}
+
+export interface BuildContext {
+  projectName: string;
+  projectFile: string;
+  modelsTree?: YMap;
+  problems: ProjectProblem[];
+}
+
+/** Top-level model properties dbt moves into `config:` (and rejects when set in both places). */
+const MOVED_TO_CONFIG = ['meta', 'docs', 'group', 'contract', 'access'];
+
+export function buildModel(file: ModelFile, name: string, entry: ModelEntry | undefined, version: VersionSpec | undefined, ctx: BuildContext): DbtModel {
+  const resolver = new ConfigResolver();
+  resolver.applyAll(
+    projectConfigSettings(ctx.modelsTree, {
+      projectFile: ctx.projectFile,
+      projectName: ctx.projectName,
+      modelPath: file.modelPath,
+      folders: file.folders,
+      name,
+      ...(version ? { version: version.v } : {}),
+    }),
+  );
+  const projectConfig = resolver.result().config;
+  if (entry) {
+    resolver.applyAll(propertySettings(entry.node, entry.path, ctx.problems, 'model'));
+    if (version) resolver.applyAll(propertySettings(version.node, entry.path, ctx.problems, 'version'));
+  }
+  const code = blankJinjaComments(file.raw);
+  const lines = new LineIndex(file.raw);
+  const calls = extractConfigCalls(code, file.language, lines);
+  const callName = file.language === 'python' ? 'dbt.config' : 'config';
+  for (const call of calls) {
+    for (const arg of call.arguments) {
+      resolver.apply({
+        key: arg.key,
+        value: arg.value,
+        path: file.path,
+        line: arg.line,
+        level: 'sql',
+        subLines: arg.subLines,
+        describe: (sub) => (sub !== undefined ? `${callName}(${arg.key}={'${sub}': …})` : `${callName}(${arg.text})`),
+      });
+    }
+  }
+  const { config, meta, tags } = resolver.result();
+
+  const model: DbtModel = {
+    uniqueId: `model.${ctx.projectName}.${name}${version ? `.v${version.v}` : ''}`,
+    project: ctx.projectName,
+    name,
+    path: file.path,
+    language: file.language,
+    raw: file.raw,
+    folders: file.folders,
+    enabled: !isFalse(config.enabled),
+    config,
+    meta,
+    tags,
+    columns: [],
+    tests: [],
+    constraints: [],
+    contractEnforced: contractEnforcedOf(config),
+    refs: extractRefs(code, lines),
+    sources: extractSources(code, lines),
+    waivers: [],
+    projectConfig,
+    fqn: [ctx.projectName, ...file.folders, name, ...(version ? [`v${version.v}`] : [])],
+    modelPath: file.modelPath,
+  };
+  if (version) {
+    model.version = version.v;
+    model.latestVersion = version.latest;
+  }
+  const opaque = calls.find((c) => c.opaque)?.opaque;
+  if (opaque) model.configOpaque = { path: file.path, line: opaque.line };
+  const group = knownString(config.group);
+  if (group !== undefined) model.group = group;
+  const access = knownString(config.access);
+  if (access !== undefined) model.access = access;
+  if (entry) attachProperties(model, entry, version, ctx);
+  const waiver = metaWaiver(meta[WAIVER_META_KEY]);
+  if (waiver) model.waivers.push(waiver);
+  model.waivers.push(...commentWaivers(file.raw, file.path, lines));
+  return model;
+}
+
+function attachProperties(model: DbtModel, entry: ModelEntry, version: VersionSpec | undefined, ctx: BuildContext): void {
+  const node = entry.node;
+  const problemCtx = { path: entry.path, problems: ctx.problems };
+  const descriptionEntry = (version && entryOf(version.node, 'description')) || entryOf(node, 'description');
+  const description = stringOf(descriptionEntry?.value);
+  const properties: NonNullable<DbtModel['properties']> = { path: entry.path, line: node.line, endLine: node.endLine };
+  if (description !== undefined && descriptionEntry) {
+    properties.description = description;
+    properties.descriptionLine = descriptionEntry.keyLine;
+  }
+  const columnsEntry = entryOf(node, 'columns');
+  if (columnsEntry) properties.columnsLine = columnsEntry.keyLine;
+  const testsOwner = version && (entryOf(version.node, 'data_tests') || entryOf(version.node, 'tests')) ? version.node : node;
+  const testsEntry = entryOf(testsOwner, 'data_tests') ?? entryOf(testsOwner, 'tests');
+  if (testsEntry) properties.testsLine = testsEntry.keyLine;
+  model.properties = properties;
+
+  const baseColumns = itemsOf(columnsEntry?.value)
+    .map((c) => readColumn(c, problemCtx))
+    .filter((c): c is DbtColumn => c !== undefined);
+  model.columns = version ? versionColumns(baseColumns, version.node, problemCtx) : baseColumns;
+  model.tests = readTests(testsOwner, 'model', undefined, problemCtx);
+  const versionConstraints = version ? readConstraints(entryOf(version.node, 'constraints')?.value, 'model', undefined, entry.path) : [];
+  model.constraints =
+    versionConstraints.length > 0 ? versionConstraints : readConstraints(entryOf(node, 'constraints')?.value, 'model', undefined, entry.path);
+}
+
+/** dbt's include/exclude: the top-level columns that pass the filter, then the version's own column entries. */
+function versionColumns(base: DbtColumn[], versionNode: YMap, ctx: { path: string; problems: ProjectProblem[] }): DbtColumn[] {
+  let include: 'all' | Set<string> = 'all';
+  let exclude = new Set<string>();
+  const own: DbtColumn[] = [];
+  for (const item of itemsOf(entryOf(versionNode, 'columns')?.value)) {
+    if (isYMap(item) && !item.entries.has('name') && (item.entries.has('include') || item.entries.has('exclude'))) {
+      include = namesOf(entryOf(item, 'include')?.value) ?? 'all';
+      exclude = namesOf(entryOf(item, 'exclude')?.value) ?? new Set();
+      continue;
+    }
+    const column = readColumn(item, ctx);
+    if (column) own.push(column);
+  }
+  const byKey = new Map<string, DbtColumn>();
+  for (const c of base) {
+    if ((include === 'all' || include.has(c.key)) && !exclude.has(c.key)) byKey.set(c.key, c);
+  }
+  for (const c of own) byKey.set(c.key, c);
+  return [...byKey.values()];
+}
+
+function namesOf(node: YNode | undefined): Set<string> | undefined {
+  if (!node) return undefined;
+  const single = stringOf(node);
+  if (single !== undefined && (single === 'all' || single === '*')) return undefined;
+  return new Set(
+    itemsOf(node)
+      .map(stringOf)
+      .filter((s): s is string => s !== undefined)
+      .map((s) => columnKey(s)),
+  );
+}
+
+/** Settings of a property-file model (or version) entry: its `config:` plus the top-level keys dbt moves there. */
+function propertySettings(node: YMap, path: string, problems: ProjectProblem[], what: 'model' | 'version'): ConfigSetting[] {
+  const out: ConfigSetting[] = [];
+  const configNode = entryOf(node, 'config')?.value;
+  const prefix = what === 'version' ? 'versions[].' : '';
+  if (isYMap(configNode)) {
+    for (const [key, e] of configNode.entries) out.push(settingOf(key, e, path, (sub) => `${prefix}config.${key}${sub !== undefined ? `.${sub}` : ''}`));
+  }
+  for (const key of MOVED_TO_CONFIG) {
+    const top = entryOf(node, key);
+    if (!top) continue;
+    const inConfig = entryOf(configNode, key);
+    if (inConfig) {
+      problems.push({
+        rule: key === 'meta' ? 'meta-conflict' : 'config-conflict',
+        path,
+        line: top.keyLine,
+        message: `\`${key}\` is set both at the top level (line ${top.keyLine}) and under \`config:\` (line ${inConfig.keyLine}); dbt rejects this — keep only \`config.${key}\``,
+      });
+      continue;
+    }
+    out.push(settingOf(key, top, path, (sub) => `${prefix}${key}${sub !== undefined ? `.${sub}` : ''}`));
+  }
+  return out.filter((s) => s.value !== null && s.value !== undefined);
+}
+
+function settingOf(key: string, e: YEntry, path: string, describe: (sub?: string) => string): ConfigSetting {
+  const subLines: Record<string, number> = {};
+  if (isYMap(e.value)) for (const [sub, se] of e.value.entries) subLines[sub] = se.keyLine;
+  return { key, value: markJinjaStrings(toPlain(e.value)), path, line: e.keyLine, level: 'properties', subLines, describe };
+}
+
+function isFalse(entry: ConfigEntry | undefined): boolean {
+  if (!entry || entry.unknown) return false;
+  const v = entry.value;
+  return v === false || (typeof v === 'string' && v.trim().toLowerCase() === 'false');
+}
+
+function knownString(entry: ConfigEntry | undefined): string | undefined {
+  if (!entry || entry.unknown) return undefined;
+  return typeof entry.value === 'string' ? entry.value : undefined;
+}
+
+function contractEnforcedOf(config: Record<string, ConfigEntry>): boolean | 'unknown' {
+  const contract = config.contract;
+  if (!contract) return false;
+  const value = contract.value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || isComputed(value)) return contract.unknown ? 'unknown' : false;
+  const enforced = (value as Record<string, unknown>).enforced;
+  if (isComputed(enforced)) return 'unknown';
+  if (enforced === undefined) return contract.unknown ? 'unknown' : false;
+  return enforced === true || (typeof enforced === 'string' && enforced.trim().toLowerCase() === 'true');
+}

@@ -1,0 +1,309 @@
+/**
+ * Config-level model diff (DESIGN.md "Model diff and breaking changes"): what changed between a model's base and
+ * head definitions outside its SQL body — materialization, unique key, incremental strategy, relation identity,
+ * contract, constraints, tests, descriptions, owner, enabled. Each change says its impact and whether it breaks
+ * downstream users, and points at the line that made it (head; base for removals). Values computed by Jinja never
+ * produce a change.
+ */
+import type { ChangeKind, Impact, ModelChange } from '../review/types.js';
+import { sameBaseDataType } from './dataTypes.js';
+import { COMPUTED_OWNER, ownerOf, ownerText } from './owner.js';
+import { columnKey } from './propertyNodes.js';
+import { containsComputed } from './pyLiteral.js';
+import type { ConfigEntry, ConstraintRef, DbtModel, DbtProject, TestRef } from './types.js';
+
+export interface DiffOptions {
+  /** meta key naming the owner (default `owner`). */
+  ownerKey?: string;
+  /** With the projects, owners inherited from groups are compared too. */
+  baseProject?: DbtProject;
+  headProject?: DbtProject;
+}
+
+interface Where {
+  path: string;
+  line?: number;
+}
+
+function change(kind: ChangeKind, detail: string, where: Where, impact: Impact, breaking: boolean, column?: string): ModelChange {
+  const c: ModelChange = { kind, detail, path: where.path, impact, breaking };
+  if (where.line !== undefined) c.line = where.line;
+  if (column !== undefined) c.column = column;
+  return c;
+}
+
+function whereOf(entry: { path: string; line?: number } | undefined, fallback: DbtModel): Where {
+  if (entry) return entry.line !== undefined ? { path: entry.path, line: entry.line } : { path: entry.path };
+  return { path: fallback.path };
+}
+
+/** Where a config key's effective value was set: the head entry, else (key removed) the base entry. */
+function configWhere(key: string, base: DbtModel, head: DbtModel): Where {
+  const h = head.config[key];
+  if (h) return whereOf(h, head);
+  const b = base.config[key];
+  return b ? whereOf(b, base) : { path: head.path };
+}
+
+export function materializationOf(model: DbtModel): { value: string; unknown: boolean } {
+  const entry = model.config.materialized;
+  if (!entry) return { value: model.language === 'python' ? 'table' : 'view', unknown: false };
+  if (entry.unknown || typeof entry.value !== 'string') return { value: String(entry.value), unknown: true };
+  return { value: entry.value.trim().toLowerCase(), unknown: false };
+}
+
+function isKnown(entry: ConfigEntry | undefined): boolean {
+  return !entry || (!entry.unknown && !containsComputed(entry.value));
+}
+
+function show(value: unknown): string {
+  if (value === undefined || value === null) return '(not set)';
+  if (Array.isArray(value)) return `[${value.map(String).join(', ')}]`;
+  return String(value);
+}
+
+export function diffModelConfig(base: DbtModel | undefined, head: DbtModel | undefined, options: DiffOptions = {}): ModelChange[] {
+  const baseOn = base?.enabled === true;
+  const headOn = head?.enabled === true;
+  if (base && baseOn && !headOn) {
+    if (head) {
+      const where = whereOf(head.config.enabled, head);
+      return [change('model_removed', `model disabled (${head.config.enabled?.origin ?? 'enabled: false'})`, where, 'model_wide', true)];
+    }
+    return [change('model_removed', 'model removed', { path: base.path }, 'model_wide', true)];
+  }
+  if (head && headOn && !baseOn) {
+    const detail = base ? 'model enabled (was disabled)' : 'model added';
+    return [change('model_added', detail, whereOf(base ? head.config.enabled : undefined, head), 'additive', false)];
+  }
+  if (!base || !head || !baseOn || !headOn) return [];
+  return [
+    ...materializationChanges(base, head),
+    ...uniqueKeyChanges(base, head),
+    ...strategyChanges(base, head),
+    ...identityChanges(base, head),
+    ...contractChanges(base, head),
+    ...constraintChanges(base, head),
+    ...testChanges(base, head),
+    ...descriptionChanges(base, head),
+    ...ownerChanges(base, head, options),
+  ];
+}
+
+function materializationChanges(base: DbtModel, head: DbtModel): ModelChange[] {
+  const b = materializationOf(base);
+  const h = materializationOf(head);
+  if (b.unknown || h.unknown || b.value === h.value) return [];
+  const where = configWhere('materialized', base, head);
+  const detail = `materialized: ${b.value} -> ${h.value}`;
+  if (h.value === 'ephemeral') {
+    return [change('materialization_changed', `${detail}: the relation no longer exists in the warehouse`, where, 'model_wide', true)];
+  }
+  const out = [change('materialization_changed', detail, where, 'none', false)];
+  const hasConstraints = head.constraints.length > 0 || head.columns.some((c) => c.constraints.length > 0);
+  if (h.value === 'view' && head.contractEnforced === true && base.contractEnforced === true && hasConstraints) {
+    out.push(
+      change('contract_changed', `${detail} with an enforced contract: views cannot enforce the contract's constraints`, where, 'model_wide', true),
+    );
+  }
+  return out;
+}
+
+function isIncremental(model: DbtModel): boolean {
+  const m = materializationOf(model);
+  return m.unknown || m.value === 'incremental' || m.value === 'snapshot';
+}
+
+function keyColumns(value: unknown): string {
+  const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : [];
+  return list
+    .filter((v): v is string => typeof v === 'string')
+    .map((v) => columnKey(v))
+    .sort()
+    .join(',');
+}
+
+function uniqueKeyChanges(base: DbtModel, head: DbtModel): ModelChange[] {
+  if (!isIncremental(base) && !isIncremental(head)) return [];
+  const b = base.config.unique_key;
+  const h = head.config.unique_key;
+  if (!isKnown(b) || !isKnown(h)) return [];
+  if (keyColumns(b?.value) === keyColumns(h?.value)) return [];
+  return [change('unique_key_changed', `unique_key: ${show(b?.value)} -> ${show(h?.value)}`, configWhere('unique_key', base, head), 'model_wide', true)];
+}
+
+function strategyChanges(base: DbtModel, head: DbtModel): ModelChange[] {
+  if (!isIncremental(head)) return [];
+  const b = base.config.incremental_strategy;
+  const h = head.config.incremental_strategy;
+  if (!isKnown(b) || !isKnown(h)) return [];
+  const bv = typeof b?.value === 'string' ? b.value.trim().toLowerCase() : b?.value;
+  const hv = typeof h?.value === 'string' ? h.value.trim().toLowerCase() : h?.value;
+  if (bv === hv || (bv ?? null) === (hv ?? null)) return [];
+  return [
+    change(
+      'incremental_strategy_changed',
+      `incremental_strategy: ${show(b?.value ?? '(adapter default)')} -> ${show(h?.value ?? '(adapter default)')}`,
+      configWhere('incremental_strategy', base, head),
+      'model_wide',
+      true,
+    ),
+  ];
+}
+
+function identityChanges(base: DbtModel, head: DbtModel): ModelChange[] {
+  const out: ModelChange[] = [];
+  for (const key of ['alias', 'schema', 'database']) {
+    const b = base.config[key];
+    const h = head.config[key];
+    if (!isKnown(b) || !isKnown(h)) continue;
+    const bv = b?.value === undefined || b.value === null ? undefined : String(b.value).trim();
+    const hv = h?.value === undefined || h.value === null ? undefined : String(h.value).trim();
+    if (bv === hv) continue;
+    const fallback = key === 'alias' ? '(model name)' : '(target default)';
+    out.push(change('relation_identity_changed', `${key}: ${bv ?? fallback} -> ${hv ?? fallback}`, configWhere(key, base, head), 'model_wide', true));
+  }
+  return out;
+}
+
+function contractWhere(base: DbtModel, head: DbtModel): Where {
+  const h = head.config['contract.enforced'] ?? head.config.contract;
+  if (h) return whereOf(h, head);
+  const b = base.config['contract.enforced'] ?? base.config.contract;
+  return b ? whereOf(b, base) : { path: head.path };
+}
+
+function contractChanges(base: DbtModel, head: DbtModel): ModelChange[] {
+  const b = base.contractEnforced;
+  const h = head.contractEnforced;
+  if (b === 'unknown' || h === 'unknown') return [];
+  if (b && !h) return [change('contract_changed', 'contract enforcement turned off', contractWhere(base, head), 'model_wide', true)];
+  if (!b && h) return [change('contract_changed', 'contract is now enforced', contractWhere(base, head), 'none', false)];
+  if (!b || !h) return [];
+  const out: ModelChange[] = [];
+  const headColumns = new Map(head.columns.map((c) => [c.key, c]));
+  for (const column of base.columns) {
+    const now = headColumns.get(column.key);
+    if (!now) {
+      out.push(change('contract_changed', `contracted column ${column.name} removed from the contract`, whereOf(column, base), 'model_wide', true, column.name));
+      continue;
+    }
+    if (column.dataType && now.dataType && !sameBaseDataType(column.dataType, now.dataType)) {
+      out.push(
+        change('contract_changed', `data_type of contracted column ${now.name}: ${column.dataType} -> ${now.dataType}`, whereOf(now, head), 'model_wide', true, now.name),
+      );
+    }
+  }
+  return out;
+}
+
+function constraintSignature(c: ConstraintRef): string {
+  return `${c.type}|${[...c.columns].sort().join(',')}`;
+}
+
+function allConstraints(model: DbtModel): ConstraintRef[] {
+  return [...model.constraints, ...model.columns.flatMap((c) => c.constraints)];
+}
+
+function constraintChanges(base: DbtModel, head: DbtModel): ModelChange[] {
+  const headSigs = new Set(allConstraints(head).map(constraintSignature));
+  const enforced = base.contractEnforced === true && head.contractEnforced === true;
+  if (base.contractEnforced === 'unknown' || head.contractEnforced === 'unknown') return [];
+  const out: ModelChange[] = [];
+  const headColumnKeys = new Set(head.columns.map((c) => c.key));
+  for (const c of allConstraints(base)) {
+    if (headSigs.has(constraintSignature(c))) continue;
+    // A column removed from an enforced contract is already reported as contract_changed.
+    if (enforced && c.level === 'column' && c.columns.some((col) => !headColumnKeys.has(col))) continue;
+    const on = c.columns.length > 0 ? ` on ${c.columns.join(', ')}` : '';
+    const column = c.level === 'column' ? c.columns[0] : undefined;
+    out.push(
+      change(
+        'constraint_removed',
+        `${c.type} constraint${on} removed${enforced ? ' from an enforced contract' : ''}`,
+        whereOf(c, base),
+        enforced ? 'model_wide' : 'none',
+        enforced,
+        column,
+      ),
+    );
+  }
+  return out;
+}
+
+function testLabel(t: TestRef): string {
+  const name = t.alias ? `${t.name} (${t.alias})` : t.name;
+  if (t.columns.length === 0) return name;
+  return t.columns.length === 1 ? `${name} on ${t.columns[0]}` : `${name} on (${t.columns.join(', ')})`;
+}
+
+function testSignature(t: TestRef): string {
+  return `${t.name}|${t.columns.join(',')}|${t.alias ?? ''}`;
+}
+
+function enabledTests(model: DbtModel): TestRef[] {
+  return [...model.tests, ...model.columns.flatMap((c) => c.tests)].filter((t) => t.enabled);
+}
+
+function testChanges(base: DbtModel, head: DbtModel): ModelChange[] {
+  const out: ModelChange[] = [];
+  const remaining = (list: TestRef[]) => {
+    const counts = new Map<string, number>();
+    for (const t of list) counts.set(testSignature(t), (counts.get(testSignature(t)) ?? 0) + 1);
+    return counts;
+  };
+  const baseCounts = remaining(enabledTests(base));
+  const headCounts = remaining(enabledTests(head));
+  for (const t of enabledTests(head)) {
+    const sig = testSignature(t);
+    const n = baseCounts.get(sig) ?? 0;
+    if (n > 0) baseCounts.set(sig, n - 1);
+    else out.push(change('test_added', `test ${testLabel(t)} added`, whereOf(t, head), 'none', false, t.level === 'column' ? t.columns[0] : undefined));
+  }
+  for (const t of enabledTests(base)) {
+    const sig = testSignature(t);
+    const n = headCounts.get(sig) ?? 0;
+    if (n > 0) headCounts.set(sig, n - 1);
+    else out.push(change('test_removed', `test ${testLabel(t)} removed`, whereOf(t, base), 'none', false, t.level === 'column' ? t.columns[0] : undefined));
+  }
+  return out;
+}
+
+function norm(text: string | undefined): string {
+  return (text ?? '').replace(/\s+/g, ' ').trim();
+}
+
+function descriptionChanges(base: DbtModel, head: DbtModel): ModelChange[] {
+  const out: ModelChange[] = [];
+  if (norm(base.properties?.description) !== norm(head.properties?.description)) {
+    const line = head.properties?.descriptionLine ?? head.properties?.line;
+    const where: Where = head.properties ? { path: head.properties.path, ...(line !== undefined ? { line } : {}) } : whereOf(base.properties, base);
+    out.push(change('description_changed', head.properties?.description ? 'model description changed' : 'model description removed', where, 'none', false));
+  }
+  const baseColumns = new Map(base.columns.map((c) => [c.key, c]));
+  for (const column of head.columns) {
+    const before = baseColumns.get(column.key);
+    if (!before || norm(before.description) === norm(column.description)) continue;
+    out.push(change('description_changed', `description of column ${column.name} changed`, whereOf(column, head), 'none', false, column.name));
+  }
+  return out;
+}
+
+function ownerChanges(base: DbtModel, head: DbtModel, options: DiffOptions): ModelChange[] {
+  const key = options.ownerKey ?? 'owner';
+  let before: string | undefined;
+  let after: string | undefined;
+  if (options.baseProject && options.headProject) {
+    before = ownerOf(base, options.baseProject, key)?.value;
+    after = ownerOf(head, options.headProject, key)?.value;
+  } else {
+    const b = base.meta[key];
+    const h = head.meta[key];
+    before = b ? (b.unknown ? COMPUTED_OWNER : ownerText(b.value)) : undefined;
+    after = h ? (h.unknown ? COMPUTED_OWNER : ownerText(h.value)) : undefined;
+  }
+  if (before === after || before === COMPUTED_OWNER || after === COMPUTED_OWNER) return [];
+  const entry = head.meta[key] ?? base.meta[key];
+  const where = head.meta[key] ? whereOf(head.meta[key], head) : entry ? whereOf(entry, base) : { path: head.path };
+  return [change('owner_changed', `owner: ${before ?? '(none)'} -> ${after ?? '(none)'}`, where, 'none', false)];
+}

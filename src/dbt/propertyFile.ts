@@ -1,0 +1,95 @@
+/**
+ * A property file (`models/**.yml`): its `models:` entries (kept as positioned YAML for the model builder), groups and
+ * exposures. `sources`, `unit_tests`, `semantic_models`, `metrics`... are recognised (the file counts as a property
+ * file) but not modelled.
+ */
+import { refNamesOf } from './refs.js';
+import type { DbtExposure, DbtGroup, ProjectProblem } from './types.js';
+import { entryOf, isYMap, itemsOf, parseYamlTree, stringOf, type YMap, type YNode } from './yamlTree.js';
+
+export interface ModelEntry {
+  name: string;
+  path: string;
+  node: YMap;
+}
+
+export interface PropertyFileContent {
+  models: ModelEntry[];
+  groups: DbtGroup[];
+  exposures: DbtExposure[];
+}
+
+const PROPERTY_KEYS = [
+  'models',
+  'sources',
+  'groups',
+  'exposures',
+  'unit_tests',
+  'semantic_models',
+  'metrics',
+  'saved_queries',
+  'seeds',
+  'snapshots',
+  'analyses',
+  'macros',
+  'data_tests',
+];
+
+export type PropertyFileResult =
+  | { kind: 'properties'; content: PropertyFileContent }
+  | { kind: 'other' }
+  | { kind: 'invalid'; problem: ProjectProblem };
+
+export function readPropertyFile(text: string, path: string): PropertyFileResult {
+  const parsed = parseYamlTree(text);
+  if (!parsed.ok) {
+    return {
+      kind: 'invalid',
+      problem: { rule: 'yaml-invalid', path, line: parsed.line, message: `invalid YAML in ${path}: ${parsed.message}` },
+    };
+  }
+  const root = parsed.root;
+  if (!isYMap(root) || !PROPERTY_KEYS.some((k) => root.entries.has(k))) return { kind: 'other' };
+  const content: PropertyFileContent = { models: [], groups: [], exposures: [] };
+  for (const item of itemsOf(entryOf(root, 'models')?.value)) {
+    if (!isYMap(item)) continue;
+    const name = stringOf(entryOf(item, 'name')?.value);
+    if (name) content.models.push({ name, path, node: item });
+  }
+  for (const item of itemsOf(entryOf(root, 'groups')?.value)) {
+    if (!isYMap(item)) continue;
+    const name = stringOf(entryOf(item, 'name')?.value);
+    if (!name) continue;
+    const group: DbtGroup = { name, path, line: item.line };
+    const owner = ownerOfNode(entryOf(item, 'owner')?.value);
+    if (owner) group.owner = owner;
+    content.groups.push(group);
+  }
+  for (const item of itemsOf(entryOf(root, 'exposures')?.value)) {
+    if (!isYMap(item)) continue;
+    const name = stringOf(entryOf(item, 'name')?.value);
+    if (!name) continue;
+    const dependsOn = refNamesOf(
+      itemsOf(entryOf(item, 'depends_on')?.value)
+        .map(stringOf)
+        .filter((s): s is string => s !== undefined),
+    );
+    const exposure: DbtExposure = { name, path, line: item.line, dependsOn };
+    const type = stringOf(entryOf(item, 'type')?.value);
+    if (type) exposure.type = type;
+    const owner = ownerOfNode(entryOf(item, 'owner')?.value);
+    if (owner) exposure.owner = owner;
+    content.exposures.push(exposure);
+  }
+  return { kind: 'properties', content };
+}
+
+function ownerOfNode(node: YNode | undefined): { name?: string; email?: string } | undefined {
+  if (!isYMap(node)) return undefined;
+  const owner: { name?: string; email?: string } = {};
+  const name = stringOf(entryOf(node, 'name')?.value);
+  const email = stringOf(entryOf(node, 'email')?.value);
+  if (name) owner.name = name;
+  if (email) owner.email = email;
+  return owner.name || owner.email ? owner : undefined;
+}

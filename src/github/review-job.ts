@@ -1,0 +1,327 @@
+/**
+ * The worker: one review of one pull request at one head SHA. Reads the config, opens the Check Run, reads the
+ * PR's files and snapshots, runs the pipeline, publishes (summary comment, one review, minimized outdated
+ * comments) and completes the Check Run. Whatever fails, the Check Run it opened is completed.
+ */
+import type { Logger } from 'probot';
+import type { ReviewerConfig } from '../config.js';
+import type { JinjaRenderer, LlmStage, ReviewPorts, ReviewRequest } from '../ports.js';
+import type { Review } from '../review/types.js';
+import { renderSummaryMarkdown } from '../review/markdown.js';
+import { loadPullRequestSnapshots, type TreeSnapshot } from '../sources/github.js';
+import { dbtRelevantPaths } from '../sources/git.js';
+import { toAnnotations } from './annotations.js';
+import { completeCheckRun, startCheckRun, type CheckOutcome } from './check-run.js';
+import { loadRepoConfig, type LoadedConfig } from './config-loader.js';
+import { describeError, errorLogFields } from './errors.js';
+import { diffLineIndex, planInlineComments } from './inline-comments.js';
+import { postInlineReview, type PostedReview } from './inline-review.js';
+import { LruCache } from './lru.js';
+import { summaryMarker, type SummaryState } from './markers.js';
+import { minimizeOutdatedComments } from './minimize-outdated.js';
+import { listPullRequestFiles, type PrFile } from './pr-files.js';
+import { SupersededError } from './queue.js';
+import { RequestCounter } from './request-counter.js';
+import { findSummaryComment, writeSummaryComment, type SummaryComment } from './summary-comment.js';
+import { prKey, type Octokit, type ReviewJobData } from './types.js';
+
+/** Builds the LLM stage for a run, or undefined when none is available (e.g. no API key). */
+export type LlmStageFactory = (config: ReviewerConfig) => LlmStage | undefined;
+
+export interface ReviewerServices {
+  appId: number;
+  log: Logger;
+  auth(installationId: number): Promise<Octokit>;
+  runReview(request: ReviewRequest, ports: ReviewPorts): Promise<Review>;
+  createRenderer(): Promise<JinjaRenderer>;
+  createLlmStage?: LlmStageFactory;
+  state: ReviewerState;
+}
+
+/** What the app remembers between reviews (bounded; lost on restart, when it is rebuilt from GitHub). */
+export class ReviewerState {
+  /** Config by repository and default-branch commit (or repository alone, for a short time). */
+  readonly configs = new LruCache<string, LoadedConfig>(500, 5 * 60_000);
+  /** Head snapshots by `owner/repo@sha`. */
+  readonly snapshots = new LruCache<string, TreeSnapshot>(16);
+  /** The summary comment of each pull request. */
+  readonly summaries = new LruCache<string, SummaryComment>(5000);
+  /** `pr@sha#config` of finished reviews: a second event for the same head and config posts nothing. */
+  readonly reviewed = new LruCache<string, true>(20000);
+  /** The app's bot login (`<slug>[bot]`), learnt from the first Check Run it creates. */
+  botLogin?: string;
+}
+
+const NO_DBT_TITLE = 'No dbt changes';
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function configCacheKey(job: ReviewJobData): string {
+  const repo = `${job.owner}/${job.repo}`.toLowerCase();
+  return job.pr.baseRef === job.pr.defaultBranch ? `${repo}@${job.pr.baseSha}` : repo;
+}
+
+/** Paths of the change a dbt review could care about, before the project roots are known. */
+function mayTouchDbt(files: readonly PrFile[]): boolean {
+  return files.some((f) =>
+    [f.path, f.previousPath].some((p) => p !== undefined && /(\.(sql|py|ya?ml|md)$)|(^|\/)dbt_project\.yml$/i.test(p)),
+  );
+}
+
+function touchesDbtProject(files: readonly PrFile[], head: TreeSnapshot, basePaths: readonly string[]): boolean {
+  const relevant = new Set([...dbtRelevantPaths(head.paths()), ...dbtRelevantPaths(basePaths)]);
+  return files.some((f) => relevant.has(f.path) || (f.previousPath !== undefined && relevant.has(f.previousPath)));
+}
+
+export function checkTitle(review: Review): string {
+  const errors = review.findings.filter((f) => f.severity === 'error').length;
+  const warnings = review.findings.filter((f) => f.severity === 'warning').length;
+  const models = plural(review.models.length, 'changed model');
+  if (errors === 0 && warnings === 0) {
+    return review.conclusion === 'neutral' ? `Review incomplete · ${models}` : `No blocking findings · ${models}`;
+  }
+  const parts = [errors > 0 ? plural(errors, 'error') : '', warnings > 0 ? plural(warnings, 'warning') : ''].filter(Boolean);
+  return `${parts.join(', ')} · ${models}`;
+}
+
+export async function runReviewJob(job: ReviewJobData, signal: AbortSignal, services: ReviewerServices): Promise<void> {
+  const { state } = services;
+  const key = prKey(job);
+  const log = services.log.child({
+    deliveryId: job.deliveryId,
+    repo: `${job.owner}/${job.repo}`,
+    pr: job.pr.number,
+    head: job.pr.headSha.slice(0, 12),
+    reason: job.reason,
+  });
+  const counter = new RequestCounter();
+  const octokit = counter.attach(await services.auth(job.installationId));
+  const repoParams = { owner: job.owner, repo: job.repo };
+
+  // 1. Config (cached per default-branch commit; a forced re-run reads it afresh).
+  const configKey = configCacheKey(job);
+  let loaded = job.force ? undefined : state.configs.get(configKey);
+  if (!loaded) {
+    loaded = await loadRepoConfig(octokit, repoParams);
+    state.configs.set(configKey, loaded);
+  }
+  const reviewedKey = `${key}@${job.pr.headSha}#${loaded.hash}`;
+  if (!job.force && state.reviewed.has(reviewedKey)) {
+    log.info({ githubRequests: counter.toJSON() }, 'this head SHA was already reviewed with this config; nothing to post');
+    return;
+  }
+  signal.throwIfAborted();
+
+  // 2. The Check Run, at once.
+  const check = await startCheckRun(octokit, { ...repoParams, headSha: job.pr.headSha, externalId: job.deliveryId });
+  if (check.appSlug) state.botLogin = `${check.appSlug}[bot]`;
+  const checkParams = { ...repoParams, checkRunId: check.id };
+  const complete = (outcome: CheckOutcome) => completeCheckRun(octokit, checkParams, outcome);
+
+  try {
+    if (!loaded.ok) {
+      await complete({
+        conclusion: 'failure',
+        title: 'Invalid .github/dbt-pr-reviewer.yml',
+        summary: `The reviewer config is invalid, so this pull request was not reviewed.\n\n\`\`\`\n${loaded.message}\n\`\`\`\n\nFix the file on the default branch, then comment \`/recheck\`.`,
+      });
+      state.reviewed.set(reviewedKey, true);
+      log.info({ githubRequests: counter.toJSON(), conclusion: 'failure' }, 'invalid config reported');
+      return;
+    }
+    const config = loaded.config;
+
+    // 3. The change.
+    const listing = await listPullRequestFiles(octokit, {
+      ...repoParams,
+      pullNumber: job.pr.number,
+      ...(job.pr.changedFiles !== undefined ? { expectedCount: job.pr.changedFiles } : {}),
+    });
+    signal.throwIfAborted();
+    if (!mayTouchDbt(listing.files)) {
+      await completeWithoutDbtChanges(job, octokit, complete, state);
+      log.info({ githubRequests: counter.toJSON(), conclusion: 'success' }, 'no dbt changes');
+      state.reviewed.set(reviewedKey, true);
+      return;
+    }
+
+    // 4. Base and head.
+    const snapshots = await loadPullRequestSnapshots({
+      octokit,
+      ...repoParams,
+      headSha: job.pr.headSha,
+      baseSha: job.pr.baseSha,
+      files: listing.files,
+      cache: state.snapshots,
+    });
+    signal.throwIfAborted();
+    if (!touchesDbtProject(listing.files, snapshots.head, snapshots.base.paths())) {
+      await completeWithoutDbtChanges(job, octokit, complete, state);
+      log.info({ githubRequests: counter.toJSON(), conclusion: 'success' }, 'no dbt changes');
+      state.reviewed.set(reviewedKey, true);
+      return;
+    }
+
+    // 5. The pipeline.
+    const notes = [...listing.notes, ...snapshots.skipped.map((s) => `\`${s.path}\`: ${s.reason}`)];
+    const request: ReviewRequest = {
+      base: job.pr.baseSha,
+      head: job.pr.headSha,
+      config,
+      configSource: loaded.source,
+      changedFiles: listing.files.map(({ path, previousPath, status, patch }) => ({
+        path,
+        status,
+        ...(previousPath !== undefined ? { previousPath } : {}),
+        ...(patch !== undefined ? { patch } : {}),
+      })),
+      pr: { number: job.pr.number, title: job.pr.title, body: job.pr.body },
+      notes,
+    };
+    if (!config.dialect && snapshots.dialectHint) request.dialectHint = snapshots.dialectHint;
+    const renderer = await services.createRenderer();
+    let review: Review;
+    try {
+      const ports: ReviewPorts = { base: snapshots.base, head: snapshots.head, renderer };
+      const llm = config.llm.enabled ? services.createLlmStage?.(config) : undefined;
+      if (llm) ports.llm = llm;
+      else if (!config.llm.enabled) ports.llmAbsentReason = { status: 'disabled', detail: 'turned off by `llm.enabled: false`' };
+      else ports.llmAbsentReason = { status: 'skipped', detail: 'OPENAI_API_KEY is not set' };
+      review = await services.runReview(request, ports);
+    } finally {
+      await renderer.close();
+    }
+    signal.throwIfAborted();
+
+    // 6. Publish: one review with the new inline comments, minimize the outdated ones, the summary, the check.
+    const summary = state.summaries.get(key) ?? (await findExistingSummary(job, octokit, state, services.appId));
+    const previous: SummaryState | undefined = summary?.state;
+    const posted = new Set(previous?.posted ?? []);
+    const publishNotes: string[] = [];
+
+    const plan = planInlineComments(review.findings, diffLineIndex(listing.files), posted);
+    if (plan.overLimit.length > 0) {
+      publishNotes.push(`${plural(plan.overLimit.length, 'more finding')} on the diff did not fit in one review (30 inline comments at most); they are listed here.`);
+    }
+    let reviewResult: PostedReview = { posted: [], fallback: false };
+    try {
+      reviewResult = await postInlineReview(octokit, { ...repoParams, pullNumber: job.pr.number, commitId: job.pr.headSha }, plan.comments);
+    } catch (error) {
+      log.warn({ err: errorLogFields(error) }, 'could not post the review');
+      publishNotes.push(`The inline review could not be posted: ${describeError(error)}`);
+    }
+    if (reviewResult.fallback) publishNotes.push('GitHub rejected the inline comment positions, so the review lists its findings in its body instead.');
+    for (const fp of reviewResult.posted) posted.add(fp);
+
+    const current = new Set(review.findings.map((f) => f.fingerprint));
+    const gone = [...posted].filter((fp) => !current.has(fp));
+    if (gone.length > 0) {
+      try {
+        const minimized = await minimizeOutdatedComments(
+          octokit,
+          { ...repoParams, pullNumber: job.pr.number, ...(state.botLogin ? { botLogin: state.botLogin } : {}) },
+          gone,
+        );
+        for (const fp of minimized.cleared) posted.delete(fp);
+      } catch (error) {
+        log.warn({ err: errorLogFields(error) }, 'could not minimize outdated comments');
+      }
+    }
+
+    const newState: SummaryState = { head: job.pr.headSha, configHash: loaded.hash, posted: [...posted] };
+    const shown: Review = { ...review, notes: [...(review.notes ?? []), ...publishNotes] };
+    if (shown.notes?.length === 0) delete shown.notes;
+    const body = renderSummaryMarkdown(shown, { marker: summaryMarker(newState), maxChars: 65000 });
+    try {
+      const commentId = await writeSummaryComment(octokit, { ...repoParams, issueNumber: job.pr.number }, body, summary?.id);
+      state.summaries.set(key, { id: commentId, state: newState });
+    } catch (error) {
+      log.warn({ err: errorLogFields(error) }, 'could not write the summary comment');
+      shown.notes = [...(shown.notes ?? []), `The summary comment could not be written: ${describeError(error)}`];
+    }
+
+    const headPaths = new Set(snapshots.head.paths());
+    await complete({
+      conclusion: review.conclusion,
+      title: checkTitle(review),
+      summary: renderSummaryMarkdown(shown, { maxChars: 65000 }),
+      annotations: toAnnotations(review.findings, (p) => headPaths.has(p)),
+    });
+    state.reviewed.set(reviewedKey, true);
+    log.info(
+      {
+        githubRequests: counter.toJSON(),
+        conclusion: review.conclusion,
+        findings: review.findings.length,
+        inlineComments: reviewResult.fallback ? 0 : reviewResult.posted.length,
+        minimized: gone.length,
+      },
+      'review published',
+    );
+  } catch (error) {
+    const reason: unknown = signal.aborted ? signal.reason : undefined;
+    if (reason instanceof SupersededError) {
+      log.info({ githubRequests: counter.toJSON() }, `review ${reason.message}`);
+      await safely(log, () =>
+        complete({
+          conclusion: 'neutral',
+          title: 'Superseded by a newer commit',
+          summary: `A newer commit (${reason.newerSha.slice(0, 7)}) was pushed while this one was being reviewed; its review replaces this one.`,
+        }),
+      );
+      return;
+    }
+    log.error({ err: errorLogFields(error), githubRequests: counter.toJSON() }, 'review failed');
+    await safely(log, () =>
+      complete({
+        conclusion: 'neutral',
+        title: 'dbt-pr-reviewer could not finish the review',
+        summary: `${describeError(error)}\n\nThis is not a finding about your change. Comment \`/recheck\` to try again.`,
+      }),
+    );
+  }
+}
+
+async function safely(log: Logger, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    log.error({ err: errorLogFields(error) }, 'could not complete the check run');
+  }
+}
+
+async function findExistingSummary(
+  job: ReviewJobData,
+  octokit: Octokit,
+  state: ReviewerState,
+  appId: number,
+): Promise<SummaryComment | undefined> {
+  // A PR that was just opened has no comment of ours yet (a redelivery of `opened` is dropped by delivery id).
+  if (job.reason === 'pull_request.opened') return undefined;
+  return findSummaryComment(
+    octokit,
+    { owner: job.owner, repo: job.repo, issueNumber: job.pr.number },
+    { appId, ...(state.botLogin ? { botLogin: state.botLogin } : {}) },
+  );
+}
+
+async function completeWithoutDbtChanges(
+  job: ReviewJobData,
+  octokit: Octokit,
+  complete: (outcome: CheckOutcome) => Promise<void>,
+  state: ReviewerState,
+): Promise<void> {
+  const text = 'This pull request changes no file of a dbt project, so there is nothing to review.';
+  // A summary from an earlier push that did touch dbt files is corrected, not left standing.
+  const summary = state.summaries.get(prKey(job));
+  if (summary) {
+    const newState: SummaryState = { head: job.pr.headSha, configHash: summary.state?.configHash ?? '', posted: summary.state?.posted ?? [] };
+    const body = `✅ **dbt-pr-reviewer: no dbt changes**\n${summaryMarker(newState)}\n\n${text}\n\n<sub>head \`${job.pr.headSha.slice(0, 7)}\`</sub>`;
+    await writeSummaryComment(octokit, { owner: job.owner, repo: job.repo, issueNumber: job.pr.number }, body, summary.id);
+    state.summaries.set(prKey(job), { id: summary.id, state: newState });
+  }
+  await complete({ conclusion: 'success', title: NO_DBT_TITLE, summary: text });
+}
+

@@ -1,0 +1,118 @@
+/**
+ * One revision of a repository from GitHub in ONE request: the tarball of the commit, streamed through a tar
+ * parser. Every path is listed; only the files a dbt review can read are kept in memory (see `dbtRelevantPaths`),
+ * so the number of requests does not grow with the size of the repository.
+ */
+import { Readable } from 'node:stream';
+import { Parser, type ReadEntry } from 'tar';
+import type { FileSnapshot } from '../dbt/types.js';
+import type { Skipped } from '../review/types.js';
+import { dbtRelevantPaths, MAX_BLOB_BYTES } from './git.js';
+
+const CANDIDATE_EXTENSIONS = ['.sql', '.py', '.yml', '.yaml', '.md'];
+const SKIPPED_FOLDERS = new Set(['dbt_packages', 'target', 'node_modules', '.git']);
+
+/** A revision read from a tarball: every path, the dbt-relevant contents. */
+export interface TreeSnapshot extends FileSnapshot {
+  sha: string;
+  skipped: Skipped[];
+  /** Number of files whose content is held. */
+  loadedCount: number;
+}
+
+export interface TarballOptions {
+  maxBlobBytes?: number;
+}
+
+/** Could this file matter to a dbt review? (Decided before the project roots are known; narrowed afterwards.) */
+function isCandidate(path: string): boolean {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  if (name === 'dbt_project.yml' || name === 'profiles.yml') return true;
+  const dot = name.lastIndexOf('.');
+  if (dot < 0 || !CANDIDATE_EXTENSIONS.includes(name.slice(dot).toLowerCase())) return false;
+  return !path.split('/').some((segment) => SKIPPED_FOLDERS.has(segment));
+}
+
+/** GitHub's tarballs put everything under one `owner-repo-sha/` folder. */
+function stripTopFolder(path: string): string {
+  const slash = path.indexOf('/');
+  return slash < 0 ? '' : path.slice(slash + 1);
+}
+
+function isBinary(content: Buffer): boolean {
+  return content.subarray(0, 8000).includes(0);
+}
+
+/** Parses a (gzipped) tarball stream into a snapshot of the revision `sha`. */
+export async function snapshotFromTarball(
+  stream: NodeJS.ReadableStream | Readable,
+  sha: string,
+  options: TarballOptions = {},
+): Promise<TreeSnapshot> {
+  const maxBytes = options.maxBlobBytes ?? MAX_BLOB_BYTES;
+  const paths: string[] = [];
+  const contents = new Map<string, string>();
+  const skipped: Skipped[] = [];
+  const decoder = new TextDecoder('utf-8');
+
+  await new Promise<void>((resolve, reject) => {
+    const parser = new Parser({
+      onReadEntry: (entry: ReadEntry) => {
+        const path = stripTopFolder(entry.path).replace(/\/$/, '');
+        const isFile = entry.type === 'File' || entry.type === 'OldFile' || entry.type === 'ContiguousFile';
+        if (path === '' || entry.type === 'Directory') {
+          entry.resume();
+          return;
+        }
+        if (entry.type === 'SymbolicLink' || isFile) paths.push(path);
+        if (!isFile || !isCandidate(path)) {
+          entry.resume();
+          return;
+        }
+        if (entry.size > maxBytes) {
+          skipped.push({ path, reason: `file is ${Math.round(entry.size / 1024)} KB, over the ${Math.round(maxBytes / 1024)} KB limit; not read` });
+          entry.resume();
+          return;
+        }
+        const chunks: Buffer[] = [];
+        entry.on('data', (chunk: Buffer) => chunks.push(chunk));
+        entry.on('end', () => {
+          const content = Buffer.concat(chunks);
+          if (isBinary(content)) {
+            skipped.push({ path, reason: 'binary file; not read' });
+            return;
+          }
+          contents.set(path, decoder.decode(content).replace(/^\uFEFF/, ''));
+        });
+      },
+    });
+    parser.on('error', reject);
+    parser.on('abort', (error: unknown) => reject(error instanceof Error ? error : new Error('tarball could not be read')));
+    parser.on('close', () => resolve());
+    stream.on('error', reject);
+    stream.pipe(parser as unknown as NodeJS.WritableStream);
+  });
+
+  paths.sort();
+  const relevant = new Set(dbtRelevantPaths(paths));
+  for (const path of [...contents.keys()]) if (!relevant.has(path)) contents.delete(path);
+  const relevantSkipped = skipped.filter((s) => relevant.has(s.path)).sort((a, b) => a.path.localeCompare(b.path));
+  return {
+    sha,
+    skipped: relevantSkipped,
+    loadedCount: contents.size,
+    paths: () => paths,
+    read: (path) => contents.get(path),
+  };
+}
+
+/** Converts a fetch body (web stream) to a Node stream. */
+export function nodeStream(body: unknown): Readable {
+  if (body instanceof Readable) return body;
+  if (body && typeof (body as ReadableStream).getReader === 'function') {
+    return Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>);
+  }
+  if (body instanceof ArrayBuffer) return Readable.from([Buffer.from(body)]);
+  if (Buffer.isBuffer(body)) return Readable.from([body]);
+  throw new Error('unexpected tarball response body');
+}

@@ -1,0 +1,902 @@
+/**
+ * Walks a node-sql-parser AST of a rendered model and builds its ModelShape: output columns resolved through
+ * CTEs and subqueries down to base relations, filters, joins, grain, set operations, order/limit and fan-out.
+ */
+import type { Dialect } from '../config.js';
+import { SETOP_SEPARATOR, baseType, bound, foldIdentifier, relMark, snippet } from './canonical.js';
+import { tokenize } from './lexer.js';
+import type { Clause, GrainClause, JoinShape, UnresolvedStar } from './types.js';
+
+type AstNode = Record<string, unknown>;
+
+export interface ColInfo {
+  name: string;
+  /** Canonical expression without the outer cast. */
+  expr: string;
+  /** Canonical expression with the outer cast (what a reference to this column stands for). */
+  full: string;
+  type?: string;
+  text: string;
+  line?: number;
+}
+
+interface QueryResult {
+  columns: ColInfo[];
+  unresolved: UnresolvedStar[];
+  relations: Set<string>;
+}
+
+interface Source {
+  alias: string;
+  kind: 'base' | 'derived' | 'fanout';
+  relation?: string;
+  columns?: ColInfo[];
+  unresolved: UnresolvedStar[];
+  relations: Set<string>;
+  fanout?: string;
+}
+
+interface Scope {
+  sources: Source[];
+  parent?: Scope;
+  aliases?: Map<string, ColInfo>;
+}
+
+interface CteEntry {
+  name: string;
+  node: AstNode;
+  columnNames?: string[];
+  result?: QueryResult;
+  analysing: boolean;
+}
+
+interface Sink {
+  filters: Clause[];
+  joins: JoinShape[];
+  grain: GrainClause[];
+  setOperations: Clause[];
+  orderLimit: Clause[];
+  fanOut: Clause[];
+}
+
+export interface AstAnalysis extends Sink {
+  columns: ColInfo[];
+  unresolvedStars: UnresolvedStar[];
+  relations: string[];
+  relationLines: Record<string, number>;
+  columnsUsed: Record<string, string[]>;
+  ctes: string[];
+}
+
+const FANOUT_FUNCS = new Set(['explode', 'explode_outer', 'posexplode', 'posexplode_outer', 'inline', 'inline_outer', 'flatten', 'unnest', 'json_each', 'jsonb_array_elements', 'json_array_elements', 'generate_series', 'split_to_table', 'stack']);
+const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'listagg', 'array_agg', 'string_agg', 'group_concat', 'median', 'stddev', 'stddev_samp', 'stddev_pop', 'variance', 'var_samp', 'var_pop', 'any_value', 'approx_count_distinct', 'count_if', 'bool_and', 'bool_or', 'booland_agg', 'boolor_agg', 'array_union_agg', 'object_agg', 'percentile_cont', 'percentile_disc', 'mode', 'hll', 'approx_percentile', 'collect_list', 'collect_set', 'countif', 'logical_and', 'logical_or', 'max_by', 'min_by', 'arbitrary', 'kurtosis', 'skew', 'corr', 'covar_pop', 'covar_samp', 'bitand_agg', 'bitor_agg', 'sum_if', 'avg_if']);
+const COMMUTATIVE = new Set(['+', '*', 'and', 'or', '=', '<>', '==', 'is not distinct from', 'is distinct from']);
+const SKIP_KEYS = new Set(['loc', 'parentheses', 'surround', 'notations', 'collate', 'tableList', 'columnList', 'suffix']);
+
+function isNode(v: unknown): v is AstNode {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+/** Comparable token text: words and quoted names lower-cased without quotes; `!=` as `<>`. */
+function tokenKey(text: string, kind: string): string {
+  if (kind === 'word') return text.toLowerCase();
+  if (kind === 'quoted') return text.slice(1, -1).toLowerCase();
+  if (text === '!=') return '<>';
+  return text;
+}
+
+function descendantLine(node: unknown, depth = 0): number | undefined {
+  if (depth > 6) return undefined;
+  if (Array.isArray(node)) {
+    for (const x of node) {
+      const l = descendantLine(x, depth + 1);
+      if (l !== undefined) return l;
+    }
+    return undefined;
+  }
+  if (!isNode(node)) return undefined;
+  const own = lineOf(node);
+  if (own !== undefined) return own;
+  for (const [k, v] of Object.entries(node)) {
+    if (k === 'loc' || typeof v !== 'object' || v === null) continue;
+    const l = descendantLine(v, depth + 1);
+    if (l !== undefined) return l;
+  }
+  return undefined;
+}
+
+function lineOf(node: unknown): number | undefined {
+  if (!isNode(node)) return undefined;
+  const loc = node.loc as { start?: { line?: number } } | undefined;
+  return loc?.start?.line;
+}
+
+export class AstAnalyzer {
+  private sink: Sink = { filters: [], joins: [], grain: [], setOperations: [], orderLimit: [], fanOut: [] };
+  private readonly relationLines = new Map<string, number>();
+  private readonly columnsUsed = new Map<string, Set<string>>();
+  private readonly ctesUsed = new Set<string>();
+  private readonly upstreamCache = new Map<string, string[] | undefined>();
+
+  constructor(
+    private readonly sql: string,
+    private readonly dialect: Dialect,
+    private readonly typeAliases: Record<string, string>,
+    private readonly upstreamColumns: ((relation: string) => string[] | undefined) | undefined,
+    private readonly doubleQuotesAreIdentifiers: boolean,
+    /** Renders an AST node back to SQL (node-sql-parser's exprToSQL), used to locate nodes without positions. */
+    private readonly render?: (node: unknown) => string | undefined,
+  ) {}
+
+  private sqlTokens: { text: string; start: number; end: number; line: number }[] | undefined;
+
+  private tokensOfSql(): { text: string; start: number; end: number; line: number }[] {
+    if (!this.sqlTokens) this.sqlTokens = tokenize(this.sql, { dialect: this.dialect }).map((t) => ({ text: tokenKey(t.text, t.kind), start: t.start, end: t.end, line: t.line }));
+    return this.sqlTokens;
+  }
+
+  /** Finds a node in the SQL text: its own location, a descendant's, or its rendered text's token sequence. */
+  private locate(node: unknown, afterLine?: number): { line?: number; text?: string } {
+    if (!isNode(node)) return {};
+    const own = this.textOf(node);
+    if (own !== undefined) return { line: lineOf(node), text: own };
+    if (!this.render) return { line: descendantLine(node) };
+    let rendered: string | undefined;
+    try {
+      rendered = this.render(node);
+    } catch {
+      rendered = undefined;
+    }
+    if (!rendered) return { line: descendantLine(node) };
+    const seq = tokenize(rendered, { dialect: this.dialect }).map((t) => tokenKey(t.text, t.kind));
+    const toks = this.tokensOfSql();
+    for (const len of [seq.length, Math.min(3, seq.length), 1]) {
+      if (len === 0) break;
+      const startAt = afterLine !== undefined ? Math.max(0, toks.findIndex((t) => t.line >= afterLine)) : 0;
+      outer: for (let i = startAt; i + len <= toks.length; i++) {
+        for (let j = 0; j < len; j++) if (toks[i + j]!.text !== seq[j]) continue outer;
+        const first = toks[i]!;
+        const last = toks[i + len - 1]!;
+        return { line: first.line, text: len === seq.length ? this.sql.slice(first.start, last.end) : rendered };
+      }
+    }
+    return { line: descendantLine(node), text: rendered };
+  }
+
+
+  analyse(root: AstNode): AstAnalysis {
+    const result = this.query(root, new Map(), undefined);
+    const columnsUsed: Record<string, string[]> = {};
+    for (const [rel, cols] of [...this.columnsUsed].sort((a, b) => a[0].localeCompare(b[0]))) columnsUsed[rel] = [...cols].sort();
+    return {
+      ...this.sink,
+      columns: result.columns,
+      unresolvedStars: result.unresolved,
+      relations: [...this.relationLines.keys()].sort(),
+      relationLines: Object.fromEntries(this.relationLines),
+      columnsUsed,
+      ctes: [...this.ctesUsed],
+    };
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  private query(node: AstNode, env: Map<string, CteEntry>, parent: Scope | undefined): QueryResult {
+    let scopeEnv = env;
+    const withList = node.with;
+    if (Array.isArray(withList) && withList.length > 0) {
+      scopeEnv = new Map(env);
+      for (const w of withList) {
+        if (!isNode(w)) continue;
+        const nameNode = w.name;
+        const name = isNode(nameNode) ? str(nameNode.value) : str(nameNode);
+        const stmt = isNode(w.stmt) ? ((isNode(w.stmt.ast) ? w.stmt.ast : w.stmt) as AstNode) : undefined;
+        if (!name || !stmt) continue;
+        const columnNames = Array.isArray(w.columns) ? w.columns.map((c) => this.identName(c)).filter((c): c is string => !!c) : undefined;
+        scopeEnv.set(name.toLowerCase(), { name: name.toLowerCase(), node: stmt, columnNames, analysing: false });
+      }
+    }
+    const branches: AstNode[] = [];
+    const kinds: string[] = [];
+    let cur: AstNode | undefined = node;
+    while (cur) {
+      branches.push(cur);
+      const next: unknown = cur._next;
+      if (isNode(next)) kinds.push(String(cur.set_op ?? 'union').toLowerCase().replace(/\s+/g, ' '));
+      cur = isNode(next) ? next : undefined;
+    }
+    const results = branches.map((b) => this.select(b, scopeEnv, parent));
+    if (branches.length === 1) return results[0]!;
+    const first = results[0]!;
+    const line = lineOf(branches[1]) ?? first.columns[0]?.line;
+    this.sink.setOperations.push({
+      canonical: `${kinds.join(',')}|branches=${branches.length}`,
+      text: `${kinds.join(', ')} of ${branches.length} branches`,
+      line,
+    });
+    const relations = new Set<string>();
+    for (const r of results) for (const rel of r.relations) relations.add(rel);
+    const columns = first.columns.map((c, i) => {
+      const exprs = results.map((r) => r.columns[i]?.full ?? 'null');
+      const type = results.map((r) => r.columns[i]?.type).find((t) => t !== undefined);
+      const full = bound(`setop(${exprs.join(SETOP_SEPARATOR)})`);
+      const texts = results.map((r) => r.columns[i]?.text ?? 'null');
+      const changedLine = results.map((r) => r.columns[i]?.line).find((l, idx) => idx > 0 && texts[idx] !== texts[0]);
+      return { ...c, expr: full, full, type, text: texts.join(' | '), line: c.line ?? changedLine };
+    });
+    return { columns, unresolved: results.flatMap((r) => r.unresolved), relations };
+  }
+
+  private cte(entry: CteEntry, env: Map<string, CteEntry>): QueryResult {
+    this.ctesUsed.add(entry.name);
+    if (entry.result) return entry.result;
+    if (entry.analysing) return { columns: [], unresolved: [{ relations: [], except: [] }], relations: new Set() }; // recursive reference
+    entry.analysing = true;
+    const result = this.query(entry.node, env, undefined);
+    if (entry.columnNames) {
+      result.columns = result.columns.map((c, i) => ({ ...c, name: entry.columnNames![i] ?? c.name }));
+    }
+    entry.result = result;
+    entry.analysing = false;
+    return result;
+  }
+
+  private select(node: AstNode, env: Map<string, CteEntry>, parent: Scope | undefined): QueryResult {
+    const scope: Scope = { sources: [], parent };
+    const relations = new Set<string>();
+    if (node.type !== 'select') {
+      // VALUES and other row sources: keep their text as the canonical
+      return { columns: [], unresolved: [], relations };
+    }
+    const from = Array.isArray(node.from) ? (node.from as unknown[]) : [];
+    const pendingJoins: { item: AstNode; source: Source; index: number }[] = [];
+    from.forEach((raw, index) => {
+      if (!isNode(raw)) return;
+      const source = this.source(raw, env, scope);
+      if (!source) return;
+      for (const r of source.relations) relations.add(r);
+      scope.sources.push(source);
+      if (source.kind === 'fanout') return;
+      if (str(raw.join) || index > 0) pendingJoins.push({ item: raw, source, index });
+    });
+
+    // select list
+    const columns: ColInfo[] = [];
+    const unresolved: UnresolvedStar[] = [];
+    const aggregated = new Set<number>();
+    const items = Array.isArray(node.columns) ? (node.columns as unknown[]) : [];
+    for (const raw of items) {
+      if (!isNode(raw)) continue;
+      const expr = isNode(raw.expr) ? raw.expr : undefined;
+      if (!expr) continue;
+      if (this.isStar(expr)) {
+        this.expandStar(raw, expr, scope, columns, unresolved);
+        continue;
+      }
+      const info = this.expr(expr, scope);
+      const name = this.outputName(raw, expr);
+      const inner = expr.type === 'cast' ? this.expr(expr.expr, scope).c : info.c;
+      const where = this.locate(expr);
+      const text = where.text ?? this.textOf(raw) ?? name;
+      const line = lineOf(raw) ?? where.line;
+      columns.push({ name, expr: bound(inner), full: bound(info.c), type: info.type, text: snippet(text), line });
+      if (this.hasAggregate(expr)) aggregated.add(columns.length - 1);
+      if (this.containsFanout(expr)) this.sink.fanOut.push({ canonical: `select:${bound(info.c)}`, text: snippet(text), line });
+    }
+    scope.aliases = new Map(columns.map((c) => [c.name, c]));
+
+    // joins (conditions may use any source)
+    for (const { item, source, index } of pendingJoins) {
+      const joinWord = str(item.join)?.toLowerCase().replace(/\s+/g, ' ') ?? (index > 0 ? 'cross join' : 'join');
+      const type = joinWord.replace(/ ?join$/, '').replace(/ outer$/, '').replace(/^$/, 'inner').replace(/^natural$/, 'natural inner');
+      let condition = '';
+      if (item.on) condition = this.conjuncts(item.on, scope).map((c) => c.canonical).sort().join(' and ');
+      else if (Array.isArray(item.using)) condition = `using(${item.using.map((u) => this.identName(u) ?? '').sort().join(',')})`;
+      const target = source.kind === 'base' && source.relation ? relMark(source.relation) : `(${[...source.relations].sort().map(relMark).join(',')})`;
+      const on = item.on ? this.locate(item.on, source.relation ? this.relationLines.get(source.relation) : undefined) : {};
+      const targetText = this.textOf(item) ?? (str(item.table) ? `${str(item.table)}${str(item.as) ? ` as ${str(item.as)}` : ''}` : source.alias);
+      const text = `${joinWord} ${targetText}${on.text ? ` on ${on.text}` : Array.isArray(item.using) ? ` using (${item.using.map((u) => this.identName(u) ?? '').join(', ')})` : ''}`;
+      this.sink.joins.push({
+        canonical: `${type} join ${target} on ${condition}`,
+        type,
+        target,
+        condition,
+        relations: [...source.relations].sort(),
+        text: snippet(text),
+        line: lineOf(item) ?? on.line ?? (source.relation ? this.relationLines.get(source.relation) : undefined),
+      });
+    }
+
+    // filters
+    const firstLine = columns[0]?.line;
+    if (node.where) for (const c of this.conjuncts(node.where, scope, true, this.keywordLine('where', firstLine))) this.sink.filters.push(c);
+    if (node.having) for (const c of this.conjuncts(node.having, scope, true, this.keywordLine('having', firstLine))) this.sink.filters.push({ ...c, canonical: `having ${c.canonical}`, text: `having ${c.text}` });
+    if (node.qualify) {
+      const q = this.expr(node.qualify, scope, true);
+      const where = this.locate(node.qualify, this.keywordLine('qualify', columns[0]?.line));
+      this.sink.grain.push({ kind: 'qualify', canonical: `qualify ${q.c}`, text: `qualify ${snippet(where.text ?? q.c)}`, line: where.line });
+    }
+
+    // grain
+    const groupby = node.groupby;
+    const groupItems = isNode(groupby) && Array.isArray(groupby.columns) ? (groupby.columns as unknown[]) : Array.isArray(groupby) ? (groupby as unknown[]) : [];
+    if (groupItems.length > 0) {
+      const keys: string[] = [];
+      const texts: string[] = [];
+      let groupLine: number | undefined;
+      for (const g of groupItems) {
+        if (isNode(g) && g.type === 'origin' && String(g.value).toLowerCase() === 'all') {
+          columns.forEach((c, i) => {
+            if (!aggregated.has(i)) keys.push(c.full);
+          });
+          texts.push('all');
+          continue;
+        }
+        keys.push(this.orderKey(g, scope, columns));
+        const where = this.locate(g, this.keywordLine('group', columns[0]?.line));
+        texts.push(where.text ?? '');
+        groupLine ??= where.line;
+      }
+      const sorted = [...new Set(keys)].sort();
+      this.sink.grain.push({
+        kind: 'group_by',
+        canonical: `group by(${sorted.join(',')})`,
+        text: `group by ${texts.filter(Boolean).join(', ')}`,
+        line: lineOf(groupby) ?? groupLine,
+      });
+    } else if (aggregated.size > 0) {
+      this.sink.grain.push({ kind: 'aggregate', canonical: 'aggregate()', text: 'aggregate without group by (one row)', line: columns[[...aggregated][0]!]?.line });
+    }
+    const distinct = node.distinct;
+    const distinctType = isNode(distinct) ? str(distinct.type)?.toUpperCase() : str(distinct)?.toUpperCase();
+    if (distinctType === 'DISTINCT') {
+      this.sink.grain.push({ kind: 'distinct', canonical: 'distinct', text: 'select distinct', line: lineOf(node) ?? columns[0]?.line });
+    } else if (distinctType === 'DISTINCT ON' && isNode(distinct)) {
+      const keyNodes = (Array.isArray(distinct.columns) ? distinct.columns : []).map((c) => (isNode(c) && c.expr ? c.expr : c));
+      const keys = keyNodes.map((c) => this.orderKey(c, scope, columns));
+      const located = keyNodes.map((c) => this.locate(c));
+      this.sink.grain.push({ kind: 'distinct_on', canonical: `distinct on(${[...keys].sort().join(',')})`, text: `distinct on (${located.map((l) => l.text ?? '?').join(', ')})`, line: lineOf(node) ?? located[0]?.line ?? columns[0]?.line });
+    }
+
+    // order + limit/offset/top
+    const limitNode = node.limit;
+    const limitValues = isNode(limitNode) && Array.isArray(limitNode.value) ? (limitNode.value as unknown[]) : [];
+    const top = isNode(node.top) ? node.top : undefined;
+    if (limitValues.length > 0 || top) {
+      const sep = isNode(limitNode) ? str(limitNode.seperator) : undefined;
+      let limit = '';
+      let offset = '';
+      const v0 = limitValues[0] !== undefined ? this.expr(limitValues[0], scope).c : '';
+      const v1 = limitValues[1] !== undefined ? this.expr(limitValues[1], scope).c : '';
+      if (sep === 'offset') {
+        if (limitValues.length === 1) offset = v0;
+        else [limit, offset] = [v0, v1];
+      } else if (sep === ',') [offset, limit] = [v0, v1];
+      else limit = v0;
+      if (top) limit = String(top.value ?? '');
+      const orderNodes = (Array.isArray(node.orderby) ? node.orderby : []).map((o) => (isNode(o) ? o : {}));
+      const order = orderNodes.map((on) => `${this.orderKey(on.expr, scope, columns)} ${String(on.type ?? 'asc').toLowerCase()}`);
+      const orderText = orderNodes.map((on) => `${this.locate(on.expr).text ?? '?'}${on.type ? ` ${String(on.type).toLowerCase()}` : ''}`).join(', ');
+      const parts = [order.length ? `order by ${order.join(',')}` : '', limit ? `limit ${limit}` : '', offset ? `offset ${offset}` : ''].filter(Boolean);
+      this.sink.orderLimit.push({
+        canonical: parts.join(' '),
+        text: [order.length ? `order by ${orderText}` : '', limit ? `limit ${limit}` : '', offset ? `offset ${offset}` : ''].filter(Boolean).join(' '),
+        line: lineOf(limitNode) ?? this.keywordLine(limit ? 'limit' : offset ? 'offset' : 'top', columns[columns.length - 1]?.line),
+      });
+    }
+    return { columns, unresolved, relations };
+  }
+
+  // ---------------------------------------------------------------- sources
+
+  private source(raw: AstNode, env: Map<string, CteEntry>, scope: Scope): Source | undefined {
+    const plain = this.plainSource(raw, env, scope);
+    const op = raw.operator;
+    if (!plain || !isNode(op) || (op.type !== 'pivot' && op.type !== 'unpivot')) return plain;
+    return this.pivot(plain, op);
+  }
+
+  /** PIVOT/UNPIVOT applied to a source: new output columns, and the row-set change it implies. */
+  private pivot(src: Source, op: AstNode): Source {
+    const inner: Scope = { sources: [src] };
+    const alias = (str(op.as) ?? src.alias).toLowerCase();
+    const pivotCol = this.identName(op.column) ?? '';
+    const inExpr = isNode(op.in_expr) && isNode(op.in_expr.right) && Array.isArray(op.in_expr.right.value) ? (op.in_expr.right.value as unknown[]) : [];
+    const line = lineOf(op) ?? lineOf(op.expr) ?? this.keywordLine(String(op.type), undefined);
+    const text = `${String(op.type)} (${this.locate(op.expr).text ?? ''} for ${pivotCol} in (${inExpr.map((v) => this.locate(v).text ?? '?').join(', ')}))`;
+    if (op.type === 'pivot') {
+      const agg = this.expr(op.expr, inner).c;
+      const used = new Set<string>([pivotCol]);
+      const collect = (n: unknown): void => {
+        if (Array.isArray(n)) n.forEach(collect);
+        else if (isNode(n)) {
+          if (n.type === 'column_ref') used.add(this.identName(n.column) ?? '');
+          for (const [k, v] of Object.entries(n)) if (k !== 'loc' && typeof v === 'object') collect(v);
+        }
+      };
+      collect(op.expr);
+      const kept = (src.columns ?? []).filter((c) => !used.has(c.name));
+      const pivotBy = this.resolve(undefined, pivotCol, inner, false).c;
+      const added = inExpr.map((v) => {
+        const value = this.expr(v, inner).c;
+        const name = value.replace(/^'|'$/g, '').toLowerCase();
+        const full = bound(`pivot(${agg};${pivotBy}=${value};by=${kept.map((k) => k.full).join(',')})`);
+        return { name, expr: full, full, text, line };
+      });
+      this.sink.grain.push({ kind: 'group_by', canonical: `pivot(${agg};${pivotBy};${added.map((a) => a.name).join(',')})`, text, line });
+      return { ...src, alias, columns: [...kept, ...added], unresolved: src.unresolved };
+    }
+    const valueName = this.identName(op.expr) ?? 'value';
+    const names = inExpr.map((v) => this.identName(v) ?? '');
+    const kept = (src.columns ?? []).filter((c) => !names.includes(c.name));
+    const sourcesOf = names.map((n) => this.resolve(undefined, n, inner, false).c).join(',');
+    const nameCol = { name: pivotCol, expr: `unpivot_name(${names.join(',')})`, full: `unpivot_name(${names.join(',')})`, text, line };
+    const valueCol = { name: valueName, expr: bound(`unpivot_value(${sourcesOf})`), full: bound(`unpivot_value(${sourcesOf})`), text, line };
+    this.sink.fanOut.push({ canonical: `unpivot(${sourcesOf})`, text, line });
+    return { ...src, alias, columns: [...kept, nameCol, valueCol], unresolved: src.unresolved };
+  }
+
+  private plainSource(raw: AstNode, env: Map<string, CteEntry>, scope: Scope): Source | undefined {
+    const alias = str(raw.as) ?? (isNode(raw.as) ? str(raw.as.value) : undefined);
+    const table = str(raw.table);
+    const expr = isNode(raw.expr) ? raw.expr : undefined;
+    if (table && !expr) {
+      const parts = [str(raw.db), str(raw.schema), table].filter((p): p is string => !!p && p !== 'null');
+      const full = parts.join('.').toLowerCase();
+      const cte = parts.length === 1 ? env.get(table.toLowerCase()) : undefined;
+      if (cte) {
+        const result = this.cte(cte, env);
+        return { alias: (alias ?? table).toLowerCase(), kind: 'derived', columns: result.columns, unresolved: result.unresolved, relations: result.relations };
+      }
+      this.noteRelation(full, lineOf(raw));
+      const known = this.upstream(full);
+      return {
+        alias: (alias ?? table).toLowerCase(),
+        kind: 'base',
+        relation: full,
+        columns: known?.map((c) => ({ name: c, expr: `${relMark(full)}.${c}`, full: `${relMark(full)}.${c}`, text: c })),
+        unresolved: known ? [] : [{ relations: [full], except: [] }],
+        relations: new Set([full]),
+      };
+    }
+    if (expr) {
+      const sub = isNode(expr.ast) ? expr.ast : expr.type === 'select' ? expr : undefined;
+      if (sub) {
+        const result = this.query(sub, env, scope);
+        return { alias: (alias ?? `subquery${scope.sources.length}`).toLowerCase(), kind: 'derived', columns: result.columns, unresolved: result.unresolved, relations: result.relations };
+      }
+      // table functions: lateral flatten(...), unnest(...), table(flatten(...)), generator(...)
+      const canon = this.expr(expr, scope).c;
+      const text = this.textOf(raw) ?? this.textOf(expr) ?? canon;
+      const name = alias?.toLowerCase() ?? 'fanout';
+      const isFanout = /^(flatten|unnest|table\(flatten|explode|posexplode|inline|lateral|json_each|jsonb_array_elements|json_array_elements|split_to_table|generate_series)/.test(canon) || expr.type === 'unnest' || expr.type === 'flatten';
+      if (isFanout) this.sink.fanOut.push({ canonical: `from:${canon}`, text: snippet(text), line: lineOf(raw) ?? lineOf(expr) });
+      return { alias: name, kind: 'fanout', fanout: canon, unresolved: [], relations: new Set() };
+    }
+    return undefined;
+  }
+
+  private upstream(relation: string): string[] | undefined {
+    if (!this.upstreamColumns) return undefined;
+    if (this.upstreamCache.has(relation)) return this.upstreamCache.get(relation);
+    let cols = this.upstreamColumns(relation);
+    if (!cols && relation.includes('.')) cols = this.upstreamColumns(relation.slice(relation.lastIndexOf('.') + 1));
+    const folded = cols?.map((c) => c.toLowerCase());
+    this.upstreamCache.set(relation, folded);
+    return folded;
+  }
+
+  private noteRelation(relation: string, line: number | undefined): void {
+    if (!this.relationLines.has(relation)) this.relationLines.set(relation, line ?? this.findLine(relation) ?? 1);
+  }
+
+  private findLine(word: string): number | undefined {
+    const re = new RegExp(`\\b${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i');
+    const m = re.exec(this.sql);
+    if (!m) return undefined;
+    return this.sql.slice(0, m.index).split('\n').length;
+  }
+
+  /** Line of the first occurrence of `keyword` at or after line `after` (for clauses without positions). */
+  private keywordLine(keyword: string, after: number | undefined): number | undefined {
+    const toks = this.tokensOfSql();
+    const from = after ?? 1;
+    const hit = toks.find((t) => t.text === keyword && t.line >= from) ?? toks.find((t) => t.text === keyword);
+    return hit?.line ?? after;
+  }
+
+  // ---------------------------------------------------------------- columns
+
+  private isStar(expr: AstNode): boolean {
+    if (expr.type === 'star') return true;
+    if (expr.type !== 'column_ref') return false;
+    const col = expr.column;
+    return col === '*' || (isNode(col) && isNode(col.expr) && col.expr.value === '*');
+  }
+
+  private expandStar(item: AstNode, expr: AstNode, scope: Scope, out: ColInfo[], unresolved: UnresolvedStar[]): void {
+    const qualifier = str(expr.table)?.toLowerCase();
+    const except = new Set<string>();
+    const exceptNodes: unknown[] = [];
+    if (Array.isArray(item.expr_list) && str(item.type)?.toLowerCase() === 'except') exceptNodes.push(...item.expr_list);
+    const suffix = expr.suffix;
+    if (isNode(suffix) && isNode(suffix.args) && Array.isArray(suffix.args.value)) exceptNodes.push(...suffix.args.value);
+    else if (isNode(suffix) && Array.isArray(suffix.value)) exceptNodes.push(...suffix.value);
+    for (const e of exceptNodes) {
+      const n = this.identName(isNode(e) && e.expr ? e.expr : e);
+      if (n) except.add(n);
+    }
+    const sources = scope.sources.filter((s) => (qualifier ? s.alias === qualifier || s.relation === qualifier || s.relation?.endsWith(`.${qualifier}`) : s.kind !== 'fanout'));
+    const line = lineOf(item) ?? lineOf(expr) ?? this.findLine('\\*');
+    for (const s of sources) {
+      if (s.kind === 'fanout') {
+        out.push({ name: s.alias, expr: s.fanout ?? '', full: s.fanout ?? '', text: s.alias, line });
+        continue;
+      }
+      for (const c of s.columns ?? []) {
+        if (except.has(c.name)) continue;
+        if (s.kind === 'base' && s.relation) this.use(s.relation, c.name);
+        out.push({ ...c, line: c.line && s.kind === 'derived' ? c.line : line, text: c.text });
+      }
+      for (const u of s.unresolved) {
+        unresolved.push({ relations: u.relations, except: [...new Set([...u.except, ...except])].sort(), line });
+        for (const r of u.relations) this.use(r, '*');
+      }
+    }
+  }
+
+  private outputName(item: AstNode, expr: AstNode): string {
+    const as = item.as;
+    const alias = str(as) ?? (isNode(as) ? str(as.value) ?? this.identName(as) : undefined);
+    if (alias) return foldIdentifier(alias, false);
+    const base = expr.type === 'cast' && isNode(expr.expr) ? expr.expr : expr;
+    if (base.type === 'column_ref') {
+      const n = this.identName(base.column);
+      if (n) return n;
+    }
+    if (base.type === 'double_quote_string' && this.doubleQuotesAreIdentifiers) return String(base.value).toLowerCase();
+    if (base.type === 'function' && this.functionName(base) === 'get_path') {
+      const args = this.args(base);
+      const path = isNode(args[1]) ? String(args[1].value ?? '') : '';
+      const last = path.split(/[.:[\]'"]+/).filter(Boolean).pop();
+      if (last) return last.toLowerCase();
+    }
+    return snippet(this.textOf(expr) ?? 'expr').toLowerCase();
+  }
+
+  private identName(v: unknown): string | undefined {
+    if (typeof v === 'string') return v.toLowerCase();
+    if (isNode(v)) {
+      if (isNode(v.expr)) return this.identName(v.expr);
+      if (typeof v.value === 'string') return v.value.toLowerCase();
+      if (typeof v.column === 'string' || isNode(v.column)) return this.identName(v.column);
+    }
+    return undefined;
+  }
+
+  private use(relation: string, column: string): void {
+    let set = this.columnsUsed.get(relation);
+    if (!set) {
+      set = new Set();
+      this.columnsUsed.set(relation, set);
+    }
+    set.add(column);
+  }
+
+  private resolve(qualifier: string | undefined, column: string, scope: Scope, allowAliases: boolean): { c: string; type?: string } {
+    if (qualifier) {
+      for (let s: Scope | undefined = scope; s; s = s.parent) {
+        const src = s.sources.find((x) => x.alias === qualifier) ?? s.sources.find((x) => x.relation === qualifier || x.relation?.endsWith(`.${qualifier}`));
+        if (src) return this.fromSource(src, column);
+      }
+      return { c: `${relMark('?' + qualifier)}.${column}` };
+    }
+    for (let s: Scope | undefined = scope; s; s = s.parent) {
+      const known = s.sources.find((x) => x.columns?.some((c) => c.name === column));
+      if (known) return this.fromSource(known, column);
+      const element = s.sources.find((x) => x.kind === 'fanout' && x.alias === column);
+      if (element) return { c: element.fanout ?? column };
+      if (allowAliases && s === scope) {
+        const alias = s.aliases?.get(column);
+        if (alias) return { c: alias.full, type: alias.type };
+      }
+      const open = s.sources.filter((x) => x.unresolved.length > 0 && x.kind !== 'fanout');
+      if (open.length === 1) return this.fromSource(open[0]!, column);
+      if (open.length > 1) {
+        for (const o of open) for (const u of o.unresolved) for (const r of u.relations) this.use(r, column);
+        return { c: `${relMark('?')}.${column}` };
+      }
+      if (s.sources.length === 1 && s.sources[0]!.kind === 'fanout') return this.fromSource(s.sources[0]!, column);
+    }
+    return { c: `${relMark('?')}.${column}` };
+  }
+
+  private fromSource(src: Source, column: string): { c: string; type?: string } {
+    if (src.kind === 'fanout') return { c: `${src.fanout}.${column}` };
+    const col = src.columns?.find((c) => c.name === column);
+    if (src.kind === 'base' && src.relation) {
+      this.use(src.relation, column);
+      return { c: `${relMark(src.relation)}.${column}` };
+    }
+    if (col) return { c: col.full, type: col.type };
+    const rels = src.unresolved.flatMap((u) => u.relations);
+    if (rels.length === 1) {
+      this.use(rels[0]!, column);
+      return { c: `${relMark(rels[0]!)}.${column}` };
+    }
+    for (const r of rels) this.use(r, column);
+    return { c: `${relMark('?')}.${column}` };
+  }
+
+  // ---------------------------------------------------------------- expressions
+
+  private conjuncts(node: unknown, scope: Scope, allowAliases = false, afterLine?: number): Clause[] {
+    const out: Clause[] = [];
+    const walk = (n: unknown): void => {
+      if (isNode(n) && n.type === 'binary_expr' && String(n.operator).toUpperCase() === 'AND') {
+        walk(n.left);
+        walk(n.right);
+        return;
+      }
+      const c = this.expr(n, scope, allowAliases).c;
+      if (c === 'true' || c === '' || /^=\(([^,()]+),\1\)$/.test(c)) return; // where true, 1=1
+      const where = this.locate(n, afterLine);
+      out.push({ canonical: c, text: snippet(where.text ?? c), line: where.line });
+    };
+    walk(node);
+    return out;
+  }
+
+  /** Canonical of a group/order/distinct-on key: ordinals and select aliases resolve to the select expression. */
+  private orderKey(node: unknown, scope: Scope, columns: ColInfo[]): string {
+    if (isNode(node) && node.type === 'number' && Number.isInteger(node.value)) {
+      const col = columns[Number(node.value) - 1];
+      if (col) return col.full;
+    }
+    return this.expr(node, scope, true).c;
+  }
+
+  /** True when the expression aggregates rows (an aggregate outside any window and subquery). */
+  private hasAggregate(node: unknown): boolean {
+    if (Array.isArray(node)) return node.some((x) => this.hasAggregate(x));
+    if (!isNode(node)) return false;
+    if ((node.type === 'aggr_func' || node.type === 'function') && !node.over) {
+      if (node.type === 'aggr_func' || AGGREGATES.has(this.functionName(node))) return true;
+    }
+    for (const [k, v] of Object.entries(node)) {
+      if (k === 'over' || k === 'ast' || k === 'loc' || k === 'select') continue;
+      if (typeof v === 'object' && v !== null && this.hasAggregate(v)) return true;
+    }
+    return false;
+  }
+
+  private containsFanout(expr: AstNode): boolean {
+    if (expr.type === 'function') {
+      const name = this.functionName(expr);
+      if (FANOUT_FUNCS.has(name) && name !== 'flatten') return true;
+    }
+    return false;
+  }
+
+  private functionName(node: AstNode): string {
+    const name = node.name;
+    if (typeof name === 'string') return name.toLowerCase();
+    if (isNode(name)) {
+      if (Array.isArray(name.name)) return name.name.map((p) => (isNode(p) ? String(p.value) : String(p))).join('.').toLowerCase();
+      if (typeof name.value === 'string') return name.value.toLowerCase();
+    }
+    return 'fn';
+  }
+
+  private args(node: AstNode): unknown[] {
+    const args = node.args;
+    if (Array.isArray(args)) return args;
+    if (isNode(args)) {
+      if (Array.isArray(args.value)) return args.value;
+      if (args.expr !== undefined) return [args.expr];
+    }
+    return [];
+  }
+
+  private textOf(node: unknown): string | undefined {
+    if (!isNode(node)) return undefined;
+    const loc = node.loc as { start?: { offset?: number }; end?: { offset?: number } } | undefined;
+    if (loc?.start?.offset === undefined || loc.end?.offset === undefined) return undefined;
+    return this.sql.slice(loc.start.offset, loc.end.offset);
+  }
+
+  private typeText(target: unknown): string {
+    const t = Array.isArray(target) ? target[0] : target;
+    if (!isNode(t)) return 'unknown';
+    let name = String(t.dataType ?? 'unknown').toLowerCase();
+    name = this.typeAliases[name] ?? name;
+    const params = [t.length, t.scale].filter((p) => p !== undefined && p !== null);
+    return params.length ? `${name}(${params.join(',')})` : name;
+  }
+
+  expr(node: unknown, scope: Scope, allowAliases = false): { c: string; type?: string } {
+    if (node === null || node === undefined) return { c: '' };
+    if (typeof node !== 'object') return { c: String(node).toLowerCase() };
+    if (Array.isArray(node)) return { c: node.map((n) => this.expr(n, scope, allowAliases).c).join(',') };
+    const n = node as AstNode;
+    const e = (x: unknown): string => this.expr(x, scope, allowAliases).c;
+    switch (n.type) {
+      case 'column_ref': {
+        const column = this.identName(n.column) ?? '';
+        if (column === '*') return { c: '*' };
+        const schema = str(n.schema);
+        const table = str(n.table)?.toLowerCase();
+        const qualifier = schema && table ? `${schema.toLowerCase()}.${table}` : table;
+        return this.resolve(qualifier, column, scope, allowAliases);
+      }
+      case 'number': {
+        const v = n.value;
+        return { c: String(v), type: typeof v === 'number' && !Number.isInteger(v) ? 'decimal' : /\./.test(String(v)) ? 'decimal' : 'integer' };
+      }
+      case 'single_quote_string':
+      case 'string':
+      case 'natural_string':
+      case 'regex_string':
+        return { c: `'${String(n.value)}'`, type: 'text' };
+      case 'double_quote_string':
+        if (this.doubleQuotesAreIdentifiers) return this.resolve(undefined, String(n.value).toLowerCase(), scope, allowAliases);
+        return { c: `'${String(n.value)}'`, type: 'text' };
+      case 'backticks_quote_string':
+        return this.resolve(undefined, String(n.value).toLowerCase(), scope, allowAliases);
+      case 'bool':
+        return { c: String(n.value).toLowerCase(), type: 'boolean' };
+      case 'null':
+        return { c: 'null' };
+      case 'star':
+        return { c: '*' };
+      case 'date':
+      case 'time':
+      case 'timestamp':
+      case 'datetime':
+        return { c: `${n.type}'${String(n.value)}'`, type: baseType(String(n.type), this.dialect) };
+      case 'origin':
+      case 'default':
+        return { c: String(n.value).toLowerCase() };
+      case 'binary_expr':
+        return this.binary(n, scope, allowAliases);
+      case 'unary_expr': {
+        const op = String(n.operator).toLowerCase();
+        const inner = this.expr(n.expr, scope, allowAliases);
+        if (op === '-' && /^[0-9.]+$/.test(inner.c)) return { c: `-${inner.c}`, type: inner.type };
+        return { c: `${op}(${inner.c})`, type: op === 'not' ? 'boolean' : inner.type };
+      }
+      case 'cast': {
+        const inner = e(n.expr);
+        const typeText = this.typeText(n.target);
+        const fam = baseType(typeText, this.dialect);
+        const kw = String(n.keyword ?? 'cast').toLowerCase();
+        return { c: bound(`${kw === 'cast' ? 'cast' : kw}(${inner} as ${fam})`), type: fam };
+      }
+      case 'aggr_func':
+      case 'function':
+      case 'window_func':
+        return this.call(n, scope, allowAliases);
+      case 'case': {
+        const parts = [n.expr ? `on ${e(n.expr)}` : ''];
+        for (const a of Array.isArray(n.args) ? n.args : []) {
+          if (!isNode(a)) continue;
+          if (a.type === 'when') parts.push(`when ${e(a.cond)} then ${e(a.result)}`);
+          else parts.push(`else ${e(a.result)}`);
+        }
+        return { c: bound(`case(${parts.filter(Boolean).join(';')})`) };
+      }
+      case 'interval':
+        return { c: `interval(${e(n.expr)} ${String(n.unit ?? '').toLowerCase()})` };
+      case 'extract': {
+        const args = isNode(n.args) ? n.args : {};
+        return { c: `extract(${String(args.field ?? '').toLowerCase()},${e(args.source)})` };
+      }
+      case 'expr_list':
+        return { c: `(${(Array.isArray(n.value) ? n.value : []).map(e).join(',')})` };
+      case 'select':
+        return { c: this.subquery(n, scope) };
+      default:
+        if (isNode(n.ast)) return { c: this.subquery(n.ast, scope) };
+        return { c: bound(this.generic(n, scope, allowAliases)) };
+    }
+  }
+
+  private subquery(ast: AstNode, scope: Scope): string {
+    const saved = this.sink;
+    this.sink = { filters: [], joins: [], grain: [], setOperations: [], orderLimit: [], fanOut: [] };
+    const result = this.query(ast, new Map(), scope);
+    const inner = this.sink;
+    this.sink = saved;
+    const parts = [
+      `cols=${result.columns.map((c) => c.full).join(',')}`,
+      `from=${[...result.relations].sort().map(relMark).join(',')}`,
+      ...(['filters', 'joins', 'grain', 'setOperations', 'orderLimit', 'fanOut'] as const).map((k) => `${k}=${inner[k].map((x) => x.canonical).sort().join('&')}`),
+    ];
+    return bound(`subquery(${parts.join(';')})`);
+  }
+
+  private binary(n: AstNode, scope: Scope, allowAliases: boolean): { c: string; type?: string } {
+    let op = String(n.operator).toLowerCase().replace(/\s+/g, ' ');
+    if (op === '!=') op = '<>';
+    if (op === '==') op = '=';
+    const e = (x: unknown): string => this.expr(x, scope, allowAliases).c;
+    const boolOps = new Set(['=', '<>', '<', '>', '<=', '>=', 'and', 'or', 'like', 'not like', 'ilike', 'not ilike', 'in', 'not in', 'is', 'is not', 'between', 'not between', 'regexp', 'rlike', 'similar to', 'exists']);
+    const type = boolOps.has(op) ? 'boolean' : op === '||' ? 'text' : undefined;
+    if (COMMUTATIVE.has(op)) {
+      const operands: string[] = [];
+      const collect = (x: unknown): void => {
+        if (isNode(x) && x.type === 'binary_expr') {
+          let o = String(x.operator).toLowerCase().replace(/\s+/g, ' ');
+          if (o === '!=') o = '<>';
+          if (o === '==') o = '=';
+          if (o === op && (op === '+' || op === '*' || op === 'and' || op === 'or')) {
+            collect(x.left);
+            collect(x.right);
+            return;
+          }
+        }
+        operands.push(e(x));
+      };
+      collect(n.left);
+      collect(n.right);
+      let kept = operands;
+      if (op === 'and') kept = operands.filter((o) => o !== 'true' && !/^=\(([^,()]+),\1\)$/.test(o));
+      if (op === 'and' && kept.length === 1) return { c: kept[0]!, type };
+      return { c: bound(`${op}(${kept.sort().join(',')})`), type };
+    }
+    if (op === '<' || op === '<=') return { c: bound(`${op === '<' ? '>' : '>='}(${e(n.right)},${e(n.left)})`), type };
+    if ((op === 'in' || op === 'not in') && isNode(n.right) && n.right.type === 'expr_list' && Array.isArray(n.right.value) && !n.right.value.some((v) => isNode(v) && isNode(v.ast))) {
+      const items = n.right.value.map(e).sort();
+      return { c: bound(`${op}(${e(n.left)},(${items.join(',')}))`), type };
+    }
+    return { c: bound(`${op}(${e(n.left)},${e(n.right)})`), type };
+  }
+
+  private call(n: AstNode, scope: Scope, allowAliases: boolean): { c: string; type?: string } {
+    const e = (x: unknown): string => this.expr(x, scope, allowAliases).c;
+    const name = this.functionName(n);
+    const argsNode = n.args;
+    let args = this.args(n).map(e);
+    let prefix = '';
+    if (isNode(argsNode) && argsNode.distinct) prefix = 'distinct ';
+    if (name === 'count' && !prefix && (args.length === 0 || args[0] === '*' || /^-?[0-9.]+$/.test(args[0]!) || /^'.*'$/.test(args[0]!))) args = ['*'];
+    const extras: string[] = [];
+    if (isNode(argsNode) && Array.isArray(argsNode.orderby) && argsNode.orderby.length) extras.push(`order by ${argsNode.orderby.map((o) => (isNode(o) ? `${e(o.expr)} ${String(o.type ?? 'asc').toLowerCase()}` : '')).join(',')}`);
+    if (isNode(argsNode) && argsNode.separator) extras.push(`sep ${e(isNode(argsNode.separator) ? argsNode.separator.value ?? argsNode.separator : argsNode.separator)}`);
+    if (n.consider_nulls) extras.push(String(n.consider_nulls).toLowerCase());
+    if (isNode(argsNode) && argsNode.type === 'flattern') {
+      // Snowflake flatten(input => x, path => ..., outer => ...)
+      const named = ['input', 'path', 'outer', 'recursive', 'mode'].filter((k) => argsNode[k]).map((k) => `${k}=>${e(isNode(argsNode[k]) ? (argsNode[k] as AstNode).value ?? argsNode[k] : argsNode[k])}`);
+      args = named;
+    }
+    let c = `${name}(${prefix}${args.join(',')}${extras.length ? ';' + extras.join(';') : ''})`;
+    if (n.filter) c += ` filter(${e(n.filter)})`;
+    if (n.over) c += ` over(${this.window(n.over, scope, allowAliases)})`;
+    const type = name === 'count' || name === 'count_if' ? 'integer' : undefined;
+    return { c: bound(c), type };
+  }
+
+  private window(over: unknown, scope: Scope, allowAliases: boolean): string {
+    if (!isNode(over)) return '';
+    const e = (x: unknown): string => this.expr(x, scope, allowAliases).c;
+    const spec = isNode(over.as_window_specification) ? over.as_window_specification : undefined;
+    const ws = spec && isNode(spec.window_specification) ? spec.window_specification : isNode(over.window_specification) ? over.window_specification : undefined;
+    if (!ws) return this.generic(over, scope, allowAliases);
+    const partition = (Array.isArray(ws.partitionby) ? ws.partitionby : []).map((p) => e(isNode(p) && p.expr ? p.expr : p)).sort();
+    const order = (Array.isArray(ws.orderby) ? ws.orderby : []).map((o) => (isNode(o) ? `${e(o.expr)} ${String(o.type ?? 'asc').toLowerCase()}` : ''));
+    const frame = ws.window_frame_clause ? this.generic(ws.window_frame_clause as AstNode, scope, allowAliases) : '';
+    return `partition(${partition.join(',')});order(${order.join(',')})${frame ? ';' + frame : ''}`;
+  }
+
+  private generic(n: AstNode, scope: Scope, allowAliases: boolean): string {
+    const keys = Object.keys(n).filter((k) => !SKIP_KEYS.has(k) && n[k] !== null && n[k] !== undefined && k !== 'type').sort();
+    const parts = keys.map((k) => {
+      const v = n[k];
+      if (typeof v === 'object') return `${k}=${this.expr(v, scope, allowAliases).c}`;
+      return `${k}=${String(v).toLowerCase()}`;
+    });
+    return `${String(n.type ?? 'node')}{${parts.join(';')}}`;
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * `analyzeSql`: rendered model SQL -> ModelShape. Tries the dialect's grammar, then a fallback grammar, each on
+ * SQL rewritten by the normaliser for that grammar; when no grammar parses, the tolerant extractor reads the shape
+ * from tokens. Each SQL text is parsed at most once per grammar attempt.
+ */
+import type { Dialect } from '../config.js';
+import { AstAnalyzer } from './analyze-ast.js';
+import { FALLBACK_GRAMMAR, GRAMMAR_OF, parseWith, renderWith, type Grammar } from './dialect.js';
+import { normaliseSql } from './normalise.js';
+import { extractTolerant } from './tolerant.js';
+import type { AnalyzeOptions, ModelShape } from './types.js';
+
+type AstNode = Record<string, unknown>;
+
+function pickSelect(ast: unknown): AstNode | undefined {
+  const list = Array.isArray(ast) ? ast : [ast];
+  for (let i = list.length - 1; i >= 0; i--) {
+    const s = list[i] as AstNode | undefined;
+    if (s && typeof s === 'object' && s.type === 'select') return s;
+  }
+  return undefined;
+}
+
+function grammarsFor(dialect: Dialect): Grammar[] {
+  const first = GRAMMAR_OF[dialect];
+  const second = FALLBACK_GRAMMAR[dialect];
+  return second && second !== first ? [first, second] : [first];
+}
+
+/** `node-sql-parser (snowflake grammar): line 4: unexpected "v"` rather than the grammar's list of expectations. */
+function describeParseError(e: unknown, grammar: Grammar): string {
+  const err = e as { location?: { start?: { line?: number } }; found?: string | null; message?: string };
+  const line = err.location?.start?.line;
+  if (line !== undefined) return `node-sql-parser (${grammar} grammar) stopped at line ${line}: unexpected ${err.found ? `"${err.found}"` : 'end of input'}`;
+  return firstLine(err.message ?? String(e));
+}
+
+function firstLine(message: string): string {
+  const line = message.split('\n')[0] ?? message;
+  return line.length > 300 ? line.slice(0, 297) + '...' : line;
+}
+
+/** Analyses one rendered model. Never throws. */
+export function analyzeSql(sql: string, options: AnalyzeOptions): ModelShape {
+  const dialect = options.dialect;
+  let error: string | undefined;
+  let rewrites: string[] = [];
+  for (const grammar of grammarsFor(dialect)) {
+    const normalised = normaliseSql(sql, dialect, grammar);
+    let ast: unknown;
+    try {
+      ast = parseWith(grammar, normalised.sql);
+    } catch (e) {
+      if (error === undefined) error = describeParseError(e, grammar);
+      rewrites = normalised.rewrites;
+      continue;
+    }
+    const root = pickSelect(ast);
+    if (!root) {
+      error ??= 'the SQL is not a select statement';
+      continue;
+    }
+    try {
+      const doubleQuotesAreIdentifiers = dialect !== 'bigquery' && dialect !== 'databricks';
+      const analysis = new AstAnalyzer(normalised.sql, dialect, normalised.typeAliases, options.upstreamColumns, doubleQuotesAreIdentifiers, (node) => renderWith(grammar, node)).analyse(root);
+      const lineHints = analysis.columns.some((c) => c.line === undefined) ? columnLineHints(sql, dialect) : new Map<string, number>();
+      return {
+        parse: 'full',
+        dialect,
+        columns: analysis.columns.map((c) => ({ name: c.name, expr: c.expr, type: c.type, text: c.text, line: c.line ?? lineHints.get(c.name) })),
+        unresolvedStars: analysis.unresolvedStars,
+        relations: analysis.relations,
+        relationLines: analysis.relationLines,
+        filters: [...analysis.filters, ...normalised.extraFilters.map((f) => ({ canonical: f.text, text: f.text, line: f.line }))],
+        joins: analysis.joins,
+        grain: analysis.grain,
+        setOperations: analysis.setOperations,
+        orderLimit: analysis.orderLimit,
+        fanOut: analysis.fanOut,
+        columnsUsed: analysis.columnsUsed,
+        ctes: analysis.ctes,
+        rewrites: normalised.rewrites,
+      };
+    } catch (e) {
+      error = `analysis failed: ${firstLine(e instanceof Error ? e.message : String(e))}`;
+    }
+  }
+  return tolerantShape(sql, options, error ?? 'unparsed', rewrites);
+}
+
+function tolerantShape(sql: string, options: AnalyzeOptions, error: string, rewrites: string[]): ModelShape {
+  const dialect = options.dialect;
+  let t: ReturnType<typeof extractTolerant>;
+  try {
+    t = extractTolerant(sql, dialect, options.upstreamColumns);
+  } catch (e) {
+    t = undefined;
+    error = `${error}; tolerant extraction failed: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  if (!t) {
+    return {
+      parse: 'failed',
+      error,
+      dialect,
+      columns: [],
+      unresolvedStars: [],
+      relations: [],
+      relationLines: {},
+      filters: [],
+      joins: [],
+      grain: [],
+      setOperations: [],
+      orderLimit: [],
+      fanOut: [],
+      columnsUsed: {},
+      ctes: [],
+      rewrites,
+    };
+  }
+  return { parse: 'tolerant', error, dialect, ...t, rewrites };
+}
+
+/** Line of each output column name in the final select list (for columns whose AST node carries no location). */
+function columnLineHints(sql: string, dialect: Dialect): Map<string, number> {
+  const hints = new Map<string, number>();
+  try {
+    const t = extractTolerant(sql, dialect);
+    for (const c of t?.columns ?? []) if (c.line !== undefined && !hints.has(c.name)) hints.set(c.name, c.line);
+  } catch {
+    // hints are best effort
+  }
+  return hints;
+}
+
+/** Columns of `relation` that the analysed query reads (`*` when it reads all of them and they are unknown). */
+export function columnsUsedFrom(shape: ModelShape, relation: string): string[] {
+  const key = relation.toLowerCase();
+  const direct = shape.columnsUsed[key];
+  if (direct) return direct;
+  const suffix = Object.keys(shape.columnsUsed).find((k) => k.endsWith(`.${key}`));
+  return suffix ? shape.columnsUsed[suffix]! : [];
+}

@@ -1,0 +1,269 @@
+/**
+ * The semantic diff of two model shapes: typed changes, each with its impact, whether it breaks consumers, and
+ * the line it is about (head SQL, or base SQL for removals).
+ */
+import type { Impact } from '../review/types.js';
+import { SETOP_SEPARATOR, display, snippet, swapRelation } from './canonical.js';
+import type { Clause, GrainClause, JoinShape, ModelShape, OutputColumn, SqlChange } from './types.js';
+
+const IMPACT_RANK: Record<Impact, number> = { none: 0, additive: 1, column: 2, model_wide: 3, unknown: 4 };
+
+/** Model-level impact: the strongest over the changes (`unknown` wins: something could not be analysed). */
+export function impactOf(changes: readonly SqlChange[]): Impact {
+  let best: Impact = 'none';
+  for (const c of changes) if (IMPACT_RANK[c.impact] > IMPACT_RANK[best]) best = c.impact;
+  return best;
+}
+
+function modelWide(kind: SqlChange['kind'], detail: string, line: number | undefined, side: 'base' | 'head'): SqlChange {
+  return { kind, detail, line, side, impact: 'model_wide', breaking: true };
+}
+
+/** Multiset difference of clauses by canonical form: [only in base, only in head]. */
+function clauseDiff<T extends Clause>(base: readonly T[], head: readonly T[], key: (c: T) => string = (c) => c.canonical): [T[], T[]] {
+  const remaining = new Map<string, number>();
+  for (const h of head) remaining.set(key(h), (remaining.get(key(h)) ?? 0) + 1);
+  const onlyBase: T[] = [];
+  for (const b of base) {
+    const n = remaining.get(key(b)) ?? 0;
+    if (n > 0) remaining.set(key(b), n - 1);
+    else onlyBase.push(b);
+  }
+  const matched = new Map<string, number>();
+  for (const b of base) matched.set(key(b), (matched.get(key(b)) ?? 0) + 1);
+  const onlyHead: T[] = [];
+  for (const h of head) {
+    const n = matched.get(key(h)) ?? 0;
+    if (n > 0) matched.set(key(h), n - 1);
+    else onlyHead.push(h);
+  }
+  return [onlyBase, onlyHead];
+}
+
+/** Compares two analysed revisions of one model. */
+export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
+  if (base.parse === 'failed' || head.parse === 'failed') {
+    const side = head.parse === 'failed' ? 'head' : 'base';
+    const failed = side === 'head' ? head : base;
+    return [{ kind: 'unknown', detail: `the ${side} SQL could not be analysed: ${failed.error ?? 'unparsed'}`, side, impact: 'unknown', breaking: false }];
+  }
+  const changes: SqlChange[] = [];
+
+  // relations swapped (ref/source replaced): map base names to head names for every later comparison
+  const removedRels = base.relations.filter((r) => !head.relations.includes(r)).sort((a, b) => (base.relationLines[a] ?? 0) - (base.relationLines[b] ?? 0));
+  const addedRels = head.relations.filter((r) => !base.relations.includes(r)).sort((a, b) => (head.relationLines[a] ?? 0) - (head.relationLines[b] ?? 0));
+  const pairs: [string, string][] = [];
+  for (let i = 0; i < Math.min(removedRels.length, addedRels.length); i++) pairs.push([removedRels[i]!, addedRels[i]!]);
+  for (const [from, to] of pairs) {
+    changes.push(modelWide('source_changed', `reads \`${to}\` instead of \`${from}\`: every value from it may differ`, head.relationLines[to], 'head'));
+  }
+  const map = (c: string): string => pairs.reduce((acc, [from, to]) => swapRelation(acc, from, to), c);
+  const mapClause = <T extends Clause>(c: T): T => ({ ...c, canonical: map(c.canonical) });
+  const mapJoin = (j: JoinShape): JoinShape => ({ ...j, canonical: map(j.canonical), target: map(j.target), condition: map(j.condition), relations: j.relations.map((r) => pairs.find(([f]) => f === r)?.[1] ?? r) });
+
+  if (base.parse !== head.parse) {
+    changes.push(...diffColumnNames(base.columns, head.columns));
+    changes.push({
+      kind: 'unknown',
+      detail: `the ${base.parse === 'full' ? 'head' : 'base'} SQL could only be read tolerantly (${(base.parse === 'full' ? head : base).error ?? 'unparsed'}); expressions, filters and joins were not compared`,
+      side: 'head',
+      impact: 'unknown',
+      breaking: false,
+    });
+    return changes;
+  }
+
+  changes.push(...diffColumns(base, head, map));
+
+  // filters
+  {
+    const [gone, added] = clauseDiff(base.filters.map(mapClause), head.filters);
+    const n = Math.min(gone.length, added.length);
+    for (let i = 0; i < n; i++) changes.push(modelWide('filter_changed', `filter \`${gone[i]!.text}\` → \`${added[i]!.text}\`${sameText(gone[i]!, added[i]!)}`, added[i]!.line, 'head'));
+    for (const a of added.slice(n)) changes.push(modelWide('filter_changed', `filter added: \`${a.text}\` (rows are removed for every consumer)`, a.line, 'head'));
+    for (const g of gone.slice(n)) changes.push(modelWide('filter_changed', `filter removed: \`${g.text}\` (rows that were excluded now appear)`, g.line, 'base'));
+  }
+
+  // joins
+  const [goneJoins, addedJoins] = clauseDiff(base.joins.map(mapJoin), head.joins);
+  const unmatchedBase = [...goneJoins];
+  for (const a of addedJoins) {
+    const i = unmatchedBase.findIndex((b) => b.target === a.target);
+    if (i >= 0) {
+      const b = unmatchedBase.splice(i, 1)[0]!;
+      if (b.type !== a.type) changes.push(modelWide('join_changed', `join type of \`${a.relations.join(', ') || display(a.target)}\` changed: ${b.type} → ${a.type} (rows without a match are ${a.type === 'inner' ? 'now dropped' : 'now kept'})`, a.line, 'head'));
+      if (b.condition !== a.condition) {
+        const why = normalText(b.text) === normalText(a.text) ? ' (same text, but a column it compares was redefined upstream, e.g. in a CTE)' : '';
+        changes.push(modelWide('join_changed', `join condition changed: \`${b.text}\` → \`${a.text}\`${why}`, a.line, 'head'));
+      }
+    } else {
+      changes.push(modelWide('join_changed', `join added: \`${a.text}\` (rows can multiply or be dropped)`, a.line, 'head'));
+    }
+  }
+  for (const b of unmatchedBase) changes.push(modelWide('join_changed', `join removed: \`${b.text}\``, b.line, 'base'));
+
+  // relations added or removed without a swap and not explained by a join change
+  const explained = new Set([...addedJoins, ...goneJoins].flatMap((j) => j.relations));
+  for (const r of addedRels.slice(pairs.length)) if (!explained.has(r) && !head.setOperations.length) changes.push(modelWide('source_changed', `now also reads \`${r}\``, head.relationLines[r], 'head'));
+  for (const r of removedRels.slice(pairs.length)) if (!explained.has(r) && !base.setOperations.length) changes.push(modelWide('source_changed', `no longer reads \`${r}\``, base.relationLines[r], 'base'));
+
+  // grain, distinct
+  const isDistinct = (g: GrainClause): boolean => g.kind === 'distinct' || g.kind === 'distinct_on';
+  for (const distinct of [false, true]) {
+    const kind = distinct ? 'distinct_changed' : 'grain_changed';
+    const [gone, added] = clauseDiff(base.grain.filter((g) => isDistinct(g) === distinct).map(mapClause), head.grain.filter((g) => isDistinct(g) === distinct));
+    const n = Math.min(gone.length, added.length);
+    for (let i = 0; i < n; i++) changes.push(modelWide(kind, `\`${gone[i]!.text}\` → \`${added[i]!.text}\`${sameText(gone[i]!, added[i]!)}`, added[i]!.line, 'head'));
+    for (const a of added.slice(n)) changes.push(modelWide(kind, `added: \`${a.text}\` (${a.kind === 'distinct' || a.kind === 'distinct_on' || a.kind === 'qualify' ? 'duplicate rows collapse' : 'one row per group now'})`, a.line, 'head'));
+    for (const g of gone.slice(n)) changes.push(modelWide(kind, `removed: \`${g.text}\` (${g.kind === 'distinct' || g.kind === 'distinct_on' || g.kind === 'qualify' ? 'duplicates can reappear' : 'rows are no longer grouped'})`, g.line, 'base'));
+  }
+
+  // fan-out
+  {
+    const [gone, added] = clauseDiff(base.fanOut.map(mapClause), head.fanOut);
+    for (const a of added) changes.push(modelWide('grain_changed', `fan-out added: \`${a.text}\` multiplies rows (one per array element; rows with empty arrays disappear)`, a.line, 'head'));
+    for (const g of gone) changes.push(modelWide('grain_changed', `fan-out removed: \`${g.text}\``, g.line, 'base'));
+  }
+
+  // set operations
+  {
+    const [gone, added] = clauseDiff(base.setOperations.map(mapClause), head.setOperations);
+    const n = Math.min(gone.length, added.length);
+    for (let i = 0; i < n; i++) changes.push(modelWide('set_operation_changed', `${gone[i]!.text} → ${added[i]!.text}`, added[i]!.line, 'head'));
+    for (const a of added.slice(n)) changes.push(modelWide('set_operation_changed', `set operation added: ${a.text}`, a.line, 'head'));
+    for (const g of gone.slice(n)) changes.push(modelWide('set_operation_changed', `set operation removed: ${g.text}`, g.line, 'base'));
+  }
+
+  // order + limit/offset
+  {
+    const [gone, added] = clauseDiff(base.orderLimit.map(mapClause), head.orderLimit);
+    const n = Math.min(gone.length, added.length);
+    for (let i = 0; i < n; i++) changes.push(modelWide('order_limit_changed', `\`${gone[i]!.text}\` → \`${added[i]!.text}\` (a different set of rows survives)`, added[i]!.line, 'head'));
+    for (const a of added.slice(n)) changes.push(modelWide('order_limit_changed', `${a.text} added: only part of the rows survive`, a.line, 'head'));
+    for (const g of gone.slice(n)) changes.push(modelWide('order_limit_changed', `${g.text} removed: all rows are returned now`, g.line, 'base'));
+  }
+  return changes;
+}
+
+/** The per-branch expressions of a set-operation column (one entry for a plain column). */
+function branchesOf(expr: string): string[] {
+  return expr.startsWith('setop(') && expr.endsWith(')') ? expr.slice(6, -1).split(SETOP_SEPARATOR) : [expr];
+}
+
+/** True when one side's branches are the other's plus or minus whole branches (reported as a set-operation change). */
+function branchesAddedOrRemoved(a: string, b: string): boolean {
+  const x = branchesOf(a);
+  const y = branchesOf(b);
+  if (x.length === y.length) return false;
+  const [small, large] = x.length < y.length ? [x, y] : [y, x];
+  const pool = [...large];
+  for (const s of small) {
+    const i = pool.indexOf(s);
+    if (i < 0) return false;
+    pool.splice(i, 1);
+  }
+  return true;
+}
+
+function normalText(t: string): string {
+  return t.replace(/\s+/g, ' ').toLowerCase();
+}
+
+function sameText(a: Clause, b: Clause): string {
+  return normalText(a.text) === normalText(b.text) ? ' (same text, but a column it uses was redefined upstream)' : '';
+}
+
+function exprText(c: OutputColumn): string {
+  return snippet(c.text || display(c.expr), 120);
+}
+
+function diffColumnNames(base: OutputColumn[], head: OutputColumn[]): SqlChange[] {
+  const out: SqlChange[] = [];
+  const headNames = new Set(head.map((c) => c.name));
+  const baseNames = new Set(base.map((c) => c.name));
+  for (const c of base) if (!headNames.has(c.name)) out.push({ kind: 'column_removed', column: c.name, detail: `column \`${c.name}\` removed`, line: c.line, side: 'base', impact: 'column', breaking: true });
+  for (const c of head) if (!baseNames.has(c.name)) out.push({ kind: 'column_added', column: c.name, detail: `column \`${c.name}\` added`, line: c.line, side: 'head', impact: 'additive', breaking: false });
+  return out;
+}
+
+function diffColumns(base: ModelShape, head: ModelShape, map: (c: string) => string): SqlChange[] {
+  const out: SqlChange[] = [];
+  const baseCols = new Map(base.columns.map((c) => [c.name, { ...c, expr: map(c.expr) }]));
+  const headCols = new Map(head.columns.map((c) => [c.name, c]));
+  const removed: OutputColumn[] = [];
+  const added: OutputColumn[] = [];
+  for (const [name, b] of baseCols) {
+    const h = headCols.get(name);
+    if (!h) {
+      removed.push(b);
+      continue;
+    }
+    const typeChanged = b.type !== undefined && h.type !== undefined && b.type !== h.type;
+    if (typeChanged) {
+      out.push({ kind: 'column_type_changed', column: name, detail: `type of \`${name}\` changed: ${b.type} → ${h.type}`, line: h.line, side: 'head', impact: 'column', breaking: true });
+    }
+    if (b.expr !== h.expr && !branchesAddedOrRemoved(b.expr, h.expr)) {
+      const castNote = b.type === undefined && h.type !== undefined ? ` (now cast to ${h.type})` : b.type !== undefined && h.type === undefined ? ` (cast to ${b.type} removed)` : '';
+      const textSame = normalText(b.text) === normalText(h.text);
+      out.push({
+        kind: 'column_expression_changed',
+        column: name,
+        detail: textSame
+          ? `\`${name}\` keeps its text \`${exprText(h)}\` but reads a redefined upstream column: its values change`
+          : `\`${name}\`: \`${exprText(b)}\` → \`${exprText(h)}\`${castNote}`,
+        line: h.line,
+        side: 'head',
+        impact: 'column',
+        breaking: false,
+      });
+    } else if (!typeChanged && b.type !== h.type && (b.type === undefined || h.type === undefined)) {
+      out.push({
+        kind: 'column_expression_changed',
+        column: name,
+        detail: h.type ? `\`${name}\` is now cast to ${h.type}` : `cast of \`${name}\` to ${b.type} removed`,
+        line: h.line,
+        side: 'head',
+        impact: 'column',
+        breaking: false,
+      });
+    }
+  }
+  for (const [name, h] of headCols) if (!baseCols.has(name)) added.push(h);
+
+  // renames: a removed and an added column with the same expression
+  for (const r of [...removed]) {
+    const i = added.findIndex((a) => a.expr === r.expr && !/^('.*'|-?[0-9.]+|null|true|false)$/.test(a.expr));
+    if (i < 0) continue;
+    const a = added.splice(i, 1)[0]!;
+    removed.splice(removed.indexOf(r), 1);
+    out.push({ kind: 'column_renamed', column: r.name, detail: `column \`${r.name}\` renamed to \`${a.name}\``, line: a.line, side: 'head', impact: 'column', breaking: true });
+  }
+  for (const r of removed) out.push({ kind: 'column_removed', column: r.name, detail: `column \`${r.name}\` removed`, line: r.line, side: 'base', impact: 'column', breaking: true });
+  for (const a of added) out.push({ kind: 'column_added', column: a.name, detail: `column \`${a.name}\` added`, line: a.line, side: 'head', impact: 'additive', breaking: false });
+
+  // `*` over relations whose columns are unknown
+  const starKey = (s: { relations: string[] }): string => s.relations.map(map).sort().join(',');
+  const headStars = new Map(head.unresolvedStars.map((s) => [starKey(s), s]));
+  for (const b of base.unresolvedStars) {
+    const key = starKey(b);
+    const h = headStars.get(key);
+    if (h) {
+      headStars.delete(key);
+      for (const col of h.except.filter((x) => !b.except.includes(x))) out.push({ kind: 'column_removed', column: col, detail: `column \`${col}\` excluded from \`*\``, line: h.line, side: 'head', impact: 'column', breaking: true });
+      for (const col of b.except.filter((x) => !h.except.includes(x))) out.push({ kind: 'column_added', column: col, detail: `column \`${col}\` no longer excluded from \`*\``, line: h.line, side: 'head', impact: 'additive', breaking: false });
+      continue;
+    }
+    out.push({
+      kind: 'unknown',
+      detail: `\`*\` over \`${key || 'an upstream relation'}\` was replaced; its columns are unknown, so removed columns cannot be listed`,
+      line: head.columns[0]?.line,
+      side: 'head',
+      impact: 'unknown',
+      breaking: false,
+    });
+  }
+  for (const [key, h] of headStars) {
+    out.push({ kind: 'column_added', detail: `now selects \`*\` over \`${key}\` (its columns are unknown)`, line: h.line, side: 'head', impact: 'additive', breaking: false });
+  }
+  return out;
+}

@@ -1,0 +1,58 @@
+/**
+ * Cheap recognition of formatting-only edits (whitespace, comments, keyword/identifier case) before any parse.
+ */
+import { format, type SqlLanguage } from 'sql-formatter';
+import type { Dialect } from '../config.js';
+import { blankComments, tokenize } from './lexer.js';
+
+const LANGUAGE: Record<Dialect, SqlLanguage> = {
+  snowflake: 'snowflake',
+  bigquery: 'bigquery',
+  postgres: 'postgresql',
+  redshift: 'redshift',
+  databricks: 'spark',
+  duckdb: 'duckdb',
+  trino: 'trino',
+};
+
+/** Token texts with comments dropped and unquoted words lower-cased (strings and quoted names kept as written). */
+function significantTokens(sql: string, dialect: Dialect): string[] {
+  return tokenize(sql, { dialect }).map((t) => (t.kind === 'word' ? t.text.toLowerCase() : t.text));
+}
+
+function sameTokens(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function formatted(sql: string, dialect: Dialect): string | undefined {
+  try {
+    return format(blankComments(sql, dialect), {
+      language: LANGUAGE[dialect],
+      keywordCase: 'lower',
+      identifierCase: 'lower',
+      functionCase: 'lower',
+      dataTypeCase: 'lower',
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * True when the two SQL texts differ only in whitespace, comments and the case of keywords and unquoted names.
+ * Token streams are compared first; sql-formatter's canonical layout (lower-cased) settles the remaining cases
+ * its tokenizer knows better (e.g. dialect-specific operators split differently).
+ */
+export function isFormattingOnly(baseSql: string, headSql: string, dialect: Dialect): boolean {
+  if (baseSql === headSql) return true;
+  const baseTokens = significantTokens(baseSql, dialect);
+  const headTokens = significantTokens(headSql, dialect);
+  if (sameTokens(baseTokens, headTokens)) return true;
+  // the formatter only re-lays out tokens: when the counts differ it cannot make the texts equal
+  if (baseTokens.length !== headTokens.length) return false;
+  const a = formatted(baseSql, dialect);
+  const b = formatted(headSql, dialect);
+  return a !== undefined && b !== undefined && a === b;
+}

@@ -1,0 +1,451 @@
+/**
+ * The tolerant extractor: when no grammar parses a model, recover its shape from tokens. It finds the CTEs, the
+ * final select list (names, expressions, outer casts, lines), the relations in FROM/JOIN positions and the
+ * row-shaping clauses (where/having, group by, distinct, qualify, limit, joins, set operations), so removed,
+ * renamed and added columns and most model-wide changes are still found. Canonical forms are textual (tokens
+ * lower-cased, qualifiers dropped, CTE names replaced by their position), so they are weaker than the AST's.
+ */
+import type { Dialect } from '../config.js';
+import { SETOP_SEPARATOR, baseType, bound, foldIdentifierText, relMark, snippet } from './canonical.js';
+import { matchingClose, tokenize, wordOf, type Token } from './lexer.js';
+import type { Clause, GrainClause, JoinShape, OutputColumn, UnresolvedStar } from './types.js';
+
+export interface TolerantShape {
+  columns: OutputColumn[];
+  unresolvedStars: UnresolvedStar[];
+  relations: string[];
+  relationLines: Record<string, number>;
+  filters: Clause[];
+  joins: JoinShape[];
+  grain: GrainClause[];
+  setOperations: Clause[];
+  orderLimit: Clause[];
+  fanOut: Clause[];
+  columnsUsed: Record<string, string[]>;
+  ctes: string[];
+}
+
+const CLAUSE_START = new Set(['from', 'where', 'group', 'having', 'qualify', 'order', 'limit', 'offset', 'union', 'except', 'intersect', 'minus', 'window', 'fetch']);
+const JOIN_WORDS = new Set(['join', 'left', 'right', 'full', 'inner', 'cross', 'natural', 'lateral', 'outer', 'semi', 'anti', 'asof']);
+const FANOUT = /\b(flatten|unnest|explode|posexplode|inline|split_to_table)\s*\(/i;
+
+interface Range {
+  from: number;
+  to: number;
+}
+
+/** Extracts a shape from tokens; returns undefined when no select list can be found. */
+export function extractTolerant(sql: string, dialect: Dialect, upstreamColumns?: (relation: string) => string[] | undefined): TolerantShape | undefined {
+  const tokens = tokenize(sql, { dialect });
+  if (tokens.length === 0) return undefined;
+  const ctes = new Map<string, Range>();
+  const cteOrder: string[] = [];
+  let k = 0;
+  if (wordOf(tokens[0]) === 'with') {
+    k = 1;
+    if (wordOf(tokens[k]) === 'recursive') k++;
+    for (;;) {
+      const nameTok = tokens[k];
+      if (!nameTok || (nameTok.kind !== 'word' && nameTok.kind !== 'quoted')) break;
+      let j = k + 1;
+      if (tokens[j]?.text === '(') j = matchingClose(tokens, j) + 1;
+      if (wordOf(tokens[j]) !== 'as') break;
+      j++;
+      if (wordOf(tokens[j]) === 'materialized' || wordOf(tokens[j]) === 'not') j += wordOf(tokens[j]) === 'not' ? 2 : 1;
+      if (tokens[j]?.text !== '(') break;
+      const close = matchingClose(tokens, j);
+      if (close < 0) break;
+      const name = foldIdentifierText(nameTok.text);
+      ctes.set(name, { from: j + 1, to: close });
+      cteOrder.push(name);
+      k = close + 1;
+      if (tokens[k]?.text === ',') k++;
+      else break;
+    }
+  }
+  const main: Range = { from: k, to: tokens.length };
+  const cteIndex = new Map(cteOrder.map((n, i) => [n, i]));
+  const state: Extracted = {
+    relations: new Map(),
+    filters: [],
+    joins: [],
+    grain: [],
+    setOperations: [],
+    orderLimit: [],
+    fanOut: [],
+    used: new Set(),
+  };
+  const ctx: Ctx = { sql, tokens, ctes, cteIndex, dialect, upstreamColumns, state, cache: new Map() };
+  const result = selectList(ctx, main);
+  if (!result) return undefined;
+  const columnsUsed: Record<string, string[]> = {};
+  for (const rel of [...state.relations.keys()].sort()) columnsUsed[rel] = ['*'];
+  return {
+    columns: result.columns,
+    unresolvedStars: result.unresolved,
+    relations: [...state.relations.keys()].sort(),
+    relationLines: Object.fromEntries(state.relations),
+    filters: state.filters,
+    joins: state.joins,
+    grain: state.grain,
+    setOperations: state.setOperations,
+    orderLimit: state.orderLimit,
+    fanOut: state.fanOut,
+    columnsUsed,
+    ctes: cteOrder.filter((n) => state.used.has(n)),
+  };
+}
+
+interface Extracted {
+  relations: Map<string, number>;
+  filters: Clause[];
+  joins: JoinShape[];
+  grain: GrainClause[];
+  setOperations: Clause[];
+  orderLimit: Clause[];
+  fanOut: Clause[];
+  used: Set<string>;
+}
+
+interface Ctx {
+  sql: string;
+  tokens: Token[];
+  ctes: Map<string, Range>;
+  cteIndex: Map<string, number>;
+  dialect: Dialect;
+  upstreamColumns?: (relation: string) => string[] | undefined;
+  state: Extracted;
+  cache: Map<string, { columns: OutputColumn[]; unresolved: UnresolvedStar[] } | undefined>;
+}
+
+/** Canonical text of a token range: lower-cased words, qualifiers dropped, CTE names by position. */
+function canonText(ctx: Ctx, from: number, to: number): string {
+  const out: string[] = [];
+  for (let j = from; j < to; j++) {
+    const t = ctx.tokens[j]!;
+    const next = ctx.tokens[j + 1];
+    if ((t.kind === 'word' || t.kind === 'quoted') && next?.text === '.' && j + 2 < to && ctx.tokens[j + 2]!.text !== '*') {
+      const q = foldIdentifierText(t.text);
+      if (!ctx.ctes.has(q)) {
+        j++; // drop `alias.`
+        continue;
+      }
+    }
+    if (t.kind === 'word' || t.kind === 'quoted') {
+      const w = foldIdentifierText(t.text);
+      const idx = ctx.cteIndex.get(w);
+      out.push(idx !== undefined ? `cte#${idx}` : w);
+    } else out.push(t.text);
+  }
+  return bound(out.join(' ').replace(/count \( 1 \)/g, 'count ( * )'));
+}
+
+function rangeText(ctx: Ctx, from: number, to: number): string {
+  if (from >= to) return '';
+  return snippet(ctx.sql.slice(ctx.tokens[from]!.start, ctx.tokens[to - 1]!.end));
+}
+
+/** Analyses `select ... from ... [clauses]` (possibly a union chain) within `range`. */
+function selectList(ctx: Ctx, range: Range): { columns: OutputColumn[]; unresolved: UnresolvedStar[] } | undefined {
+  const { tokens } = ctx;
+  // find the top-level select (skipping wrapping parentheses)
+  let start = range.from;
+  while (start < range.to && tokens[start]?.text === '(') start++;
+  if (wordOf(tokens[start]) !== 'select') return undefined;
+  // split into union branches at depth 0
+  const branches: Range[] = [];
+  const kinds: string[] = [];
+  let depth = 0;
+  let branchStart = start;
+  for (let j = start; j < range.to; j++) {
+    const t = tokens[j]!;
+    if (t.text === '(') depth++;
+    else if (t.text === ')') depth--;
+    else if (depth === 0 && ['union', 'except', 'intersect', 'minus'].includes(wordOf(t))) {
+      branches.push({ from: branchStart, to: j });
+      let kind = wordOf(t);
+      if (['all', 'distinct'].includes(wordOf(tokens[j + 1]))) {
+        kind += ' ' + wordOf(tokens[j + 1]);
+        j++;
+      }
+      kinds.push(kind === 'union distinct' ? 'union' : kind);
+      branchStart = j + 1;
+    }
+  }
+  branches.push({ from: branchStart, to: range.to });
+  const results = branches.map((b) => branch(ctx, b));
+  const first = results[0];
+  if (!first) return undefined;
+  if (branches.length > 1) {
+    ctx.state.setOperations.push({ canonical: `${kinds.join(',')}|branches=${branches.length}`, text: `${kinds.join(', ')} of ${branches.length} branches`, line: tokens[branches[1]!.from]?.line });
+    first.columns = first.columns.map((c, i) => {
+      const exprs = results.map((r) => r?.columns[i]?.expr ?? 'null');
+      return { ...c, expr: bound(`setop(${exprs.join(SETOP_SEPARATOR)})`), text: results.map((r) => r?.columns[i]?.text ?? 'null').join(' | ') };
+    });
+  }
+  return { columns: first.columns, unresolved: results.flatMap((r) => r?.unresolved ?? []) };
+}
+
+function branch(ctx: Ctx, range: Range): { columns: OutputColumn[]; unresolved: UnresolvedStar[] } | undefined {
+  const { tokens } = ctx;
+  let j = range.from;
+  while (j < range.to && tokens[j]?.text === '(') j++;
+  if (wordOf(tokens[j]) !== 'select') return undefined;
+  const selectLine = tokens[j]!.line;
+  j++;
+  if (wordOf(tokens[j]) === 'distinct') {
+    if (wordOf(tokens[j + 1]) === 'on' && tokens[j + 2]?.text === '(') {
+      const close = matchingClose(tokens, j + 2);
+      ctx.state.grain.push({ kind: 'distinct_on', canonical: `distinct on ${canonText(ctx, j + 3, close)}`, text: rangeText(ctx, j, close + 1), line: tokens[j]!.line });
+      j = close + 1;
+    } else {
+      ctx.state.grain.push({ kind: 'distinct', canonical: 'distinct', text: 'select distinct', line: tokens[j]!.line });
+      j++;
+    }
+  } else if (wordOf(tokens[j]) === 'all') j++;
+  if (wordOf(tokens[j]) === 'top') {
+    ctx.state.orderLimit.push({ canonical: `top ${tokens[j + 1]?.text ?? ''}`, text: `top ${tokens[j + 1]?.text ?? ''}`, line: tokens[j]!.line });
+    j += 2;
+  }
+  // select items up to FROM at depth 0
+  const items: Range[] = [];
+  let depth = 0;
+  let itemStart = j;
+  let end = range.to;
+  for (let x = j; x < range.to; x++) {
+    const t = tokens[x]!;
+    if (t.text === '(' || t.text === '[') depth++;
+    else if (t.text === ')' || t.text === ']') depth--;
+    else if (depth === 0 && t.text === ',') {
+      items.push({ from: itemStart, to: x });
+      itemStart = x + 1;
+    } else if (depth === 0 && startsClause(tokens, x)) {
+      end = x;
+      break;
+    }
+  }
+  items.push({ from: itemStart, to: end });
+  // FROM / JOIN sources and clauses
+  const sources = fromAndClauses(ctx, end, range.to);
+  const columns: OutputColumn[] = [];
+  const unresolved: UnresolvedStar[] = [];
+  items.forEach((it, position) => {
+    if (it.from >= it.to) return;
+    const last = tokens[it.to - 1]!;
+    const firstTok = tokens[it.from]!;
+    // star: `*`, `t.*`, with exclude/except
+    const starAt = tokens.findIndex((t, idx) => idx >= it.from && idx < it.to && t.text === '*' && (idx === it.from || tokens[idx - 1]!.text === '.'));
+    if (starAt >= 0 && (starAt === it.from || starAt === it.from + 2)) {
+      const qualifier = starAt === it.from + 2 ? foldIdentifierText(firstTok.text) : undefined;
+      const except = new Set<string>();
+      for (let x = starAt + 1; x < it.to; x++) if (tokens[x]!.kind === 'word' && !['exclude', 'except'].includes(wordOf(tokens[x]))) except.add(foldIdentifierText(tokens[x]!.text));
+      for (const src of sources.filter((s) => !qualifier || s.alias === qualifier || s.name === qualifier)) {
+        const expanded = expandSource(ctx, src.name);
+        if (expanded) {
+          for (const c of expanded.columns) if (!except.has(c.name)) columns.push({ ...c, line: c.line ?? firstTok.line });
+          unresolved.push(...expanded.unresolved);
+        } else unresolved.push({ relations: [src.name], except: [...except].sort(), line: firstTok.line });
+      }
+      return;
+    }
+    let exprTo = it.to;
+    let name: string | undefined;
+    if (it.to - it.from >= 3 && wordOf(tokens[it.to - 2]) === 'as') {
+      name = foldIdentifierText(last.text);
+      exprTo = it.to - 2;
+    } else if (it.to - it.from >= 2 && (last.kind === 'word' || last.kind === 'quoted') && tokens[it.to - 2]!.text !== '.' && tokens[it.to - 2]!.text !== '::' && !['end'].includes(wordOf(last))) {
+      name = foldIdentifierText(last.text);
+      exprTo = it.to - 1;
+    }
+    if (!name) {
+      // bare column or t.column
+      const lastWord = [...tokens.slice(it.from, it.to)].reverse().find((t) => t.kind === 'word' || t.kind === 'quoted');
+      name = it.to - it.from <= 3 && lastWord ? foldIdentifierText(lastWord.text) : canonText(ctx, it.from, it.to);
+    }
+    let inner = { from: it.from, to: exprTo };
+    let type: string | undefined;
+    if (exprTo - it.from >= 3 && tokens[exprTo - 2]?.text === '::') {
+      type = baseType(tokens[exprTo - 1]!.text, ctx.dialect);
+      inner = { from: it.from, to: exprTo - 2 };
+    } else if (tokens[exprTo - 1]?.text === ')' && tokens[exprTo - 2]?.text !== '(' && exprTo - it.from >= 3 && tokens[exprTo - 3]?.text === '::') {
+      // x::number(18,2)
+    } else if (['cast', 'try_cast', 'safe_cast'].includes(wordOf(firstTok)) && matchingClose(tokens, it.from + 1) === exprTo - 1) {
+      let asAt = -1;
+      let d = 0;
+      for (let x = it.from + 1; x < exprTo - 1; x++) {
+        if (tokens[x]!.text === '(') d++;
+        else if (tokens[x]!.text === ')') d--;
+        else if (d === 1 && wordOf(tokens[x]) === 'as') asAt = x;
+      }
+      if (asAt > 0) {
+        type = baseType(ctx.sql.slice(tokens[asAt + 1]!.start, tokens[exprTo - 2]!.end), ctx.dialect);
+        inner = { from: it.from + 2, to: asAt };
+      }
+    } else if (exprTo - it.from === 1 && firstTok.kind === 'number') type = /\./.test(firstTok.text) ? 'decimal' : 'integer';
+    else if (exprTo - it.from === 1 && firstTok.kind === 'string') type = 'text';
+    const exprText = canonText(ctx, inner.from, inner.to);
+    columns.push({ name, expr: resolveThroughCte(ctx, sources, exprText), type, text: rangeText(ctx, it.from, exprTo), line: firstTok.line });
+    if (FANOUT.test(rangeText(ctx, it.from, exprTo)) && !/\bover\b/i.test(rangeText(ctx, it.from, exprTo))) {
+      ctx.state.fanOut.push({ canonical: `select:${exprText}`, text: rangeText(ctx, it.from, exprTo), line: firstTok.line });
+    }
+    void position;
+  });
+  if (columns.length === 0 && unresolved.length === 0) return undefined;
+  void selectLine;
+  return { columns, unresolved };
+}
+
+/** A bare column read from a single CTE stands for that CTE's expression (so CTE-level renames carry through). */
+function resolveThroughCte(ctx: Ctx, sources: SourceRef[], exprText: string): string {
+  if (!/^[a-z_][a-z0-9_$]*$/.test(exprText)) return exprText;
+  for (const s of sources) {
+    if (!ctx.ctes.has(s.name)) continue;
+    const cols = expandSource(ctx, s.name);
+    const c = cols?.columns.find((x) => x.name === exprText);
+    if (c) return c.expr;
+  }
+  return exprText;
+}
+
+interface SourceRef {
+  name: string;
+  alias: string;
+}
+
+function expandSource(ctx: Ctx, name: string): { columns: OutputColumn[]; unresolved: UnresolvedStar[] } | undefined {
+  if (ctx.cache.has(name)) return ctx.cache.get(name);
+  ctx.cache.set(name, undefined); // guards recursion
+  let result: { columns: OutputColumn[]; unresolved: UnresolvedStar[] } | undefined;
+  const cte = ctx.ctes.get(name);
+  if (cte) {
+    ctx.state.used.add(name);
+    result = selectList(ctx, cte);
+  } else {
+    const cols = ctx.upstreamColumns?.(name);
+    if (cols) result = { columns: cols.map((c) => ({ name: c.toLowerCase(), expr: c.toLowerCase(), text: c })), unresolved: [] };
+  }
+  ctx.cache.set(name, result);
+  return result;
+}
+
+/** Reads FROM sources, joins and the clauses of one select (tokens from..to at the select's depth). */
+function fromAndClauses(ctx: Ctx, from: number, to: number): SourceRef[] {
+  const { tokens, state } = ctx;
+  const sources: SourceRef[] = [];
+  let depth = 0;
+  let clause: { word: string; start: number; line: number } | undefined;
+  const closeClause = (at: number): void => {
+    if (!clause) return;
+    const text = rangeText(ctx, clause.start, at);
+    const canonical = canonText(ctx, clause.start, at);
+    const line = clause.line;
+    switch (clause.word) {
+      case 'where':
+      case 'having': {
+        if (canonical !== 'true' && canonical !== '1 = 1') state.filters.push({ canonical: `${clause.word} ${canonical}`, text: `${clause.word} ${text}`, line });
+        break;
+      }
+      case 'group':
+        state.grain.push({ kind: 'group_by', canonical: `group ${canonical}`, text: `group ${text}`, line });
+        break;
+      case 'qualify':
+        state.grain.push({ kind: 'qualify', canonical: `qualify ${canonical}`, text: `qualify ${text}`, line });
+        break;
+      case 'limit':
+      case 'offset':
+      case 'fetch':
+        state.orderLimit.push({ canonical: `${clause.word} ${canonical}`, text: `${clause.word} ${text}`, line });
+        break;
+      default:
+        break;
+    }
+    clause = undefined;
+  };
+  for (let j = from; j < to; j++) {
+    const t = tokens[j]!;
+    if (t.text === '(') {
+      // subqueries in FROM/JOIN: read their relations too
+      const close = matchingClose(tokens, j);
+      if (close > j && wordOf(tokens[j + 1]) === 'select') {
+        fromAndClauses(ctx, j + 1, close);
+      }
+      depth++;
+      continue;
+    }
+    if (t.text === ')') {
+      depth--;
+      continue;
+    }
+    if (depth !== 0) continue;
+    const w = wordOf(t);
+    if (startsClause(tokens, j)) {
+      closeClause(j);
+      if (w !== 'from' && w !== 'order' && w !== 'window') clause = { word: w, start: w === 'group' ? j + 1 : j + 1, line: t.line };
+    }
+    if (w === 'from' || w === 'join' || (t.text === ',' && !clause && sources.length > 0)) {
+      const joinStart = w === 'join' ? backToJoinStart(tokens, j) : j;
+      const target = tokens[j + 1];
+      if (!target) continue;
+      if (target.kind === 'word' || target.kind === 'quoted') {
+        let x = j + 1;
+        let name = foldIdentifierText(target.text);
+        while (tokens[x + 1]?.text === '.' && tokens[x + 2] && (tokens[x + 2]!.kind === 'word' || tokens[x + 2]!.kind === 'quoted')) {
+          name += '.' + foldIdentifierText(tokens[x + 2]!.text);
+          x += 2;
+        }
+        if (wordOf(target) === 'lateral' || FANOUT.test(ctx.sql.slice(target.start, (tokens[x + 3] ?? target).end))) {
+          state.fanOut.push({ canonical: `from:${canonText(ctx, j + 1, Math.min(to, x + 6))}`, text: rangeText(ctx, j + 1, Math.min(to, x + 6)), line: target.line });
+          continue;
+        }
+        let alias = name.split('.').pop()!;
+        let y = x + 1;
+        if (wordOf(tokens[y]) === 'as') y++;
+        if (tokens[y] && tokens[y]!.kind === 'word' && !CLAUSE_START.has(wordOf(tokens[y])) && !JOIN_WORDS.has(wordOf(tokens[y])) && !['on', 'using'].includes(wordOf(tokens[y]))) alias = foldIdentifierText(tokens[y]!.text);
+        const isCte = ctx.ctes.has(name);
+        if (isCte) {
+          state.used.add(name);
+          expandSource(ctx, name);
+        } else if (!state.relations.has(name)) state.relations.set(name, target.line);
+        sources.push({ name, alias });
+        if (w === 'join' || t.text === ',') {
+          // condition: tokens after ON until the next join/clause at depth 0
+          let c = y;
+          let d = 0;
+          let onAt = -1;
+          for (; c < to; c++) {
+            const ct = tokens[c]!;
+            if (ct.text === '(') d++;
+            else if (ct.text === ')') d--;
+            else if (d === 0 && (CLAUSE_START.has(wordOf(ct)) || (JOIN_WORDS.has(wordOf(ct)) && wordOf(ct) !== 'outer') || ct.text === ',')) break;
+            else if (d === 0 && (wordOf(ct) === 'on' || wordOf(ct) === 'using') && onAt < 0) onAt = c;
+          }
+          const type = t.text === ',' ? 'cross' : joinType(tokens, joinStart, j);
+          const condition = onAt >= 0 ? canonText(ctx, onAt + 1, c) : '';
+          const targetCanon = isCte ? `(cte#${ctx.cteIndex.get(name)})` : relMark(name);
+          state.joins.push({ canonical: `${type} join ${targetCanon} on ${condition}`, type, target: targetCanon, condition, relations: isCte ? [] : [name], text: rangeText(ctx, joinStart, c), line: tokens[joinStart]!.line });
+        }
+      }
+    }
+  }
+  closeClause(to);
+  return sources;
+}
+
+/** A clause keyword at this token (`group`/`order` only when followed by `by`, so `within group (...)` is not). */
+function startsClause(tokens: Token[], at: number): boolean {
+  const w = wordOf(tokens[at]);
+  if (!CLAUSE_START.has(w)) return false;
+  if (w === 'group' || w === 'order') return wordOf(tokens[at + 1]) === 'by';
+  return true;
+}
+
+function backToJoinStart(tokens: Token[], joinAt: number): number {
+  let s = joinAt;
+  while (s > 0 && JOIN_WORDS.has(wordOf(tokens[s - 1])) && wordOf(tokens[s - 1]) !== 'join') s--;
+  return s;
+}
+
+function joinType(tokens: Token[], start: number, joinAt: number): string {
+  const words = tokens.slice(start, joinAt).map((t) => wordOf(t)).filter((w) => w !== 'outer');
+  return words.join(' ') || 'inner';
+}
