@@ -1,10 +1,113 @@
 /**
- * Drives the App against the fake GitHub for one scenario (see bench/github.ts). Written against the fake's
- * and the App's exports once they exist.
+ * Drives the GitHub App (src/server.ts `startServer`, the real pipeline and renderer) against the fake GitHub
+ * (test/fakes/github) for one scenario: a `pull_request.opened` webhook (first review), then one more push and a
+ * `pull_request.synchronize` webhook (re-review). Counts the GitHub requests each review made (REST + GraphQL,
+ * including the tarball downloads; installation-token requests are counted separately).
  */
+import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { GeneratedProject, Scenario } from './generate.js';
 import type { GithubCounts } from './github.js';
+import { startFakeGitHub, type FakeGitHub, type FakePull, type RecordedRequest } from '../test/fakes/github/index.js';
+import { startServer } from '../src/server.js';
 
-export async function driveGithubReview(_project: GeneratedProject, _scenario: Scenario): Promise<GithubCounts> {
-  throw new Error('Cannot find module: the fake GitHub driver is not wired yet');
+const OWNER = 'acme';
+const NAME = 'analytics';
+const INSTALLATION = 4242;
+const APP_ID = 777;
+const SECRET = 'bench-webhook-secret-0123456789';
+
+let keys: { privateKey: string } | undefined;
+function appKey(): string {
+  keys ??= { privateKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString() };
+  return keys.privateKey;
+}
+
+async function sendWebhook(url: string, event: string, payload: unknown): Promise<void> {
+  const body = JSON.stringify(payload);
+  const signature = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
+  const res = await fetch(`${url}/api/github/webhooks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature },
+    body,
+  });
+  if (res.status >= 300) throw new Error(`webhook ${event} answered ${res.status}: ${await res.text()}`);
+}
+
+function payload(fake: FakeGitHub, pull: FakePull, action: string, before?: string): Record<string, unknown> {
+  return {
+    action,
+    number: pull.number,
+    pull_request: fake.pullObject(pull),
+    repository: fake.repositoryObject(OWNER, NAME),
+    installation: { id: INSTALLATION, node_id: `I_${INSTALLATION}` },
+    sender: fake.pullObject(pull).user,
+    ...(before ? { before, after: pull.headSha } : {}),
+  };
+}
+
+function describe(requests: RecordedRequest[]): string[] {
+  const counts = new Map<string, number>();
+  for (const r of requests) {
+    const key = `${r.method} ${r.route ?? r.path}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([k, n]) => `${k}: ${n}`);
+}
+
+export async function driveGithubReview(project: GeneratedProject, scenario: Scenario): Promise<GithubCounts> {
+  const key = appKey();
+  const fake = await startFakeGitHub({
+    appId: APP_ID,
+    appKey: key,
+    repos: [{ owner: OWNER, name: NAME, dir: project.repo, installationId: INSTALLATION, defaultBranch: 'main', collaborators: { octocat: 'write' } }],
+  });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...fake.env,
+    APP_ID: String(APP_ID),
+    PRIVATE_KEY: key,
+    WEBHOOK_SECRET: SECRET,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'fatal',
+    OPENAI_API_KEY: '',
+    NODE_ENV: 'test',
+  };
+  delete env.OPENAI_API_KEY;
+  const server = await startServer(env);
+  try {
+    const pull = fake.openPull({ owner: OWNER, repo: NAME, head: scenario.head, base: scenario.base, title: `Bench ${scenario.name}`, user: 'octocat' });
+    const m0 = fake.mark();
+    await sendWebhook(server.url, 'pull_request', payload(fake, pull, 'opened'));
+    await settle(server.reviewer);
+    const first = fake.since(m0, ['api', 'graphql', 'download']);
+    const firstAuth = fake.since(m0, ['auth', 'app']).length;
+    const before = pull.headSha;
+    fake.pushPull(pull, scenario.push2);
+    const m1 = fake.mark();
+    await sendWebhook(server.url, 'pull_request', payload(fake, pull, 'synchronize', before));
+    await settle(server.reviewer);
+    const second = fake.since(m1, ['api', 'graphql', 'download']);
+    const failed = [...first, ...second].filter((r) => r.status >= 400);
+    return {
+      first: first.length,
+      rereview: second.length,
+      detail: [
+        ...describe(first).map((d) => `first: ${d}`),
+        ...describe(second).map((d) => `re-review: ${d}`),
+        `installation-token requests: ${firstAuth} (first review), ${fake.since(m1, ['auth', 'app']).length} (re-review)`,
+        ...(fake.violations.length ? [`fake GitHub violations: ${fake.violations.slice(0, 5).join('; ')}`] : []),
+        ...(failed.length ? [`failed requests: ${failed.map((r) => `${r.method} ${r.path} ${r.status}`).join('; ')}`] : []),
+      ],
+    };
+  } finally {
+    await server.close();
+    await fake.close();
+  }
+}
+
+/** Waits until the webhook's job has been queued and has finished. */
+async function settle(reviewer: { drain(): Promise<void>; stats(): unknown }): Promise<void> {
+  await new Promise((r) => setTimeout(r, 50));
+  await reviewer.drain();
 }

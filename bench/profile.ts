@@ -57,10 +57,9 @@ function categorise(url: string, fn: string): string {
 }
 
 function shortUrl(url: string): string {
-  return url
-    .replace(/^file:\/\//, '')
-    .replace(/^.*\/node_modules\//, '')
-    .replace(/^.*\/(\.work\/)?dist\//, 'src/');
+  const path = url.replace(/^file:\/\//, '');
+  if (path.includes('/node_modules/')) return path.replace(/^.*\/node_modules\//, '');
+  return path.replace(/^.*\/(\.work\/)?dist\//, 'src/');
 }
 
 function frameKey(frame: CpuProfile['nodes'][number]['callFrame']): string {

@@ -13,6 +13,8 @@ import { renderedToTemplateLines } from './review/line-map.js';
 
 export interface AnalysedModel {
   changed: ChangedModel;
+  /** Output columns of the base version (what dependants were written against), when known. */
+  baseColumns?: string[];
   /** SQL-level and lifecycle changes (config-level changes are added by the pipeline). */
   changes: ModelChange[];
   headSql?: string;
@@ -23,6 +25,8 @@ export interface AnalysedModel {
 
 interface ShapeResult {
   sql?: string;
+  /** Known upstream columns the shape was analysed with. */
+  upstream?: Record<string, string[]>;
   /** Rendered line -> template line of the model file. */
   lineOf?: (renderedLine: number) => number;
   shape?: ModelShape;
@@ -89,6 +93,7 @@ export class ModelAnalyzer {
     if (!base || base.raw === head.raw) return result;
 
     const baseFull = await this.shapeOf(base, changed.baseProject ?? changed.project, false);
+    if (baseFull.shape && baseFull.shape.unresolvedStars.length === 0) result.baseColumns = baseFull.shape.columns.map((c) => c.name);
     const sqlChanges = this.compare(baseFull, headFull, base, head, '');
     if (isIncremental(base) && isIncremental(head)) {
       const [bInc, hInc] = await Promise.all([
@@ -109,12 +114,23 @@ export class ModelAnalyzer {
     return result;
   }
 
-  /** Output columns a model reads from `upstream` (for downstream impact), when its SQL can be analysed. */
-  async columnsUsed(model: DbtModel, project: DbtProject, upstream: string): Promise<string[] | undefined> {
+  /**
+   * Columns a model reads from `upstream` (for downstream impact), when its SQL can be analysed. The dependant was
+   * written against the upstream's base columns: pass them so a column that the change removed is still attributed
+   * to `upstream` (`['*']` when it reads every column).
+   */
+  async columnsUsed(model: DbtModel, project: DbtProject, upstream: string, upstreamBaseColumns?: string[]): Promise<string[] | undefined> {
     if (model.language !== 'sql') return undefined;
     const r = await this.shapeOf(model, project, false);
-    if (!r.shape) return undefined;
-    return columnsUsedFrom(r.shape, upstream);
+    if (!r.shape || r.sql === undefined) return undefined;
+    if (!upstreamBaseColumns) return columnsUsedFrom(r.shape, upstream);
+    const key = upstream.toLowerCase();
+    const known = r.upstream ?? {};
+    const shape = analyzeSql(r.sql, {
+      dialect: this.dialect,
+      upstreamColumns: (rel) => (rel.toLowerCase() === key ? upstreamBaseColumns : known[rel.toLowerCase()]),
+    });
+    return shape.parse === 'failed' ? undefined : columnsUsedFrom(shape, upstream);
   }
 
   async flush(): Promise<void> {
@@ -175,7 +191,7 @@ export class ModelAnalyzer {
     if (!rendered.ok) return { error: `Jinja could not be rendered: ${rendered.reason}` };
     const shape = analyzeSql(rendered.sql, { dialect: this.dialect, upstreamColumns: (rel) => upstream[rel.toLowerCase()] });
     if (shape.parse === 'failed') return { sql: rendered.sql, error: shape.error ?? 'the SQL could not be parsed' };
-    return { sql: rendered.sql, shape, lineOf: renderedToTemplateLines(model.raw, rendered.sql) };
+    return { sql: rendered.sql, shape, upstream, lineOf: renderedToTemplateLines(model.raw, rendered.sql) };
   }
 
   /** Known columns of the relations a model reads, keyed by rendered relation name (lower case). */

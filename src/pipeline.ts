@@ -64,7 +64,7 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
     }
   }
 
-  await buildDownstream(models, headProjects, analyzer, config.ownerKey);
+  await buildDownstream(models, analysed, headProjects, analyzer, config.ownerKey);
 
   const changedPaths = new Set(changedFiles.flatMap((f) => [f.path, f.previousPath ?? f.path]));
   const problemProjects = headProjects.map((p) => ({

@@ -41,7 +41,7 @@ export type YamlParseResult = { ok: true; root: YNode | null } | { ok: false; me
 
 interface Frame {
   line: number;
-  children: Built[];
+  children: Built[] | undefined;
 }
 
 interface Built {
@@ -57,18 +57,18 @@ const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 export function parseYamlTree(text: string): YamlParseResult {
   const lines = new LineIndex(text);
   const stack: Frame[] = [];
-  const byObject = new WeakMap<object, YNode>();
+  const byObject = new Map<object, YNode>();
   let root: Built | undefined;
   const listener = (event: 'open' | 'close', state: State) => {
     if (event === 'open') {
-      stack.push({ line: lines.lineAt(state.position), children: [] });
+      stack.push({ line: lines.lineAt(state.position), children: undefined });
       return;
     }
     const frame = stack.pop();
     if (!frame) return;
     const built = buildNode(frame, state, text, lines, byObject);
     const parent = stack[stack.length - 1];
-    if (parent) parent.children.push(built);
+    if (parent) (parent.children ??= []).push(built);
     else root = built;
   };
   try {
@@ -84,42 +84,50 @@ export function parseYamlTree(text: string): YamlParseResult {
 
 function endLineOf(text: string, lines: LineIndex, closeAt: number, startLine: number): number {
   let i = Math.min(closeAt, text.length) - 1;
-  while (i > 0 && /\s/.test(text[i]!)) i -= 1;
+  for (let c = text.charCodeAt(i); i > 0 && (c === 32 || c === 10 || c === 13 || c === 9); c = text.charCodeAt(i)) i -= 1;
   return Math.max(startLine, lines.lineAt(Math.max(i, 0)));
 }
 
-function buildNode(frame: Frame, state: State, text: string, lines: LineIndex, byObject: WeakMap<object, YNode>): Built {
+function buildNode(frame: Frame, state: State, text: string, lines: LineIndex, byObject: Map<object, YNode>): Built {
   const result: unknown = state.result;
-  const only = frame.children.length === 1 ? frame.children[0] : undefined;
+  const children = frame.children ?? [];
+  const line = frame.line;
+  const only = children.length === 1 ? children[0] : undefined;
   // js-yaml wraps some nodes (explicit keys, compact nested sequences) in an extra level with the same value.
-  if (only && Object.is(only.result, result)) return { ...only, line: frame.line };
-  const pos: Positioned = { line: frame.line, endLine: endLineOf(text, lines, state.position, frame.line) };
-  const isObject = result !== null && typeof result === 'object';
-  if (isObject && frame.children.length === 0) {
-    const anchored = byObject.get(result);
-    if (anchored) return { node: anchored, result, line: frame.line }; // an alias
+  if (only && Object.is(only.result, result)) return { node: only.node, result, line };
+  if (result === null || typeof result !== 'object') {
+    return { node: { kind: 'scalar', value: result, line, endLine: line }, result, line };
   }
+  if (children.length === 0) {
+    const anchored = byObject.get(result);
+    if (anchored) return { node: anchored, result, line }; // an alias
+  }
+  const endLine = endLineOf(text, lines, state.position, line);
   let node: YNode;
   if (state.kind === 'sequence' && Array.isArray(result)) {
-    node = { kind: 'seq', items: frame.children.map((c) => c.node), ...pos };
-    if (node.items.length !== result.length) node.items = result.map((v) => fromPlain(v, pos.line));
-  } else if (state.kind === 'mapping' && isObject && !Array.isArray(result)) {
-    node = buildMap(frame.children, result as Record<string, unknown>, pos);
-  } else if (isObject) {
-    node = fromPlain(result, pos.line);
+    node = {
+      kind: 'seq',
+      items: children.length === result.length ? children.map((c) => c.node) : result.map((v) => fromPlain(v, line)),
+      line,
+      endLine,
+    };
+  } else if (state.kind === 'mapping' && !Array.isArray(result) && !(result instanceof Date)) {
+    node = buildMap(children, result as Record<string, unknown>, line, endLine);
+  } else if (result instanceof Date) {
+    node = { kind: 'scalar', value: result, line, endLine: line };
   } else {
-    node = { kind: 'scalar', value: result, ...pos };
+    node = fromPlain(result, line);
   }
-  if (isObject) byObject.set(result, node);
-  return { node, result, line: frame.line };
+  byObject.set(result, node);
+  return { node, result, line };
 }
 
-function buildMap(children: Built[], result: Record<string, unknown>, pos: Positioned): YMap {
-  const map: YMap = { kind: 'map', entries: new Map(), ...pos };
+function buildMap(children: Built[], result: Record<string, unknown>, line: number, endLine: number): YMap {
+  const map: YMap = { kind: 'map', entries: new Map(), line, endLine };
   const ownKeys = Object.keys(result);
   if (children.length % 2 !== 0) {
     // A flow mapping with a key but no value (`{a, b: 1}`): pairs cannot be aligned; lines fall back to the map's.
-    for (const key of ownKeys) if (!UNSAFE_KEYS.has(key)) map.entries.set(key, { key, keyLine: pos.line, value: fromPlain(result[key], pos.line) });
+    for (const key of ownKeys) if (!UNSAFE_KEYS.has(key)) map.entries.set(key, { key, keyLine: line, value: fromPlain(result[key], line) });
     return map;
   }
   const merged: YEntry[] = [];
@@ -138,7 +146,7 @@ function buildMap(children: Built[], result: Record<string, unknown>, pos: Posit
   for (const entry of merged) if (!map.entries.has(entry.key)) map.entries.set(entry.key, entry);
   // Anything js-yaml produced that the pairs did not explain (should not happen) is kept without its own line.
   for (const key of ownKeys) {
-    if (!map.entries.has(key) && !UNSAFE_KEYS.has(key)) map.entries.set(key, { key, keyLine: pos.line, value: fromPlain(result[key], pos.line) });
+    if (!map.entries.has(key) && !UNSAFE_KEYS.has(key)) map.entries.set(key, { key, keyLine: line, value: fromPlain(result[key], line) });
   }
   return map;
 }

@@ -5,7 +5,7 @@
 import type { DbtModel, DbtProject } from '../dbt/types.js';
 import type { DownstreamUse, ModelReport } from './types.js';
 import { ownerOf } from '../dbt/index.js';
-import type { ModelAnalyzer } from '../analysis.js';
+import type { AnalysedModel, ModelAnalyzer } from '../analysis.js';
 
 /** Upper bound of dependants whose SQL is analysed for column use, per changed model. */
 const MAX_COLUMN_ANALYSIS = 40;
@@ -43,12 +43,14 @@ export function buildRefGraph(projects: readonly DbtProject[]): RefGraph {
 
 export async function buildDownstream(
   models: ModelReport[],
+  analysed: readonly AnalysedModel[],
   headProjects: readonly DbtProject[],
   analyzer: ModelAnalyzer,
   ownerKey: string,
 ): Promise<void> {
   const graph = buildRefGraph(headProjects);
-  for (const report of models) {
+  for (const [i, report] of models.entries()) {
+    const baseColumns = analysed[i]?.baseColumns;
     const key = report.name.toLowerCase();
     const affectedColumns = new Set(
       report.changes.filter((c) => c.breaking && c.column).map((c) => (c.column as string).toLowerCase()),
@@ -59,7 +61,7 @@ export async function buildDownstream(
       const owner = ownerOf(model, project, ownerKey);
       let columnsUsed: string[] = [];
       if (report.breaking && affectedColumns.size > 0 && n < MAX_COLUMN_ANALYSIS) {
-        const used = await analyzer.columnsUsed(model, project, report.name);
+        const used = await analyzer.columnsUsed(model, project, report.name, baseColumns);
         // `*` means the dependant reads every column (e.g. `select *`): it uses all the affected ones.
         columnsUsed = (used ?? []).includes('*')
           ? [...affectedColumns]

@@ -4,13 +4,12 @@
  */
 import { execFileSync } from 'node:child_process';
 
-export function git(dir: string, args: string[], input?: string): string {
+export function git(dir: string, args: string[], env: Record<string, string> = {}): string {
   return execFileSync('git', args, {
     cwd: dir,
-    input,
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
-    env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
+    env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...env },
   });
 }
 

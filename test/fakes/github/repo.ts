@@ -33,7 +33,7 @@ export class FixtureRepo {
     git(this.dir, ['add', '--all']);
     const date = `2024-01-01T00:00:${String(this.#tick++ % 60).padStart(2, '0')}Z`;
     const env = ['-c', 'user.name=Fixture', '-c', 'user.email=fixture@example.com', '-c', 'commit.gpgsign=false'];
-    execGit(this.dir, [...env, 'commit', '--quiet', '--allow-empty', '-m', message], date);
+    git(this.dir, [...env, 'commit', '--quiet', '--allow-empty', '-m', message], { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date });
     return this.sha('HEAD');
   }
 
@@ -52,19 +52,5 @@ export class FixtureRepo {
 
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-function execGit(dir: string, args: string[], date: string): void {
-  const previous = { a: process.env.GIT_AUTHOR_DATE, c: process.env.GIT_COMMITTER_DATE };
-  process.env.GIT_AUTHOR_DATE = date;
-  process.env.GIT_COMMITTER_DATE = date;
-  try {
-    git(dir, args);
-  } finally {
-    if (previous.a === undefined) delete process.env.GIT_AUTHOR_DATE;
-    else process.env.GIT_AUTHOR_DATE = previous.a;
-    if (previous.c === undefined) delete process.env.GIT_COMMITTER_DATE;
-    else process.env.GIT_COMMITTER_DATE = previous.c;
   }
 }
