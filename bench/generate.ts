@@ -19,7 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Bump when the generated content changes: cached projects are rebuilt. */
-export const GENERATOR_VERSION = 3;
+export const GENERATOR_VERSION = 4;
 export const DEFAULT_SEED = 20240611;
 export const PROJECT_NAME = 'acme_analytics';
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -1100,6 +1100,9 @@ export interface GeneratedProject {
   repo: string;
   models: number;
   files: number;
+  /** Bytes of property YAML and of model SQL at `main`. */
+  yamlBytes: number;
+  sqlBytes: number;
   scenarios: Scenario[];
   /** Milliseconds spent generating (0 when reused from cache). */
   generatedMs: number;
@@ -1195,6 +1198,8 @@ export function ensureProject(size: number, options: { seed?: number; force?: bo
     repo,
     models: built.specs.length,
     files: built.files.size,
+    yamlBytes: [...built.files].filter(([p]) => /\.ya?ml$/.test(p)).reduce((n, [, c]) => n + Buffer.byteLength(c), 0),
+    sqlBytes: [...built.files].filter(([p]) => p.startsWith('models/') && p.endsWith('.sql')).reduce((n, [, c]) => n + Buffer.byteLength(c), 0),
     scenarios: built.scenarios.map((s) => s.scenario),
     generatedMs: Math.round(performance.now() - t0),
     cached: false,

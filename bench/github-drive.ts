@@ -80,21 +80,25 @@ export async function driveGithubReview(project: GeneratedProject, scenario: Sce
     const m0 = fake.mark();
     await sendWebhook(server.url, 'pull_request', payload(fake, pull, 'opened'));
     await settle(server.reviewer);
-    const first = fake.since(m0, ['api', 'graphql', 'download']);
+    const first = fake.since(m0, ['api', 'graphql']);
+    const firstDownloads = fake.since(m0, ['download']).length;
     const firstAuth = fake.since(m0, ['auth', 'app']).length;
     const before = pull.headSha;
     fake.pushPull(pull, scenario.push2);
     const m1 = fake.mark();
     await sendWebhook(server.url, 'pull_request', payload(fake, pull, 'synchronize', before));
     await settle(server.reviewer);
-    const second = fake.since(m1, ['api', 'graphql', 'download']);
+    const second = fake.since(m1, ['api', 'graphql']);
+    const secondDownloads = fake.since(m1, ['download']).length;
     const failed = [...first, ...second].filter((r) => r.status >= 400);
     return {
       first: first.length,
       rereview: second.length,
+      firstDownloads,
+      rereviewDownloads: secondDownloads,
       detail: [
-        ...describe(first).map((d) => `first: ${d}`),
-        ...describe(second).map((d) => `re-review: ${d}`),
+        ...describe(fake.since(m0, ['api', 'graphql', 'download']).filter((r) => r.seq <= m1)).map((d) => `first: ${d}`),
+        ...describe(fake.since(m1, ['api', 'graphql', 'download'])).map((d) => `re-review: ${d}`),
         `installation-token requests: ${firstAuth} (first review), ${fake.since(m1, ['auth', 'app']).length} (re-review)`,
         ...(fake.violations.length ? [`fake GitHub violations: ${fake.violations.slice(0, 5).join('; ')}`] : []),
         ...(failed.length ? [`failed requests: ${failed.map((r) => `${r.method} ${r.path} ${r.status}`).join('; ')}`] : []),

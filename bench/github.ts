@@ -11,8 +11,12 @@ import { join, resolve } from 'node:path';
 import { BENCH_DIR, type GeneratedProject, type Scenario } from './generate.js';
 
 export interface GithubCounts {
+  /** REST + GraphQL requests (what counts against the installation's rate limit). */
   first: number;
   rereview: number;
+  /** Archive downloads the API redirected to (codeload), not API calls. */
+  firstDownloads?: number;
+  rereviewDownloads?: number;
   /** Requests by route on the first review, e.g. `GET /repos/{owner}/{repo}/pulls/{n}/files: 1`. */
   detail?: string[];
   error?: string;

@@ -29,7 +29,7 @@ export interface ProfileSummary {
 }
 
 const CATEGORIES: [RegExp, string][] = [
-  [/node_modules\/yaml\//, 'YAML parse (yaml)'],
+  [/node_modules\/(yaml|js-yaml)\//, 'YAML parse (yaml, js-yaml)'],
   [/node_modules\/node-sql-parser\//, 'SQL parse (node-sql-parser)'],
   [/node_modules\/sql-formatter\//, 'SQL format (sql-formatter)'],
   [/node_modules\/minijinja-js\/|wasm:\/\//, 'Jinja render (minijinja WASM)'],

@@ -181,7 +181,7 @@ const fmtS = (ms: number): string => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} 
 function table(rows: Row[], sqlfluff: SqlfluffInfo | undefined, githubNote: string): string {
   const head = ['project models', 'PR', 'changed models (files)', 'review wall, median (min-max)', 'peak RSS', 'models/s'];
   if (sqlfluff?.available) head.push('sqlfluff lint, same .sql files', 'sqlfluff / review');
-  head.push('GitHub requests: first review / re-review');
+  head.push('GitHub API requests: first review / re-review');
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`];
   for (const r of rows) {
     const cells = [
@@ -196,7 +196,8 @@ function table(rows: Row[], sqlfluff: SqlfluffInfo | undefined, githubNote: stri
       cells.push(r.sqlfluff ? `${fmtS(r.sqlfluff.medianMs)} (${r.sqlfluff.files} files${r.sqlfluff.runs > 1 ? `, median of ${r.sqlfluff.runs}` : ''})` : '-');
       cells.push(r.ratio !== undefined ? `${r.ratio.toFixed(1)}x` : '-');
     }
-    cells.push(r.github ? (r.github.error ? `error: ${r.github.error}` : `${r.github.first} / ${r.github.rereview}`) : githubNote);
+    const dl = (n: number | undefined): string => (n ? ` (+${n} dl)` : '');
+    cells.push(r.github ? (r.github.error ? `error: ${r.github.error}` : `${r.github.first}${dl(r.github.firstDownloads)} / ${r.github.rereview}${dl(r.github.rereviewDownloads)}`) : githubNote);
     lines.push(`| ${cells.join(' | ')} |`);
   }
   return lines.join('\n');
@@ -266,7 +267,12 @@ function goals(rows: Row[]): string[] {
   if (gh.length > 0) {
     const maxFirst = Math.max(...gh.map((r) => r.github!.first));
     const maxRe = Math.max(...gh.map((r) => r.github!.rereview));
-    out.push(`GitHub requests: at most ${maxFirst} per first review (goal <= 8: ${maxFirst <= 8 ? 'PASS' : 'FAIL'}), ${maxRe} per re-review (goal <= 5: ${maxRe <= 5 ? 'PASS' : 'FAIL'})`);
+    const maxDl = Math.max(...gh.map((r) => Math.max(r.github!.firstDownloads ?? 0, r.github!.rereviewDownloads ?? 0)));
+    out.push(
+      `GitHub API requests (REST + GraphQL): at most ${maxFirst} per first review (goal <= 8: ${maxFirst <= 8 ? 'PASS' : 'FAIL'}), ${maxRe} per re-review (goal <= 5: ${maxRe <= 5 ? 'PASS' : 'FAIL'}); plus ${maxDl} tarball download per review (the codeload redirect of GET /tarball, not an API call; with it: ${maxFirst + maxDl} / ${maxRe + maxDl})`,
+    );
+    const sample = gh[gh.length - 1]!;
+    out.push(`GitHub requests of ${sample.size}/${sample.scenario}: ${(sample.github!.detail ?? []).join('; ')}`);
   }
   return out;
 }
@@ -279,9 +285,11 @@ async function main(): Promise<void> {
   const fluff = options.sqlfluff ? detectSqlfluff({ install: options.installSqlfluff }) : undefined;
   if (fluff) console.error(`sqlfluff: ${fluff.available ? fluff.version : 'not available'} - ${fluff.how}`);
   const rows: Row[] = [];
+  const projects: GeneratedProject[] = [];
   let githubNote = options.github ? '' : 'not run (--no-github)';
   for (const size of options.sizes) {
     const project = ensureProject(size);
+    projects.push(project);
     console.error(`${size} models: ${project.cached ? 'reused' : `generated in ${fmtS(project.generatedMs)}`} ${project.repo}`);
     for (const scenario of project.scenarios) {
       if (options.scenarios && !options.scenarios.includes(scenario.name)) continue;
@@ -364,6 +372,10 @@ async function main(): Promise<void> {
     fluff ? `sqlfluff: ${fluff.available ? `${fluff.version} (${fluff.how}), \`sqlfluff lint --templater jinja --dialect snowflake --processes 1\` on the PR's changed .sql files at the head revision` : `not run: ${fluff.how}`}.` : 'sqlfluff: not run (--no-sqlfluff).',
     `Generator version ${GENERATOR_VERSION}.`,
     '',
+    '| project | models | files | property YAML | model SQL | PR scenarios |',
+    '|---|---:|---:|---:|---:|---|',
+    ...projects.map((p) => `| ${p.size} | ${p.models} | ${p.files} | ${(p.yamlBytes / 1024 ** 2).toFixed(1)} MB | ${(p.sqlBytes / 1024 ** 2).toFixed(1)} MB | ${p.scenarios.map((s) => `${s.name} (${s.changedPaths.length} files)`).join(', ')} |`),
+    '',
     table(rows, fluff, githubNote || 'n/a'),
     '',
     ...goals(rows).map((g) => `- ${g}`),
@@ -379,7 +391,7 @@ async function main(): Promise<void> {
   const text = out.join('\n');
   console.log(text);
   writeFileSync(join(WORK_DIR, 'results.md'), `${text}\n`);
-  writeFileSync(join(WORK_DIR, 'results.json'), `${JSON.stringify({ machine: info, nodeStartMs: nodeStart, sqlfluff: fluff, rows }, null, 2)}\n`);
+  writeFileSync(join(WORK_DIR, 'results.json'), `${JSON.stringify({ machine: info, nodeStartMs: nodeStart, sqlfluff: fluff, projects, rows }, null, 2)}\n`);
 }
 
 function cliLabel(cli: string): string {

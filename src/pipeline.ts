@@ -49,19 +49,21 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
   for (const a of analysed) {
     const report = toModelReport(a, config);
     models.push(report);
-    if (a.changed.head && a.changed.head.enabled && a.changed.status !== 'removed') {
-      contexts.push({
-        model: a.changed.head,
-        baseModel: a.changed.base,
-        project: a.changed.project,
-        baseProject: a.changed.baseProject,
-        status: a.changed.status,
-        config,
-        changes: report.changes,
-        renderedSql: a.headSql,
-        selectedColumns: a.headColumns,
-      });
-    }
+    const subject = a.changed.status === 'removed' ? a.changed.base : a.changed.head;
+    if (!subject) continue;
+    contexts.push({
+      model: subject,
+      baseModel: a.changed.base,
+      project: a.changed.status === 'removed' ? a.changed.baseProject ?? a.changed.project : a.changed.project,
+      baseProject: a.changed.baseProject,
+      status: a.changed.status,
+      config,
+      changes: report.changes,
+      renderedSql: a.headSql,
+      selectedColumns: a.headColumns,
+      dialect: dialect.name,
+      readFile: (path) => (a.changed.status === 'removed' ? ports.base : ports.head).read(path),
+    });
   }
 
   await buildDownstream(models, analysed, headProjects, analyzer, config.ownerKey);

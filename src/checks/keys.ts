@@ -50,18 +50,17 @@ function untestedHit(ctx: CheckContext, key: BusinessKey, status: KeyTestStatus)
   const { model } = ctx;
   const keyText = key.columns.length === 1 ? `\`${key.columns[0]}\`` : `(${key.columns.map((c) => `\`${c}\``).join(', ')})`;
   const missing = status.missing.map((m) => `\`${m}\``).join(' and ');
-  const compound = key.columns.length > 1 && status.missingTests.some((m) => m.columns.length > 1);
-  const how = compound
-    ? ` (a compound key: add \`${status.missingTests.find((m) => m.columns.length > 1)!.test}\` with \`combination_of_columns: [${key.columns.join(', ')}]\` to the model's \`data_tests:\`, and \`not_null\` to each key column)`
-    : '';
-  const suggestion = status.suggestion && !compound ? keySuggestion(ctx, status.suggestion) : undefined;
-  const place: Place = suggestion
-    ? { path: status.suggestion!.path, line: suggestion.startLine }
-    : status.suggestion
-      ? { path: status.suggestion.path, line: status.suggestion.line }
-      : key.line !== undefined && key.how !== 'inferred'
-        ? { path: key.path, line: key.line }
-        : modelPlace(model);
+  const compoundTest = status.missingTests.find((m) => m.columns.length > 1)?.test;
+  const how =
+    compoundTest === undefined
+      ? ''
+      : compoundTest === 'dbt_utils.unique_combination_of_columns'
+        ? ` (a compound key: add \`${compoundTest}\` with \`combination_of_columns: [${key.columns.join(', ')}]\` to the model's \`data_tests:\`, and \`not_null\` to each key column)`
+        : ` (a compound key: add \`${compoundTest}\` over ${keyText} to the model's \`data_tests:\`, and \`not_null\` to each key column)`;
+  // Mechanical only when every missing test goes on one column.
+  const oneColumn = new Set(status.missingTests.flatMap((m) => m.columns)).size === 1;
+  const suggestion = status.suggestion && oneColumn ? keySuggestion(ctx, status.suggestion) : undefined;
+  const place = untestedPlace(model, key, status, suggestion);
   const nowhere = model.properties?.path ? '' : ` (the model has no property YAML entry yet: add one with a \`columns:\` entry for ${keyText})`;
   const hit: RuleHit = {
     rule: 'key-untested',
@@ -73,6 +72,15 @@ function untestedHit(ctx: CheckContext, key: BusinessKey, status: KeyTestStatus)
   if (key.columns.length === 1) hit.column = key.columns[0]!;
   if (suggestion) hit.suggestion = suggestion;
   return hit;
+}
+
+/** Where the tests go (the column or model YAML entry), else where the key is declared, else the model. */
+function untestedPlace(model: DbtModel, key: BusinessKey, status: KeyTestStatus, suggestion: Suggestion | undefined): Place {
+  const where = status.suggestion;
+  if (where && suggestion) return { path: where.path, line: suggestion.startLine };
+  if (where) return { path: where.path, line: where.line };
+  if (key.line !== undefined && key.how !== 'inferred') return { path: key.path, line: key.line };
+  return modelPlace(model);
 }
 
 /** Builds the YAML insertion for the missing single-column tests, in the file's own indentation. */

@@ -17,11 +17,6 @@ export function modelPlace(model: DbtModel): Place {
   return { path: model.path, line: 1 };
 }
 
-/** Line 1 of the model's code file. */
-export function codePlace(model: DbtModel): Place {
-  return { path: model.path, line: 1 };
-}
-
 export type ConfigValue = { state: 'absent' } | { state: 'unknown'; entry: ConfigEntry } | { state: 'known'; value: unknown; entry: ConfigEntry };
 
 /** The effective config value of `key`: absent, computed by Jinja (unknown), or known. */

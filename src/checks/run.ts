@@ -47,6 +47,7 @@ export function runRules(rules: readonly Rule[], contexts: CheckContext[], confi
         findings.push(toFinding(hit, severity, rule.origin));
       }
     }
+    if (ctx.status === 'removed') continue; // the waivers of a deleted file are not this change's to fix
     for (const hit of waiverHits(ctx.model, knownIds, ruleSeverity)) {
       const { severity: fallback, ...rest } = hit;
       const override = config.rules[hit.rule];

@@ -301,11 +301,6 @@ function readFactors(
   }
 }
 
-/** True when `name` (lower-cased) is a CTE of the model. */
-export function isCte(structure: SqlStructure, name: string): boolean {
-  return structure.ctes.has(name);
-}
-
 /**
  * Whether the columns a CTE outputs are written out in the model (no star passthrough of an upstream relation).
  * A CTE that selects `*` from another CTE is explicit when that one is.

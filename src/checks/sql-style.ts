@@ -196,7 +196,8 @@ function judgeStar(s: SqlStructure, unit: SelectUnit): string {
   const where = unit.frame.cte !== undefined ? `in CTE \`${unit.frame.cte}\`` : unit.frame === s.root ? 'in the final select' : 'in a subquery';
   if (unit.onlyStar && !unit.joined && unit.factors.length === 1) {
     const factor = unit.factors[0]!;
-    if (unit.frame.cte !== undefined && factor.kind === 'jinja' && IMPORT_RELATION.test(factor.jinja ?? '')) return 'ok'; // import CTE
+    // Import CTE (or derived table): `x as (select * from {{ ref('y') }})`.
+    if (unit.frame !== s.root && factor.kind === 'jinja' && IMPORT_RELATION.test(factor.jinja ?? '')) return 'ok';
     const cte = singleCteSource(s, unit);
     if (cte !== undefined) {
       if (cteColumnsExplicit(s, cte)) return 'ok';

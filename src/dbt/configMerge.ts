@@ -48,6 +48,19 @@ export function markJinjaStrings(value: unknown): unknown {
   return value;
 }
 
+/**
+ * A boolean as dbt reads it: YAML booleans, and the YAML 1.1 spellings PyYAML (dbt's loader) also accepts
+ * (`yes`/`no`/`on`/`off`) when they reach us as strings. Undefined for anything else.
+ */
+export function booleanOf(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (typeof value !== 'string') return undefined;
+  const v = value.trim().toLowerCase();
+  if (v === 'true' || v === 'yes' || v === 'on') return true;
+  if (v === 'false' || v === 'no' || v === 'off') return false;
+  return undefined;
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof JinjaExpr);
 }

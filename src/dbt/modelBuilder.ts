@@ -2,7 +2,7 @@
  * Builds one `DbtModel` from its code file, its property-file entry (and version entry) and the project's config
  * tree, applying dbt's config precedence: dbt_project.yml < property file `config:` < in-file `config()`.
  */
-import { ConfigResolver, markJinjaStrings, type ConfigSetting } from './configMerge.js';
+import { booleanOf, ConfigResolver, markJinjaStrings, type ConfigSetting } from './configMerge.js';
 import { projectConfigSettings } from './projectFile.js';
 import type { ModelEntry } from './propertyFile.js';
 import { columnKey, readColumn, readConstraints, readTests } from './propertyNodes.js';
@@ -210,8 +210,7 @@ function settingOf(key: string, e: YEntry, path: string, describe: (sub?: string
 
 function isFalse(entry: ConfigEntry | undefined): boolean {
   if (!entry || entry.unknown) return false;
-  const v = entry.value;
-  return v === false || (typeof v === 'string' && v.trim().toLowerCase() === 'false');
+  return booleanOf(entry.value) === false;
 }
 
 function knownString(entry: ConfigEntry | undefined): string | undefined {
@@ -227,5 +226,5 @@ function contractEnforcedOf(config: Record<string, ConfigEntry>): boolean | 'unk
   const enforced = (value as Record<string, unknown>).enforced;
   if (isComputed(enforced)) return 'unknown';
   if (enforced === undefined) return contract.unknown ? 'unknown' : false;
-  return enforced === true || (typeof enforced === 'string' && enforced.trim().toLowerCase() === 'true');
+  return booleanOf(enforced) === true;
 }

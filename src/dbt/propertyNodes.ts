@@ -3,7 +3,7 @@
  * accepts), constraints and columns.
  */
 import { isComputed } from './pyLiteral.js';
-import { markJinjaStrings } from './configMerge.js';
+import { booleanOf, markJinjaStrings } from './configMerge.js';
 import type { ConstraintRef, ConstraintType, DbtColumn, ProjectProblem, TestRef } from './types.js';
 import { entryOf, isYMap, itemsOf, stringOf, toPlain, type YMap, type YNode } from './yamlTree.js';
 
@@ -85,7 +85,7 @@ function readTestEntry(item: YNode, level: 'model' | 'column', column: string | 
 function isEnabled(value: unknown): boolean {
   const v = markJinjaStrings(value);
   if (isComputed(v)) return true;
-  return !(v === false || (typeof v === 'string' && v.trim().toLowerCase() === 'false'));
+  return booleanOf(v) !== false;
 }
 
 function testColumns(args: Record<string, unknown>, column: string | undefined): string[] {

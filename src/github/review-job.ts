@@ -194,6 +194,12 @@ export async function runReviewJob(job: ReviewJobData, signal: AbortSignal, serv
       await renderer.close();
     }
     signal.throwIfAborted();
+    if (review.models.length === 0 && review.findings.length === 0 && review.conclusion === 'success') {
+      await completeWithoutDbtChanges(job, octokit, complete, state);
+      log.info({ githubRequests: counter.toJSON(), conclusion: 'success' }, 'no dbt changes');
+      state.reviewed.set(reviewedKey, true);
+      return;
+    }
 
     // 6. Publish: one review with the new inline comments, minimize the outdated ones, the summary, the check.
     const summary = state.summaries.get(key) ?? (await findExistingSummary(job, octokit, state, services.appId));

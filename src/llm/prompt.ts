@@ -152,54 +152,48 @@ function listWithMore(values: string[], max: number): string {
   return values.length > max ? `${shown}, and ${values.length - max} more` : shown;
 }
 
-/** The item's context lines (inside the fence: all of it derives from PR content). */
+/** The item's context lines (inside the fence: all of it derives from PR content). Compact: tokens are the budget. */
 function renderContext(item: ResidualItem, tally: RedactionTally): string[] {
   const c = item.context;
   const out: string[] = [];
-  const facts = [`layer: ${item.layer}`];
-  if (c.status) facts.push(`status: ${c.status}`);
-  if (c.impact) facts.push(`impact (rules): ${c.impact}`);
-  if (c.breaking !== undefined) facts.push(`breaking (rules): ${c.breaking ? 'yes' : 'no'}`);
+  const facts = [item.layer];
+  if (c.status) facts.push(c.status);
+  if (c.impact) facts.push(`rules: impact ${c.impact}${c.breaking ? ', breaking' : ''}`);
+  if (c.owner) facts.push(`owner ${c.owner.value}`);
   out.push(facts.join(' · '));
-  if (c.unknownReason) out.push(`why the rules could not analyse it: ${oneLine(c.unknownReason)}`);
-  if (c.owner) out.push(`owner: ${c.owner.value} (${c.owner.source})`);
-  if (c.columns.length > 0) out.push(`columns${c.columnsSource === 'yaml' ? ' (declared in YAML)' : ''}: ${listWithMore(c.columns, 80)}`);
-  if (item.kind !== 'macro') {
-    if (c.downstream.length > 0) {
-      const users = c.downstream.map((d) => {
-        const bits = [d.type ?? 'model', `owner ${d.owner ?? 'none'}`];
-        if (d.columnsUsed.length > 0) bits.push(`reads ${d.columnsUsed.join(', ')}`);
-        return `${d.name} (${bits.join('; ')})`;
-      });
-      out.push(`downstream users (${c.downstream.length}): ${listWithMore(users, 15)}`);
-    } else {
-      out.push('downstream users: none known');
-    }
+  const judge: string[] = [];
+  if (item.kind === 'python_model') judge.push('Python model, not parsed by the rules');
+  if (c.unknownReason && item.kind !== 'python_model') judge.push(`the rules could not analyse it: ${oneLine(c.unknownReason, 160)}`);
+  else if (c.impact === 'unknown' && item.kind === 'model') judge.push('the rules could not analyse it');
+  for (const ch of c.judgement.slice(0, 10)) {
+    judge.push(`${ch.kind}${ch.column ? ` \`${ch.column}\`` : ''}${ch.line ? ` L${ch.line}` : ''}: ${oneLine(ch.detail, 160)}`);
   }
-  if (c.macros) out.push(`macros defined here: ${c.macros.join(', ')}`);
+  if (item.kind === 'macro') judge.push(`changed macro ${(c.macros ?? []).map((m) => `\`${m}\``).join(', ')}`);
+  out.push(judge.length === 1 ? `to judge: ${judge[0]}` : ['to judge:', ...judge.map((j) => `- ${j}`)].join('\n'));
+  if (c.columns.length > 0) out.push(`columns: ${listWithMore(c.columns, 30)}`);
   if (c.usedBy && c.usedBy.length > 0) {
-    const users = c.usedBy.map((u) => `${u.name} (${u.path}${u.changed ? ', changed in this PR' : ''}${u.owner ? `, owner ${u.owner}` : ''})`);
-    out.push(`called by ${c.usedBy.length} model(s): ${listWithMore(users, 15)}`);
+    const users = c.usedBy.map((u) => `${u.name}${u.changed ? ' (changed here)' : ''}`);
+    out.push(`called by ${c.usedBy.length} model(s): ${listWithMore(users, 12)}`);
   }
-  if (c.judgement.length > 0) {
-    out.push('needs judgement:');
-    for (const ch of c.judgement.slice(0, 15)) {
-      out.push(`- ${ch.kind}${ch.column ? ` \`${ch.column}\`` : ''}${ch.line ? ` (line ${ch.line})` : ''}: ${oneLine(ch.detail, 200)}`);
-    }
+  if (item.kind !== 'macro') {
+    const users = c.downstream.map((d) => {
+      const bits = [`owner ${d.owner ?? 'none'}`];
+      if (d.type === 'exposure') bits.unshift('exposure');
+      if (d.columnsUsed.length > 0) bits.push(`reads ${d.columnsUsed.join(', ')}`);
+      return `${d.name} (${bits.join('; ')})`;
+    });
+    out.push(`downstream: ${users.length > 0 ? listWithMore(users, 10) : 'none known'}`);
   }
   if (c.explained.length > 0) {
-    out.push('explained by the rules (do not re-derive):');
-    for (const ch of c.explained.slice(0, 15)) {
-      out.push(`- ${ch.kind}${ch.column ? ` \`${ch.column}\`` : ''}: ${oneLine(ch.detail, 160)}${ch.breaking ? ' [breaking]' : ''}`);
-    }
-    if (c.explained.length > 15) out.push(`- and ${c.explained.length - 15} more`);
+    const shown = c.explained.slice(0, 8).map((ch) => `${ch.kind}${ch.column ? ` \`${ch.column}\`` : ''}${ch.breaking ? ' (breaking)' : ''}`);
+    out.push(`explained by the rules: ${shown.join('; ')}${c.explained.length > 8 ? `; and ${c.explained.length - 8} more` : ''}`);
   }
   if (c.findings.length > 0) {
-    out.push('already reported (do not repeat):');
-    for (const f of c.findings.slice(0, 15)) {
-      out.push(`- [${f.rule}] ${f.path}${f.line ? `:${f.line}` : ''}${f.column ? ` \`${f.column}\`` : ''}: ${oneLine(f.message, 200)}`);
-    }
-    if (c.findings.length > 15) out.push(`- and ${c.findings.length - 15} more`);
+    const shown = c.findings.slice(0, 12).map((f) => {
+      const where = f.path === item.path ? '' : ` ${f.path}`;
+      return `${f.rule}${where}${f.line ? ` L${f.line}` : ''}${f.column ? ` \`${f.column}\`` : ''}`;
+    });
+    out.push(`already reported, do not repeat: ${shown.join('; ')}${c.findings.length > 12 ? `; and ${c.findings.length - 12} more` : ''}`);
   }
   return out.map((l) => safe(l, tally));
 }
@@ -265,11 +259,9 @@ const estimate = (counter: TokenCounter, text: string): number => counter.count(
  */
 export function renderItemParts(item: ResidualItem, counter: TokenCounter, maxTokens: number, tally: RedactionTally): RenderedPart[] {
   const context = renderContext(item, tally);
-  const reasons = item.reasons.map((r) => safe(r, tally)).join('; ');
   const header = (part: number, parts: number): string =>
     [
       `## ${KIND_LABEL[item.kind]} \`${clean(item.name)}\` — \`${clean(item.path)}\`${parts > 1 ? ` (part ${part} of ${parts})` : ''}`,
-      `why it is here: ${reasons}`,
       openFence(),
       ...context,
       `diff of ${clean(item.path)}:`,

@@ -91,6 +91,26 @@ describe('key-untested', () => {
     expect(hit!.column).toBeUndefined();
   });
 
+  it('suggests not_null for the one compound-key column that lacks it, and nothing when several do', () => {
+    const base = [
+      'version: 2',
+      'models:',
+      '  - name: fct_orders',
+      '    data_tests:',
+      '      - dbt_utils.unique_combination_of_columns:',
+      '          combination_of_columns: [order_id, line_no]',
+      '    columns:',
+      '      - name: order_id',
+    ];
+    const one = [...base, '        data_tests: [not_null]', '      - name: line_no'];
+    const [a] = keyUntested.run(loadedContext(files(one), 'fct_orders'));
+    expect(a!.message).toContain('add `not_null on line_no`');
+    expect(a!.suggestion).toEqual({ startLine: 10, endLine: 10, replacement: '      - name: line_no\n        data_tests:\n          - not_null' });
+    const [b] = keyUntested.run(loadedContext(files([...base, '      - name: line_no']), 'fct_orders'));
+    expect(b!.message).toContain('add `not_null on order_id` and `not_null on line_no`');
+    expect(b!.suggestion).toBeUndefined();
+  });
+
   it('only judges the configured key layers and skips ephemeral models', () => {
     const yaml = ['version: 2', 'models:', '  - name: fct_orders', '    columns:', '      - name: order_id'];
     const onlyStaging = config({ businessKey: { layers: ['staging'] } });

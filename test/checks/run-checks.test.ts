@@ -79,6 +79,12 @@ describe('runChecks', () => {
     expect(findings.filter((f) => f.rule.startsWith('waiver-'))).toEqual([]);
   });
 
+  it('reports a removed model\'s breaking change but not the waivers of the deleted file', () => {
+    const m = model({ name: 'old', waivers: [{ kind: 'sql-comment', rules: ['select-star'], path: 'models/old.sql', line: 1 }] });
+    const findings = runChecks([context(m, { status: 'removed', changes: [change('model_removed', { path: 'models/old.sql', line: 1 })] })], config());
+    expect(findings.map((f) => f.rule)).toEqual(['breaking-model-removed']);
+  });
+
   it('reports breaking changes with origin semantic and breakingSeverity, unless overridden per rule', () => {
     const m = model({ name: 'fct_orders' });
     const ctx = (cfg: ReturnType<typeof config>) =>

@@ -25,6 +25,11 @@ describe('select-star', () => {
     expect(hits[0]!.message).toContain('list the columns explicitly');
   });
 
+  it('accepts a derived table that imports a ref(), but not a final select * over it', () => {
+    expect(run(selectStar, "select s.id from (select * from {{ ref('a') }}) s")).toEqual([]);
+    expect(run(selectStar, "select * from (select * from {{ ref('a') }}) s")).toHaveLength(1);
+  });
+
   it('reports a model that is only select * from ref()', () => {
     const hits = run(selectStar, "select * from {{ ref('stg_orders') }}");
     expect(hits).toHaveLength(1);

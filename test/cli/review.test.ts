@@ -2,9 +2,12 @@
  * `dbt-pr-reviewer review` end to end over real git repositories: what the JSON contract and the markdown carry,
  * and the exit codes. Runs the whole pipeline (no LLM: tests never reach the network).
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Review } from '../../src/review/types.js';
-import { commit, git, initRepo, removeTempDirs } from '../sources/git-fixture.js';
+import { commit, git, initRepo, removeTempDirs, tempDir } from '../sources/git-fixture.js';
 import { quietEnv, runCli, spawnCli } from './run-cli.js';
 
 afterAll(removeTempDirs);
@@ -175,6 +178,33 @@ describe('review --format json', () => {
   });
 });
 
+describe('review of other repository shapes', () => {
+  it('reviews a bare clone the same way', async () => {
+    const bare = join(tempDir(), 'shop.git');
+    git(tempDir(), 'clone', '--quiet', '--bare', repo, bare);
+    const run = await runCli(['review', '--repo', bare, '--base', 'main', '--head', 'breaking', '--format', 'json']);
+    expect(run.code).toBe(1);
+    const review = JSON.parse(run.stdout) as Review;
+    expect(review).toMatchObject({ base, head: breaking, conclusion: 'failure' });
+    expect(review.findings.map((f) => f.rule)).toContain('breaking-column-removed');
+  });
+
+  it('compares against the merge base when the base branch has moved on, and says so', async () => {
+    const r = initRepo();
+    const root = commit(r, BASE_FILES, 'base');
+    git(r, 'checkout', '--quiet', '-b', 'feature');
+    const feature = commit(r, { 'models/marts/fct_orders.sql': BASE_FILES['models/marts/fct_orders.sql'].replace('    amount\n', '    amount,\n    status\n') });
+    git(r, 'checkout', '--quiet', 'main');
+    commit(r, { 'models/staging/stg_orders.sql': BASE_FILES['models/staging/stg_orders.sql'].replace('    customer_id,\n', '') });
+    const run = await runCli(['review', '--repo', r, '--base', 'main', '--head', 'feature', '--format', 'json']);
+    const review = JSON.parse(run.stdout) as Review;
+    expect(review.base).toBe(root);
+    expect(review.head).toBe(feature);
+    expect(review.models.map((m) => m.name)).toEqual(['fct_orders']); // main's own change is not part of it
+    expect(review.notes?.join('\n')).toContain(`compared against their merge base ${root.slice(0, 7)}`);
+  });
+});
+
 describe('review --format markdown', () => {
   it('prints the summary: verdict first, the changed models and the downstream owners', async () => {
     const run = await runCli(['review', '--repo', repo, '--base', 'main', '--head', 'breaking', '--no-llm']);
@@ -186,6 +216,57 @@ describe('review --format markdown', () => {
     expect(run.stdout).toContain('customer_id');
     expect(run.stdout).toContain('fct_orders');
     expect(run.stdout).toContain('@shop/analytics');
+  });
+});
+
+describe('the LLM stage', () => {
+  let server: Server;
+  let url: string;
+  const requests: { path: string; auth?: string; model?: string }[] = [];
+  beforeAll(async () => {
+    // A local OpenAI-compatible endpoint: answers every chat completion with no findings.
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        const parsed = JSON.parse(body || '{}') as { model?: string };
+        requests.push({ path: req.url ?? '', auth: req.headers.authorization, model: parsed.model });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            id: 'chatcmpl-local',
+            object: 'chat.completion',
+            created: 1700000000,
+            model: parsed.model ?? 'gpt-4.1-mini',
+            choices: [{ index: 0, message: { role: 'assistant', content: '{"findings":[]}', refusal: null }, finish_reason: 'stop', logprobs: null }],
+            usage: { prompt_tokens: 321, completion_tokens: 7, total_tokens: 328 },
+          }),
+        );
+      });
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  });
+  afterAll(() => new Promise<void>((done) => server.close(() => done())));
+
+  it('runs against OPENAI_BASE_URL when OPENAI_API_KEY is set, and reports its tokens', async () => {
+    const r = initRepo();
+    const b = commit(r, BASE_FILES);
+    const h = commit(r, {
+      'models/marts/fct_orders.sql': BASE_FILES['models/marts/fct_orders.sql'].replace("where status != 'cancelled'", "where status not in ('cancelled', 'fraud_review')"),
+    });
+    const env = quietEnv({ OPENAI_API_KEY: 'sk-test-local', OPENAI_BASE_URL: url });
+    const run = await runCli(['review', '--repo', r, '--base', b, '--head', h, '--format', 'json'], { env });
+    const review = JSON.parse(run.stdout) as Review;
+    expect(requests.length).toBeGreaterThan(0);
+    expect(requests[0]).toMatchObject({ path: '/v1/chat/completions', auth: 'Bearer sk-test-local', model: 'gpt-4.1-mini' });
+    expect(review.llm).toMatchObject({ status: 'ran', model: 'gpt-4.1-mini' });
+    expect(review.llm.inputTokens).toBeGreaterThan(0);
+
+    const before = requests.length;
+    const off = await runCli(['review', '--repo', r, '--base', b, '--head', h, '--format', 'json', '--no-llm'], { env });
+    expect((JSON.parse(off.stdout) as Review).llm.status).toBe('disabled');
+    expect(requests.length).toBe(before);
   });
 });
 

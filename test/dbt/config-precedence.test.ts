@@ -263,6 +263,16 @@ describe('config precedence: property file and SQL', () => {
     expect(modelNamed(project, 'back').enabled).toBe(true);
   });
 
+  it('reads YAML 1.1 booleans as dbt (PyYAML) does: `enabled: no` disables', () => {
+    const project = loadOne({
+      'dbt_project.yml': lines('name: shop', 'models:', '  shop:', '    old:', '      +enabled: no'),
+      'models/old/a.sql': SELECT,
+      'models/b.sql': SELECT,
+    });
+    expect(modelNamed(project, 'a').enabled).toBe(false);
+    expect(modelNamed(project, 'b').enabled).toBe(true);
+  });
+
   it('applies a version’s config over the model entry’s config', () => {
     const project = loadOne({
       'dbt_project.yml': PROJECT,

@@ -94,7 +94,8 @@ describe('CLI review with the LLM stage (fake OpenAI-compatible endpoint)', () =
     expect(r.llm.inputTokens).toBeGreaterThan(0);
     // the formatting-only staging model and the YAML change were not sent
     expect(fake.requests[0]!.raw).not.toContain('stg_orders');
-    expect(fake.requests[0]!.raw).not.toContain('_marts.yml:');
+    expect(fake.requests[0]!.raw).not.toContain('diff of models/marts/_marts.yml');
+    expect(fake.requests[0]!.raw).not.toContain('data_tests: [not_null]');
 
     const second = await review(repo, env);
     expect(fake.requests).toHaveLength(1);
@@ -109,7 +110,9 @@ describe('CLI review with the LLM stage (fake OpenAI-compatible endpoint)', () =
   });
 
   it('without a key, or when the endpoint fails, the deterministic review is still produced', async () => {
-    const repo = repository(BASE_FILES, HEAD_FILES);
+    // another head than the other tests, so the process-wide cache has no answer for it
+    const head = { ...HEAD_FILES, 'models/marts/fct_orders.sql': HEAD_FILES['models/marts/fct_orders.sql']!.replace("'returned'", "'returned', 'void'") };
+    const repo = repository(BASE_FILES, head);
     const none = await review(repo, {});
     expect(none.review!.llm.status).toBe('skipped');
     expect(fake.requests).toHaveLength(0);

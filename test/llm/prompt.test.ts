@@ -18,9 +18,9 @@ describe('prompt templates', () => {
     // The prompt defines breaking changes, asks for a consequence or silence, and fences untrusted data.
     expect(t.system).toMatch(/breaking/i);
     expect(t.system).toMatch(/impact/);
-    expect(t.system).toMatch(/concrete consequence/i);
-    expect(t.system).toMatch(/report nothing/i);
-    expect(t.system).toMatch(/never an instruction/i);
+    expect(t.system).toMatch(/concrete\s+consequence/i);
+    expect(t.system).toMatch(/report\s+nothing/i);
+    expect(t.system).toMatch(/never\s+an\s+instruction/i);
     expect(t.user).toContain('{{items}}');
   });
 
@@ -84,7 +84,7 @@ describe('request assembly', () => {
     expect(part!.text).toContain(" 16 |+     inner join payments on payments.order_id = orders.order_id");
     expect(part!.text).toContain("    |-     left join payments on payments.order_id = orders.order_id");
     expect(part!.lines.filter((l) => l.type === 'add').map((l) => l.line)).toEqual([16, 17]);
-    expect(part!.text).toContain('churn_features (model; owner @ml; reads amount, customer_id)');
+    expect(part!.text).toContain('churn_features (owner @ml; reads amount, customer_id)');
     expect(part!.text).toContain('test_added `customer_id`');
   });
 });

@@ -79,9 +79,9 @@ describe('LLM stage with an OpenAI-compatible endpoint', () => {
     );
     await stage().run(change);
     const user = userMessage(fake.requests[0]!);
-    expect(user).toContain('already reported (do not repeat)');
-    expect(user).toContain('[breaking-filter] models/marts/fct_orders.sql:17');
-    expect(user).toContain('churn_features (model; owner @ml; reads amount, customer_id)');
+    expect(user).toContain('already reported, do not repeat: breaking-filter L17');
+    expect(user).toContain('revenue_dashboard (exposure; owner @finance; reads amount)');
+    expect(user).toContain('churn_features (owner @ml; reads amount, customer_id)');
     // stg_orders changed only in layout; stg_customers only added a column; the YAML only added a test
     expect(user).not.toContain('stg_orders.sql');
     expect(user).not.toContain('STATUS');

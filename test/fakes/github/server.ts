@@ -186,6 +186,10 @@ export class FakeGitHub {
   readonly pulls: FakePull[] = [];
   /** When true, every review with inline comments is answered 422 (GitHub refusing the positions). */
   rejectReviewComments = false;
+  /** Files whose `patch` the PR files API leaves out (as GitHub does for huge diffs). */
+  readonly omitPatches = new Set<string>();
+  /** Most files the PR files API lists (GitHub: 3000). */
+  maxPullFiles: number;
 
   readonly bot: FakeUser;
   readonly #options: StartFakeGitHubOptions;
@@ -204,6 +208,7 @@ export class FakeGitHub {
   constructor(options: StartFakeGitHubOptions) {
     this.#options = options;
     this.#publicKey = createPublicKey(options.appKey);
+    this.maxPullFiles = options.maxPullFiles ?? 3000;
     this.bot = { login: `${this.slug}[bot]`, id: 41000 + options.appId, node_id: `BOT_${options.appId}`, type: 'Bot' };
     this.#registerRoutes();
   }
@@ -297,8 +302,8 @@ export class FakeGitHub {
     this.#failures.push({ method: method.toUpperCase(), route, kind, remaining: times });
   }
 
-  /** A comment by a person on a pull request (e.g. `/recheck`). */
-  addIssueComment(owner: string, repo: string, issueNumber: number, body: string, login: string): FakeIssueComment {
+  /** A comment on a pull request by a person (e.g. `/recheck`), or by the app itself when `login` is omitted. */
+  addIssueComment(owner: string, repo: string, issueNumber: number, body: string, login?: string): FakeIssueComment {
     const id = this.#id();
     const comment: FakeIssueComment = {
       id,
@@ -307,8 +312,8 @@ export class FakeGitHub {
       repo,
       issue_number: issueNumber,
       body,
-      user: this.user(login),
-      viaApp: false,
+      user: login === undefined ? this.bot : this.user(login),
+      viaApp: login === undefined,
       edits: 0,
       minimized: false,
     };
@@ -700,9 +705,10 @@ export class FakeGitHub {
 
     this.#on('GET /repos/{owner}/{repo}/pulls/{pull_number}/files', (ctx) => {
       const pull = this.#pull(ctx);
-      const files = this.#pullFiles(pull).slice(0, this.#options.maxPullFiles ?? 3000);
-      const objects = files.map((f) => ({
+      const files = this.#pullFiles(pull).slice(0, this.maxPullFiles);
+      const objects = files.map(({ patch, ...f }) => ({
         ...f,
+        ...(patch !== undefined && !this.omitPatches.has(f.filename) ? { patch } : {}),
         blob_url: `${this.#url}/${pull.owner}/${pull.repo}/blob/${pull.headSha}/${f.filename}`,
         raw_url: `${this.#url}/${pull.owner}/${pull.repo}/raw/${pull.headSha}/${f.filename}`,
         contents_url: `${this.apiUrl}/repos/${pull.owner}/${pull.repo}/contents/${f.filename}?ref=${pull.headSha}`,
