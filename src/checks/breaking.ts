@@ -177,7 +177,7 @@ function breakingHit(ctx: CheckContext, change: ModelChange): RuleHit {
     rule: spec?.id ?? GENERIC_ID,
     model: ctx.model.name,
     path: change.path,
-    message: `${what}${detail ? ` (${detail})` : ''}: ${advice}.`,
+    message: `${what}${detail && !restates(detail, what) ? ` (${detail})` : ''}: ${advice}.`,
   };
   if (change.column !== undefined) hit.column = change.column;
   if (change.line !== undefined) hit.line = change.line;
@@ -202,3 +202,10 @@ export const breakingRules: Rule[] = [
   ...BREAKING_KINDS.map((k) => breakingRule(k.id, [k.kind], k.description)),
   breakingRule(GENERIC_ID, 'other', 'Any other change the semantic diff marks as breaking for downstream users.'),
 ];
+
+/** True when every word of `detail` is already in `what` (e.g. "column `x` removed" after "Column `x` was removed"). */
+function restates(detail: string, what: string): boolean {
+  const words = (text: string) => text.toLowerCase().split(/[^a-z0-9_]+/).filter(Boolean);
+  const said = new Set(words(what));
+  return words(detail).every((w) => said.has(w));
+}

@@ -170,7 +170,7 @@ function renderContext(item: ResidualItem, tally: RedactionTally): string[] {
   }
   if (item.kind === 'macro') judge.push(`changed macro ${(c.macros ?? []).map((m) => `\`${m}\``).join(', ')}`);
   out.push(judge.length === 1 ? `to judge: ${judge[0]}` : ['to judge:', ...judge.map((j) => `- ${j}`)].join('\n'));
-  if (c.columns.length > 0) out.push(`columns: ${listWithMore(c.columns, 30)}`);
+  if (c.columns.length > 0) out.push(`columns: ${listWithMore(c.columns, 20)}`);
   if (c.usedBy && c.usedBy.length > 0) {
     const users = c.usedBy.map((u) => `${u.name}${u.changed ? ' (changed here)' : ''}`);
     out.push(`called by ${c.usedBy.length} model(s): ${listWithMore(users, 12)}`);
@@ -216,6 +216,8 @@ function renderHunks(path: string, hunks: readonly Hunk[], tally: RedactionTally
     const lines: SentLine[] = [];
     for (const l of h.lines) {
       const text = red.lines[k++] ?? '';
+      // Blank context lines carry nothing (line numbers are explicit): not sent.
+      if (l.type === 'ctx' && text.trim() === '') continue;
       const num = l.newLine !== undefined ? String(l.newLine).padStart(width) : ' '.repeat(width);
       const mark = l.type === 'add' ? '+' : l.type === 'del' ? '-' : ' ';
       rows.push(`${num} |${mark} ${text}`.trimEnd());

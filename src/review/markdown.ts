@@ -128,7 +128,8 @@ function changesSection(models: readonly ModelReport[]): string | undefined {
   const lines: string[] = [];
   for (const m of models) {
     if (m.changes.length === 0) continue;
-    lines.push(`**\`${m.name}\`** (${m.path})`);
+    if (lines.length > 0) lines.push('');
+    lines.push(`**\`${m.name}\`** (${m.path})`, '');
     for (const c of m.changes) {
       const col = c.column ? ` \`${c.column}\`` : '';
       const at = c.line ? ` (line ${c.line})` : '';
