@@ -151,7 +151,50 @@ function reformat(sql: string): string {
     .replace(/,\n(\s+)(?=\S)/g, '\n$1, ');
 }
 
-function derivedCases(generatedRepo: string): { cases: Case[]; cleanup: () => void } {
+const LOADED_AT = /\n(\s+)_fivetran_synced::timestamp_ntz as _loaded_at/;
+
+/** Adds columns to a staging model's select, before `_loaded_at`. */
+function addStagingColumns(repo: string, path: string, cols: [expr: string, name: string][]): void {
+  edit(repo, path, (t) => t.replace(LOADED_AT, (_m, sp: string) => `${cols.map(([e, n]) => `\n${sp}${e} as ${n},`).join('')}\n${sp}_fivetran_synced::timestamp_ntz as _loaded_at`));
+}
+
+/** The property file that declares `model`. */
+function ymlOf(repo: string, model: string): string {
+  const found = files(repo, /^models\/.*\.ya?ml$/, new RegExp(`- name: ${model}\\n`))[0];
+  if (!found) throw new Error(`no property file declares ${model}`);
+  return found;
+}
+
+/** Adds column entries under `model`'s `columns:` in its property file. */
+function addYamlColumns(repo: string, model: string, entries: string[]): void {
+  edit(repo, ymlOf(repo, model), (t) => {
+    const at = t.indexOf(`- name: ${model}\n`);
+    const columns = t.indexOf('columns:\n', at);
+    const next = columns + 'columns:\n'.length;
+    const indent = /^(\s*)- name:/.exec(t.slice(next))?.[1] ?? '      ';
+    const block = entries.map((e) => e.split('\n').map((l) => `${indent}${l}`).join('\n')).join('\n');
+    return `${t.slice(0, next)}${block}\n${t.slice(next)}`;
+  });
+}
+
+/** Removes a column from a model's select and from its property file. */
+function removeColumn(repo: string, path: string, model: string, column: string): void {
+  edit(repo, path, (t) => t.replace(new RegExp(`\\n[^\\n]*(?:as |\\.)${column},(?=\\n)`), ''));
+  const yml = ymlOf(repo, model);
+  const t = readFileSync(join(repo, yml), 'utf8');
+  const re = new RegExp(`\\n(\\s+)- name: ${column}\\n(?:\\1 [^\\n]*\\n)*`, 'g');
+  re.lastIndex = t.indexOf(`- name: ${model}\n`);
+  const m = re.exec(t);
+  if (m) writeFileSync(join(repo, yml), `${t.slice(0, m.index)}\n${t.slice(m.index + m[0].length)}`);
+}
+
+const stem = (p: string): string => p.replace(/^.*\/|\.(sql|py)$/g, '');
+
+/**
+ * Realistic mixed PRs on a clone of the generated project: each one a typical pull request with some residual
+ * (an expression, a join, a filter, a macro, a Python model) next to changes the rules explain fully.
+ */
+function mixedCases(generatedRepo: string): { cases: Case[]; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'bench-tokens-'));
   const cases: Case[] = [];
   const make = (name: string, description: string, change: (repo: string) => void): void => {
@@ -162,29 +205,54 @@ function derivedCases(generatedRepo: string): { cases: Case[]; cleanup: () => vo
     git(repo, ['commit', '--quiet', '-m', description]);
     cases.push({ name, description, repo, base: 'HEAD~1', head: 'HEAD' });
   };
+  const staging = (repo: string): string[] => files(repo, /^models\/staging\/.*\.sql$/, /_fivetran_synced::timestamp_ntz as _loaded_at/);
+  const martWith = (repo: string, re: RegExp): string => files(repo, /^models\/marts\/.*\.sql$/, re)[0]!;
 
-  make('join-expression', 'a left join made inner and a redefined column in a mart, plus a YAML description edit', (repo) => {
-    const mart = files(repo, /^models\/marts\/.*\.sql$/, /left join/)[0]!;
-    edit(repo, mart, (t) => t.replace('left join', 'inner join').replace(/(\w+)\.(\w+)::date as (\w+)/, "date_trunc('week', $1.$2) as $3"));
-    const yml = files(repo, /^models\/marts\/.*\.ya?ml$/)[0]!;
-    edit(repo, yml, (t) => t.replace(/description: (.+)/, 'description: $1 (clarified)'));
+  make('feature-columns', 'mixed: 2 staging columns with docs and tests, a redefined mart column', (repo) => {
+    const stg = staging(repo)[0]!;
+    addStagingColumns(repo, stg, [
+      ['trim(billing_country)::varchar', 'billing_country'],
+      ["coalesce(is_test_record, false)", 'is_test_record'],
+    ]);
+    addYamlColumns(repo, stem(stg), [
+      '- name: billing_country\n  description: ISO country of the billing address.',
+      '- name: is_test_record\n  description: True for QA records created in production.\n  data_tests:\n    - not_null',
+    ]);
+    const mart = martWith(repo, /\w+\.\w+::date as \w+/);
+    edit(repo, mart, (t) => t.replace(/(\w+)\.(\w+)::date as (\w+)/, "convert_timezone('UTC', 'America/New_York', $1.$2)::date as $3"));
+    edit(repo, ymlOf(repo, stem(mart)), (t) => t.replace(/description: (.+)/, 'description: $1 Dates are in New York time.'));
   });
 
-  make('macro-change', 'a changed macro called by many models, plus two formatting-only staging edits', (repo) => {
+  make('cleanup', 'mixed: a deprecated column removed from 2 models and their YAML, 2 files re-formatted', (repo) => {
+    const withUpdatedAt = files(repo, /^models\/staging\/.*\.sql$/, /as updated_at,\n/).slice(0, 2);
+    if (withUpdatedAt.length < 2) throw new Error('bench: no staging model with updated_at');
+    for (const stg of withUpdatedAt) removeColumn(repo, stg, stem(stg), 'updated_at');
+    for (const stg of staging(repo).slice(3, 5)) edit(repo, stg, reformat);
+  });
+
+  make('macro-change', 'mixed: a macro called by 20 models changed, its docs, tests added in YAML, 1 re-format', (repo) => {
     const macro = files(repo, /^macros\/.*\.sql$/, /macro cents_to_dollars/)[0]!;
-    edit(repo, macro, (t) => t.replace(/\/\s*100(\.0)?/, '/ 100.0 * {{ var("fx_rate", 1) }}'));
-    for (const p of files(repo, /^models\/staging\/.*\.sql$/).slice(0, 2)) edit(repo, p, reformat);
+    edit(repo, macro, (t) => t.replace(/\((\{\{ column_name \}\}) \/ 100\)::number\(16, \{\{ scale \}\}\)/, 'round($1 / 100.0, {{ scale }})'));
+    edit(repo, 'macros/_macros.yml', (t) => t.replace('in dollars.', 'in dollars, rounded half away from zero.'));
+    for (const stg of staging(repo).slice(5, 7)) {
+      edit(repo, ymlOf(repo, stem(stg)), (t) => {
+        const at = t.indexOf(`- name: ${stem(stg)}\n`);
+        const idx = t.indexOf('description:', at);
+        const eol = t.indexOf('\n', idx);
+        return `${t.slice(0, eol + 1)}    data_tests:\n      - dbt_utils.recency:\n          arguments:\n            datepart: day\n            field: _loaded_at\n            interval: 2\n${t.slice(eol + 1)}`;
+      });
+    }
+    edit(repo, staging(repo)[7]!, reformat);
   });
 
-  make('filter-in-refactor', 'a filter change hidden in a formatting refactor of 8 models', (repo) => {
-    const models = files(repo, /^models\/intermediate\/.*\.sql$/).slice(0, 8);
-    for (const p of models) edit(repo, p, reformat);
-    const target = files(repo, /^models\/marts\/.*\.sql$/, /\n\s*from \w+\n/)[0]!;
-    edit(repo, target, (t) => t.replace(/\n(\s*)from (\w+)\n/, (_m, sp: string, rel: string) => `\n${sp}from ${rel}\n${sp}where ${rel}._dbt_deleted is not true\n`));
+  make('refactor-with-filter', 'mixed: 8 intermediate models re-formatted, one mart filter added', (repo) => {
+    for (const p of files(repo, /^models\/intermediate\/.*\.sql$/).slice(0, 8)) edit(repo, p, reformat);
+    const target = martWith(repo, /\n\s*from \w+\n/);
+    edit(repo, target, (t) => t.replace(/\n(\s*)from (\w+)\n/, (_m, sp: string, rel: string) => `\n${sp}from ${rel}\n${sp}where ${rel}._loaded_at >= dateadd('year', -3, current_date)\n`));
   });
 
-  make('python-model', 'a new Python model with its YAML entry', (repo) => {
-    const upstream = files(repo, /^models\/marts\/.*\.sql$/)[0]!.replace(/^.*\/|\.sql$/g, '');
+  make('ml-model', 'mixed: a new Python model with YAML, a staging column it needs, with docs', (repo) => {
+    const upstream = stem(files(repo, /^models\/marts\/.*\.sql$/)[0]!);
     write(
       repo,
       'models/marts/ml/churn_scores.py',
@@ -193,7 +261,7 @@ function derivedCases(generatedRepo: string): { cases: Case[]; cleanup: () => vo
         '',
         '',
         'def model(dbt, session):',
-        '    dbt.config(materialized="table", packages=["pandas", "scikit-learn"])',
+        '    dbt.config(materialized="table", packages=["pandas"])',
         `    source = dbt.ref("${upstream}").to_pandas()`,
         '    source.columns = [c.lower() for c in source.columns]',
         '    recent = source[source["_dbt_updated_at"] >= pd.Timestamp.now() - pd.Timedelta(days=90)]',
@@ -206,8 +274,26 @@ function derivedCases(generatedRepo: string): { cases: Case[]; cleanup: () => vo
     write(
       repo,
       'models/marts/ml/_ml.yml',
-      'version: 2\nmodels:\n  - name: churn_scores\n    description: Churn risk per entity from the last 90 days of activity.\n    meta:\n      owner: "@acme/ml"\n',
+      'version: 2\nmodels:\n  - name: churn_scores\n    description: Churn risk per entity from the last 90 days of activity.\n    meta:\n      owner: "@acme/ml"\n    columns:\n      - name: events\n      - name: churn_risk\n        data_tests:\n          - accepted_values:\n              arguments:\n                values: [0, 1]\n',
     );
+    const stg = staging(repo)[8]!;
+    addStagingColumns(repo, stg, [['last_seen_ts::timestamp_ntz', 'last_seen_at']]);
+    addYamlColumns(repo, stem(stg), ['- name: last_seen_at\n  description: Last activity of the record in the source app.']);
+  });
+
+  make('join-fix', 'mixed: a mart join made inner, its YAML docs and a test, an upstream staging column', (repo) => {
+    const mart = martWith(repo, /left join/);
+    edit(repo, mart, (t) => t.replace('left join', 'inner join'));
+    edit(repo, ymlOf(repo, stem(mart)), (t) => t.replace(/description: (.+)/, 'description: $1 Only rows with a match upstream.'));
+    const stg = staging(repo)[9]!;
+    addStagingColumns(repo, stg, [['lower(source_system)::varchar', 'source_system']]);
+    addYamlColumns(repo, stem(stg), ['- name: source_system\n  description: Application the record came from.\n  data_tests:\n    - not_null']);
+  });
+
+  make('docs-and-tests', 'YAML only: descriptions and tests on 4 models', (repo) => {
+    for (const stg of staging(repo).slice(10, 14)) {
+      edit(repo, ymlOf(repo, stem(stg)), (t) => t.replace(`- name: ${stem(stg)}\n    description: "`, `- name: ${stem(stg)}\n    description: "Source of truth for reporting. `));
+    }
   });
 
   return { cases, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
@@ -266,7 +352,7 @@ async function main(): Promise<void> {
       if (s.size > 50) continue; // pr-100 changes every model of the 100-model project: not a realistic PR
       cases.push({ name: `generated ${s.name}`, description: `${s.size} model(s): ${kinds(s)}`, repo: generated.repo, base: s.base, head: s.head });
     }
-    const derived = derivedCases(generated.repo);
+    const derived = mixedCases(generated.repo);
     cases.push(...derived.cases, { name: '', description: '', repo: '', base: '', head: '', cleanup: derived.cleanup });
     for (const c of cases) {
       if (c.name === '') continue;

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { diffLineIndex, planInlineComments } from '../../src/github/inline-comments.js';
+import type { Finding } from '../../src/review/types.js';
+
+function finding(over: Partial<Finding> & { fingerprint: string }): Finding {
+  return { rule: 'owner-missing', severity: 'error', origin: 'rule', path: 'models/a.yml', line: 2, message: 'no owner', ...over };
+}
+
+const files = [{ path: 'models/a.yml', patch: '@@ -1,2 +1,4 @@\n models:\n+  - name: a\n+    description: x\n   - name: b' }];
+
+describe('planInlineComments', () => {
+  it('places new findings on diff lines and leaves the rest to the summary', () => {
+    const plan = planInlineComments(
+      [
+        finding({ fingerprint: 'f1' }),
+        finding({ fingerprint: 'f2', line: 40 }),
+        finding({ fingerprint: 'f3', path: 'models/other.sql' }),
+        finding({ fingerprint: 'f4' }),
+      ],
+      diffLineIndex(files),
+      new Set(['f4']),
+    );
+    expect(plan.comments.map((c) => c.finding.fingerprint)).toEqual(['f1']);
+    expect(plan.comments[0]!.comment).toMatchObject({ path: 'models/a.yml', line: 2, side: 'RIGHT' });
+    expect(plan.offDiff.map((f) => f.fingerprint)).toEqual(['f2', 'f3']);
+  });
+
+  it('caps a review at 30 comments, errors first', () => {
+    const many = Array.from({ length: 40 }, (_, i) => finding({ fingerprint: `w${i}`, severity: i < 35 ? 'warning' : 'error', line: 2 + (i % 3) }));
+    const plan = planInlineComments(many, diffLineIndex(files), new Set());
+    expect(plan.comments).toHaveLength(30);
+    expect(plan.overLimit).toHaveLength(10);
+    expect(plan.comments.slice(0, 5).every((c) => c.finding.severity === 'error')).toBe(true);
+  });
+
+  it('turns a mechanical fix into a suggestion spanning its lines, when they are in one hunk', () => {
+    const f = finding({ fingerprint: 's', suggestion: { startLine: 2, endLine: 3, replacement: '  - name: a\n    meta: {owner: x}\n' } });
+    const [planned] = planInlineComments([f], diffLineIndex(files), new Set()).comments;
+    expect(planned!.comment).toMatchObject({ start_line: 2, start_side: 'RIGHT', line: 3 });
+    expect(planned!.comment.body).toContain('```suggestion\n  - name: a\n    meta: {owner: x}\n```');
+    const outside = finding({ fingerprint: 't', suggestion: { startLine: 3, endLine: 9, replacement: 'x' } });
+    const [plain] = planInlineComments([outside], diffLineIndex(files), new Set()).comments;
+    expect(plain!.comment.start_line).toBeUndefined();
+    expect(plain!.comment.body).not.toContain('```suggestion');
+    expect(plain!.comment.body).toContain('Suggested fix for lines 3–9');
+  });
+});

@@ -1,0 +1,73 @@
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reconstructBase } from '../../src/sources/github-base.js';
+import { snapshotFromTarball } from '../../src/sources/github-tarball.js';
+import { FixtureRepo } from '../fakes/github/repo.js';
+import { tarball, threeDotDiff } from '../fakes/github/git.js';
+
+let repo: FixtureRepo;
+let baseSha: string;
+let headSha: string;
+
+beforeAll(() => {
+  repo = FixtureRepo.create('snap-');
+  baseSha = repo.commit('base', {
+    'README.md': '# root readme\n',
+    'app/main.js': 'console.log(1)\n',
+    'analytics/dbt_project.yml': 'name: a\n',
+    'analytics/models/a.sql': 'select 1 as id\n',
+    'analytics/models/old.sql': 'select 2 as id\n',
+    'analytics/models/keep.sql': 'select 3 as id\n',
+    'analytics/dbt_packages/pkg/models/p.sql': 'select 4\n',
+    'analytics/models/schema.yml': 'version: 2\n',
+  });
+  repo.branch('feature');
+  headSha = repo.commit('change', {
+    'analytics/models/a.sql': 'select 1 as id,\n  2 as two\n',
+    'analytics/models/old.sql': null,
+    'analytics/models/new.sql': 'select 5 as id\n',
+    'analytics/models/keep.sql': null,
+    'analytics/models/kept.sql': 'select 3 as id\n',
+  });
+});
+
+afterAll(() => repo.remove());
+
+describe('snapshotFromTarball', () => {
+  it('lists every path and holds only the dbt files of the revision', async () => {
+    const snap = await snapshotFromTarball(Readable.from([tarball(repo.dir, headSha, `o-r-${headSha.slice(0, 7)}`)]), headSha);
+    expect(snap.paths()).toContain('app/main.js');
+    expect(snap.paths()).toContain('README.md');
+    expect(snap.paths()).toContain('analytics/dbt_packages/pkg/models/p.sql');
+    expect(snap.read('analytics/models/a.sql')).toBe('select 1 as id,\n  2 as two\n');
+    expect(snap.read('analytics/dbt_project.yml')).toBe('name: a\n');
+    expect(snap.read('README.md')).toBeUndefined(); // outside the dbt project
+    expect(snap.read('app/main.js')).toBeUndefined();
+    expect(snap.read('analytics/dbt_packages/pkg/models/p.sql')).toBeUndefined();
+  });
+});
+
+describe('reconstructBase', () => {
+  it('puts modified, removed and renamed files back from their patches, fetching only what has no patch', async () => {
+    const head = await snapshotFromTarball(Readable.from([tarball(repo.dir, headSha, 'x')]), headSha);
+    const files = threeDotDiff(repo.dir, baseSha, headSha).map((f) => ({
+      path: f.filename,
+      status: f.status,
+      changes: f.changes,
+      ...(f.previous_filename ? { previousPath: f.previous_filename } : {}),
+      ...(f.patch && f.filename !== 'analytics/models/old.sql' ? { patch: f.patch } : {}),
+    }));
+    const fetched: string[] = [];
+    const { base } = await reconstructBase(head, files, async (path) => {
+      fetched.push(path);
+      return path === 'analytics/models/old.sql' ? 'select 2 as id\n' : undefined;
+    });
+    expect(base.read('analytics/models/a.sql')).toBe('select 1 as id\n');
+    expect(base.read('analytics/models/keep.sql')).toBe('select 3 as id\n');
+    expect(base.read('analytics/models/old.sql')).toBe('select 2 as id\n');
+    expect(base.paths()).not.toContain('analytics/models/new.sql');
+    expect(base.paths()).not.toContain('analytics/models/kept.sql');
+    expect(base.read('analytics/models/schema.yml')).toBe('version: 2\n');
+    expect(fetched).toEqual(['analytics/models/old.sql']);
+  });
+});
