@@ -90,9 +90,11 @@ export class ModelAnalyzer {
         impact: 'model_wide',
       });
     }
-    if (!base || base.raw === head.raw) return result;
+    if (!base) return result;
 
     const baseFull = await this.shapeOf(base, changed.baseProject ?? changed.project, false);
+    // Same template: only a macro, var or upstream it expands can change what it renders.
+    if (base.raw === head.raw && (baseFull.sql === headFull.sql || baseFull.sql === undefined)) return result;
     if (baseFull.shape && baseFull.shape.unresolvedStars.length === 0) result.baseColumns = baseFull.shape.columns.map((c) => c.name);
     const sqlChanges = this.compare(baseFull, headFull, base, head, '');
     if (isIncremental(base) && isIncremental(head)) {

@@ -142,6 +142,7 @@ export function findChangedModels(
     }
   }
   const metadataChanged = [...changedPaths].some((p) => /\.ya?ml$/i.test(p));
+  const callsChangedMacro = changedMacroCallers(changedPaths, headProjects, baseProjects);
   const result: ChangedModel[] = [];
   const seenBase = new Set<DbtModel>();
 
@@ -170,7 +171,7 @@ export function findChangedModels(
         result.push({ project, baseProject, head, base, status: 'removed' });
         continue;
       }
-      if (!sqlChanged && !propertiesChanged && !projectChanged) continue;
+      if (!sqlChanged && !propertiesChanged && !projectChanged && !callsChangedMacro(head)) continue;
       const status: ModelStatus = base.path !== head.path && base.name !== head.name ? 'renamed' : 'modified';
       result.push({ project, baseProject, head, base, status });
     }
@@ -185,6 +186,38 @@ export function findChangedModels(
     }
   }
   return result.sort((a, b) => (a.head ?? a.base)!.path.localeCompare((b.head ?? b.base)!.path));
+}
+
+/**
+ * Models that call a macro defined in a changed macro file render differently at base and head: they are changed
+ * (their rendered SQL is compared like any other change).
+ */
+function changedMacroCallers(
+  changedPaths: ReadonlySet<string>,
+  headProjects: readonly DbtProject[],
+  baseProjects: readonly DbtProject[],
+): (model: DbtModel) => boolean {
+  const names = new Set<string>();
+  for (const project of [...headProjects, ...baseProjects]) {
+    for (const macro of project.macros) if (changedPaths.has(macro.path)) names.add(macro.name);
+  }
+  if (names.size === 0) return () => false;
+  const callOf = (set: ReadonlySet<string>) =>
+    new RegExp(`\\b(?:${[...set].map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\\s*\\(`);
+  // Macros that call a changed macro render differently too: close over them.
+  const macros = headProjects.flatMap((p) => p.macros);
+  for (let grew = true; grew; ) {
+    grew = false;
+    const call = callOf(names);
+    for (const macro of macros) {
+      if (!names.has(macro.name) && call.test(macro.source)) {
+        names.add(macro.name);
+        grew = true;
+      }
+    }
+  }
+  const call = callOf(names);
+  return (model) => model.language === 'sql' && call.test(model.raw);
 }
 
 function toModelReport(a: AnalysedModel, config: ReviewerConfig): ModelReport {
@@ -207,6 +240,7 @@ function toModelReport(a: AnalysedModel, config: ReviewerConfig): ModelReport {
     downstream: [],
     layer: model.folders[0],
     unknownReason: a.unknownReason,
+    columns: a.headColumns ?? (model.columns.length > 0 ? model.columns.map((c) => c.name) : undefined),
   };
 }
 

@@ -64,8 +64,11 @@ export async function startServer(env: Env = process.env, appOptions: Partial<Re
     env: { ...env, LOG_LEVEL: env.LOG_LEVEL ?? 'info' },
     overrides: { Octokit: reviewerOctokit(pacing !== undefined && Number.isFinite(pacing) ? { writePacingMs: pacing } : {}) },
   });
+  // The LLM stage runs when OPENAI_API_KEY is set (endpoint OPENAI_BASE_URL) unless a repo's config turns it off.
+  const { llmStageFromEnv } = await import('./llm/index.js');
   const reviewer = createReviewerApp({
     appId: Number(env.APP_ID),
+    createLlmStage: (config) => llmStageFromEnv(env, config),
     concurrency: env.REVIEW_CONCURRENCY ? Math.max(1, Number(env.REVIEW_CONCURRENCY)) : 2,
     ...appOptions,
   });

@@ -25,8 +25,11 @@ import { RequestCounter } from './request-counter.js';
 import { findSummaryComment, writeSummaryComment, type SummaryComment } from './summary-comment.js';
 import { prKey, type Octokit, type ReviewJobData } from './types.js';
 
-/** Builds the LLM stage for a run, or undefined when none is available (e.g. no API key). */
-export type LlmStageFactory = (config: ReviewerConfig) => LlmStage | undefined;
+/** Builds the LLM stage for a run, or says why there is none (no API key, turned off by the config...). */
+export type LlmStageFactory = (config: ReviewerConfig) => {
+  stage?: LlmStage;
+  absent?: { status: 'skipped' | 'disabled'; detail: string };
+};
 
 export interface ReviewerServices {
   appId: number;
@@ -100,27 +103,34 @@ export async function runReviewJob(job: ReviewJobData, signal: AbortSignal, serv
   const octokit = counter.attach(await services.auth(job.installationId));
   const repoParams = { owner: job.owner, repo: job.repo };
 
-  // 1. Config (cached per default-branch commit; a forced re-run reads it afresh).
+  // 1. Config (cached per default-branch commit; a forced re-run reads it afresh). It decides whether this head
+  // was already reviewed; if it cannot be read, the check below says so.
   const configKey = configCacheKey(job);
   let loaded = job.force ? undefined : state.configs.get(configKey);
+  let configError: unknown;
   if (!loaded) {
-    loaded = await loadRepoConfig(octokit, repoParams);
-    state.configs.set(configKey, loaded);
+    try {
+      loaded = await loadRepoConfig(octokit, repoParams);
+      state.configs.set(configKey, loaded);
+    } catch (error) {
+      configError = error;
+    }
   }
-  const reviewedKey = `${key}@${job.pr.headSha}#${loaded.hash}`;
-  if (!job.force && state.reviewed.has(reviewedKey)) {
+  const reviewedKey = `${key}@${job.pr.headSha}#${loaded?.hash ?? 'unknown'}`;
+  if (loaded && !job.force && state.reviewed.has(reviewedKey)) {
     log.info({ githubRequests: counter.toJSON() }, 'this head SHA was already reviewed with this config; nothing to post');
     return;
   }
-  signal.throwIfAborted();
 
-  // 2. The Check Run, at once.
+  // 2. The Check Run, at once (also for a job superseded meanwhile: every head it started on gets a completed check).
   const check = await startCheckRun(octokit, { ...repoParams, headSha: job.pr.headSha, externalId: job.deliveryId });
   if (check.appSlug) state.botLogin = `${check.appSlug}[bot]`;
   const checkParams = { ...repoParams, checkRunId: check.id };
   const complete = (outcome: CheckOutcome) => completeCheckRun(octokit, checkParams, outcome);
 
   try {
+    if (!loaded) throw configError;
+    signal.throwIfAborted();
     if (!loaded.ok) {
       await complete({
         conclusion: 'failure',
@@ -186,7 +196,8 @@ export async function runReviewJob(job: ReviewJobData, signal: AbortSignal, serv
     try {
       const ports: ReviewPorts = { base: snapshots.base, head: snapshots.head, renderer };
       const llm = config.llm.enabled ? services.createLlmStage?.(config) : undefined;
-      if (llm) ports.llm = llm;
+      if (llm?.stage) ports.llm = llm.stage;
+      else if (llm?.absent) ports.llmAbsentReason = llm.absent;
       else if (!config.llm.enabled) ports.llmAbsentReason = { status: 'disabled', detail: 'turned off by `llm.enabled: false`' };
       else ports.llmAbsentReason = { status: 'skipped', detail: 'OPENAI_API_KEY is not set' };
       review = await services.runReview(request, ports);

@@ -22,7 +22,11 @@ export interface TreeSnapshot extends FileSnapshot {
 
 export interface TarballOptions {
   maxBlobBytes?: number;
+  /** Bytes of candidate files held at most while streaming (bounds memory on huge repositories). */
+  maxTotalBytes?: number;
 }
+
+export const MAX_TARBALL_HELD_BYTES = 128 * 1024 * 1024;
 
 /** Could this file matter to a dbt review? (Decided before the project roots are known; narrowed afterwards.) */
 function isCandidate(path: string): boolean {
@@ -50,6 +54,8 @@ export async function snapshotFromTarball(
   options: TarballOptions = {},
 ): Promise<TreeSnapshot> {
   const maxBytes = options.maxBlobBytes ?? MAX_BLOB_BYTES;
+  const maxTotal = options.maxTotalBytes ?? MAX_TARBALL_HELD_BYTES;
+  let held = 0;
   const paths: string[] = [];
   const contents = new Map<string, string>();
   const skipped: Skipped[] = [];
@@ -74,6 +80,12 @@ export async function snapshotFromTarball(
           entry.resume();
           return;
         }
+        if (held + entry.size > maxTotal) {
+          skipped.push({ path, reason: `not read: the repository's candidate files exceed ${Math.round(maxTotal / 1024 / 1024)} MB` });
+          entry.resume();
+          return;
+        }
+        held += entry.size;
         const chunks: Buffer[] = [];
         entry.on('data', (chunk: Buffer) => chunks.push(chunk));
         entry.on('end', () => {

@@ -3,11 +3,14 @@
  * a fake GitHub that enforces GitHub's contract. One fixture repository and one app process for the whole file;
  * each test uses its own pull request.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FakePull, FixtureRepo } from '../fakes/github/index.js';
 import { buildShopRepo } from './fixtures/shop-project.js';
 import { APP_ID, startStack, type Stack } from './harness/setup.js';
 import { checkRunRerequestedEvent, deliver, issueCommentEvent, pullRequestEvent } from './harness/webhooks.js';
+
+// Each test drives a real server process and a full review: generous limits for a busy 2-core machine.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 const INSTALLATION = 77;
 const OWNER = 'acme';
@@ -174,6 +177,35 @@ describe('a pull request with findings', () => {
     await send('check_run', checkRunRerequestedEvent(stack.fake, pull, INSTALLATION, APP_ID, false));
     expect(checksFor(pull)).toHaveLength(checksBefore + 1);
     expect(checksFor(pull).at(-1)).toMatchObject({ status: 'completed', conclusion: 'failure' });
+  });
+});
+
+describe('a push while a review runs', () => {
+  it('the newer head supersedes the older one; every check completes and one summary remains', async () => {
+    shop.branch('race', 'feature');
+    shop.commit('race 1', { 'models/marts/rpt_race.sql': 'select 1 as race_id\n' });
+    shop.checkout('main');
+    const pull = stack.fake.openPull({ owner: OWNER, repo: REPO, head: 'race', title: 'two quick pushes' });
+    const firstHead = pull.headSha;
+    const opened = await deliver(stack.app.url, stack.secret, 'pull_request', pullRequestEvent(stack.fake, pull, 'opened', INSTALLATION));
+    expect(opened.status).toBe(200);
+    shop.checkout('race');
+    shop.commit('race 2', { 'models/marts/rpt_race.sql': 'select 2 as race_id\n' });
+    shop.checkout('main');
+    stack.fake.pushPull(pull);
+    await send('pull_request', pullRequestEvent(stack.fake, pull, 'synchronize', INSTALLATION));
+
+    const runs = stack.fake.checkRuns.filter((r) => r.repo === REPO && (r.head_sha === firstHead || r.head_sha === pull.headSha));
+    expect(runs.every((r) => r.status === 'completed')).toBe(true);
+    expect(runs.filter((r) => r.head_sha === pull.headSha)).toHaveLength(1);
+    expect(runs.find((r) => r.head_sha === pull.headSha)).toMatchObject({ conclusion: 'failure' });
+    // The first head's run either finished before the push arrived or was superseded; either way it is complete.
+    const older = runs.filter((r) => r.head_sha === firstHead);
+    expect(older).toHaveLength(1);
+    expect(older[0]!.conclusion === 'failure' || older[0]!.output.title === 'Superseded by a newer commit').toBe(true);
+    const summaries = summaryOf(pull);
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]!.body).toContain(`head=${pull.headSha}`);
   });
 });
 

@@ -2,11 +2,14 @@
  * GitHub requests per review do not grow with the project: a PR touching 5 models of a 200-model project costs a
  * fixed, asserted number of requests, and a re-review after one more push fewer still.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { FixtureRepo, RecordedRequest } from '../fakes/github/index.js';
 import { buildLargeRepo } from './fixtures/large-project.js';
 import { startStack, type Stack } from './harness/setup.js';
 import { deliver, pullRequestEvent } from './harness/webhooks.js';
+
+// Each test drives a real server process and a full review: generous limits for a busy 2-core machine.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 const INSTALLATION = 9;
 let stack: Stack;

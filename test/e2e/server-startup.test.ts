@@ -3,9 +3,12 @@
  * production without credentials or a real webhook secret.
  */
 import { createServer } from 'node:net';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { runServerToExit, spawnServer } from './harness/app-process.js';
 import { generateAppKey } from './harness/setup.js';
+
+// Each test drives a real server process and a full review: generous limits for a busy 2-core machine.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 async function freePort(): Promise<number> {
   const server = createServer();

@@ -209,3 +209,22 @@ describe('runReview', () => {
     expect(r.models.find((m) => m.name === 'customer_revenue')!.impact).not.toBe('unknown');
   });
 });
+
+describe('runReview with macros', () => {
+  const withMacro = (body: string): Record<string, string> => ({
+    ...BASE,
+    'macros/cents_to_dollars.sql': `{% macro cents_to_dollars(col) %}\n    ({{ col }} / 100)::numeric(16, 2)\n{% endmacro %}\n`.replace('({{ col }} / 100)', body),
+    'macros/money.sql': `{% macro money(col) %}{{ cents_to_dollars(col) }}{% endmacro %}\n`,
+    'models/marts/customer_revenue.sql': `select customer_id, sum({{ money('amount') }}) as revenue\nfrom {{ ref('stg_orders') }}\ngroup by customer_id\n`,
+  });
+
+  it('re-analyses models that call a changed macro, also through another macro', async () => {
+    const base = withMacro('({{ col }} / 100)');
+    const head = withMacro('({{ col }} / 1000)');
+    const r = await review(head, base);
+    const m = r.models.find((x) => x.name === 'customer_revenue')!;
+    expect(m).toBeDefined();
+    expect(m.changes).toContainEqual(expect.objectContaining({ kind: 'column_expression_changed', column: 'revenue' }));
+    expect(m.impact).toBe('column');
+  });
+});
