@@ -127,6 +127,11 @@ export async function runReviewJob(job: ReviewJobData, signal: AbortSignal, serv
   if (check.appSlug) state.botLogin = `${check.appSlug}[bot]`;
   const checkParams = { ...repoParams, checkRunId: check.id };
   const complete = (outcome: CheckOutcome) => completeCheckRun(octokit, checkParams, outcome);
+  const noDbtChanges = async () => {
+    await completeWithoutDbtChanges(job, octokit, complete, state);
+    state.reviewed.set(reviewedKey, true);
+    log.info({ githubRequests: counter.toJSON(), conclusion: 'success' }, 'no dbt changes');
+  };
 
   try {
     if (!loaded) throw configError;
@@ -151,9 +156,7 @@ export async function runReviewJob(job: ReviewJobData, signal: AbortSignal, serv
     });
     signal.throwIfAborted();
     if (!mayTouchDbt(listing.files)) {
-      await completeWithoutDbtChanges(job, octokit, complete, state);
-      log.info({ githubRequests: counter.toJSON(), conclusion: 'success' }, 'no dbt changes');
-      state.reviewed.set(reviewedKey, true);
+      await noDbtChanges();
       return;
     }
 
@@ -168,9 +171,7 @@ export async function runReviewJob(job: ReviewJobData, signal: AbortSignal, serv
     });
     signal.throwIfAborted();
     if (!touchesDbtProject(listing.files, snapshots.head, snapshots.base.paths())) {
-      await completeWithoutDbtChanges(job, octokit, complete, state);
-      log.info({ githubRequests: counter.toJSON(), conclusion: 'success' }, 'no dbt changes');
-      state.reviewed.set(reviewedKey, true);
+      await noDbtChanges();
       return;
     }
 
@@ -206,9 +207,7 @@ export async function runReviewJob(job: ReviewJobData, signal: AbortSignal, serv
     }
     signal.throwIfAborted();
     if (review.models.length === 0 && review.findings.length === 0 && review.conclusion === 'success') {
-      await completeWithoutDbtChanges(job, octokit, complete, state);
-      log.info({ githubRequests: counter.toJSON(), conclusion: 'success' }, 'no dbt changes');
-      state.reviewed.set(reviewedKey, true);
+      await noDbtChanges();
       return;
     }
 

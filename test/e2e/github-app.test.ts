@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { FakePull, FixtureRepo } from '../fakes/github/index.js';
 import { buildShopRepo } from './fixtures/shop-project.js';
 import { APP_ID, startStack, type Stack } from './harness/setup.js';
-import { checkRunRerequestedEvent, deliver, issueCommentEvent, pullRequestEvent } from './harness/webhooks.js';
+import { checkRunRerequestedEvent, checkSuiteRerequestedEvent, deliver, issueCommentEvent, pullRequestEvent } from './harness/webhooks.js';
 
 // Each test drives a real server process and a full review: generous limits for a busy 2-core machine.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
@@ -177,6 +177,14 @@ describe('a pull request with findings', () => {
     await send('check_run', checkRunRerequestedEvent(stack.fake, pull, INSTALLATION, APP_ID, false));
     expect(checksFor(pull)).toHaveLength(checksBefore + 1);
     expect(checksFor(pull).at(-1)).toMatchObject({ status: 'completed', conclusion: 'failure' });
+  });
+
+  it('re-running the check suite re-runs the review of the PRs it lists', async () => {
+    const checksBefore = checksFor(pull).length;
+    await send('check_suite', checkSuiteRerequestedEvent(stack.fake, pull, INSTALLATION, APP_ID));
+    expect(checksFor(pull)).toHaveLength(checksBefore + 1);
+    expect(checksFor(pull).every((c) => c.status === 'completed')).toBe(true);
+    expect(summaryOf(pull)).toHaveLength(1);
   });
 });
 

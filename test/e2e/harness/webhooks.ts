@@ -99,3 +99,14 @@ export function checkRunRerequestedEvent(fake: FakeGitHub, pull: FakePull, insta
     },
   };
 }
+
+export function checkSuiteRerequestedEvent(fake: FakeGitHub, pull: FakePull, installationId: number, appId: number): Json {
+  const payload = example('check_suite', 'rerequested');
+  const suite = payload.check_suite as Json;
+  const pullRef = { id: 1, number: pull.number, url: '', head: { ref: pull.headRef, sha: pull.headSha, repo: {} }, base: { ref: pull.baseRef, sha: '', repo: {} } };
+  return {
+    ...payload,
+    ...common(fake, pull, installationId, 'octocat'),
+    check_suite: { ...suite, head_sha: pull.headSha, head_branch: pull.headRef, app: { ...(suite.app as Json), id: appId }, pull_requests: [pullRef] },
+  };
+}
