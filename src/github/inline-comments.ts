@@ -99,7 +99,8 @@ export function commentBody(finding: Finding, asSuggestion: boolean): string {
   if (s) {
     const replacement = s.replacement.replace(/\r?\n$/, '');
     const f = fence(replacement);
-    if (asSuggestion) out.push('', `${f}suggestion`, replacement, f);
+    // An empty block deletes the lines; a block with one empty line would replace them with a blank line.
+    if (asSuggestion) out.push('', `${f}suggestion`, ...(replacement === '' ? [] : [replacement]), f);
     else out.push('', `Suggested fix for lines ${s.startLine}–${s.endLine}:`, '', f, replacement, f);
   }
   out.push('', findingMarker(finding.fingerprint));

@@ -45,3 +45,14 @@ describe('planInlineComments', () => {
     expect(plain!.comment.body).toContain('Suggested fix for lines 3–9');
   });
 });
+
+describe('commentBody', () => {
+  it('writes an empty suggestion block to delete a line (e.g. a lone trailing semicolon)', async () => {
+    const { commentBody } = await import('../../src/github/inline-comments.js');
+    const body = commentBody(
+      finding({ fingerprint: 'semi', rule: 'trailing-semicolon', suggestion: { startLine: 2, endLine: 2, replacement: '' } }),
+      true,
+    );
+    expect(body).toContain('```suggestion\n```');
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { defaultConfig, parseConfigYaml, ruleSeverity, validateConfig } from '../src/config.js';
+
+describe('per-repo configuration', () => {
+  it('has defaults for every key', () => {
+    const config = defaultConfig();
+    expect(config.breakingSeverity).toBe('error');
+    expect(config.ownerKey).toBe('owner');
+    expect(config.layers.staging).toEqual(['stg_']);
+    expect(config.llm.enabled).toBe(true);
+  });
+
+  it('reads a valid file and keeps defaults for what it does not set', () => {
+    const result = parseConfigYaml('dialect: bigquery\nrules:\n  select-star: off\nllm:\n  enabled: false\n');
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.dialect).toBe('bigquery');
+    expect(ruleSeverity(result.config, 'select-star', 'warning')).toBe('off');
+    expect(ruleSeverity(result.config, 'owner-missing', 'error')).toBe('error');
+    expect(result.config.llm.enabled).toBe(false);
+    expect(result.config.llm.model).toBe('gpt-4.1-mini');
+  });
+
+  it('names an unknown key and its line', () => {
+    const result = parseConfigYaml('dialect: snowflake\nllm:\n  enabled: true\n  modle: gpt-4o\n');
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toEqual([{ key: 'llm.modle', line: 4, message: 'unknown key `llm.modle`' }]);
+  });
+
+  it('names a key with a wrong value and its line', () => {
+    const result = parseConfigYaml('ownerKey: owner\ndialect: oracle\n');
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors[0]).toMatchObject({ key: 'dialect', line: 2 });
+    expect(result.errors[0]!.message).toMatch(/^`dialect`: /);
+  });
+
+  it('reports invalid YAML with its line', () => {
+    const result = parseConfigYaml('rules:\n  select-star: [off\n');
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors[0]!.message).toMatch(/invalid YAML/);
+    expect(result.errors[0]!.line).toBeGreaterThan(0);
+  });
+
+  it('rejects a file that is not a mapping', () => {
+    const result = parseConfigYaml('- a\n- b\n');
+    expect(result.ok).toBe(false);
+  });
+
+  it('validates objects from Probot the same way', () => {
+    expect(validateConfig({ breakingSeverity: 'fatal' }).ok).toBe(false);
+    expect(validateConfig(null).ok).toBe(true);
+  });
+});
