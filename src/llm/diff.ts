@@ -3,72 +3,13 @@
  * formatting-only test. Pure.
  */
 
-export type DiffLineType = 'add' | 'del' | 'ctx';
+import { parseUnifiedDiff, type Hunk } from '../review/unified-diff.js';
 
-export interface DiffLine {
-  type: DiffLineType;
-  text: string;
-  /** Head-revision line (added and context lines). */
-  newLine?: number;
-  /** Base-revision line (removed and context lines). */
-  oldLine?: number;
-}
-
-export interface Hunk {
-  oldStart: number;
-  oldCount: number;
-  newStart: number;
-  newCount: number;
-  /** Text after the second `@@` (often the enclosing function or CTE). */
-  section: string;
-  lines: DiffLine[];
-}
-
-const HUNK_HEADER = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)$/;
+export type { DiffLine, DiffLineType, Hunk } from '../review/unified-diff.js';
 
 /** Parses a unified diff (GitHub's `patch` or `git diff` output for one file). Header lines before the first hunk are ignored. */
 export function parsePatch(patch: string): Hunk[] {
-  const hunks: Hunk[] = [];
-  let current: Hunk | undefined;
-  let oldLine = 0;
-  let newLine = 0;
-  const rows = patch.split('\n');
-  // A trailing newline produces one empty last element that is not a diff line.
-  if (rows.length > 0 && rows[rows.length - 1] === '') rows.pop();
-  for (const raw of rows) {
-    const row = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    const header = HUNK_HEADER.exec(row);
-    if (header) {
-      current = {
-        oldStart: Number(header[1]),
-        oldCount: header[2] === undefined ? 1 : Number(header[2]),
-        newStart: Number(header[3]),
-        newCount: header[4] === undefined ? 1 : Number(header[4]),
-        section: header[5] ?? '',
-        lines: [],
-      };
-      hunks.push(current);
-      oldLine = current.oldStart;
-      newLine = current.newStart;
-      continue;
-    }
-    if (!current) continue;
-    const sign = row[0];
-    const text = row.slice(1);
-    if (sign === '+') {
-      current.lines.push({ type: 'add', text, newLine: newLine++ });
-    } else if (sign === '-') {
-      current.lines.push({ type: 'del', text, oldLine: oldLine++ });
-    } else if (sign === ' ' || row === '') {
-      current.lines.push({ type: 'ctx', text, oldLine: oldLine++, newLine: newLine++ });
-    } else if (sign === '\\') {
-      // "\ No newline at end of file": not a line of either revision.
-    } else {
-      // `diff --git` of the next file in a multi-file diff: stop this file's hunk.
-      current = undefined;
-    }
-  }
-  return hunks;
+  return parseUnifiedDiff(patch);
 }
 
 /** A maximal run of removed and/or added lines inside a hunk, with its position in `hunk.lines`. */

@@ -250,6 +250,8 @@ function splitHunk(h: Hunk, room: number, rowTokens: (l: DiffLine) => number): H
     newCount: lines.filter((l) => l.type !== 'del').length,
     section: h.section,
     lines,
+    oldNoNewline: false,
+    newNoNewline: false,
   }));
 }
 
