@@ -243,23 +243,23 @@ function goals(rows: Row[]): string[] {
     }
   }
   for (const size of sizes) {
-    const s1 = rows.find((r) => r.size === size && r.scenario === 'pr-1');
-    const s100 = rows.find((r) => r.size === size && r.scenario === 'pr-100');
-    if (s1 && s100) out.push(`${size} models: +${((s100.medianMs - s1.medianMs) / (s100.changedModels - s1.changedModels)).toFixed(1)} ms per changed model (pr-1 -> pr-100)`);
+    const series = rows.filter((r) => r.size === size);
+    if (series.length >= 2) {
+      const slope = leastSquaresSlope(series.map((r) => [r.changedModels, r.medianMs]));
+      out.push(`${size} models: +${slope.toFixed(1)} ms per changed model (least-squares slope over ${series.map((r) => r.scenario).join(', ')})`);
+    }
   }
   const ratios = rows.filter((r) => r.ratio !== undefined);
   if (ratios.length > 0) {
     const min = ratios.reduce((m, r) => (r.ratio! < m.ratio! ? r : m));
     out.push(`vs sqlfluff: ${ratios.map((r) => r.ratio!.toFixed(0)).join(', ')}x (lowest ${min.ratio!.toFixed(1)}x at ${min.size}/${min.scenario}; goal >= 100x: ${min.ratio! >= 100 ? 'PASS' : 'FAIL'})`);
-    // marginal cost per model file (startup excluded): slope between the smallest and largest scenario
+    // marginal cost per model (startup and project load excluded): least-squares slopes over the scenarios
     for (const size of sizes) {
-      const rs = ratios.filter((r) => r.size === size && r.sqlfluff && r.sqlfluff.files > 0).sort((a, b) => a.sqlfluff!.files - b.sqlfluff!.files);
-      const lo = rs[0];
-      const hi = rs[rs.length - 1];
-      if (lo && hi && hi.sqlfluff!.files > lo.sqlfluff!.files) {
-        const fluff = (hi.sqlfluff!.medianMs - lo.sqlfluff!.medianMs) / (hi.sqlfluff!.files - lo.sqlfluff!.files);
-        const ours = (hi.medianMs - lo.medianMs) / (hi.changedModels - lo.changedModels);
-        out.push(`${size} models, marginal cost (startup excluded): sqlfluff ${fluff.toFixed(0)} ms per file vs review ${ours.toFixed(1)} ms per model = ${(fluff / Math.max(ours, 0.01)).toFixed(0)}x`);
+      const rs = ratios.filter((r) => r.size === size && r.sqlfluff && r.sqlfluff.files > 0);
+      if (rs.length >= 2) {
+        const fluff = leastSquaresSlope(rs.map((r) => [r.sqlfluff!.files, r.sqlfluff!.medianMs]));
+        const ours = leastSquaresSlope(rs.map((r) => [r.changedModels, r.medianMs]));
+        out.push(`${size} models, marginal cost (slopes; startup and project load excluded): sqlfluff ${fluff.toFixed(0)} ms per file vs review ${ours.toFixed(1)} ms per model = ${ours > 0 ? `${(fluff / ours).toFixed(0)}x` : 'n/a'}`);
       }
     }
   }
@@ -275,6 +275,15 @@ function goals(rows: Row[]): string[] {
     out.push(`GitHub requests of ${sample.size}/${sample.scenario}: ${(sample.github!.detail ?? []).join('; ')}`);
   }
   return out;
+}
+
+function leastSquaresSlope(points: [number, number][]): number {
+  const n = points.length;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  const sxy = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
+  return sxx === 0 ? 0 : sxy / sxx;
 }
 
 async function main(): Promise<void> {

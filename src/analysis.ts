@@ -38,6 +38,7 @@ const MAX_UPSTREAM_DEPTH = 3;
 
 export class ModelAnalyzer {
   private readonly shapes = new WeakMap<DbtModel, Map<string, Promise<ShapeResult>>>();
+  private readonly renders = new WeakMap<DbtModel, Map<string, Promise<{ rendered: RenderResult; upstream: Record<string, string[]> }>>>();
 
   constructor(
     private readonly renderer: JinjaRenderer,
@@ -119,18 +120,16 @@ export class ModelAnalyzer {
   /**
    * Columns a model reads from `upstream` (for downstream impact), when its SQL can be analysed. The dependant was
    * written against the upstream's base columns: pass them so a column that the change removed is still attributed
-   * to `upstream` (`['*']` when it reads every column).
+   * to `upstream` (`['*']` when it reads every column). One parse; no analysis of the dependant's other parents.
    */
   async columnsUsed(model: DbtModel, project: DbtProject, upstream: string, upstreamBaseColumns?: string[]): Promise<string[] | undefined> {
     if (model.language !== 'sql') return undefined;
-    const r = await this.shapeOf(model, project, false);
-    if (!r.shape || r.sql === undefined) return undefined;
-    if (!upstreamBaseColumns) return columnsUsedFrom(r.shape, upstream);
+    const { rendered, upstream: known } = await this.renderedOf(model, project, false, 0);
+    if (!rendered.ok) return undefined;
     const key = upstream.toLowerCase();
-    const known = r.upstream ?? {};
-    const shape = analyzeSql(r.sql, {
+    const shape = analyzeSql(rendered.sql, {
       dialect: this.dialect,
-      upstreamColumns: (rel) => (rel.toLowerCase() === key ? upstreamBaseColumns : known[rel.toLowerCase()]),
+      upstreamColumns: (rel) => (upstreamBaseColumns && rel.toLowerCase() === key ? upstreamBaseColumns : known[rel.toLowerCase()]),
     });
     return shape.parse === 'failed' ? undefined : columnsUsedFrom(shape, upstream);
   }
@@ -157,66 +156,105 @@ export class ModelAnalyzer {
   }
 
   private shapeOf(model: DbtModel, project: DbtProject, incremental: boolean, depth = 0): Promise<ShapeResult> {
-    let perModel = this.shapes.get(model);
-    if (!perModel) {
-      perModel = new Map();
-      this.shapes.set(model, perModel);
-    }
-    const key = incremental ? 'inc' : 'full';
-    let pending = perModel.get(key);
-    if (!pending) {
-      pending = this.computeShape(model, project, incremental, depth);
-      perModel.set(key, pending);
-    }
-    return pending;
+    return memo(this.shapes, model, incremental ? 'inc' : 'full', () => this.computeShape(model, project, incremental, depth));
+  }
+
+  /**
+   * The model rendered once per mode. Upstream columns are resolved before rendering only when the template asks
+   * for them (`dbt_utils.star`, `get_columns_in_relation`); otherwise the YAML-declared ones are passed.
+   */
+  private renderedOf(model: DbtModel, project: DbtProject, incremental: boolean, depth: number): Promise<{ rendered: RenderResult; upstream: Record<string, string[]> }> {
+    return memo(this.renders, model, incremental ? 'inc' : 'full', async () => {
+      let upstream = declaredUpstreamColumns(model, project);
+      if (COLUMN_MACRO.test(model.raw)) upstream = await this.analysedUpstreamColumns(model, project, depth, upstream);
+      let rendered: RenderResult;
+      try {
+        rendered = await this.renderer.render({
+          template: model.raw,
+          path: model.path,
+          modelName: model.name,
+          projectName: project.name,
+          vars: project.vars,
+          macros: project.macros.map((m) => ({ path: m.path, source: m.source })),
+          isIncremental: incremental,
+          upstreamColumns: upstream,
+          dialect: this.dialect,
+        });
+      } catch (error) {
+        rendered = { ok: false, reason: error instanceof Error ? error.message : String(error) };
+      }
+      return { rendered, upstream };
+    });
   }
 
   private async computeShape(model: DbtModel, project: DbtProject, incremental: boolean, depth: number): Promise<ShapeResult> {
     if (model.language !== 'sql') return { error: 'not a SQL model' };
-    const upstream = await this.upstreamColumns(model, project, depth);
-    let rendered: RenderResult;
-    try {
-      rendered = await this.renderer.render({
-        template: model.raw,
-        path: model.path,
-        modelName: model.name,
-        projectName: project.name,
-        vars: project.vars,
-        macros: project.macros.map((m) => ({ path: m.path, source: m.source })),
-        isIncremental: incremental,
-        upstreamColumns: upstream,
-        dialect: this.dialect,
-      });
-    } catch (error) {
-      rendered = { ok: false, reason: error instanceof Error ? error.message : String(error) };
-    }
+    const { rendered, upstream: declared } = await this.renderedOf(model, project, incremental, depth);
     if (!rendered.ok) return { error: `Jinja could not be rendered: ${rendered.reason}` };
-    const shape = analyzeSql(rendered.sql, { dialect: this.dialect, upstreamColumns: (rel) => upstream[rel.toLowerCase()] });
+    let upstream = declared;
+    let shape = analyzeSql(rendered.sql, { dialect: this.dialect, upstreamColumns: (rel) => upstream[rel.toLowerCase()] });
+    // A `*` over a parent without documented columns: learn the parent's columns from its own SQL, then re-analyse.
+    if (shape.parse !== 'failed' && shape.unresolvedStars.length > 0 && depth < MAX_UPSTREAM_DEPTH) {
+      const richer = await this.analysedUpstreamColumns(model, project, depth, upstream);
+      if (Object.keys(richer).length > Object.keys(upstream).length) {
+        upstream = richer;
+        shape = analyzeSql(rendered.sql, { dialect: this.dialect, upstreamColumns: (rel) => upstream[rel.toLowerCase()] });
+      }
+    }
     if (shape.parse === 'failed') return { sql: rendered.sql, error: shape.error ?? 'the SQL could not be parsed' };
     return { sql: rendered.sql, shape, upstream, lineOf: renderedToTemplateLines(model.raw, rendered.sql) };
   }
 
-  /** Known columns of the relations a model reads, keyed by rendered relation name (lower case). */
-  private async upstreamColumns(model: DbtModel, project: DbtProject, depth: number): Promise<Record<string, string[]>> {
-    const out: Record<string, string[]> = {};
+  /** `known` plus the output columns of parents without documented columns, from their analysed SQL. */
+  private async analysedUpstreamColumns(
+    model: DbtModel,
+    project: DbtProject,
+    depth: number,
+    known: Record<string, string[]>,
+  ): Promise<Record<string, string[]>> {
+    const out = { ...known };
     const byName = modelIndex(project);
     for (const ref of model.refs) {
-      const upstream = byName.get(ref.name.toLowerCase());
-      if (!upstream) continue;
-      const declared = upstream.columns.map((c) => c.name);
-      if (declared.length > 0) {
-        out[ref.name.toLowerCase()] = declared;
-      } else if (depth < MAX_UPSTREAM_DEPTH) {
-        const r = await this.shapeOf(upstream, project, false, depth + 1);
-        if (r.shape && r.shape.unresolvedStars.length === 0) out[ref.name.toLowerCase()] = r.shape.columns.map((c) => c.name);
-      }
-    }
-    for (const src of model.sources) {
-      const table = project.sources?.find((s) => s.source === src.source && s.table === src.table);
-      if (table && table.columns.length > 0) out[`${src.source}__${src.table}`.toLowerCase()] = table.columns;
+      const key = ref.name.toLowerCase();
+      const upstream = byName.get(key);
+      if (!upstream || out[key] || depth >= MAX_UPSTREAM_DEPTH) continue;
+      const r = await this.shapeOf(upstream, project, false, depth + 1);
+      if (r.shape && r.shape.unresolvedStars.length === 0) out[key] = r.shape.columns.map((c) => c.name);
     }
     return out;
   }
+}
+
+/** Template calls that need upstream columns to render (`dbt_utils.star` and friends). */
+const COLUMN_MACRO = /\b(?:star|get_columns_in_relation|get_filtered_columns_in_relation)\s*\(/;
+
+/** Columns documented in YAML for the relations a model reads, keyed by rendered relation name (lower case). */
+function declaredUpstreamColumns(model: DbtModel, project: DbtProject): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  const byName = modelIndex(project);
+  for (const ref of model.refs) {
+    const declared = byName.get(ref.name.toLowerCase())?.columns.map((c) => c.name) ?? [];
+    if (declared.length > 0) out[ref.name.toLowerCase()] = declared;
+  }
+  for (const src of model.sources) {
+    const table = project.sources?.find((s) => s.source === src.source && s.table === src.table);
+    if (table && table.columns.length > 0) out[`${src.source}__${src.table}`.toLowerCase()] = table.columns;
+  }
+  return out;
+}
+
+function memo<V>(cache: WeakMap<DbtModel, Map<string, V>>, model: DbtModel, key: string, make: () => V): V {
+  let perModel = cache.get(model);
+  if (!perModel) {
+    perModel = new Map();
+    cache.set(model, perModel);
+  }
+  let value = perModel.get(key);
+  if (value === undefined) {
+    value = make();
+    perModel.set(key, value);
+  }
+  return value;
 }
 
 const indexCache = new WeakMap<DbtProject, Map<string, DbtModel>>();

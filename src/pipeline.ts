@@ -35,7 +35,8 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
     return false;
   });
 
-  const loadOptions = { ownerKey: config.ownerKey, ignore: config.ignore };
+  // Base and head share most property files: parse each distinct text once.
+  const loadOptions = { ownerKey: config.ownerKey, ignore: config.ignore, yamlCache: new Map() };
   const headProjects = loadProjects(ports.head, loadOptions);
   const baseProjects = loadProjects(ports.base, loadOptions);
 
@@ -157,8 +158,12 @@ export function findChangedModels(
         (previousPath ? baseByPath.get(`${previousPath}#${head.version ?? ''}`) : undefined) ?? baseById.get(head.uniqueId);
       if (base) seenBase.add(base);
       const sqlChanged = changedPaths.has(head.path) || (base !== undefined && base.path !== head.path);
+      // Only a changed property file (or dbt_project.yml, below) can change what YAML says about a model.
       const propertiesChanged =
-        metadataChanged && base !== undefined && modelPropertiesFingerprint(base) !== modelPropertiesFingerprint(head);
+        metadataChanged &&
+        base !== undefined &&
+        (changedPaths.has(base.properties?.path ?? '') || changedPaths.has(head.properties?.path ?? '')) &&
+        modelPropertiesFingerprint(base) !== modelPropertiesFingerprint(head);
       const projectChanged = base !== undefined && projectConfigFingerprint(base) !== projectConfigFingerprint(head);
       const headOn = head.enabled;
       const baseOn = base?.enabled ?? false;

@@ -10,13 +10,18 @@ import { readProjectFile } from './projectFile.js';
 import { readPropertyFile, type ModelEntry } from './propertyFile.js';
 import { basenameOf, dirnameOf, joinPath, relativeTo, stemOf } from './textLines.js';
 import type { DbtModel, DbtProject, FileSnapshot, ProjectProblem } from './types.js';
-import { entryOf, isYMap, itemsOf, stringOf, type YMap } from './yamlTree.js';
+import { entryOf, isYMap, itemsOf, stringOf, type YamlParseResult, type YMap } from './yamlTree.js';
 
 export interface LoadOptions {
   /** The meta key naming a model's owner (reserved for owner-aware loading; owners are read with `ownerOf`). */
   ownerKey: string;
   /** picomatch globs of repository paths to leave out. */
   ignore?: string[];
+  /**
+   * Parsed YAML by file text, shared between loads (the base and head of a review parse the same unchanged property
+   * files once). Parse results are read-only.
+   */
+  yamlCache?: Map<string, YamlParseResult>;
 }
 
 const PROJECT_FILE = 'dbt_project.yml';
@@ -47,10 +52,10 @@ export function loadProjects(snapshot: FileSnapshot, options: LoadOptions): DbtP
   return roots
     .slice()
     .sort(compareText)
-    .map((root) => loadProject(snapshot, root, filesByRoot.get(root) ?? [], ignoredByRoot.get(root) ?? []));
+    .map((root) => loadProject(snapshot, root, filesByRoot.get(root) ?? [], ignoredByRoot.get(root) ?? [], options.yamlCache));
 }
 
-function loadProject(snapshot: FileSnapshot, root: string, files: string[], ignoredFiles: string[]): DbtProject {
+function loadProject(snapshot: FileSnapshot, root: string, files: string[], ignoredFiles: string[], yamlCache?: Map<string, YamlParseResult>): DbtProject {
   const projectFile = joinPath(root, PROJECT_FILE);
   const info = readProjectFile(snapshot.read(projectFile) ?? '', projectFile);
   const name = info.name ?? (basenameOf(root) || 'project');
@@ -103,7 +108,7 @@ function loadProject(snapshot: FileSnapshot, root: string, files: string[], igno
         folders,
       });
     } else if (lower.endsWith('.yml') || lower.endsWith('.yaml')) {
-      readProperties(snapshot, path, project, propertyEntries);
+      readProperties(snapshot, path, project, propertyEntries, yamlCache);
     }
   }
   const ctx: BuildContext = { projectName: name, projectFile, problems: project.problems };
@@ -157,8 +162,14 @@ function loadProject(snapshot: FileSnapshot, root: string, files: string[], igno
   return project;
 }
 
-function readProperties(snapshot: FileSnapshot, path: string, project: DbtProject, entries: Map<string, ModelEntry>): void {
-  const result = readPropertyFile(snapshot.read(path) ?? '', path);
+function readProperties(
+  snapshot: FileSnapshot,
+  path: string,
+  project: DbtProject,
+  entries: Map<string, ModelEntry>,
+  yamlCache?: Map<string, YamlParseResult>,
+): void {
+  const result = readPropertyFile(snapshot.read(path) ?? '', path, yamlCache);
   if (result.kind === 'invalid') {
     project.problems.push(result.problem);
     project.propertyFiles.push(path);

@@ -5,7 +5,7 @@
  */
 import { refNamesOf } from './refs.js';
 import type { DbtExposure, DbtGroup, ProjectProblem } from './types.js';
-import { entryOf, isYMap, itemsOf, parseYamlTree, stringOf, type YMap, type YNode } from './yamlTree.js';
+import { entryOf, isYMap, itemsOf, parseYamlTree, stringOf, type YamlParseResult, type YMap, type YNode } from './yamlTree.js';
 
 export interface ModelEntry {
   name: string;
@@ -40,8 +40,12 @@ export type PropertyFileResult =
   | { kind: 'other' }
   | { kind: 'invalid'; problem: ProjectProblem };
 
-export function readPropertyFile(text: string, path: string): PropertyFileResult {
-  const parsed = parseYamlTree(text);
+export function readPropertyFile(text: string, path: string, yamlCache?: Map<string, YamlParseResult>): PropertyFileResult {
+  let parsed = yamlCache?.get(text);
+  if (!parsed) {
+    parsed = parseYamlTree(text);
+    yamlCache?.set(text, parsed);
+  }
   if (!parsed.ok) {
     return {
       kind: 'invalid',
