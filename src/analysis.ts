@@ -93,18 +93,16 @@ export class ModelAnalyzer {
     }
     if (!base) return result;
 
-    const baseFull = await this.shapeOf(base, changed.baseProject ?? changed.project, false);
-    // Same template: only a macro, var or upstream it expands can change what it renders.
-    if (base.raw === head.raw && (baseFull.sql === headFull.sql || baseFull.sql === undefined)) return result;
-    if (baseFull.shape && baseFull.shape.unresolvedStars.length === 0) result.baseColumns = baseFull.shape.columns.map((c) => c.name);
-    const sqlChanges = this.compare(baseFull, headFull, base, head, '');
+    const baseProject = changed.baseProject ?? changed.project;
+    const full = await this.compare(base, baseProject, head, changed.project, false);
+    // Same template and same rendering: only YAML or inherited config changed (the pipeline adds those changes).
+    if (full === 'identical') return result;
+    const sqlChanges = full.changes;
+    if (full.base?.shape && full.base.shape.unresolvedStars.length === 0) result.baseColumns = full.base.shape.columns.map((c) => c.name);
     if (isIncremental(base) && isIncremental(head)) {
-      const [bInc, hInc] = await Promise.all([
-        this.shapeOf(base, changed.baseProject ?? changed.project, true),
-        this.shapeOf(head, changed.project, true),
-      ]);
+      const inc = await this.compare(base, baseProject, head, changed.project, true);
       const seen = new Set(sqlChanges.map(changeKey));
-      for (const c of this.compare(bInc, hInc, base, head, 'in the is_incremental() branch: ')) {
+      for (const c of inc === 'identical' ? [] : inc.changes) {
         if (c.kind === 'formatting_only' || seen.has(changeKey(c))) continue;
         // A changed incremental filter decides which rows each run adds: it changes the table's row set.
         sqlChanges.push(c.kind === 'filter_changed' ? { ...c, impact: 'model_wide', breaking: true } : c);
@@ -134,25 +132,44 @@ export class ModelAnalyzer {
     return shape.parse === 'failed' ? undefined : columnsUsedFrom(shape, upstream);
   }
 
-  async flush(): Promise<void> {
-    // Nothing buffered today; kept so callers can await pending work before closing the renderer.
-  }
-
-  private compare(b: ShapeResult, h: ShapeResult, base: DbtModel, head: DbtModel, prefix: string): ModelChange[] {
-    if (b.sql !== undefined && h.sql !== undefined) {
-      if (b.sql === h.sql) {
-        return [formatting(head, prefix ? `${prefix}rendered SQL is identical` : 'the rendered SQL is identical (a Jinja-only change)')];
+  /**
+   * SQL-level changes between two versions in one render mode. Renders are compared first: identical or
+   * formatting-only renders need no parse of the base.
+   */
+  private async compare(
+    base: DbtModel,
+    baseProject: DbtProject,
+    head: DbtModel,
+    headProject: DbtProject,
+    incremental: boolean,
+  ): Promise<'identical' | { changes: ModelChange[]; base?: ShapeResult }> {
+    const prefix = incremental ? 'in the is_incremental() branch: ' : '';
+    const [b, h] = await Promise.all([
+      this.renderedOf(base, baseProject, incremental, 0),
+      this.renderedOf(head, headProject, incremental, 0),
+    ]);
+    if (b.rendered.ok && h.rendered.ok) {
+      if (b.rendered.sql === h.rendered.sql) {
+        if (base.raw === head.raw) return 'identical';
+        return { changes: [formatting(head, prefix ? `${prefix}rendered SQL is identical` : 'the rendered SQL is identical (a Jinja-only change)')] };
       }
-      if (isFormattingOnly(b.sql, h.sql, this.dialect)) {
-        return [formatting(head, `${prefix}only formatting, comments or keyword case changed`)];
+      if (isFormattingOnly(b.rendered.sql, h.rendered.sql, this.dialect)) {
+        return { changes: [formatting(head, `${prefix}only formatting, comments or keyword case changed`)] };
       }
     }
-    const failed = b.error ? { side: 'base', model: base, error: b.error } : h.error ? { side: 'head', model: head, error: h.error } : undefined;
-    if (failed || !b.shape || !h.shape) {
+    const [bShape, hShape] = await Promise.all([
+      this.shapeOf(base, baseProject, incremental),
+      this.shapeOf(head, headProject, incremental),
+    ]);
+    const failed = bShape.error ? { side: 'base', error: bShape.error } : hShape.error ? { side: 'head', error: hShape.error } : undefined;
+    if (failed || !bShape.shape || !hShape.shape) {
       const reason = failed ? `${failed.side} version could not be analysed: ${failed.error}` : 'could not be analysed';
-      return [{ kind: 'unknown', detail: `${prefix}${reason}`, path: head.path, breaking: false, impact: 'unknown' }];
+      return { changes: [{ kind: 'unknown', detail: `${prefix}${reason}`, path: head.path, breaking: false, impact: 'unknown' }], base: bShape };
     }
-    return diffShapes(b.shape, h.shape).map((c) => toModelChange(c, c.side === 'base' ? base : head, c.side === 'base' ? b : h, prefix));
+    const changes = diffShapes(bShape.shape, hShape.shape).map((c) =>
+      toModelChange(c, c.side === 'base' ? base : head, c.side === 'base' ? bShape : hShape, prefix),
+    );
+    return { changes, base: bShape };
   }
 
   private shapeOf(model: DbtModel, project: DbtProject, incremental: boolean, depth = 0): Promise<ShapeResult> {

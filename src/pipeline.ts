@@ -103,7 +103,6 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
     review.findings = sortFindings([...review.findings, ...llm.findings.map(capLlmFinding)]);
   }
   review.conclusion = conclusionOf(review.findings, review.models, review.llm);
-  await analyzer.flush();
   return review;
 }
 
