@@ -192,7 +192,7 @@ export class ModelAnalyzer {
           modelName: model.name,
           projectName: project.name,
           vars: project.vars,
-          macros: project.macros.map((m) => ({ path: m.path, source: m.source })),
+          macros: macroSourcesOf(project),
           isIncremental: incremental,
           upstreamColumns: upstream,
           dialect: this.dialect,
@@ -258,6 +258,17 @@ function declaredUpstreamColumns(model: DbtModel, project: DbtProject): Record<s
     if (table && table.columns.length > 0) out[`${src.source}__${src.table}`.toLowerCase()] = table.columns;
   }
   return out;
+}
+
+const macroSources = new WeakMap<DbtProject, { path: string; source: string }[]>();
+/** One array per project, so the renderer can tell it already sent this set to a worker. */
+function macroSourcesOf(project: DbtProject): { path: string; source: string }[] {
+  let sources = macroSources.get(project);
+  if (!sources) {
+    sources = project.macros.map((m) => ({ path: m.path, source: m.source }));
+    macroSources.set(project, sources);
+  }
+  return sources;
 }
 
 function memo<V>(cache: WeakMap<DbtModel, Map<string, V>>, model: DbtModel, key: string, make: () => V): V {

@@ -11,7 +11,10 @@ export interface WorkerSetup {
 
 export interface RenderRequestMessage {
   id: number;
+  /** `input.macros` is left out when the worker already holds the set with this id. */
   input: RenderInput;
+  /** Identity of `input.macros` (the same array object gets the same id), so each worker receives a set once. */
+  macrosId: number;
 }
 
 export type WorkerMessage =

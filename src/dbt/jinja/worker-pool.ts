@@ -28,6 +28,8 @@ interface Job {
 
 interface Slot {
   worker: Worker;
+  /** Id of the macro set this worker holds. */
+  macrosId?: number;
   state: 'starting' | 'idle' | 'busy';
   job?: Job;
   timer?: NodeJS.Timeout;
@@ -167,12 +169,28 @@ export class WorkerPool {
     this.pump();
   }
 
+  private readonly macroIds = new WeakMap<object, number>();
+  private nextMacrosId = 1;
+
+  private macrosIdOf(macros: RenderInput['macros']): number {
+    let id = this.macroIds.get(macros);
+    if (id === undefined) {
+      id = this.nextMacrosId++;
+      this.macroIds.set(macros, id);
+    }
+    return id;
+  }
+
   private dispatch(slot: Slot, job: Job): void {
     slot.state = 'busy';
     slot.job = job;
     slot.worker.ref();
     try {
-      slot.worker.postMessage({ id: job.id, input: job.input } satisfies RenderRequestMessage);
+      // Project macros are the bulk of a render request and rarely change within a review: send each set once.
+      const macrosId = this.macrosIdOf(job.input.macros);
+      const input = slot.macrosId === macrosId ? { ...job.input, macros: [] } : job.input;
+      slot.worker.postMessage({ id: job.id, input, macrosId } satisfies RenderRequestMessage);
+      slot.macrosId = macrosId;
     } catch (error) {
       slot.job = undefined;
       slot.state = 'idle';

@@ -19,7 +19,12 @@ try {
   post({ type: 'startup-failed', reason: error instanceof Error ? error.message : String(error) });
 }
 
+/** The last macro set received: the host sends it only when it changes. */
+let macros: { id: number; value: RenderRequestMessage['input']['macros'] } | undefined;
+
 parentPort?.on('message', (message: RenderRequestMessage) => {
+  if (message.input.macros.length > 0 || macros?.id !== message.macrosId) macros = { id: message.macrosId, value: message.input.macros };
+  message.input.macros = macros.value;
   if (!engine) {
     post({ type: 'rendered', id: message.id, result: { ok: false, reason: 'the Jinja sandbox did not start' }, poisoned: true });
     return;
