@@ -100,7 +100,9 @@ export async function runSqlfluff(dir: string, files: readonly string[], dialect
   let violations = 0;
   let templatingErrors = 0;
   try {
-    const parsed = JSON.parse(m.stdout) as { filepath: string; violations: { code: string }[] }[];
+    // sqlfluff 1.4.5 prints a stray `None` line per file before the JSON in some cases: read from the array.
+    const start = m.stdout.search(/^\[/m);
+    const parsed = JSON.parse(start >= 0 ? m.stdout.slice(start) : m.stdout) as { filepath: string; violations: { code: string }[] }[];
     for (const file of parsed) {
       violations += file.violations.length;
       if (file.violations.some((v) => v.code === 'TMP' || v.code === 'PRS')) templatingErrors++;

@@ -39,116 +39,148 @@ export type YNode = YMap | YSeq | YScalar;
 
 export type YamlParseResult = { ok: true; root: YNode | null } | { ok: false; message: string; line?: number };
 
-interface Frame {
-  line: number;
-  children: Built[] | undefined;
-}
-
-interface Built {
-  node: YNode;
-  /** The value js-yaml produced for the node (identity is used to resolve aliases and wrappers). */
-  result: unknown;
-  line: number;
-}
-
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Parses one YAML document. Syntax errors (and duplicate keys, which dbt also rejects) fail with a line. */
 export function parseYamlTree(text: string): YamlParseResult {
-  const lines = new LineIndex(text);
-  const stack: Frame[] = [];
-  const byObject = new Map<object, YNode>();
-  let root: Built | undefined;
-  const listener = (event: 'open' | 'close', state: State) => {
-    if (event === 'open') {
-      stack.push({ line: lines.lineAt(state.position), children: undefined });
-      return;
-    }
-    const frame = stack.pop();
-    if (!frame) return;
-    const built = buildNode(frame, state, text, lines, byObject);
-    const parent = stack[stack.length - 1];
-    if (parent) (parent.children ??= []).push(built);
-    else root = built;
-  };
+  const builder = new TreeBuilder(text);
   try {
-    load(text, { listener } as Parameters<typeof load>[1]);
+    load(text, { listener: builder.listener } as Parameters<typeof load>[1]);
   } catch (error) {
     const e = error as { reason?: string; message?: string; mark?: { line?: number } };
     const line = typeof e.mark?.line === 'number' ? e.mark.line + 1 : undefined;
     return { ok: false, message: e.reason ?? e.message?.split('\n')[0] ?? 'invalid YAML', ...(line !== undefined ? { line } : {}) };
   }
-  if (!root || (root.node.kind === 'scalar' && (root.node.value === null || root.node.value === undefined))) return { ok: true, root: null };
-  return { ok: true, root: root.node };
+  const root = builder.root();
+  if (!root || (root.kind === 'scalar' && (root.value === null || root.value === undefined))) return { ok: true, root: null };
+  return { ok: true, root };
 }
 
-function endLineOf(text: string, lines: LineIndex, closeAt: number, startLine: number): number {
-  let i = Math.min(closeAt, text.length) - 1;
-  for (let c = text.charCodeAt(i); i > 0 && (c === 32 || c === 10 || c === 13 || c === 9); c = text.charCodeAt(i)) i -= 1;
-  return Math.max(startLine, lines.lineAt(Math.max(i, 0)));
-}
+/**
+ * Rebuilds positioned nodes from js-yaml's listener events. Open nodes wait on a stack of start lines; finished
+ * nodes wait on the "done" stack (js-yaml's value, start line, built node) until their parent closes and takes them.
+ * A scalar's node is only built when the scalar is used as a value: mapping keys need just their text and line.
+ */
+class TreeBuilder {
+  private readonly lines: LineIndex;
+  private readonly openLines: number[] = [];
+  /** For each open node, where its children start on the done stack. */
+  private readonly openChildren: number[] = [];
+  /** The value js-yaml produced for each done node (identity is used to resolve aliases and wrappers). */
+  private readonly doneResults: unknown[] = [];
+  private readonly doneLines: number[] = [];
+  /** Built node of each done collection (undefined for a scalar not built yet). */
+  private readonly doneNodes: (YNode | undefined)[] = [];
+  /** Anchored values are shared objects: an alias resolves to the node built for its anchor. */
+  private readonly byObject = new Map<object, YNode>();
 
-function buildNode(frame: Frame, state: State, text: string, lines: LineIndex, byObject: Map<object, YNode>): Built {
-  const result: unknown = state.result;
-  const children = frame.children ?? [];
-  const line = frame.line;
-  const only = children.length === 1 ? children[0] : undefined;
-  // js-yaml wraps some nodes (explicit keys, compact nested sequences) in an extra level with the same value.
-  if (only && Object.is(only.result, result)) return { node: only.node, result, line };
-  if (result === null || typeof result !== 'object') {
-    return { node: { kind: 'scalar', value: result, line, endLine: line }, result, line };
+  constructor(private readonly text: string) {
+    this.lines = new LineIndex(text);
   }
-  if (children.length === 0) {
-    const anchored = byObject.get(result);
-    if (anchored) return { node: anchored, result, line }; // an alias
-  }
-  const endLine = endLineOf(text, lines, state.position, line);
-  let node: YNode;
-  if (state.kind === 'sequence' && Array.isArray(result)) {
-    node = {
-      kind: 'seq',
-      items: children.length === result.length ? children.map((c) => c.node) : result.map((v) => fromPlain(v, line)),
-      line,
-      endLine,
-    };
-  } else if (state.kind === 'mapping' && !Array.isArray(result) && !(result instanceof Date)) {
-    node = buildMap(children, result as Record<string, unknown>, line, endLine);
-  } else if (result instanceof Date) {
-    node = { kind: 'scalar', value: result, line, endLine: line };
-  } else {
-    node = fromPlain(result, line);
-  }
-  byObject.set(result, node);
-  return { node, result, line };
-}
 
-function buildMap(children: Built[], result: Record<string, unknown>, line: number, endLine: number): YMap {
-  const map: YMap = { kind: 'map', entries: new Map(), line, endLine };
-  const ownKeys = Object.keys(result);
-  if (children.length % 2 !== 0) {
-    // A flow mapping with a key but no value (`{a, b: 1}`): pairs cannot be aligned; lines fall back to the map's.
-    for (const key of ownKeys) if (!UNSAFE_KEYS.has(key)) map.entries.set(key, { key, keyLine: line, value: fromPlain(result[key], line) });
+  readonly listener = (event: 'open' | 'close', state: State): void => {
+    if (event === 'open') {
+      this.openLines.push(this.lines.lineAt(state.position));
+      this.openChildren.push(this.doneResults.length);
+    } else {
+      this.close(state);
+    }
+  };
+
+  root(): YNode | undefined {
+    return this.doneResults.length > 0 ? this.nodeAt(0) : undefined;
+  }
+
+  private close(state: State): void {
+    const line = this.openLines.pop();
+    const start = this.openChildren.pop();
+    if (line === undefined || start === undefined) return;
+    const result: unknown = state.result;
+    const node = this.buildNode(state, result, line, start);
+    this.doneResults.length = start;
+    this.doneLines.length = start;
+    this.doneNodes.length = start;
+    this.doneResults.push(result);
+    this.doneLines.push(line);
+    this.doneNodes.push(node);
+  }
+
+  /** The node for the just-closed node whose children are done[start..]; undefined for a plain scalar. */
+  private buildNode(state: State, result: unknown, line: number, start: number): YNode | undefined {
+    const childCount = this.doneResults.length - start;
+    // js-yaml wraps some nodes (explicit keys, compact nested sequences) in an extra level with the same value.
+    if (childCount === 1 && Object.is(this.doneResults[start], result)) return this.nodeAt(start);
+    if (result === null || typeof result !== 'object') return undefined;
+    if (childCount === 0) {
+      const anchored = this.byObject.get(result);
+      if (anchored) return anchored; // an alias
+    }
+    let node: YNode;
+    if (state.kind === 'sequence' && Array.isArray(result)) {
+      const items = childCount === result.length ? this.nodesFrom(start) : result.map((v) => fromPlain(v, line));
+      node = { kind: 'seq', items, line, endLine: this.endLineOf(state.position, line) };
+    } else if (state.kind === 'mapping' && !Array.isArray(result) && !(result instanceof Date)) {
+      node = this.buildMap(start, result as Record<string, unknown>, line, this.endLineOf(state.position, line));
+    } else if (result instanceof Date) {
+      node = scalarNode(result, line);
+    } else {
+      node = fromPlain(result, line);
+    }
+    this.byObject.set(result, node);
+    return node;
+  }
+
+  private nodeAt(index: number): YNode {
+    return this.doneNodes[index] ?? scalarNode(this.doneResults[index], this.doneLines[index] ?? 1);
+  }
+
+  private nodesFrom(start: number): YNode[] {
+    const nodes: YNode[] = [];
+    for (let i = start; i < this.doneResults.length; i += 1) nodes.push(this.nodeAt(i));
+    return nodes;
+  }
+
+  /** The last line with content before `closeAt` (trailing blank lines belong to nobody). */
+  private endLineOf(closeAt: number, startLine: number): number {
+    const text = this.text;
+    let i = Math.min(closeAt, text.length) - 1;
+    for (let c = text.charCodeAt(i); i > 0 && (c === 32 || c === 10 || c === 13 || c === 9); c = text.charCodeAt(i)) i -= 1;
+    return Math.max(startLine, this.lines.lineAt(Math.max(i, 0)));
+  }
+
+  /** A mapping from its done children, which alternate key and value. */
+  private buildMap(start: number, result: Record<string, unknown>, line: number, endLine: number): YMap {
+    const map: YMap = { kind: 'map', entries: new Map(), line, endLine };
+    const ownKeys = Object.keys(result);
+    const end = this.doneResults.length;
+    if ((end - start) % 2 !== 0) {
+      // A flow mapping with a key but no value (`{a, b: 1}`): pairs cannot be aligned; lines fall back to the map's.
+      for (const key of ownKeys) if (!UNSAFE_KEYS.has(key)) map.entries.set(key, { key, keyLine: line, value: fromPlain(result[key], line) });
+      return map;
+    }
+    const merged: YEntry[] = [];
+    for (let i = start; i < end; i += 2) {
+      const keyResult = this.doneResults[i];
+      if (keyResult === '<<') {
+        merged.push(...mergeSources(this.nodeAt(i + 1)));
+        continue;
+      }
+      const key = String(keyResult);
+      if (UNSAFE_KEYS.has(key)) continue;
+      map.entries.set(key, { key, keyLine: this.doneLines[i] ?? line, value: this.nodeAt(i + 1) });
+    }
+    // Explicit keys win over merged ones; among merge sources the first one wins.
+    for (const entry of merged) if (!map.entries.has(entry.key)) map.entries.set(entry.key, entry);
+    // Anything js-yaml produced that the pairs did not explain (should not happen) is kept without its own line.
+    for (const key of ownKeys) {
+      if (!map.entries.has(key) && !UNSAFE_KEYS.has(key)) map.entries.set(key, { key, keyLine: line, value: fromPlain(result[key], line) });
+    }
     return map;
   }
-  const merged: YEntry[] = [];
-  for (let i = 0; i < children.length; i += 2) {
-    const keyChild = children[i]!;
-    const valueChild = children[i + 1]!;
-    if (keyChild.result === '<<') {
-      merged.push(...mergeSources(valueChild.node));
-      continue;
-    }
-    const key = String(keyChild.result);
-    if (UNSAFE_KEYS.has(key)) continue;
-    map.entries.set(key, { key, keyLine: keyChild.line, value: valueChild.node });
-  }
-  // Explicit keys win over merged ones; among merge sources the first one wins.
-  for (const entry of merged) if (!map.entries.has(entry.key)) map.entries.set(entry.key, entry);
-  // Anything js-yaml produced that the pairs did not explain (should not happen) is kept without its own line.
-  for (const key of ownKeys) {
-    if (!map.entries.has(key) && !UNSAFE_KEYS.has(key)) map.entries.set(key, { key, keyLine: line, value: fromPlain(result[key], line) });
-  }
-  return map;
+}
+
+function scalarNode(value: unknown, line: number): YScalar {
+  return { kind: 'scalar', value, line, endLine: line };
 }
 
 function mergeSources(source: YNode): YEntry[] {

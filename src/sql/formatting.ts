@@ -1,7 +1,8 @@
 /**
  * Cheap recognition of formatting-only edits (whitespace, comments, keyword/identifier case) before any parse.
  */
-import { format, type SqlLanguage } from 'sql-formatter';
+import { createRequire } from 'node:module';
+import type { SqlLanguage, format as formatFn } from 'sql-formatter';
 import type { Dialect } from '../config.js';
 import { blankComments, tokenize } from './lexer.js';
 
@@ -28,7 +29,7 @@ function sameTokens(a: string[], b: string[]): boolean {
 
 function formatted(sql: string, dialect: Dialect): string | undefined {
   try {
-    return format(blankComments(sql, dialect), {
+    return formatter()(blankComments(sql, dialect), {
       language: LANGUAGE[dialect],
       keywordCase: 'lower',
       identifierCase: 'lower',
@@ -55,4 +56,11 @@ export function isFormattingOnly(baseSql: string, headSql: string, dialect: Dial
   const a = formatted(baseSql, dialect);
   const b = formatted(headSql, dialect);
   return a !== undefined && b !== undefined && a === b;
+}
+
+let loadedFormat: typeof formatFn | undefined;
+/** sql-formatter is loaded on first use: most reviews decide formatting from tokens alone and never need it. */
+function formatter(): typeof formatFn {
+  loadedFormat ??= (createRequire(import.meta.url)('sql-formatter') as { format: typeof formatFn }).format;
+  return loadedFormat;
 }
