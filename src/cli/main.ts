@@ -227,10 +227,12 @@ export async function reviewRepository(options: ReviewOptions, io: CliIo): Promi
       `${options.base} (${baseSha.slice(0, 7)}) has moved on since ${options.head} branched off: the change is compared against their merge base ${fromSha.slice(0, 7)}, as on GitHub.`,
     );
   }
-  const [files, base, head] = await Promise.all([
+  // The base shares almost every blob with the head: read the head, then only the blobs that differ.
+  const headSnapshot = gitSnapshot(repo, headSha);
+  const [files, head, base] = await Promise.all([
     diffCommits(repo, fromSha, headSha),
-    gitSnapshot(repo, fromSha),
-    gitSnapshot(repo, headSha),
+    headSnapshot,
+    headSnapshot.then((h) => gitSnapshot(repo, fromSha, { reuse: h })),
   ]);
   for (const s of head.skipped) notes.push(`${s.path}: ${s.reason}`);
 

@@ -189,6 +189,8 @@ export interface GitSnapshot extends FileSnapshot {
   skipped: Skipped[];
   /** How many files were loaded. */
   loadedCount: number;
+  /** Loaded text by blob id, so another revision's snapshot can reuse the blobs they share. */
+  textByOid: ReadonlyMap<string, string>;
 }
 
 function dirname(path: string): string {
@@ -227,6 +229,8 @@ export function dbtRelevantPaths(paths: readonly string[]): string[] {
 
 export interface SnapshotOptions {
   maxBlobBytes?: number;
+  /** A snapshot of another revision of the same repository: blobs it already read are not read again. */
+  reuse?: GitSnapshot;
 }
 
 /**
@@ -251,8 +255,19 @@ export async function gitSnapshot(repo: string, sha: string, options: SnapshotOp
     if (list) list.push(path);
     else wanted.set(entry.oid, [path]);
   }
-  const objects = await catFileBatch(repo, [...wanted.keys()]);
   const contents = new Map<string, string>();
+  const textByOid = new Map<string, string>();
+  const toRead: string[] = [];
+  for (const [oid, paths] of wanted) {
+    const known = options.reuse?.textByOid.get(oid);
+    if (known === undefined) {
+      toRead.push(oid);
+      continue;
+    }
+    textByOid.set(oid, known);
+    for (const path of paths) contents.set(path, known);
+  }
+  const objects = toRead.length > 0 ? await catFileBatch(repo, toRead) : [];
   const decoder = new TextDecoder('utf-8');
   for (const object of objects) {
     const paths = wanted.get(object.name) ?? [];
@@ -264,12 +279,14 @@ export async function gitSnapshot(repo: string, sha: string, options: SnapshotOp
     let text = decoder.decode(object.content);
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     for (const path of paths) contents.set(path, text);
+    textByOid.set(object.name, text);
   }
   skipped.sort((a, b) => a.path.localeCompare(b.path));
   return {
     sha,
     skipped,
     loadedCount: contents.size,
+    textByOid,
     paths: () => allPaths,
     read: (path) => contents.get(path),
   };

@@ -271,6 +271,20 @@ describe('gitSnapshot', () => {
     expect(snapshot.loadedCount).toBe(4);
   });
 
+  it('reads a second revision by reusing the blobs it shares with the first, with the same result as a fresh read', async () => {
+    const repo = initRepo();
+    const v1 = commit(repo, PROJECT);
+    const v2 = commit(repo, { ...PROJECT, 'models/marts/fct_orders.sql': ORDERS_V2, 'models/new.sql': 'select 1 as id\n' });
+    const head = await gitSnapshot(repo, v2);
+    const reused = await gitSnapshot(repo, v1, { reuse: head });
+    const fresh = await gitSnapshot(repo, v1);
+    expect(reused.paths()).toEqual(fresh.paths());
+    for (const path of fresh.paths()) expect(reused.read(path)).toBe(fresh.read(path));
+    expect(reused.read('models/marts/fct_orders.sql')).toBe(ORDERS_V1);
+    expect(reused.read('models/new.sql')).toBeUndefined();
+    expect(reused.loadedCount).toBe(fresh.loadedCount);
+  });
+
   it('reads thousands of files through one batch, intact', async () => {
     const repo = initRepo();
     const expected = new Map<string, string>();
