@@ -83,6 +83,15 @@ export class ConfigResolver {
     for (const s of settings) this.apply(s);
   }
 
+  /** A resolver that continues from this one's settings; this one is left as it is. */
+  copy(): ConfigResolver {
+    const copy = new ConfigResolver();
+    copy.config = { ...this.config };
+    copy.meta = { ...this.meta };
+    copy.tags = [...this.tags];
+    return copy;
+  }
+
   result(): ResolvedConfig {
     return { config: { ...this.config }, meta: { ...this.meta }, tags: [...this.tags] };
   }

@@ -2,8 +2,8 @@
  * Builds one `DbtModel` from its code file, its property-file entry (and version entry) and the project's config
  * tree, applying dbt's config precedence: dbt_project.yml < property file `config:` < in-file `config()`.
  */
-import { booleanOf, ConfigResolver, markJinjaStrings, type ConfigSetting } from './configMerge.js';
-import { projectConfigSettings } from './projectFile.js';
+import { booleanOf, markJinjaStrings, type ConfigSetting } from './configMerge.js';
+import type { ProjectConfigTree } from './projectFile.js';
 import type { ModelEntry } from './propertyFile.js';
 import { columnKey, readColumn, readConstraints, readTests } from './propertyNodes.js';
 import { isComputed } from './pyLiteral.js';
@@ -31,8 +31,8 @@ export interface VersionSpec {
 
 export interface BuildContext {
   projectName: string;
-  projectFile: string;
-  modelsTree?: YMap;
+  /** The project's `dbt_project.yml` `models:` config tree. */
+  projectConfig: ProjectConfigTree;
   problems: ProjectProblem[];
 }
 
@@ -40,17 +40,13 @@ export interface BuildContext {
 const MOVED_TO_CONFIG = ['meta', 'docs', 'group', 'contract', 'access'];
 
 export function buildModel(file: ModelFile, name: string, entry: ModelEntry | undefined, version: VersionSpec | undefined, ctx: BuildContext): DbtModel {
-  const resolver = new ConfigResolver();
-  resolver.applyAll(
-    projectConfigSettings(ctx.modelsTree, {
-      projectFile: ctx.projectFile,
-      projectName: ctx.projectName,
-      modelPath: file.modelPath,
-      folders: file.folders,
-      name,
-      ...(version ? { version: version.v } : {}),
-    }),
-  );
+  const resolver = ctx.projectConfig.resolverFor({
+    projectName: ctx.projectName,
+    modelPath: file.modelPath,
+    folders: file.folders,
+    name,
+    ...(version ? { version: version.v } : {}),
+  });
   const projectConfig = resolver.result().config;
   if (entry) {
     resolver.applyAll(propertySettings(entry.node, entry.path, ctx.problems, 'model'));

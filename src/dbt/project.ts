@@ -6,7 +6,7 @@
 import picomatch from 'picomatch';
 import { extractMacros } from './macros.js';
 import { buildModel, type BuildContext, type ModelFile } from './modelBuilder.js';
-import { readProjectFile } from './projectFile.js';
+import { ProjectConfigTree, readProjectFile } from './projectFile.js';
 import { readPropertyFile, type ModelEntry } from './propertyFile.js';
 import { basenameOf, dirnameOf, joinPath, relativeTo, stemOf } from './textLines.js';
 import type { DbtModel, DbtProject, FileSnapshot, ProjectProblem } from './types.js';
@@ -111,8 +111,7 @@ function loadProject(snapshot: FileSnapshot, root: string, files: string[], igno
       readProperties(snapshot, path, project, propertyEntries, yamlCache);
     }
   }
-  const ctx: BuildContext = { projectName: name, projectFile, problems: project.problems };
-  if (info.modelsTree) ctx.modelsTree = info.modelsTree;
+  const ctx: BuildContext = { projectName: name, projectConfig: new ProjectConfigTree(info.modelsTree, projectFile), problems: project.problems };
   const claimed = new Set<string>();
   const models: DbtModel[] = [];
   const ignoredStems = new Set(ignoredFiles.filter((p) => /\.(sql|py)$/i.test(p)).map(stemOf));

@@ -4,7 +4,7 @@
  * name and the version. At each level `+key` is a config, a mapping without `+` is a child folder, any other value
  * without `+` is a config.
  */
-import { markJinjaStrings, type ConfigSetting } from './configMerge.js';
+import { ConfigResolver, markJinjaStrings, type ConfigSetting } from './configMerge.js';
 import { joinPath, normaliseFolder } from './textLines.js';
 import type { ProjectProblem } from './types.js';
 import { entryOf, isYMap, isYSeq, parseYamlTree, stringOf, toPlain, type YMap, type YNode } from './yamlTree.js';
@@ -50,8 +50,7 @@ function pathList(node: YNode | undefined): string[] | undefined {
   return out.length > 0 ? out : undefined;
 }
 
-export interface ProjectConfigContext {
-  projectFile: string;
+export interface ModelScope {
   projectName: string;
   /** Project-relative model path of the model (for describing scopes). */
   modelPath: string;
@@ -60,31 +59,70 @@ export interface ProjectConfigContext {
   version?: string;
 }
 
-/** The config settings `dbt_project.yml` gives a model, least specific first. */
-export function projectConfigSettings(tree: YMap | undefined, ctx: ProjectConfigContext): ConfigSetting[] {
-  if (!tree) return [];
-  const out: ConfigSetting[] = [];
-  const fqn = [ctx.projectName, ...ctx.folders, ctx.name, ...(ctx.version !== undefined ? [`v${ctx.version}`] : [])];
-  let level: YMap | undefined = tree;
-  for (let depth = 0; level; depth += 1) {
-    out.push(...levelSettings(level, scopeOf(ctx, depth), ctx.projectFile));
-    const segment = fqn[depth];
-    if (segment === undefined) break;
-    const child: YNode | undefined = entryOf(level, segment)?.value;
-    level = isYMap(child) ? child : undefined;
-  }
-  return out;
+interface FolderWalk {
+  /** The settings of every level down to the model's folder, applied (copied per model, never changed). */
+  resolver: ConfigResolver;
+  /** The level of the model's own folder, when the tree reaches that deep (model and version levels hang below). */
+  folderLevel?: YMap;
 }
 
-function scopeOf(ctx: ProjectConfigContext, depth: number): string {
-  if (depth === 0) return 'all models';
-  const folderDepth = depth - 1;
-  if (folderDepth <= ctx.folders.length) {
-    const path = joinPath(ctx.modelPath, ...ctx.folders.slice(0, folderDepth));
-    return path === '' ? `project ${ctx.projectName}` : path;
+/**
+ * The `models:` tree of one `dbt_project.yml`, walked along a model's fqn. Models of one folder share the walk
+ * down to their folder, so its settings are read and merged once per folder; only the model and version levels are
+ * read per model.
+ */
+export class ProjectConfigTree {
+  private readonly walks = new Map<string, FolderWalk>();
+
+  constructor(
+    private readonly tree: YMap | undefined,
+    private readonly projectFile: string,
+  ) {}
+
+  /** A resolver holding the config `dbt_project.yml` gives a model (more specific settings can be applied on it). */
+  resolverFor(model: ModelScope): ConfigResolver {
+    const walk = this.folderWalk(model);
+    const resolver = walk.resolver.copy();
+    const modelLevel = asMap(entryOf(walk.folderLevel, model.name)?.value);
+    if (!modelLevel) return resolver;
+    const modelScope = joinPath(model.modelPath, ...model.folders, model.name);
+    resolver.applyAll(levelSettings(modelLevel, modelScope, this.projectFile));
+    const versionLevel = model.version === undefined ? undefined : asMap(entryOf(modelLevel, `v${model.version}`)?.value);
+    if (versionLevel) resolver.applyAll(levelSettings(versionLevel, `${modelScope} v${model.version ?? ''}`, this.projectFile));
+    return resolver;
   }
-  const modelScope = joinPath(ctx.modelPath, ...ctx.folders, ctx.name);
-  return folderDepth === ctx.folders.length + 1 ? modelScope : `${modelScope} v${ctx.version ?? ''}`;
+
+  /** The levels from the `models:` root through the project name key and each folder (dbt's `fqn_search`). */
+  private folderWalk(model: ModelScope): FolderWalk {
+    const key = JSON.stringify([model.projectName, model.modelPath, model.folders]);
+    const cached = this.walks.get(key);
+    if (cached) return cached;
+    const walk: FolderWalk = { resolver: new ConfigResolver() };
+    const segments = [model.projectName, ...model.folders];
+    let level: YMap | undefined = this.tree;
+    for (let depth = 0; level; depth += 1) {
+      walk.resolver.applyAll(levelSettings(level, folderScope(model, depth), this.projectFile));
+      const segment = segments[depth];
+      if (segment === undefined) {
+        walk.folderLevel = level;
+        break;
+      }
+      level = asMap(entryOf(level, segment)?.value);
+    }
+    this.walks.set(key, walk);
+    return walk;
+  }
+}
+
+function asMap(node: YNode | undefined): YMap | undefined {
+  return isYMap(node) ? node : undefined;
+}
+
+/** Depth 0 is the `models:` root, depth 1 the project name key, then one depth per folder. */
+function folderScope(model: ModelScope, depth: number): string {
+  if (depth === 0) return 'all models';
+  const path = joinPath(model.modelPath, ...model.folders.slice(0, depth - 1));
+  return path === '' ? `project ${model.projectName}` : path;
 }
 
 function levelSettings(level: YMap, scope: string, projectFile: string): ConfigSetting[] {

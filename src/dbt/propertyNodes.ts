@@ -15,8 +15,14 @@ interface Ctx {
 /** Column-name normalisation: unquoted names compare case-insensitively. */
 export function columnKey(name: string, quoted = false): string {
   const trimmed = name.trim();
-  const unwrapped = /^(["`]).*\1$/.test(trimmed) ? trimmed.slice(1, -1) : trimmed;
+  const unwrapped = isQuotedName(trimmed) ? trimmed.slice(1, -1) : trimmed;
   return quoted || unwrapped !== trimmed ? unwrapped : unwrapped.toLowerCase();
+}
+
+/** `"name"` or `` `name` `` (the first-character test spares the regex for almost every name). */
+function isQuotedName(name: string): boolean {
+  const first = name[0];
+  return (first === '"' || first === '`') && /^(["`]).*\1$/.test(name);
 }
 
 const RESERVED_TEST_KEYS = new Set(['config', 'name', 'description', 'arguments', 'test_name']);
@@ -26,6 +32,7 @@ const COLUMN_LIST_ARGS = ['combination_of_columns', 'column_names', 'columns', '
 export function readTests(owner: YMap, level: 'model' | 'column', column: string | undefined, ctx: Ctx): TestRef[] {
   const dataTests = entryOf(owner, 'data_tests');
   const tests = entryOf(owner, 'tests');
+  if (!dataTests && !tests) return [];
   if (dataTests && tests) {
     ctx.problems.push({
       rule: 'tests-conflict',
@@ -110,6 +117,7 @@ const CONSTRAINT_TYPES: Record<string, ConstraintType> = {
 
 export function readConstraints(list: YNode | undefined, level: 'model' | 'column', column: string | undefined, path: string): ConstraintRef[] {
   const out: ConstraintRef[] = [];
+  if (!list) return out;
   for (const item of itemsOf(list)) {
     const type = stringOf(entryOf(item, 'type')?.value)?.trim().toLowerCase();
     if (!type) continue;
@@ -132,10 +140,7 @@ export function readColumn(node: YNode, ctx: Ctx): DbtColumn | undefined {
   const quote = entryOf(node, 'quote')?.value;
   const quoted = quote?.kind === 'scalar' && quote.value === true;
   const key = columnKey(name, quoted);
-  const meta = {
-    ...plainObject(toPlain(entryOf(node, 'meta')?.value)),
-    ...plainObject(toPlain(entryOf(entryOf(node, 'config')?.value, 'meta')?.value)),
-  };
+  const meta = columnMeta(node);
   const column: DbtColumn = {
     name,
     key,
@@ -154,6 +159,14 @@ export function readColumn(node: YNode, ctx: Ctx): DbtColumn | undefined {
   const testsLine = (entryOf(node, 'data_tests') ?? entryOf(node, 'tests'))?.keyLine;
   if (testsLine !== undefined) column.testsLine = testsLine;
   return column;
+}
+
+/** A column's `meta`, top-level and under `config:` (the latter wins per key). */
+function columnMeta(node: YMap): Record<string, unknown> {
+  const top = entryOf(node, 'meta');
+  const inConfig = entryOf(entryOf(node, 'config')?.value, 'meta');
+  if (!top && !inConfig) return {};
+  return { ...plainObject(toPlain(top?.value)), ...plainObject(toPlain(inConfig?.value)) };
 }
 
 function plainObject(value: unknown): Record<string, unknown> {

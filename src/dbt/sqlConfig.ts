@@ -29,6 +29,7 @@ const SQL_CALL = /(?<![\w.])config\s*\(/g;
 const PY_CALL = /(?<![\w.])dbt\s*\.\s*config\s*\(/g;
 
 export function extractConfigCalls(source: string, language: 'sql' | 'python', lines: LineIndex): ConfigCallInfo[] {
+  if (!source.includes('config')) return [];
   const reader = new LiteralReader(source, language === 'python');
   const pattern = new RegExp(language === 'python' ? PY_CALL : SQL_CALL);
   const calls: ConfigCallInfo[] = [];

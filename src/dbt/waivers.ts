@@ -15,6 +15,7 @@ const COMMENT_WAIVER =
 /** Waivers written as comments in SQL or Python code. */
 export function commentWaivers(code: string, path: string, lines: LineIndex): Waiver[] {
   const out: Waiver[] = [];
+  if (!code.includes('dbt-pr-reviewer')) return out;
   for (const m of code.matchAll(COMMENT_WAIVER)) {
     const rules = (m[1] ?? '')
       .split(',')
