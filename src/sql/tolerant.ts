@@ -8,22 +8,10 @@
 import type { Dialect } from '../config.js';
 import { SETOP_SEPARATOR, baseType, bound, foldIdentifierText, relMark, snippet } from './canonical.js';
 import { matchingClose, tokenize, wordOf, type Token } from './lexer.js';
-import type { Clause, GrainClause, JoinShape, OutputColumn, UnresolvedStar } from './types.js';
+import type { Clause, GrainClause, JoinShape, ModelShape, OutputColumn, UnresolvedStar } from './types.js';
 
-export interface TolerantShape {
-  columns: OutputColumn[];
-  unresolvedStars: UnresolvedStar[];
-  relations: string[];
-  relationLines: Record<string, number>;
-  filters: Clause[];
-  joins: JoinShape[];
-  grain: GrainClause[];
-  setOperations: Clause[];
-  orderLimit: Clause[];
-  fanOut: Clause[];
-  columnsUsed: Record<string, string[]>;
-  ctes: string[];
-}
+/** What the tolerant extractor finds: a model shape without the parse verdict, which the caller sets. */
+export type TolerantShape = Omit<ModelShape, 'parse' | 'error' | 'dialect' | 'rewrites'>;
 
 const CLAUSE_START = new Set(['from', 'where', 'group', 'having', 'qualify', 'order', 'limit', 'offset', 'union', 'except', 'intersect', 'minus', 'window', 'fetch']);
 const JOIN_WORDS = new Set(['join', 'left', 'right', 'full', 'inner', 'cross', 'natural', 'lateral', 'outer', 'semi', 'anti', 'asof']);
