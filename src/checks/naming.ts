@@ -58,7 +58,7 @@ export const namingLayerPrefix: Rule = {
         model: ctx.model.name,
         path: ctx.model.path,
         line: 1,
-        message: `Model \`${ctx.model.name}\` is in \`${folder}\` (layer \`${match.layer}\`), where model names start with ${listCode(match.prefixes, 'or')}: rename the file, e.g. to \`${example}.sql\`, or move it to the folder of its layer.`,
+        message: `Model \`${ctx.model.name}\` is in \`${folder}\` (layer \`${match.layer}\`), where model names start with ${listCode(match.prefixes, 'or')}: rename the file, e.g. to \`${example}.${ctx.model.language === 'python' ? 'py' : 'sql'}\`, or move it to the folder of its layer.`,
       },
     ];
   },

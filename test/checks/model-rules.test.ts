@@ -33,6 +33,12 @@ describe('naming-layer-prefix', () => {
     expect(hit!.message).toContain('`int_orders.sql`');
   });
 
+  it('keeps the file extension of a Python model in the example name', () => {
+    const m = model({ name: 'orders_py', folders: ['staging'], language: 'python', path: 'models/staging/orders_py.py' });
+    const [hit] = namingLayerPrefix.run(context(m, { status: 'added' }));
+    expect(hit!.message).toContain('`stg_orders_py.py`');
+  });
+
   it('accepts a correct prefix, folders outside every layer and staging_old/', () => {
     for (const [name, folders] of [
       ['stg_orders', ['staging', 'shop']],
