@@ -173,7 +173,7 @@ export class ModelAnalyzer {
   }
 
   private shapeOf(model: DbtModel, project: DbtProject, incremental: boolean, depth = 0): Promise<ShapeResult> {
-    return memo(this.shapes, model, incremental ? 'inc' : 'full', () => this.computeShape(model, project, incremental, depth));
+    return memo(this.shapes, model, modeKey(project, incremental), () => this.computeShape(model, project, incremental, depth));
   }
 
   /**
@@ -181,7 +181,7 @@ export class ModelAnalyzer {
    * for them (`dbt_utils.star`, `get_columns_in_relation`); otherwise the YAML-declared ones are passed.
    */
   private renderedOf(model: DbtModel, project: DbtProject, incremental: boolean, depth: number): Promise<{ rendered: RenderResult; upstream: Record<string, string[]> }> {
-    return memo(this.renders, model, incremental ? 'inc' : 'full', async () => {
+    return memo(this.renders, model, modeKey(project, incremental), async () => {
       let upstream = declaredUpstreamColumns(model, project);
       if (COLUMN_MACRO.test(model.raw)) upstream = await this.analysedUpstreamColumns(model, project, depth, upstream);
       let rendered: RenderResult;
@@ -269,6 +269,21 @@ function macroSourcesOf(project: DbtProject): { path: string; source: string }[]
     macroSources.set(project, sources);
   }
   return sources;
+}
+
+const projectIds = new WeakMap<DbtProject, number>();
+let nextProjectId = 1;
+/**
+ * Cache key of a model's render or shape: the render mode and the revision's project. An unchanged model is the
+ * same object at base and head (see `LoadOptions.reuse`), yet renders differently when a macro it calls changed.
+ */
+function modeKey(project: DbtProject, incremental: boolean): string {
+  let id = projectIds.get(project);
+  if (id === undefined) {
+    id = nextProjectId++;
+    projectIds.set(project, id);
+  }
+  return `${id}:${incremental ? 'inc' : 'full'}`;
 }
 
 function memo<V>(cache: WeakMap<DbtModel, Map<string, V>>, model: DbtModel, key: string, make: () => V): V {

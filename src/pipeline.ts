@@ -38,7 +38,9 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
   // Base and head share most property files: parse each distinct text once.
   const loadOptions = { ownerKey: config.ownerKey, ignore: config.ignore, yamlCache: new Map() };
   const headProjects = loadProjects(ports.head, loadOptions);
-  const baseProjects = loadProjects(ports.base, loadOptions);
+  // The base shares every model the change does not touch with the head: build only the others.
+  const touched = new Set(changedFiles.flatMap((f) => (f.previousPath ? [f.path, f.previousPath] : [f.path])));
+  const baseProjects = loadProjects(ports.base, { ...loadOptions, reuse: { projects: headProjects, changedPaths: touched } });
 
   const changed = findChangedModels(changedFiles, headProjects, baseProjects, skipped);
   const analyzer = new ModelAnalyzer(ports.renderer, dialect.name);

@@ -22,6 +22,12 @@ export interface LoadOptions {
    * files once). Parse results are read-only.
    */
   yamlCache?: Map<string, YamlParseResult>;
+  /**
+   * Models of another revision to reuse: a model whose SQL file, property file and `dbt_project.yml` are not in
+   * `changedPaths` is the same object in both revisions (a review loads the base this way after the head, so the
+   * base costs what the change touches, not what the project holds).
+   */
+  reuse?: { projects: readonly DbtProject[]; changedPaths: ReadonlySet<string> };
 }
 
 const PROJECT_FILE = 'dbt_project.yml';
@@ -52,10 +58,19 @@ export function loadProjects(snapshot: FileSnapshot, options: LoadOptions): DbtP
   return roots
     .slice()
     .sort(compareText)
-    .map((root) => loadProject(snapshot, root, filesByRoot.get(root) ?? [], ignoredByRoot.get(root) ?? [], options.yamlCache));
+    .map((root) =>
+      loadProject(snapshot, root, filesByRoot.get(root) ?? [], ignoredByRoot.get(root) ?? [], options.yamlCache, reusableModels(root, options.reuse)),
+    );
 }
 
-function loadProject(snapshot: FileSnapshot, root: string, files: string[], ignoredFiles: string[], yamlCache?: Map<string, YamlParseResult>): DbtProject {
+function loadProject(
+  snapshot: FileSnapshot,
+  root: string,
+  files: string[],
+  ignoredFiles: string[],
+  yamlCache?: Map<string, YamlParseResult>,
+  reusable?: (file: ModelFile, entry: ModelEntry | undefined) => DbtModel | undefined,
+): DbtProject {
   const projectFile = joinPath(root, PROJECT_FILE);
   const info = readProjectFile(snapshot.read(projectFile) ?? '', projectFile);
   const name = info.name ?? (basenameOf(root) || 'project');
@@ -145,7 +160,7 @@ function loadProject(snapshot: FileSnapshot, root: string, files: string[], igno
     if (claimed.has(stem)) continue;
     const entry = propertyEntries.get(stem);
     const plain = entry && itemsOf(entryOf(entry.node, 'versions')?.value).length === 0 ? entry : undefined;
-    models.push(buildModel(file, stem, plain, undefined, ctx));
+    models.push(reusable?.(file, plain) ?? buildModel(file, stem, plain, undefined, ctx));
   }
   for (const entry of propertyEntries.values()) {
     const versioned = itemsOf(entryOf(entry.node, 'versions')?.value).length > 0;
@@ -159,6 +174,29 @@ function loadProject(snapshot: FileSnapshot, root: string, files: string[], igno
   }
   project.models = models.sort((a, b) => compareText(a.path, b.path) || compareText(a.version ?? '', b.version ?? ''));
   return project;
+}
+
+/**
+ * For the project at `root`: the other revision's unversioned model at the same path, when nothing it is built
+ * from changed (its SQL file, the property file that describes it on both sides, and `dbt_project.yml`).
+ */
+function reusableModels(
+  root: string,
+  reuse: LoadOptions['reuse'],
+): ((file: ModelFile, entry: ModelEntry | undefined) => DbtModel | undefined) | undefined {
+  const other = reuse?.projects.find((p) => p.root === root);
+  if (!reuse || !other || reuse.changedPaths.has(other.projectFile)) return undefined;
+  const byPath = new Map<string, DbtModel>();
+  for (const m of other.models) if (m.version === undefined) byPath.set(m.path, m);
+  const { changedPaths } = reuse;
+  return (file, entry) => {
+    const model = byPath.get(file.path);
+    if (!model || changedPaths.has(file.path)) return undefined;
+    const propertiesPath = model.properties?.path;
+    if (propertiesPath !== entry?.path) return undefined;
+    if (propertiesPath !== undefined && changedPaths.has(propertiesPath)) return undefined;
+    return model;
+  };
 }
 
 function readProperties(
