@@ -39,8 +39,8 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
   const loadOptions = { ownerKey: config.ownerKey, ignore: config.ignore, yamlCache: new Map() };
   const headProjects = loadProjects(ports.head, loadOptions);
   // The base shares every model the change does not touch with the head: build only the others.
-  const touched = new Set(changedFiles.flatMap((f) => (f.previousPath ? [f.path, f.previousPath] : [f.path])));
-  const baseProjects = loadProjects(ports.base, { ...loadOptions, reuse: { projects: headProjects, changedPaths: touched } });
+  const changedPaths = new Set(changedFiles.flatMap((f) => (f.previousPath ? [f.path, f.previousPath] : [f.path])));
+  const baseProjects = loadProjects(ports.base, { ...loadOptions, reuse: { projects: headProjects, changedPaths } });
 
   const changed = findChangedModels(changedFiles, headProjects, baseProjects, skipped);
   const analyzer = new ModelAnalyzer(ports.renderer, dialect.name);
@@ -71,7 +71,7 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
 
   await buildDownstream(models, analysed, headProjects, analyzer, config.ownerKey);
 
-  const changedPaths = new Set(changedFiles.flatMap((f) => [f.path, f.previousPath ?? f.path]));
+  // Problems of files outside the change were there before it: they are not this change's findings.
   const problemProjects = headProjects.map((p) => ({
     ...p,
     problems: p.problems.filter((problem) => changedPaths.has(problem.path)),
