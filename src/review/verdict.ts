@@ -6,7 +6,7 @@ const IMPACT_RANK: Record<Exclude<Impact, 'unknown'>, number> = { none: 0, addit
  * A model's impact from its changes: the strongest change wins. `unknown` (a side could not be analysed) is only
  * the answer when nothing certain already makes the model `model_wide`.
  */
-export function impactOf(changes: readonly ModelChange[]): Impact {
+export function impactOf(changes: readonly Pick<ModelChange, 'impact'>[]): Impact {
   let best: Exclude<Impact, 'unknown'> = 'none';
   let unknown = false;
   for (const c of changes) {
@@ -20,7 +20,7 @@ export function impactOf(changes: readonly ModelChange[]): Impact {
   return unknown ? 'unknown' : best;
 }
 
-export function breakingOf(changes: readonly ModelChange[]): boolean {
+export function breakingOf(changes: readonly Pick<ModelChange, 'breaking'>[]): boolean {
   return changes.some((c) => c.breaking);
 }
 

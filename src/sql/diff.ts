@@ -2,19 +2,11 @@
  * The semantic diff of two model shapes: typed changes, each with its impact, whether it breaks consumers, and
  * the line it is about (head SQL, or base SQL for removals).
  */
-import type { Impact } from '../review/types.js';
 import { SETOP_SEPARATOR, display, snippet, swapRelation } from './canonical.js';
 import type { Clause, GrainClause, JoinShape, ModelShape, OutputColumn, SqlChange } from './types.js';
 
-const IMPACT_RANK: Record<Impact, number> = { none: 0, additive: 1, column: 2, model_wide: 3, unknown: 4 };
 
 /** Model-level impact: the strongest over the changes (`unknown` wins: something could not be analysed). */
-export function impactOf(changes: readonly SqlChange[]): Impact {
-  let best: Impact = 'none';
-  for (const c of changes) if (IMPACT_RANK[c.impact] > IMPACT_RANK[best]) best = c.impact;
-  return best;
-}
-
 function modelWide(kind: SqlChange['kind'], detail: string, line: number | undefined, side: 'base' | 'head'): SqlChange {
   return { kind, detail, line, side, impact: 'model_wide', breaking: true };
 }

@@ -162,11 +162,12 @@ describe('diffShapes: model-wide changes', () => {
 });
 
 describe('impactOf', () => {
-  it('takes the strongest impact, with unknown above all', () => {
+  it('takes the strongest impact; unknown unless something certain is model-wide', () => {
     const c = (impact: 'none' | 'additive' | 'column' | 'model_wide' | 'unknown') => ({ kind: 'unknown' as const, detail: '', side: 'head' as const, impact, breaking: false });
     expect(impactOf([])).toBe('none');
     expect(impactOf([c('additive'), c('column')])).toBe('column');
     expect(impactOf([c('model_wide'), c('additive')])).toBe('model_wide');
-    expect(impactOf([c('model_wide'), c('unknown')])).toBe('unknown');
+    expect(impactOf([c('column'), c('unknown')])).toBe('unknown');
+    expect(impactOf([c('model_wide'), c('unknown')])).toBe('model_wide');
   });
 });
