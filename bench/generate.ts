@@ -105,7 +105,6 @@ const ENTITIES: Entity[] = [
   { name: 'employees', key: 'employee_id', fks: { manager_id: 'employees', department_id: 'departments' }, category: { column: 'employment_type', values: ['full_time', 'part_time', 'contractor'] }, attrs: ['job_title', 'work_email'], measures: ['base_salary'], ts: ['hired_at', 'terminated_at'] },
   { name: 'departments', key: 'department_id', fks: {}, category: { column: 'cost_center_type', values: ['revenue', 'cost', 'overhead'] }, attrs: ['department_name'], measures: ['budget'], ts: ['created_at'] },
 ];
-const ENTITY_BY_NAME = new Map(ENTITIES.map((e) => [e.name, e]));
 
 const SYSTEMS = ['stripe', 'shopify', 'salesforce', 'hubspot', 'zendesk', 'netsuite', 'segment', 'google_ads', 'facebook_ads', 'braze', 'intercom', 'workday', 'greenhouse', 'quickbooks', 'marketo', 'amplitude', 'snowplow', 'app_db', 'recharge', 'shipbob'];
 const SYSTEM_VARIANTS = ['', '_eu', '_us', '_apac', '_latam', '_legacy', '_b2b', '_retail', '_wholesale', '_marketplace'];

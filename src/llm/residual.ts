@@ -11,7 +11,7 @@
 import { parse as parseYaml } from 'yaml';
 import type { ChangedFile, ReviewRequest } from '../ports.js';
 import type { FileSnapshot } from '../dbt/types.js';
-import type { DownstreamUse, Finding, ModelChange, ModelReport, OwnerRef, Review } from '../review/types.js';
+import type { DownstreamUse, Finding, ModelChange, OwnerRef, Review } from '../review/types.js';
 import { changeBlocks, hunkNewRange, hunkOldRange, isFormattingOnlyBlock, isFormattingOnlyHunk, parsePatch, type DiffLine, type Hunk } from './diff.js';
 
 /** Change kinds whose effect needs judgement (the rules see *that* it changed, not whether it is right). */

@@ -223,7 +223,7 @@ export class AstAnalyzer {
       const type = results.map((r) => r.columns[i]?.type).find((t) => t !== undefined);
       const full = bound(`setop(${exprs.join(SETOP_SEPARATOR)})`);
       const texts = results.map((r) => r.columns[i]?.text ?? 'null');
-      const changedLine = results.map((r) => r.columns[i]?.line).find((l, idx) => idx > 0 && texts[idx] !== texts[0]);
+      const changedLine = results.map((r) => r.columns[i]?.line).find((_line, idx) => idx > 0 && texts[idx] !== texts[0]);
       return { ...c, expr: full, full, type, text: texts.join(' | '), line: c.line ?? changedLine };
     });
     return { columns, unresolved: results.flatMap((r) => r.unresolved), relations };

@@ -116,7 +116,7 @@ describe('selectResidual', () => {
   });
 
   it('uses columns declared in property YAML when the pipeline gave no output columns', () => {
-    const { review, request, head } = shopChange();
+    const { review, request } = shopChange();
     review.models[0] = { ...review.models[0]!, columns: undefined };
     const fct = selectResidual({ review, request, head: snapshot(HEAD_FILES) }).items[0]!;
     expect(fct.context.columns).toEqual(['order_id', 'customer_id', 'ordered_at', 'amount']);
