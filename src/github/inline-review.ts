@@ -5,6 +5,7 @@
  */
 import type { PlannedComment } from './inline-comments.js';
 import type { Octokit } from './types.js';
+import { plural } from '../review/plural.js';
 
 export interface PostedReview {
   /** Fingerprints now shown to the author (inline, or in the fallback body). */
@@ -13,9 +14,6 @@ export interface PostedReview {
   fallback: boolean;
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
 
 export async function postInlineReview(
   octokit: Octokit,
@@ -26,16 +24,19 @@ export async function postInlineReview(
   if (planned.length === 0) return { posted: [], fallback: false };
   const fingerprints = planned.map((p) => p.finding.fingerprint);
   const intro = `**dbt-pr-reviewer** left ${plural(planned.length, 'comment')} on lines of this diff. The summary comment has the whole review.`;
-  try {
-    await octokit.rest.pulls.createReview({
+  // Every review this app posts is a COMMENT: it never approves nor requests changes.
+  const commentReview = (body: string, comments?: PlannedComment['comment'][]) =>
+    octokit.rest.pulls.createReview({
       owner: params.owner,
       repo: params.repo,
       pull_number: params.pullNumber,
       commit_id: params.commitId,
       event: 'COMMENT',
-      body: extraNote ? `${intro}\n\n${extraNote}` : intro,
-      comments: planned.map((p) => ({ ...p.comment })),
+      body,
+      ...(comments ? { comments } : {}),
     });
+  try {
+    await commentReview(extraNote ? `${intro}\n\n${extraNote}` : intro, planned.map((p) => ({ ...p.comment })));
     return { posted: fingerprints, fallback: false };
   } catch (error) {
     if ((error as { status?: number }).status !== 422) throw error;
@@ -43,15 +44,9 @@ export async function postInlineReview(
   const list = planned
     .map((p) => `- \`${p.comment.path}:${p.comment.line}\` **${p.finding.rule}** — ${p.finding.message}`)
     .join('\n');
-  await octokit.rest.pulls.createReview({
-    owner: params.owner,
-    repo: params.repo,
-    pull_number: params.pullNumber,
-    commit_id: params.commitId,
-    event: 'COMMENT',
-    body:
-      `**dbt-pr-reviewer** could not place its comments on the diff: GitHub rejected the line positions (422), ` +
+  await commentReview(
+    `**dbt-pr-reviewer** could not place its comments on the diff: GitHub rejected the line positions (422), ` +
       `so the ${plural(planned.length, 'finding')} are listed here instead.\n\n${list}`,
-  });
+  );
   return { posted: fingerprints, fallback: true };
 }

@@ -24,6 +24,7 @@ import { SupersededError } from './queue.js';
 import { RequestCounter } from './request-counter.js';
 import { findSummaryComment, writeSummaryComment, type SummaryComment } from './summary-comment.js';
 import { prKey, type Octokit, type ReviewJobData } from './types.js';
+import { plural } from '../review/plural.js';
 
 /** Builds the LLM stage for a run, or says why there is none (no API key, turned off by the config...). */
 export type LlmStageFactory = (config: ReviewerConfig) => {
@@ -57,9 +58,6 @@ export class ReviewerState {
 
 const NO_DBT_TITLE = 'No dbt changes';
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
 
 function configCacheKey(job: ReviewJobData): string {
   const repo = `${job.owner}/${job.repo}`.toLowerCase();

@@ -14,6 +14,7 @@ import type { PromptTemplate } from './prompt.js';
 import { selectResidual, type ResidualSelection } from './residual.js';
 import { tokenCounter, type TokenCounter } from './tokens.js';
 import { indexSentLines, parseAnswer, validateFindings } from './validate.js';
+import { plural } from '../review/plural.js';
 
 export type LlmConfig = ReviewerConfig['llm'];
 
@@ -150,9 +151,6 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   return results;
 }
 
-function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n} ${n === 1 ? word : many}`;
-}
 
 export function createLlmStage(options: CreateLlmStageOptions): LlmStage {
   const config = options.config;
