@@ -243,30 +243,23 @@ function stringEnd(text: string, start: number, quote: string, dialect: Dialect 
     const close = text.indexOf(quote.repeat(3), start + 3);
     return close < 0 ? text.length : close + 3;
   }
+  return quotedEnd(text, start, quote, takesBackslashEscapes(dialect));
+}
+
+function quotedIdentifierEnd(text: string, start: number, quote: string): number {
+  return quotedEnd(text, start, quote, false);
+}
+
+/** End of a quoted run opened at `start`: a doubled quote escapes itself; Jinja inside it is skipped whole. */
+function quotedEnd(text: string, start: number, quote: string, backslashEscapes: boolean): number {
   let i = start + 1;
   while (i < text.length) {
     const c = text[i]!;
-    if (c === '\\' && takesBackslashEscapes(dialect)) {
+    if (c === '\\' && backslashEscapes) {
       i += 2;
       continue;
     }
     if (c === quote) {
-      if (text[i + 1] === quote) {
-        i += 2;
-        continue;
-      }
-      return i + 1;
-    }
-    const after = skipJinja(text, i);
-    i = after > i ? after : i + 1;
-  }
-  return text.length;
-}
-
-function quotedIdentifierEnd(text: string, start: number, quote: string): number {
-  let i = start + 1;
-  while (i < text.length) {
-    if (text[i] === quote) {
       if (text[i + 1] === quote) {
         i += 2;
         continue;
