@@ -5,7 +5,7 @@
 import type { Dialect } from '../config.js';
 import { SETOP_SEPARATOR, baseType, bound, foldIdentifier, relMark, snippet } from './canonical.js';
 import { tokenize } from './lexer.js';
-import type { Clause, GrainClause, JoinShape, UnresolvedStar } from './types.js';
+import { emptyRowSetClauses, type Clause, type RowSetClauses, type UnresolvedStar } from './types.js';
 
 type AstNode = Record<string, unknown>;
 
@@ -50,16 +50,7 @@ interface CteEntry {
   analysing: boolean;
 }
 
-interface Sink {
-  filters: Clause[];
-  joins: JoinShape[];
-  grain: GrainClause[];
-  setOperations: Clause[];
-  orderLimit: Clause[];
-  fanOut: Clause[];
-}
-
-export interface AstAnalysis extends Sink {
+export interface AstAnalysis extends RowSetClauses {
   columns: ColInfo[];
   unresolvedStars: UnresolvedStar[];
   relations: string[];
@@ -114,7 +105,7 @@ function lineOf(node: unknown): number | undefined {
 }
 
 export class AstAnalyzer {
-  private sink: Sink = { filters: [], joins: [], grain: [], setOperations: [], orderLimit: [], fanOut: [] };
+  private sink: RowSetClauses = emptyRowSetClauses();
   private readonly relationLines = new Map<string, number>();
   private readonly columnsUsed = new Map<string, Set<string>>();
   private readonly ctesUsed = new Set<string>();
@@ -805,7 +796,7 @@ export class AstAnalyzer {
 
   private subquery(ast: AstNode, scope: Scope): string {
     const saved = this.sink;
-    this.sink = { filters: [], joins: [], grain: [], setOperations: [], orderLimit: [], fanOut: [] };
+    this.sink = emptyRowSetClauses();
     const result = this.query(ast, new Map(), scope);
     const inner = this.sink;
     this.sink = saved;

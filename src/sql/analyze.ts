@@ -9,7 +9,7 @@ import { AstAnalyzer } from './analyze-ast.js';
 import { FALLBACK_GRAMMAR, GRAMMAR_OF, parseWith, renderWith, type Grammar } from './dialect.js';
 import { normaliseSql } from './normalise.js';
 import { extractTolerant } from './tolerant.js';
-import type { AnalyzeOptions, ModelShape } from './types.js';
+import { emptyRowSetClauses, type AnalyzeOptions, type ModelShape } from './types.js';
 
 type AstNode = Record<string, unknown>;
 
@@ -107,12 +107,7 @@ function tolerantShape(sql: string, options: AnalyzeOptions, error: string, rewr
       unresolvedStars: [],
       relations: [],
       relationLines: {},
-      filters: [],
-      joins: [],
-      grain: [],
-      setOperations: [],
-      orderLimit: [],
-      fanOut: [],
+      ...emptyRowSetClauses(),
       columnsUsed: {},
       ctes: [],
       rewrites,

@@ -8,7 +8,7 @@
 import type { Dialect } from '../config.js';
 import { SETOP_SEPARATOR, baseType, bound, foldIdentifierText, relMark, snippet } from './canonical.js';
 import { matchingClose, tokenize, wordOf, type Token } from './lexer.js';
-import type { Clause, GrainClause, JoinShape, ModelShape, OutputColumn, UnresolvedStar } from './types.js';
+import { emptyRowSetClauses, type ModelShape, type OutputColumn, type RowSetClauses, type UnresolvedStar } from './types.js';
 
 /** What the tolerant extractor finds: a model shape without the parse verdict, which the caller sets. */
 export type TolerantShape = Omit<ModelShape, 'parse' | 'error' | 'dialect' | 'rewrites'>;
@@ -55,12 +55,7 @@ export function extractTolerant(sql: string, dialect: Dialect, upstreamColumns?:
   const cteIndex = new Map(cteOrder.map((n, i) => [n, i]));
   const state: Extracted = {
     relations: new Map(),
-    filters: [],
-    joins: [],
-    grain: [],
-    setOperations: [],
-    orderLimit: [],
-    fanOut: [],
+    ...emptyRowSetClauses(),
     used: new Set(),
   };
   const ctx: Ctx = { sql, tokens, ctes, cteIndex, dialect, upstreamColumns, state, cache: new Map() };
@@ -84,14 +79,8 @@ export function extractTolerant(sql: string, dialect: Dialect, upstreamColumns?:
   };
 }
 
-interface Extracted {
+interface Extracted extends RowSetClauses {
   relations: Map<string, number>;
-  filters: Clause[];
-  joins: JoinShape[];
-  grain: GrainClause[];
-  setOperations: Clause[];
-  orderLimit: Clause[];
-  fanOut: Clause[];
   used: Set<string>;
 }
 

@@ -53,7 +53,23 @@ export interface UnresolvedStar {
   line?: number;
 }
 
-export interface ModelShape {
+/** The clauses that shape a query's row set, compared between revisions. */
+export interface RowSetClauses {
+  filters: Clause[];
+  joins: JoinShape[];
+  grain: GrainClause[];
+  setOperations: Clause[];
+  /** ORDER BY with LIMIT/OFFSET/TOP (ORDER BY alone is a no-op and not recorded). */
+  orderLimit: Clause[];
+  /** Row multiplication by `lateral flatten`, `unnest`, `explode`. */
+  fanOut: Clause[];
+}
+
+export function emptyRowSetClauses(): RowSetClauses {
+  return { filters: [], joins: [], grain: [], setOperations: [], orderLimit: [], fanOut: [] };
+}
+
+export interface ModelShape extends RowSetClauses {
   parse: ParseLevel;
   /** Why the parse was not full (the parser's message), when it was not. */
   error?: string;
@@ -64,14 +80,6 @@ export interface ModelShape {
   relations: string[];
   /** Line where each relation is first read. */
   relationLines: Record<string, number>;
-  filters: Clause[];
-  joins: JoinShape[];
-  grain: GrainClause[];
-  setOperations: Clause[];
-  /** ORDER BY with LIMIT/OFFSET/TOP (ORDER BY alone is a no-op and not recorded). */
-  orderLimit: Clause[];
-  /** Row multiplication by `lateral flatten`, `unnest`, `explode`. */
-  fanOut: Clause[];
   /** Columns of each base relation the query reads (`*` when it reads all and they are unknown). */
   columnsUsed: Record<string, string[]>;
   /** Names of the CTEs that contribute to the result. */
