@@ -112,20 +112,20 @@ describe('a pull request with findings', () => {
     expect(ownerFix?.body).toMatch(/```suggestion\n  - name: dim_customers\n    config:\n      meta:\n        owner: analytics\n```/);
 
     // The review's log line names the delivery and counts the GitHub requests.
-    const published = stack.app.logs().find((l) => l.msg === 'review published' && l.deliveryId === delivery.id);
+    const published = await stack.app.waitForLog((l) => l.msg === 'review published' && l.deliveryId === delivery.id);
     expect(published).toMatchObject({ conclusion: 'failure', pr: pull.number });
     expect((published!.githubRequests as { total: number }).total).toBeGreaterThan(3);
   });
 
   it('a redelivered webhook posts nothing twice, nor does a second event for the same head', async () => {
     const payload = pullRequestEvent(stack.fake, pull, 'opened', INSTALLATION);
-    const first = stack.app.logs().find((l) => l.msg === 'review published' && l.pr === pull.number);
+    const first = await stack.app.waitForLog((l) => l.msg === 'review published' && l.pr === pull.number);
     const mark = stack.fake.mark();
     await send('pull_request', payload, String(first!.deliveryId));
     await send('pull_request', pullRequestEvent(stack.fake, pull, 'ready_for_review', INSTALLATION));
     expect(stack.fake.since(mark)).toEqual([]);
     expect(checksFor(pull)).toHaveLength(1);
-    expect(stack.app.logs().some((l) => l.msg === 'redelivered webhook ignored')).toBe(true);
+    await stack.app.waitForLog((l) => l.msg === 'redelivered webhook ignored');
   });
 
   it('push: edits the same summary, repeats no inline comment, minimizes fixed ones unless someone replied', async () => {

@@ -53,7 +53,7 @@ it('a PR touching 5 of 200 models: 7 requests to review, 5 to re-review after a 
   expect(routes(fake.since(mark, ['auth', 'download']))).toHaveLength(2);
   const run = fake.checkRuns.find((r) => r.head_sha === pull.headSha)!;
   expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
-  const published = app.logs().find((l) => l.msg === 'review published' && l.deliveryId === first.id);
+  const published = await app.waitForLog((l) => l.msg === 'review published' && l.deliveryId === first.id);
   expect(published!.githubRequests).toMatchObject({ total: 7, auth: 1 });
 
   fake.pushPull(pull, 'feature-2');
@@ -71,7 +71,7 @@ it('a PR touching 5 of 200 models: 7 requests to review, 5 to re-review after a 
     ].sort(),
   );
   expect(fake.checkRuns.find((r) => r.head_sha === pull.headSha)).toMatchObject({ status: 'completed', conclusion: 'failure' });
-  const republished = app.logs().find((l) => l.msg === 'review published' && l.deliveryId === second.id);
+  const republished = await app.waitForLog((l) => l.msg === 'review published' && l.deliveryId === second.id);
   expect(republished!.githubRequests).toMatchObject({ total: 5, auth: 0 });
   expect(fake.violations).toEqual([]);
 }, 120_000);

@@ -20,6 +20,11 @@ export interface AppProcess {
   output(): string;
   /** Parsed JSON log lines. */
   logs(): LogLine[];
+  /**
+   * The first log line that matches, waiting for it: the child's stdout arrives asynchronously, so a line written
+   * just before a review finished may not have been read yet when the test looks. Rejects after `timeoutMs`.
+   */
+  waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
   /** Waits until no review runs or waits. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -53,22 +58,48 @@ export async function startApp(env: Record<string, string>): Promise<AppProcess>
     child.once('exit', (code) => reject(new Error(`app exited with ${code} before listening:\n${output}`)));
   });
   const url = await listening;
+  const logs = (): LogLine[] =>
+    output
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => {
+        try {
+          return JSON.parse(l) as LogLine;
+        } catch {
+          return undefined;
+        }
+      })
+      .filter((l): l is LogLine => l !== undefined);
   const app: AppProcess = {
     url,
     child,
     output: () => output,
-    logs: () =>
-      output
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => {
-          try {
-            return JSON.parse(l) as LogLine;
-          } catch {
-            return undefined;
-          }
-        })
-        .filter((l): l is LogLine => l !== undefined),
+    logs,
+    waitForLog: (match, timeoutMs = 10_000) =>
+      new Promise<LogLine>((resolve, reject) => {
+        const look = (): boolean => {
+          const found = logs().find(match);
+          if (!found) return false;
+          stopListening();
+          resolve(found);
+          return true;
+        };
+        // Checked after the harness's own listener has appended the chunk to `output`.
+        const onData = () => void setImmediate(look);
+        const stopListening = () => {
+          clearTimeout(timer);
+          child.stdout!.off('data', onData);
+          child.stderr!.off('data', onData);
+        };
+        const timer = setTimeout(() => {
+          stopListening();
+          reject(new Error(`no matching log line within ${timeoutMs} ms; output so far:\n${output.slice(-4000)}`));
+        }, timeoutMs);
+        if (!look()) {
+          child.stdout!.on('data', onData);
+          child.stderr!.on('data', onData);
+        }
+      }),
     idle: async () => {
       for (;;) {
         const res = await fetch(`${url}/healthz`);
