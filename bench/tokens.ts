@@ -402,16 +402,20 @@ async function main(): Promise<void> {
     '',
     `**Average sent / whole-diff: ${(100 * meanRatio).toFixed(1)}%** (mean of the per-case ratios; ${pct(totalSent, totalWhole)} of all whole-diff`,
     `tokens together; ${(100 * meanDataRatio).toFixed(1)}% on average without the shared system prompt).`,
-    `Goal (at most 25% on average, no deterministic finding lost): ${meanRatio <= 0.25 ? 'met' : 'not met on the full-prompt measure'}${
-      meanDataRatio <= 0.25 ? ', met on the data-only measure' : ''
-    }; ${allKept ? 'every deterministic finding was kept' : 'SOME DETERMINISTIC FINDINGS DIFFER'}.`,
+    `Goal (at most 25% on average, no deterministic finding lost): ${meanRatio <= 0.25 ? 'met' : 'not met'} (${
+      meanDataRatio <= 0.25 ? 'met' : 'not met'
+    } on the data-only measure); ${allKept ? 'every deterministic finding was kept' : 'SOME DETERMINISTIC FINDINGS DIFFER'}.`,
+    `The cases that send something average ${withResidual.length > 0 ? `${(100 * withResidual.reduce((n, r) => n + r.sentTokens / r.wholeDiffTokens, 0) / withResidual.length).toFixed(1)}%` : 'n/a'}: the average depends on the mix of PRs.`,
     '',
-    `Reading the table: ${rows.length - withResidual.length} of ${rows.length} cases send nothing (formatting-only hunks, YAML-only edits and`,
-    'changes the rules explain fully — columns added, removed or renamed, tests, docs, config — are never sent). When',
-    'something is left to judge, a request costs the system prompt plus about 150–400 tokens per item (what to judge,',
-    'owner, columns, downstream users, the rule findings not to repeat, and only the hunks around the change). On a',
-    'small PR whose one real change is a join or a filter, that is close to the whole diff: the fixed prompt dominates',
-    'both sides. The savings grow with the PR: large re-formats, YAML churn and explained column changes cost nothing.',
+    `Reading the table: ${rows.length - withResidual.length} of ${rows.length} cases send nothing. Never sent: formatting-only hunks, YAML-only edits and`,
+    'changes the rules explain fully: columns added, removed or renamed, tests, docs, config, and the row-set changes',
+    'whose whole consequence the rule states (`settled` in the JSON: a whole filter predicate added or removed, a left',
+    'join made inner or back). When something is left to judge (a redefined column, a changed predicate or join',
+    'condition, a new join, a changed macro, a Python model, SQL the rules could not parse), a request costs the system',
+    'prompt plus about 150–400 tokens per item (what to judge, owner, columns, downstream users, the rule findings not',
+    'to repeat, and only the hunks around the change). On a small PR whose one real change needs judgement, that is',
+    'close to the whole diff, since the fixed prompt dominates both sides. The savings grow with the PR: large',
+    're-formats, YAML churn and explained changes cost nothing.',
     '',
   ].join('\n');
   process.stdout.write(`${md}\n`);

@@ -104,8 +104,10 @@ export class ModelAnalyzer {
       const seen = new Set(sqlChanges.map(changeKey));
       for (const c of inc === 'identical' ? [] : inc.changes) {
         if (c.kind === 'formatting_only' || seen.has(changeKey(c))) continue;
-        // A changed incremental filter decides which rows each run adds: it changes the table's row set.
-        sqlChanges.push(c.kind === 'filter_changed' ? { ...c, impact: 'model_wide', breaking: true } : c);
+        // A changed incremental filter decides which rows each run adds: it changes the table's row set, in a way
+        // that depends on the runs (its text speaks of the full refresh), so it is left to judge.
+        const { settled: _settled, ...unsettled } = c;
+        sqlChanges.push(c.kind === 'filter_changed' ? { ...unsettled, impact: 'model_wide', breaking: true } : unsettled);
       }
       if (sqlChanges.length > 1) removeRedundantFormatting(sqlChanges);
     }
@@ -339,6 +341,7 @@ function toModelChange(c: SqlChange, model: DbtModel, side: ShapeResult, prefix:
   };
   if (c.column !== undefined) change.column = c.column;
   if (c.line !== undefined) change.line = side.lineOf ? side.lineOf(c.line) : c.line;
+  if (c.settled) change.settled = true;
   return change;
 }
 

@@ -2,7 +2,8 @@
  * Residual selection: what the deterministic stages could not settle and therefore goes to the LLM.
  *
  * - models whose impact is `unknown` (all their SQL hunks);
- * - `column_expression_changed`, `filter_changed`, `join_changed` (the hunks around those changes);
+ * - `column_expression_changed`, `filter_changed`, `join_changed` (the hunks around those changes), except the
+ *   ones whose consequence the rules state in full (`settled`: a whole predicate added or removed, left <-> inner);
  * - changed macros that models call (the macro's hunks, with the calling models as context);
  * - Python models (all their hunks).
  * Formatting-only hunks are never sent, and formatting-only blocks inside a sent hunk are shown as context.
@@ -15,7 +16,12 @@ import type { DownstreamUse, Finding, ModelChange, OwnerRef, Review } from '../r
 import { changeBlocks, hunkNewRange, hunkOldRange, isFormattingOnlyBlock, isFormattingOnlyHunk, parsePatch, type DiffLine, type Hunk } from './diff.js';
 
 /** Change kinds whose effect needs judgement (the rules see *that* it changed, not whether it is right). */
-export const JUDGEMENT_KINDS: ReadonlySet<string> = new Set(['column_expression_changed', 'filter_changed', 'join_changed']);
+const JUDGEMENT_KINDS: ReadonlySet<string> = new Set(['column_expression_changed', 'filter_changed', 'join_changed']);
+
+/** A change of a judgement kind whose consequence the rules did not state in full (see `ModelChange.settled`). */
+export function needsJudgement(change: ModelChange): boolean {
+  return JUDGEMENT_KINDS.has(change.kind) && change.settled !== true;
+}
 
 export type ResidualKind = 'model' | 'python_model' | 'macro';
 
@@ -260,7 +266,7 @@ export function selectResidual(input: ResidualInput): ResidualSelection {
     }
     const file = byPath.get(model.path);
     const isPython = model.path.endsWith('.py');
-    const judgement = model.changes.filter((c) => JUDGEMENT_KINDS.has(c.kind) || c.kind === 'unknown');
+    const judgement = model.changes.filter((c) => needsJudgement(c) || c.kind === 'unknown');
     const unknown = model.impact === 'unknown' || model.changes.some((c) => c.kind === 'unknown');
     if (!isPython && !unknown && judgement.length === 0) {
       const onlyFormatting = model.changes.length > 0 && model.changes.every((c) => c.kind === 'formatting_only');
@@ -310,7 +316,7 @@ export function selectResidual(input: ResidualInput): ResidualSelection {
         columns,
         columnsSource: outputColumns && outputColumns.length > 0 ? 'sql' : columns.length > 0 ? 'yaml' : undefined,
         downstream: model.downstream,
-        explained: model.changes.filter((c) => !JUDGEMENT_KINDS.has(c.kind) && c.kind !== 'unknown' && c.kind !== 'formatting_only'),
+        explained: model.changes.filter((c) => !needsJudgement(c) && c.kind !== 'unknown' && c.kind !== 'formatting_only'),
         judgement: judgement.filter((c) => c.kind !== 'unknown'),
         findings: findingsOn(review, model.name, [model.path]),
       },

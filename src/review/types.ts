@@ -74,6 +74,9 @@ export interface ModelChange {
   breaking: boolean;
   /** The impact this change alone implies. */
   impact: Impact;
+  /** `detail` states the change's whole consequence (a whole filter predicate added or removed, a left join made
+   * inner or back): nothing is left to judge, so it is not sent to the LLM stage. Absent otherwise. */
+  settled?: true;
 }
 
 export type ModelStatus = 'added' | 'modified' | 'removed' | 'renamed';

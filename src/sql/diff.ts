@@ -11,6 +11,22 @@ function modelWide(kind: SqlChange['kind'], detail: string, line: number | undef
   return { kind, detail, line, side, impact: 'model_wide', breaking: true };
 }
 
+/** A model-wide change whose detail says all there is to say about its effect (see `SqlChange.settled`). */
+function settled(change: SqlChange): SqlChange {
+  return { ...change, settled: true };
+}
+
+/** A left join made inner (or back): the one type change whose effect on the rows is exact. */
+function isLeftInnerSwap(from: string, to: string): boolean {
+  return (from === 'left' && to === 'inner') || (from === 'inner' && to === 'left');
+}
+
+function joinTypeEffect(from: string, to: string): string {
+  if (isLeftInnerSwap(from, to)) return to === 'inner' ? ' (rows without a match are now dropped)' : ' (rows without a match are now kept, with NULLs in its columns)';
+  if (to === 'inner') return ' (rows without a match are now dropped)';
+  return ['left', 'right', 'full'].includes(to) ? ' (rows without a match are now kept)' : '';
+}
+
 /** Multiset difference of clauses by canonical form: [only in base, only in head]. */
 function clauseDiff<T extends Clause>(base: readonly T[], head: readonly T[], key: (c: T) => string = (c) => c.canonical): [T[], T[]] {
   const remaining = new Map<string, number>();
@@ -72,8 +88,8 @@ export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
     const [gone, added] = clauseDiff(base.filters.map(mapClause), head.filters);
     const n = Math.min(gone.length, added.length);
     for (let i = 0; i < n; i++) changes.push(modelWide('filter_changed', `filter \`${gone[i]!.text}\` → \`${added[i]!.text}\`${sameText(gone[i]!, added[i]!)}`, added[i]!.line, 'head'));
-    for (const a of added.slice(n)) changes.push(modelWide('filter_changed', `filter added: \`${a.text}\` (rows are removed for every consumer)`, a.line, 'head'));
-    for (const g of gone.slice(n)) changes.push(modelWide('filter_changed', `filter removed: \`${g.text}\` (rows that were excluded now appear)`, g.line, 'base'));
+    for (const a of added.slice(n)) changes.push(settled(modelWide('filter_changed', `filter added: \`${a.text}\` (rows for which it is false or NULL are removed for every consumer)`, a.line, 'head')));
+    for (const g of gone.slice(n)) changes.push(settled(modelWide('filter_changed', `filter removed: \`${g.text}\` (rows that were excluded now appear)`, g.line, 'base')));
   }
 
   // joins
@@ -83,7 +99,10 @@ export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
     const i = unmatchedBase.findIndex((b) => b.target === a.target);
     if (i >= 0) {
       const b = unmatchedBase.splice(i, 1)[0]!;
-      if (b.type !== a.type) changes.push(modelWide('join_changed', `join type of \`${a.relations.join(', ') || display(a.target)}\` changed: ${b.type} → ${a.type} (rows without a match are ${a.type === 'inner' ? 'now dropped' : 'now kept'})`, a.line, 'head'));
+      if (b.type !== a.type) {
+        const change = modelWide('join_changed', `join type of \`${a.relations.join(', ') || display(a.target)}\` changed: ${b.type} → ${a.type}${joinTypeEffect(b.type, a.type)}`, a.line, 'head');
+        changes.push(isLeftInnerSwap(b.type, a.type) ? settled(change) : change);
+      }
       if (b.condition !== a.condition) {
         const why = normalText(b.text) === normalText(a.text) ? ' (same text, but a column it compares was redefined upstream, e.g. in a CTE)' : '';
         changes.push(modelWide('join_changed', `join condition changed: \`${b.text}\` → \`${a.text}\`${why}`, a.line, 'head'));

@@ -97,6 +97,9 @@ export interface SqlChange {
   side: 'base' | 'head';
   impact: Impact;
   breaking: boolean;
+  /** The detail states this change's whole consequence (a whole predicate added or removed, a left/inner swap):
+   * nothing is left to judge, so the LLM stage does not receive it. */
+  settled?: true;
 }
 
 export interface AnalyzeOptions {

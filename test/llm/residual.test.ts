@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { selectResidual } from '../../src/llm/residual.js';
+import type { ModelChange } from '../../src/review/types.js';
 import { change, changedFilesOf, model, requestOf, reviewOf, shopChange, snapshot, BASE_FILES, HEAD_FILES } from './helpers.js';
 
 describe('selectResidual', () => {
@@ -49,6 +50,26 @@ describe('selectResidual', () => {
     expect(item!.hunks).toHaveLength(1);
     expect(item!.hunks[0]!.lines.some((l) => l.text.includes('col_5 + 1'))).toBe(true);
     expect(item!.hunks[0]!.lines.some((l) => l.text.includes('col_x'))).toBe(false);
+  });
+
+  it('does not send changes whose consequence the rules state in full, and keeps them as context', () => {
+    const base = Array.from({ length: 40 }, (_, i) => `    col_${i} as c${i},`).join('\n') + '\nfrom t\n';
+    const head = base.replace('    col_5 as c5,', '    col_5 * 100 as c5,').replace('from t\n', "from t\nwhere status != 'void'\n");
+    const files = changedFilesOf({ 'models/marts/m.sql': base, 'models/marts/n.sql': base }, { 'models/marts/m.sql': head, 'models/marts/n.sql': base.replace('from t\n', "from t\nwhere status != 'void'\n") });
+    const filterAdded = (path: string): ModelChange => change('filter_changed', path, { line: 42, settled: true, breaking: true });
+    const review = reviewOf([
+      model('m', 'models/marts/m.sql', [change('column_expression_changed', 'models/marts/m.sql', { column: 'c5', line: 6 }), filterAdded('models/marts/m.sql')]),
+      model('n', 'models/marts/n.sql', [filterAdded('models/marts/n.sql')]),
+    ]);
+    const sel = selectResidual({ review, request: requestOf(files) });
+    expect(sel.items.map((i) => i.name)).toEqual(['m']);
+    expect(sel.notSent).toEqual([expect.objectContaining({ name: 'n', reason: 'fully explained by the rules' })]);
+    const [m] = sel.items;
+    expect(m!.context.judgement.map((c) => c.kind)).toEqual(['column_expression_changed']);
+    expect(m!.context.explained.map((c) => c.kind)).toEqual(['filter_changed']);
+    const sent = m!.hunks.flatMap((h) => h.lines.map((l) => l.text)).join('\n');
+    expect(sent).toContain('col_5 * 100');
+    expect(sent).not.toContain("status != 'void'");
   });
 
   it('sends every meaningful hunk of a model whose impact is unknown, minus formatting-only hunks', () => {

@@ -112,6 +112,22 @@ describe('diffShapes: model-wide changes', () => {
     expect(kinds(diff(cte('customer_id'), cte('coalesce(merged_into_customer_id, customer_id)')))).toEqual(['join_changed']);
   });
 
+  it('marks as settled only the changes whose detail states the whole effect: a whole predicate, left <-> inner', () => {
+    const settledOf = (b: string, h: string): [string, boolean][] => diff(b, h).map((c) => [c.kind, c.settled === true]);
+    const added = diff('select order_id from stg_orders', "select order_id from stg_orders\nwhere status != 'x'");
+    expect(added[0]).toMatchObject({ kind: 'filter_changed', settled: true });
+    expect(added[0]!.detail).toContain('false or NULL');
+    expect(settledOf("select a from stg_orders where status = 'x'", 'select a from stg_orders')).toEqual([['filter_changed', true]]);
+    // a predicate replaced by another: which rows change needs judgement
+    expect(settledOf('select a from stg_orders where amount > 0', 'select a from stg_orders where amount >= 10')).toEqual([['filter_changed', false]]);
+    const j = (type: string, on = 'o.customer_id = c.customer_id'): string => `select o.order_id, c.email\nfrom stg_orders as o\n${type} stg_customers as c on ${on}`;
+    expect(settledOf(j('left join'), j('join'))).toEqual([['join_changed', true]]);
+    expect(diff(j('join'), j('left join'))[0]!.detail).toContain('now kept, with NULLs');
+    expect(settledOf(j('join'), j('full join'))).toEqual([['join_changed', false]]);
+    expect(settledOf(j('left join'), j('left join', 'o.customer_id = c.id'))).toEqual([['join_changed', false]]);
+    expect(settledOf('select o.order_id from stg_orders as o', 'select o.order_id from stg_orders as o\njoin items as i on o.order_id = i.order_id')).toEqual([['join_changed', false]]);
+  });
+
   it('reports a group by change as a grain change that outweighs the added column', () => {
     const changes = diff('select customer_id, count(*) as n from stg_orders\ngroup by customer_id', 'select customer_id, order_date, count(*) as n from stg_orders\ngroup by customer_id, order_date', 'postgres');
     expect(kinds(changes)).toEqual(['column_added:order_date', 'grain_changed']);
