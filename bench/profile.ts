@@ -59,7 +59,7 @@ function categorise(url: string, fn: string): string {
 function shortUrl(url: string): string {
   const path = url.replace(/^file:\/\//, '');
   if (path.includes('/node_modules/')) return path.replace(/^.*\/node_modules\//, '');
-  return path.replace(/^.*\/(\.work\/)?dist\//, 'src/');
+  return path.replace(/^.*\/(\.work\/)?dist(-[a-z]+)?\//, 'src/');
 }
 
 function frameKey(frame: CpuProfile['nodes'][number]['callFrame']): string {

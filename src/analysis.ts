@@ -45,6 +45,10 @@ export class ModelAnalyzer {
     private readonly dialect: Dialect,
   ) {}
 
+  private analyzeSql(sql: string, upstreamColumns: Record<string, string[]>): ModelShape {
+    return analyzeSql(sql, { dialect: this.dialect, upstreamColumns: (rel) => upstreamColumns[rel.toLowerCase()] });
+  }
+
   async analyse(changed: ChangedModel): Promise<AnalysedModel> {
     const { head, base, status } = changed;
     const model = (head ?? base)!;
@@ -126,11 +130,7 @@ export class ModelAnalyzer {
     if (model.language !== 'sql') return undefined;
     const { rendered, upstream: known } = await this.renderedOf(model, project, false, 0);
     if (!rendered.ok) return undefined;
-    const key = upstream.toLowerCase();
-    const shape = analyzeSql(rendered.sql, {
-      dialect: this.dialect,
-      upstreamColumns: (rel) => (upstreamBaseColumns && rel.toLowerCase() === key ? upstreamBaseColumns : known[rel.toLowerCase()]),
-    });
+    const shape = this.analyzeSql(rendered.sql, upstreamBaseColumns ? { ...known, [upstream.toLowerCase()]: upstreamBaseColumns } : known);
     return shape.parse === 'failed' ? undefined : columnsUsedFrom(shape, upstream);
   }
 
@@ -211,13 +211,13 @@ export class ModelAnalyzer {
     const { rendered, upstream: declared } = await this.renderedOf(model, project, incremental, depth);
     if (!rendered.ok) return { error: `Jinja could not be rendered: ${rendered.reason}` };
     let upstream = declared;
-    let shape = analyzeSql(rendered.sql, { dialect: this.dialect, upstreamColumns: (rel) => upstream[rel.toLowerCase()] });
+    let shape = this.analyzeSql(rendered.sql, upstream);
     // A `*` over a parent without documented columns: learn the parent's columns from its own SQL, then re-analyse.
     if (shape.parse !== 'failed' && shape.unresolvedStars.length > 0 && depth < MAX_UPSTREAM_DEPTH) {
       const richer = await this.analysedUpstreamColumns(model, project, depth, upstream);
       if (Object.keys(richer).length > Object.keys(upstream).length) {
         upstream = richer;
-        shape = analyzeSql(rendered.sql, { dialect: this.dialect, upstreamColumns: (rel) => upstream[rel.toLowerCase()] });
+        shape = this.analyzeSql(rendered.sql, upstream);
       }
     }
     if (shape.parse === 'failed') return { sql: rendered.sql, error: shape.error ?? 'the SQL could not be parsed' };

@@ -60,6 +60,8 @@ export type RenderResult =
 /** Renders dbt Jinja in a sandbox with bounded time and memory. */
 export interface JinjaRenderer {
   render(input: RenderInput): Promise<RenderResult>;
+  /** Starts the sandbox now (optional), so the first render does not wait for it. */
+  warm?(): void;
   close(): Promise<void>;
 }
 

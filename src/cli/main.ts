@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultConfig, parseConfigYaml, type ConfigError, type ReviewerConfig } from '../config.js';
-import type { ReviewPorts, ReviewRequest } from '../ports.js';
+import type { JinjaRenderer, ReviewPorts, ReviewRequest } from '../ports.js';
 import type { Review } from '../review/types.js';
 import { renderSummaryMarkdown } from '../review/markdown.js';
 import { GitError, diffCommits, gitSnapshot, mergeBase, readFileAt, resolveRev } from '../sources/git.js';
@@ -213,14 +213,36 @@ export interface ReviewOptions {
   noLlm: boolean;
 }
 
+/** The review engine: the pipeline and the Jinja sandbox (started, not yet used). */
+interface Engine {
+  runReview: typeof import('../pipeline.js').runReview;
+  renderer: JinjaRenderer;
+}
+
+/** Loads the modules and starts the sandbox; the caller overlaps this with its git reads. Loaded on demand, so
+ * `--help` and usage errors stay instant. */
+async function startEngine(): Promise<Engine> {
+  const [{ runReview }, { createJinjaRenderer }] = await Promise.all([import('../pipeline.js'), import('../dbt/jinja/index.js')]);
+  const renderer = createJinjaRenderer();
+  renderer.warm?.();
+  return { runReview, renderer };
+}
+
 /** Reads the two revisions from git, builds the request and ports, and runs the pipeline. */
 export async function reviewRepository(options: ReviewOptions, io: CliIo): Promise<Review> {
-  const { repo } = options;
-  const baseSha = await resolveRev(repo, options.base);
-  const headSha = await resolveRev(repo, options.head);
-  const { config, source: configSource } = await loadConfig(repo, baseSha, options, io);
+  const engine = startEngine();
+  try {
+    return await reviewWith(engine, options, io);
+  } finally {
+    await engine.then((e) => e.renderer.close()).catch(() => undefined);
+  }
+}
 
-  const fromSha = (await mergeBase(repo, baseSha, headSha)) ?? baseSha;
+async function reviewWith(engineStart: Promise<Engine>, options: ReviewOptions, io: CliIo): Promise<Review> {
+  const { repo } = options;
+  const [baseSha, headSha] = await Promise.all([resolveRev(repo, options.base), resolveRev(repo, options.head)]);
+  const [{ config, source: configSource }, mergeBaseSha] = await Promise.all([loadConfig(repo, baseSha, options, io), mergeBase(repo, baseSha, headSha)]);
+  const fromSha = mergeBaseSha ?? baseSha;
   const notes: string[] = [];
   if (fromSha !== baseSha) {
     notes.push(
@@ -242,19 +264,9 @@ export async function reviewRepository(options: ReviewOptions, io: CliIo): Promi
     if (hint) request.dialectHint = hint;
   }
 
-  // Loaded on demand: `--help` and usage errors stay instant.
-  const [{ runReview }, { createJinjaRenderer }, llm] = await Promise.all([
-    import('../pipeline.js'),
-    import('../dbt/jinja/index.js'),
-    resolveLlm(io.env, config, options.noLlm),
-  ]);
-  const renderer = await createJinjaRenderer();
-  try {
-    const ports: ReviewPorts = { base, head, renderer, ...llm };
-    return await runReview(request, ports);
-  } finally {
-    await renderer.close();
-  }
+  const [engine, llm] = await Promise.all([engineStart, resolveLlm(io.env, config, options.noLlm)]);
+  const ports: ReviewPorts = { base, head, renderer: engine.renderer, ...llm };
+  return engine.runReview(request, ports);
 }
 
 function formatConfigErrors(where: string, errors: ConfigError[]): string[] {

@@ -98,22 +98,25 @@ function tolerantShape(sql: string, options: AnalyzeOptions, error: string, rewr
     t = undefined;
     error = `${error}; tolerant extraction failed: ${e instanceof Error ? e.message : String(e)}`;
   }
-  if (!t) {
-    return {
-      parse: 'failed',
-      error,
-      dialect,
-      columns: [],
-      unresolvedStars: [],
-      relations: [],
-      relationLines: {},
-      ...emptyRowSetClauses(),
-      columnsUsed: {},
-      ctes: [],
-      rewrites,
-    };
-  }
+  if (!t) return { ...failedShape(dialect, error), rewrites };
   return { parse: 'tolerant', error, dialect, ...t, rewrites };
+}
+
+/** The shape of SQL that could not be analysed at all, and why. */
+export function failedShape(dialect: Dialect, error: string): ModelShape {
+  return {
+    parse: 'failed',
+    error,
+    dialect,
+    columns: [],
+    unresolvedStars: [],
+    relations: [],
+    relationLines: {},
+    ...emptyRowSetClauses(),
+    columnsUsed: {},
+    ctes: [],
+    rewrites: [],
+  };
 }
 
 /** Line of each output column name in the final select list (for columns whose AST node carries no location). */

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -194,15 +195,26 @@ describe('worker pool', () => {
     }
   });
 
+  it('starts on warm() and renders; a warmed sandbox that is never used does not keep the process alive', async () => {
+    const renderer = createJinjaRenderer();
+    renderer.warm?.();
+    expect(sqlOf(await renderer.render(modelInput("select {{ 'warm' }} as w")))).toBe('select warm as w');
+    await renderer.close();
+    // A CLI that fails before its first render (a bad revision) must still exit.
+    const script = "import { createJinjaRenderer } from './src/dbt/jinja/index.ts'; createJinjaRenderer().warm(); console.log('started');";
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: join(import.meta.dirname, '../..'), timeout: 20_000 });
+    expect(out.toString().trim()).toBe('started');
+  });
+
   it('answers instead of throwing for input it cannot send, and after close', async () => {
     const pool = createJinjaRenderer();
     const bad = modelInput('select 1', { vars: { fn: (() => 1) as unknown } });
-    expect(reasonOf(await pool.render(bad))).toMatch(/^the render input cannot be sent to the sandbox/);
+    expect(reasonOf(await pool.render(bad))).toMatch(/^the input cannot be sent to the Jinja sandbox/);
     expect(sqlOf(await pool.render(modelInput('select 2')))).toBe('select 2');
     const pending = pool.render(modelInput('select 3'));
     await pool.close();
     const settled = await pending;
     expect(settled.ok === true || /closed/.test(settled.reason)).toBe(true);
-    expect(reasonOf(await pool.render(modelInput('select 4')))).toBe('the Jinja renderer is closed');
+    expect(reasonOf(await pool.render(modelInput('select 4')))).toBe('the Jinja sandbox is closed');
   });
 });

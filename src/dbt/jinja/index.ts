@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { JinjaRenderer, RenderInput, RenderResult } from '../../ports.js';
 import { capWasmMemory, compileWasm, type CompiledWasm } from './wasm-memory.js';
-import { WorkerPool } from './worker-pool.js';
+import { siblingModule, ThreadPool } from '../../workers/thread-pool.js';
+import type { RenderPayload, WorkerSetup } from './protocol.js';
 
 export interface JinjaRendererOptions {
   /** Wall-clock limit of one render; the worker is replaced when it is exceeded. Default 2000 ms. */
@@ -60,22 +61,44 @@ function positive(value: number | undefined, fallback: number): number {
   return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
+/** Ids of macro sets (the same array object, the same id), so that each worker receives a set once. */
+const macroSetIds = new WeakMap<object, number>();
+let nextMacroSetId = 1;
+function macroSetId(macros: RenderInput['macros']): number {
+  let id = macroSetIds.get(macros);
+  if (id === undefined) {
+    id = nextMacroSetId++;
+    macroSetIds.set(macros, id);
+  }
+  return id;
+}
+
 export function createJinjaRenderer(options: JinjaRendererOptions = {}): JinjaRenderer {
   const memoryMb = Math.round(positive(options.memoryMb, 256));
-  const pool = new WorkerPool(
-    {
-      timeoutMs: positive(options.timeoutMs, DEFAULT_RENDER_TIMEOUT_MS),
-      maxOutputBytes: positive(options.maxOutputBytes, DEFAULT_MAX_OUTPUT_BYTES),
-      // The engine takes fuel as a 32-bit number; larger values wrap (measured: 4e9 runs out at once).
-      fuel: Math.min(MAX_FUEL, Math.round(positive(options.fuel, DEFAULT_FUEL))),
-      workers: Math.round(positive(options.workers, 1)),
-      heapMb: memoryMb,
-      startupTimeoutMs: 20_000,
+  const fuel = Math.min(MAX_FUEL, Math.round(positive(options.fuel, DEFAULT_FUEL)));
+  const maxOutputBytes = positive(options.maxOutputBytes, DEFAULT_MAX_OUTPUT_BYTES);
+  const pool = new ThreadPool<RenderInput, RenderResult, RenderPayload>({
+    label: 'the Jinja sandbox',
+    activity: 'rendering',
+    entry: siblingModule(import.meta.url, 'worker'),
+    // The engine takes fuel as a 32-bit number; larger values wrap (measured: 4e9 runs out at once).
+    setup: (): WorkerSetup => ({ wasm: loadEngineModule(memoryMb), fuel, maxOutputBytes, memoryMb }),
+    workers: Math.round(positive(options.workers, 1)),
+    timeoutMs: positive(options.timeoutMs, DEFAULT_RENDER_TIMEOUT_MS),
+    startupTimeoutMs: 20_000,
+    resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
+    failure: (reason) => ({ ok: false, reason }),
+    // Project macros are the bulk of a render request and rarely change within a review: send each set once.
+    encode: (input, memory) => {
+      const macrosId = macroSetId(input.macros);
+      const known = memory.get('macrosId') === macrosId;
+      memory.set('macrosId', macrosId);
+      return { input: known ? { ...input, macros: [] } : input, macrosId };
     },
-    () => loadEngineModule(memoryMb),
-  );
+  });
   return {
-    render: (input: RenderInput): Promise<RenderResult> => pool.render(input),
+    render: (input: RenderInput): Promise<RenderResult> => pool.run(input),
+    warm: () => pool.warm(),
     close: () => pool.close(),
   };
 }

@@ -1,5 +1,5 @@
-/** Messages between the renderer (main thread) and its worker threads. */
-import type { RenderInput, RenderResult } from '../../ports.js';
+/** Messages between the renderer (main thread) and its worker threads (see `src/workers/thread-pool.ts`). */
+import type { RenderInput } from '../../ports.js';
 import type { CompiledWasm } from './wasm-memory.js';
 
 export interface WorkerSetup {
@@ -9,15 +9,9 @@ export interface WorkerSetup {
   memoryMb: number;
 }
 
-export interface RenderRequestMessage {
-  id: number;
-  /** `input.macros` is left out when the worker already holds the set with this id. */
+export interface RenderPayload {
+  /** `input.macros` is left empty when the worker already holds the set with this id. */
   input: RenderInput;
   /** Identity of `input.macros` (the same array object gets the same id), so each worker receives a set once. */
   macrosId: number;
 }
-
-export type WorkerMessage =
-  | { type: 'ready' }
-  | { type: 'startup-failed'; reason: string }
-  | { type: 'rendered'; id: number; result: RenderResult; poisoned: boolean };

@@ -3,37 +3,25 @@
  * The host terminates this thread on a timeout or after the engine trapped.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { RenderResult } from '../../ports.js';
+import { serveJobs } from '../../workers/thread-pool.js';
 import { JinjaEngine } from './engine.js';
-import type { RenderRequestMessage, WorkerMessage, WorkerSetup } from './protocol.js';
-
-function post(message: WorkerMessage): void {
-  parentPort?.postMessage(message);
-}
-
-const setup = workerData as WorkerSetup;
-let engine: JinjaEngine | undefined;
-try {
-  engine = new JinjaEngine(setup.wasm, { fuel: setup.fuel, maxOutputBytes: setup.maxOutputBytes, memoryMb: setup.memoryMb });
-  post({ type: 'ready' });
-} catch (error) {
-  post({ type: 'startup-failed', reason: error instanceof Error ? error.message : String(error) });
-}
+import type { RenderPayload, WorkerSetup } from './protocol.js';
 
 /** The last macro set received: the host sends it only when it changes. */
-let macros: { id: number; value: RenderRequestMessage['input']['macros'] } | undefined;
+let macros: { id: number; value: RenderPayload['input']['macros'] } | undefined;
 
-parentPort?.on('message', (message: RenderRequestMessage) => {
-  if (message.input.macros.length > 0 || macros?.id !== message.macrosId) macros = { id: message.macrosId, value: message.input.macros };
-  message.input.macros = macros.value;
-  if (!engine) {
-    post({ type: 'rendered', id: message.id, result: { ok: false, reason: 'the Jinja sandbox did not start' }, poisoned: true });
-    return;
-  }
-  try {
-    const outcome = engine.render(message.input);
-    post({ type: 'rendered', id: message.id, result: outcome.result, poisoned: outcome.poisoned });
-  } catch (error) {
-    const reason = `the Jinja sandbox failed: ${error instanceof Error ? error.message : String(error)}`;
-    post({ type: 'rendered', id: message.id, result: { ok: false, reason }, poisoned: true });
-  }
-});
+if (parentPort) {
+  serveJobs<RenderPayload, RenderResult, JinjaEngine>(
+    parentPort,
+    () => {
+      const setup = workerData as WorkerSetup;
+      return new JinjaEngine(setup.wasm, { fuel: setup.fuel, maxOutputBytes: setup.maxOutputBytes, memoryMb: setup.memoryMb });
+    },
+    (engine, { input, macrosId }) => {
+      if (input.macros.length > 0 || macros?.id !== macrosId) macros = { id: macrosId, value: input.macros };
+      return engine.render({ ...input, macros: macros.value });
+    },
+    (reason) => ({ ok: false, reason: `the Jinja sandbox failed: ${reason}` }),
+  );
+}
