@@ -206,6 +206,16 @@ describe('worker pool', () => {
     expect(out.toString().trim()).toBe('started');
   });
 
+  it('renders with the right macro set when a review alternates between the base and the head sets', async () => {
+    const renderer = createJinjaRenderer();
+    const set = (body: string) => [{ path: 'macros/m.sql', source: `{% macro m() %}${body}{% endmacro %}` }];
+    const sets = [set('base'), set('head'), set('other'), set('fourth')];
+    const seen: string[] = [];
+    for (const i of [0, 1, 0, 1, 2, 3, 0, 1]) seen.push(sqlOf(await renderer.render(modelInput('select {{ m() }}', { macros: sets[i]! }))) ?? '');
+    await renderer.close();
+    expect(seen).toEqual(['select base', 'select head', 'select base', 'select head', 'select other', 'select fourth', 'select base', 'select head']);
+  });
+
   it('answers instead of throwing for input it cannot send, and after close', async () => {
     const pool = createJinjaRenderer();
     const bad = modelInput('select 1', { vars: { fn: (() => 1) as unknown } });

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import type { JinjaRenderer, RenderInput, RenderResult } from '../../ports.js';
 import { capWasmMemory, compileWasm, type CompiledWasm } from './wasm-memory.js';
 import { siblingModule, ThreadPool } from '../../workers/thread-pool.js';
-import type { RenderPayload, WorkerSetup } from './protocol.js';
+import { MACRO_SETS_HELD, type RenderPayload, type WorkerSetup } from './protocol.js';
 
 export interface JinjaRendererOptions {
   /** Wall-clock limit of one render; the worker is replaced when it is exceeded. Default 2000 ms. */
@@ -88,11 +88,13 @@ export function createJinjaRenderer(options: JinjaRendererOptions = {}): JinjaRe
     startupTimeoutMs: 20_000,
     resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
     failure: (reason) => ({ ok: false, reason }),
-    // Project macros are the bulk of a render request and rarely change within a review: send each set once.
+    // Project macros are the bulk of a render request and rarely change within a review (a review alternates
+    // between the base's and the head's set): send each set to a worker once, while the worker keeps it.
     encode: (input, memory) => {
       const macrosId = macroSetId(input.macros);
-      const known = memory.get('macrosId') === macrosId;
-      memory.set('macrosId', macrosId);
+      const held = (memory.get('macroSets') as number[] | undefined) ?? [];
+      const known = held.includes(macrosId);
+      memory.set('macroSets', known ? held : [...held, macrosId].slice(-MACRO_SETS_HELD));
       return { input: known ? { ...input, macros: [] } : input, macrosId };
     },
   });

@@ -9,6 +9,9 @@ export interface WorkerSetup {
   memoryMb: number;
 }
 
+/** Macro sets a worker keeps, oldest sent first out (a review alternates between the base's and the head's). */
+export const MACRO_SETS_HELD = 3;
+
 export interface RenderPayload {
   /** `input.macros` is left empty when the worker already holds the set with this id. */
   input: RenderInput;

@@ -6,10 +6,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { RenderResult } from '../../ports.js';
 import { serveJobs } from '../../workers/thread-pool.js';
 import { JinjaEngine } from './engine.js';
-import type { RenderPayload, WorkerSetup } from './protocol.js';
+import { MACRO_SETS_HELD, type RenderPayload, type WorkerSetup } from './protocol.js';
 
-/** The last macro set received: the host sends it only when it changes. */
-let macros: { id: number; value: RenderPayload['input']['macros'] } | undefined;
+/** The last macro sets received, by id (the host sends a set only when this worker does not hold it). */
+const macroSets = new Map<number, RenderPayload['input']['macros']>();
 
 if (parentPort) {
   serveJobs<RenderPayload, RenderResult, JinjaEngine>(
@@ -19,8 +19,12 @@ if (parentPort) {
       return new JinjaEngine(setup.wasm, { fuel: setup.fuel, maxOutputBytes: setup.maxOutputBytes, memoryMb: setup.memoryMb });
     },
     (engine, { input, macrosId }) => {
-      if (input.macros.length > 0 || macros?.id !== macrosId) macros = { id: macrosId, value: input.macros };
-      return engine.render({ ...input, macros: macros.value });
+      if (input.macros.length > 0 || !macroSets.has(macrosId)) {
+        macroSets.delete(macrosId);
+        macroSets.set(macrosId, input.macros);
+        for (const id of macroSets.keys()) if (macroSets.size > MACRO_SETS_HELD) macroSets.delete(id);
+      }
+      return engine.render({ ...input, macros: macroSets.get(macrosId) ?? [] });
     },
     (reason) => ({ ok: false, reason: `the Jinja sandbox failed: ${reason}` }),
   );
