@@ -231,6 +231,8 @@ async function startEngine(): Promise<Engine> {
 /** Reads the two revisions from git, builds the request and ports, and runs the pipeline. */
 export async function reviewRepository(options: ReviewOptions, io: CliIo): Promise<Review> {
   const engine = startEngine();
+  // Its failure is reported where the review awaits it; until then it must not count as unhandled.
+  engine.catch(() => undefined);
   try {
     return await reviewWith(engine, options, io);
   } finally {
