@@ -17,7 +17,7 @@ export interface GithubCounts {
   /** Archive downloads the API redirected to (codeload), not API calls. */
   firstDownloads?: number;
   rereviewDownloads?: number;
-  /** Requests by route on the first review, e.g. `GET /repos/{owner}/{repo}/pulls/{n}/files: 1`. */
+  /** Requests by route of both reviews, e.g. `first: GET /repos/{owner}/{repo}/compare/{basehead}: 1`. */
   detail?: string[];
   error?: string;
 }

@@ -8,7 +8,7 @@ import type { ReviewerConfig } from '../config.js';
 import type { JinjaRenderer, LlmStage, ReviewPorts, ReviewRequest } from '../ports.js';
 import type { Review } from '../review/types.js';
 import { renderSummaryMarkdown } from '../review/markdown.js';
-import { loadPullRequestSnapshots, type TreeSnapshot } from '../sources/github.js';
+import { loadPullRequestSnapshots, type CachedBase, type TreeSnapshot } from '../sources/github.js';
 import { dbtRelevantPaths } from '../sources/git.js';
 import { toAnnotations } from './annotations.js';
 import { completeCheckRun, startCheckRun, type CheckOutcome } from './check-run.js';
@@ -48,6 +48,8 @@ export class ReviewerState {
   readonly configs = new LruCache<string, LoadedConfig>(500, 5 * 60_000);
   /** Head snapshots by `owner/repo@sha`. */
   readonly snapshots = new LruCache<string, TreeSnapshot>(16);
+  /** Reconstructed merge bases by `owner/repo@sha`: the next push's head is built from one without a tarball. */
+  readonly bases = new LruCache<string, CachedBase>(16);
   /** The summary comment of each pull request. */
   readonly summaries = new LruCache<string, SummaryComment>(5000);
   /** `pr@sha#config` of finished reviews: a second event for the same head and config posts nothing. */
@@ -150,8 +152,11 @@ export async function runReviewJob(job: ReviewJobData, signal: AbortSignal, serv
     const listing = await listPullRequestFiles(octokit, {
       ...repoParams,
       pullNumber: job.pr.number,
+      baseSha: job.pr.baseSha,
+      headSha: job.pr.headSha,
       ...(job.pr.changedFiles !== undefined ? { expectedCount: job.pr.changedFiles } : {}),
     });
+    if (listing.compareFallback) log.info({ reason: listing.compareFallback }, 'changed files listed page by page instead of from the compare');
     signal.throwIfAborted();
     if (!mayTouchDbt(listing.files)) {
       await noDbtChanges();
@@ -165,8 +170,11 @@ export async function runReviewJob(job: ReviewJobData, signal: AbortSignal, serv
       headSha: job.pr.headSha,
       baseSha: job.pr.baseSha,
       files: listing.files,
+      ...(listing.mergeBaseSha !== undefined && !listing.truncated ? { mergeBaseSha: listing.mergeBaseSha } : {}),
       cache: state.snapshots,
+      baseCache: state.bases,
     });
+    if (snapshots.patchFallback) log.info({ reason: snapshots.patchFallback }, 'head not rebuilt from the cached base; tarball downloaded');
     signal.throwIfAborted();
     if (!touchesDbtProject(listing.files, snapshots.head, snapshots.base.paths())) {
       await noDbtChanges();
@@ -271,6 +279,8 @@ export async function runReviewJob(job: ReviewJobData, signal: AbortSignal, serv
         findings: review.findings.length,
         inlineComments: reviewResult.fallback ? 0 : reviewResult.posted.length,
         minimized: gone.length,
+        filesFrom: listing.source,
+        headFrom: snapshots.headSource,
       },
       'review published',
     );

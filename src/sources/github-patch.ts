@@ -1,6 +1,7 @@
 /**
  * GitHub's per-file `patch` (the hunks of a unified diff, without file headers): which head lines a review
- * comment may sit on, and the base text recovered from the head text by applying the patch in reverse.
+ * comment may sit on, the base text recovered from the head text by applying the patch in reverse, and the head
+ * text rebuilt from the base text by applying it forward.
  */
 
 import { parseUnifiedDiff, PatchError, type Hunk } from '../review/unified-diff.js';
@@ -29,32 +30,50 @@ function splitLines(text: string): { lines: string[]; finalNewline: boolean } {
 }
 
 /**
- * The base text of a file, from its head text and the patch base -> head. Throws `PatchError` when the head text
- * does not match the patch's context (the patch is not for this text).
+ * Applies a patch to the text of one side: `forward` turns the base text into the head text, `reverse` the head
+ * text into the base text. Throws `PatchError` when the text does not match the patch's context (the patch is not
+ * for this text).
  */
-export function reverseApply(headText: string, patch: string): string {
+function applyPatch(sourceText: string, patch: string, direction: 'forward' | 'reverse'): string {
+  const forward = direction === 'forward';
+  const inserted = forward ? 'add' : 'del';
   const hunks = parseHunks(patch);
-  const head = splitLines(headText);
-  const base: string[] = [];
-  let cursor = 0; // next unread head line (0-based)
-  let baseFinalNewline = head.finalNewline;
+  const source = splitLines(sourceText);
+  const out: string[] = [];
+  let cursor = 0; // next unread source line (0-based)
+  let finalNewline = source.finalNewline;
   for (const hunk of hunks) {
-    const start = hunk.newCount === 0 ? hunk.newStart : hunk.newStart - 1;
-    if (start < cursor || start > head.lines.length) throw new PatchError('hunk outside the file');
-    while (cursor < start) base.push(head.lines[cursor++]!);
+    const from = forward ? hunk.oldStart : hunk.newStart;
+    const count = forward ? hunk.oldCount : hunk.newCount;
+    const start = count === 0 ? from : from - 1;
+    if (start < cursor || start > source.lines.length) throw new PatchError('hunk outside the file');
+    while (cursor < start) out.push(source.lines[cursor++]!);
     for (const line of hunk.lines) {
-      if (line.type === 'del') {
-        base.push(line.text);
+      if (line.type === inserted) {
+        out.push(line.text);
         continue;
       }
-      if (head.lines[cursor] !== line.text) throw new PatchError(`context mismatch at head line ${cursor + 1}`);
-      if (line.type === 'ctx') base.push(line.text);
+      if (source.lines[cursor] !== line.text) throw new PatchError(`context mismatch at line ${cursor + 1}`);
+      if (line.type === 'ctx') out.push(line.text);
       cursor++;
     }
-    // A hunk that reaches the end of the file decides whether the base ends with a newline.
-    if (cursor >= head.lines.length) baseFinalNewline = !hunk.oldNoNewline;
+    // A hunk that reaches the end of the file decides whether the result ends with a newline.
+    if (cursor >= source.lines.length) finalNewline = !(forward ? hunk.newNoNewline : hunk.oldNoNewline);
   }
-  while (cursor < head.lines.length) base.push(head.lines[cursor++]!);
-  if (base.length === 0) return '';
-  return base.join('\n') + (baseFinalNewline ? '\n' : '');
+  while (cursor < source.lines.length) out.push(source.lines[cursor++]!);
+  if (out.length === 0) return '';
+  return out.join('\n') + (finalNewline ? '\n' : '');
+}
+
+/** The base text of a file, from its head text and the patch base -> head. Throws `PatchError` on a mismatch. */
+export function reverseApply(headText: string, patch: string): string {
+  return applyPatch(headText, patch, 'reverse');
+}
+
+/**
+ * The head text of a file, from its base text and the patch base -> head (for an added file: from '' and a patch
+ * of added lines). Throws `PatchError` on a mismatch.
+ */
+export function forwardApply(baseText: string, patch: string): string {
+  return applyPatch(baseText, patch, 'forward');
 }

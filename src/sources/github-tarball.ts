@@ -18,6 +18,10 @@ export interface TreeSnapshot extends FileSnapshot {
   skipped: Skipped[];
   /** Number of files whose content is held. */
   loadedCount: number;
+  /** Bytes of candidate files read while streaming (an estimate for a snapshot built from patches). */
+  heldBytes: number;
+  /** Some files were not read because the candidate files exceeded `maxTotalBytes` (which depends on the order of the archive). */
+  overBudget: boolean;
 }
 
 export interface TarballOptions {
@@ -43,8 +47,20 @@ function stripTopFolder(path: string): string {
   return slash < 0 ? '' : path.slice(slash + 1);
 }
 
-function isBinary(content: Buffer): boolean {
+/** A file git would call binary: a NUL byte in its first 8000 bytes. */
+export function isBinary(content: Uint8Array): boolean {
   return content.subarray(0, 8000).includes(0);
+}
+
+export const BINARY_FILE_REASON = 'binary file; not read';
+
+export function tooLargeReason(bytes: number, maxBytes: number): string {
+  return `file is ${Math.round(bytes / 1024)} KB, over the ${Math.round(maxBytes / 1024)} KB limit; not read`;
+}
+
+/** The text a snapshot holds for a file's bytes (UTF-8, without a byte order mark). */
+export function decodeText(content: Uint8Array): string {
+  return new TextDecoder('utf-8').decode(content).replace(/^\uFEFF/, '');
 }
 
 /** Parses a (gzipped) tarball stream into a snapshot of the revision `sha`. */
@@ -56,10 +72,10 @@ export async function snapshotFromTarball(
   const maxBytes = options.maxBlobBytes ?? MAX_BLOB_BYTES;
   const maxTotal = options.maxTotalBytes ?? MAX_TARBALL_HELD_BYTES;
   let held = 0;
+  let overBudget = false;
   const paths: string[] = [];
   const contents = new Map<string, string>();
   const skipped: Skipped[] = [];
-  const decoder = new TextDecoder('utf-8');
 
   await new Promise<void>((resolve, reject) => {
     const parser = new Parser({
@@ -76,11 +92,12 @@ export async function snapshotFromTarball(
           return;
         }
         if (entry.size > maxBytes) {
-          skipped.push({ path, reason: `file is ${Math.round(entry.size / 1024)} KB, over the ${Math.round(maxBytes / 1024)} KB limit; not read` });
+          skipped.push({ path, reason: tooLargeReason(entry.size, maxBytes) });
           entry.resume();
           return;
         }
         if (held + entry.size > maxTotal) {
+          overBudget = true;
           skipped.push({ path, reason: `not read: the repository's candidate files exceed ${Math.round(maxTotal / 1024 / 1024)} MB` });
           entry.resume();
           return;
@@ -91,10 +108,10 @@ export async function snapshotFromTarball(
         entry.on('end', () => {
           const content = Buffer.concat(chunks);
           if (isBinary(content)) {
-            skipped.push({ path, reason: 'binary file; not read' });
+            skipped.push({ path, reason: BINARY_FILE_REASON });
             return;
           }
-          contents.set(path, decoder.decode(content).replace(/^\uFEFF/, ''));
+          contents.set(path, decodeText(content));
         });
       },
     });
@@ -113,6 +130,8 @@ export async function snapshotFromTarball(
     sha,
     skipped: relevantSkipped,
     loadedCount: contents.size,
+    heldBytes: held,
+    overBudget,
     paths: () => paths,
     read: (path) => contents.get(path),
   };

@@ -2,7 +2,9 @@
  * The FileSnapshots of a pull request, read from GitHub with a number of requests that does not grow with the
  * project: the head is the commit's tarball (one request, cached by commit SHA so a /recheck costs none), the
  * base is the head with the changed files put back from their patches (no request unless GitHub left a patch
- * out). Also detects the SQL dialect from a committed `profiles.yml`.
+ * out). The base is kept by merge-base SHA: after a push with the same merge base, the head is that base with the
+ * patches applied forward, checked file by file against GitHub's blob SHAs, and no tarball is downloaded. Also
+ * detects the SQL dialect from a committed `profiles.yml`.
  */
 import type { ProbotOctokit } from 'probot';
 import type { FileSnapshot } from '../dbt/types.js';
@@ -10,9 +12,12 @@ import type { Skipped } from '../review/types.js';
 import type { Dialect } from '../config.js';
 import { detectDialect } from '../cli/dialect.js';
 import { nodeStream, snapshotFromTarball, type TreeSnapshot } from './github-tarball.js';
-import { reconstructBase, type BaseFile } from './github-base.js';
+import { reconstructBase } from './github-base.js';
+import { baseCacheKey, captureBase, type BaseCache, type CachedBase } from './github-base-cache.js';
+import { headFromBase, type HeadFile } from './github-head.js';
 
 export type { TreeSnapshot } from './github-tarball.js';
+export type { BaseCache, CachedBase } from './github-base-cache.js';
 
 /** What this module needs of an Octokit: its `request`. */
 export type GitHubRequester = Pick<ProbotOctokit, 'request'>;
@@ -29,17 +34,28 @@ export interface PullRequestSnapshotsInput {
   repo: string;
   headSha: string;
   baseSha: string;
-  files: readonly BaseFile[];
+  /** The PR's files, diffed against the merge base. */
+  files: readonly HeadFile[];
+  /**
+   * The merge base the files are diffed against, when known for sure (the compare names it) and the file list is
+   * complete: the base is then cached under it, and a cached one gives the head without a tarball.
+   */
+  mergeBaseSha?: string;
   cache?: SnapshotCache;
+  baseCache?: BaseCache;
 }
+
+/** Where a head snapshot came from: the snapshot cache, the cached base and the PR's patches, or the tarball. */
+export type HeadSource = 'cache' | 'patches' | 'tarball';
 
 export interface PullRequestSnapshots {
   head: TreeSnapshot;
   base: FileSnapshot;
   skipped: Skipped[];
   dialectHint?: { name: Dialect; source: string };
-  /** The head came from the cache (no request). */
-  headCached: boolean;
+  headSource: HeadSource;
+  /** Why the cached base did not give the head (which then came from the tarball). */
+  patchFallback?: string;
 }
 
 export async function downloadSnapshot(octokit: GitHubRequester, owner: string, repo: string, sha: string): Promise<TreeSnapshot> {
@@ -76,17 +92,55 @@ export async function readFileAtRef(
 }
 
 export async function loadPullRequestSnapshots(input: PullRequestSnapshotsInput): Promise<PullRequestSnapshots> {
-  const { octokit, owner, repo, headSha, baseSha } = input;
-  const key = `${owner}/${repo}@${headSha}`.toLowerCase();
-  let head = input.cache?.get(key);
-  const headCached = head !== undefined;
+  const { octokit, owner, repo, headSha, mergeBaseSha } = input;
+  const headKey = `${owner}/${repo}@${headSha}`.toLowerCase();
+  const baseKey = mergeBaseSha !== undefined ? baseCacheKey(owner, repo, mergeBaseSha) : undefined;
+  const cachedBase = baseKey !== undefined ? input.baseCache?.get(baseKey) : undefined;
+
+  let head = input.cache?.get(headKey);
+  let headSource: HeadSource = 'cache';
+  let patchFallback: string | undefined;
+  if (!head && cachedBase) {
+    const built = await headFromBase({
+      base: cachedBase,
+      headSha,
+      files: input.files,
+      fetchHead: (path) => readFileAtRef(octokit, owner, repo, path, headSha),
+    });
+    if (built.ok) {
+      head = built.head;
+      headSource = 'patches';
+    } else patchFallback = built.reason;
+  }
   if (!head) {
     head = await downloadSnapshot(octokit, owner, repo, headSha);
-    input.cache?.set(key, head);
+    headSource = 'tarball';
   }
-  const { base, skipped } = await reconstructBase(head, input.files, (path) => readFileAtRef(octokit, owner, repo, path, baseSha));
-  const result: PullRequestSnapshots = { head, base, skipped: [...head.skipped, ...skipped], headCached };
+  if (headSource !== 'cache') input.cache?.set(headKey, head);
+
+  // The base versions the patches cannot give are read at the merge base (what the patches are diffed against),
+  // unless the cached base holds them. A cached base the head could not be built from is not trusted, and replaced.
+  const trustedBase = patchFallback === undefined ? cachedBase : undefined;
+  const baseRef = mergeBaseSha ?? input.baseSha;
+  const { base, skipped } = await reconstructBase(head, input.files, (path) =>
+    knownBaseText(trustedBase, path) ?? readFileAtRef(octokit, owner, repo, path, baseRef),
+  );
+  if (input.baseCache && baseKey !== undefined && mergeBaseSha !== undefined && !trustedBase) {
+    const captured = captureBase(mergeBaseSha, head, base, input.files);
+    if (captured) input.baseCache.set(baseKey, captured);
+    else input.baseCache.delete(baseKey);
+  }
+
+  const result: PullRequestSnapshots = { head, base, skipped: [...head.skipped, ...skipped], headSource };
+  if (patchFallback !== undefined) result.patchFallback = patchFallback;
   const hint = detectDialect(base, head);
   if (hint) result.dialectHint = hint;
   return result;
+}
+
+/** A base version the cached base already holds (no request). */
+function knownBaseText(cachedBase: CachedBase | undefined, path: string): Promise<string | undefined> | undefined {
+  const entry = cachedBase?.entries.get(path);
+  const text = entry?.kind === 'text' || entry?.kind === 'skipped' ? entry.text : undefined;
+  return text !== undefined ? Promise.resolve(text) : undefined;
 }

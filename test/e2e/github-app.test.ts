@@ -271,13 +271,22 @@ describe('large or partial diffs', () => {
     const pull = stack.fake.openPull({ owner: OWNER, repo: REPO, head: 'feature', title: 'huge' });
     stack.fake.omitPatches.add('models/marts/fct_orders.sql');
     stack.fake.maxPullFiles = 3;
+    stack.fake.maxCompareFiles = 3;
     const mark = stack.fake.mark();
     try {
       await send('pull_request', pullRequestEvent(stack.fake, pull, 'opened', INSTALLATION));
     } finally {
       stack.fake.omitPatches.clear();
       stack.fake.maxPullFiles = 3000;
+      stack.fake.maxCompareFiles = 300;
     }
+    // The compare lists fewer files than the PR has, so the PR's own file list is read (2 per page here).
+    const listings = stack.fake.since(mark).filter((r) => r.route?.includes('/compare/') || r.route?.endsWith('/files'));
+    expect(listings.map((r) => r.route)).toEqual([
+      '/repos/{owner}/{repo}/compare/{basehead}',
+      '/repos/{owner}/{repo}/pulls/{pull_number}/files',
+      '/repos/{owner}/{repo}/pulls/{pull_number}/files',
+    ]);
     const [check] = checksFor(pull);
     expect(check).toMatchObject({ status: 'completed', conclusion: 'failure' });
     const summary = summaryOf(pull)[0]!.body;

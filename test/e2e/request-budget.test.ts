@@ -1,9 +1,11 @@
 /**
- * GitHub requests per review do not grow with the project: a PR touching 5 models of a 200-model project costs a
- * fixed, asserted number of requests, and a re-review after one more push fewer still.
+ * GitHub requests per review do not grow with the project nor with the PR: a first review costs 7 requests (the
+ * changed files come from one compare, the head from one tarball), and a re-review after one more push 4 (the head
+ * is rebuilt from the cached merge base and the patches: no tarball). Asserted on a PR touching 5 of 200 models
+ * and on one touching 110 files (more than one page of the PR files API).
  */
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import type { FixtureRepo, RecordedRequest } from '../fakes/github/index.js';
+import type { FakeGitHub, FixtureRepo, RecordedRequest } from '../fakes/github/index.js';
 import { buildLargeRepo } from './fixtures/large-project.js';
 import { startStack, type Stack } from './harness/setup.js';
 import { deliver, pullRequestEvent } from './harness/webhooks.js';
@@ -14,64 +16,105 @@ vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 const INSTALLATION = 9;
 let stack: Stack;
 let repo: FixtureRepo;
+let wide: FixtureRepo;
 
 beforeAll(async () => {
   repo = buildLargeRepo(200, [3, 17, 42, 64, 88]);
-  stack = await startStack([{ owner: 'acme', name: 'warehouse', dir: repo.dir, installationId: INSTALLATION }]);
+  wide = buildLargeRepo(240, Array.from({ length: 110 }, (_, i) => i));
+  stack = await startStack([
+    { owner: 'acme', name: 'warehouse', dir: repo.dir, installationId: INSTALLATION },
+    { owner: 'acme', name: 'wide', dir: wide.dir, installationId: INSTALLATION },
+  ]);
 }, 60_000);
 
 afterAll(async () => {
   await stack?.stop();
   repo?.remove();
+  wide?.remove();
 });
 
 function routes(requests: RecordedRequest[]): string[] {
-  return requests.map((r) => `${r.method} ${r.route ?? r.path}`);
+  return requests.map((r) => `${r.method} ${r.route ?? r.path}`).sort();
 }
 
-it('a PR touching 5 of 200 models: 7 requests to review, 5 to re-review after a push', async () => {
-  const { fake, app, secret } = stack;
-  const pull = fake.openPull({ owner: 'acme', repo: 'warehouse', head: 'feature' });
+const FIRST_REVIEW = [
+  'GET /repos/{owner}/{repo}/contents/{path}', // .github/dbt-pr-reviewer.yml
+  'POST /repos/{owner}/{repo}/check-runs',
+  'GET /repos/{owner}/{repo}/compare/{basehead}',
+  'GET /repos/{owner}/{repo}/tarball/{ref}',
+  'POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews',
+  'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
+  'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}',
+].sort();
+
+// The second push only adds a comment line to the same files: no new finding, so no review is posted.
+const RE_REVIEW = [
+  'POST /repos/{owner}/{repo}/check-runs',
+  'GET /repos/{owner}/{repo}/compare/{basehead}',
+  'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}',
+  'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}',
+].sort();
+
+/** Opens a PR from `feature`, then pushes `feature-2`; returns what each review requested and logged. */
+async function reviewThenPush(fake: FakeGitHub, name: string) {
+  const { app, secret } = stack;
+  const pull = fake.openPull({ owner: 'acme', repo: name, head: 'feature' });
 
   let mark = fake.mark();
   const first = await deliver(app.url, secret, 'pull_request', pullRequestEvent(fake, pull, 'opened', INSTALLATION));
   expect(first.status).toBe(200);
   await app.idle();
-  const firstReview = fake.since(mark, ['api', 'graphql']);
-  expect(routes(firstReview).sort()).toEqual(
-    [
-      'GET /repos/{owner}/{repo}/contents/{path}', // .github/dbt-pr-reviewer.yml
-      'POST /repos/{owner}/{repo}/check-runs',
-      'GET /repos/{owner}/{repo}/pulls/{pull_number}/files',
-      'GET /repos/{owner}/{repo}/tarball/{ref}',
-      'POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews',
-      'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
-      'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}',
-    ].sort(),
-  );
-  // Plus the installation token (once an hour) and the tarball's redirect to the download host.
-  expect(routes(fake.since(mark, ['auth', 'download']))).toHaveLength(2);
-  const run = fake.checkRuns.find((r) => r.head_sha === pull.headSha)!;
-  expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
-  const published = await app.waitForLog((l) => l.msg === 'review published' && l.deliveryId === first.id);
-  expect(published!.githubRequests).toMatchObject({ total: 7, auth: 1 });
+  const firstRequests = fake.since(mark, ['api', 'graphql']);
+  const firstOther = fake.since(mark, ['auth', 'download']);
+  const firstRun = fake.checkRuns.find((r) => r.repo === name && r.head_sha === pull.headSha);
+  const firstLog = await app.waitForLog((l) => l.msg === 'review published' && l.deliveryId === first.id);
 
   fake.pushPull(pull, 'feature-2');
   mark = fake.mark();
   const second = await deliver(app.url, secret, 'pull_request', pullRequestEvent(fake, pull, 'synchronize', INSTALLATION));
   expect(second.status).toBe(200);
   await app.idle();
-  expect(routes(fake.since(mark, ['api', 'graphql'])).sort()).toEqual(
-    [
-      'POST /repos/{owner}/{repo}/check-runs',
-      'GET /repos/{owner}/{repo}/pulls/{pull_number}/files',
-      'GET /repos/{owner}/{repo}/tarball/{ref}',
-      'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}',
-      'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}',
-    ].sort(),
-  );
-  expect(fake.checkRuns.find((r) => r.head_sha === pull.headSha)).toMatchObject({ status: 'completed', conclusion: 'failure' });
-  const republished = await app.waitForLog((l) => l.msg === 'review published' && l.deliveryId === second.id);
-  expect(republished!.githubRequests).toMatchObject({ total: 5, auth: 0 });
+  const secondRequests = fake.since(mark, ['api', 'graphql']);
+  const secondOther = fake.since(mark, ['auth', 'download']);
+  const secondRun = fake.checkRuns.find((r) => r.repo === name && r.head_sha === pull.headSha);
+  const secondLog = await app.waitForLog((l) => l.msg === 'review published' && l.deliveryId === second.id);
+  return { pull, firstRequests, firstOther, firstRun, firstLog, secondRequests, secondOther, secondRun, secondLog };
+}
+
+it('a PR touching 5 of 200 models: 7 requests to review, 4 to re-review after a push', async () => {
+  const { fake } = stack;
+  const r = await reviewThenPush(fake, 'warehouse');
+
+  expect(routes(r.firstRequests)).toEqual(FIRST_REVIEW);
+  // Plus the installation token (once an hour) and the tarball's redirect to the download host.
+  expect(r.firstOther.map((q) => q.kind).sort()).toEqual(['auth', 'download']);
+  expect(r.firstRun).toMatchObject({ status: 'completed', conclusion: 'failure' });
+  expect(r.firstLog.githubRequests).toMatchObject({ total: 7, auth: 1 });
+  expect(r.firstLog).toMatchObject({ filesFrom: 'compare', headFrom: 'tarball' });
+
+  expect(routes(r.secondRequests)).toEqual(RE_REVIEW);
+  expect(r.secondOther).toEqual([]); // no tarball, no token
+  expect(r.secondRun).toMatchObject({ status: 'completed', conclusion: 'failure' });
+  expect(r.secondLog.githubRequests).toMatchObject({ total: 4, auth: 0 });
+  expect(r.secondLog).toMatchObject({ filesFrom: 'compare', headFrom: 'patches' });
+  // The head rebuilt from patches gives the review a tarball would: the same findings (one line lower, after the new comment line).
+  const where = (run: typeof r.firstRun) => run!.annotations.map((a) => `${String(a.path)}:${String(a.annotation_level)}:${String(a.title)}`).sort();
+  expect(where(r.secondRun)).toEqual(where(r.firstRun));
+  expect(fake.violations).toEqual([]);
+}, 120_000);
+
+it('a PR changing 110 files (two pages of PR files): still 7 requests to review, 4 to re-review', async () => {
+  const { fake } = stack;
+  const r = await reviewThenPush(fake, 'wide');
+  const compare = r.firstRequests.find((q) => q.route === '/repos/{owner}/{repo}/compare/{basehead}')!;
+  expect(compare.query).toMatchObject({ per_page: '1' });
+
+  expect(routes(r.firstRequests)).toEqual(FIRST_REVIEW);
+  expect(r.firstLog.githubRequests).toMatchObject({ total: 7 });
+  expect(routes(r.secondRequests)).toEqual(RE_REVIEW);
+  expect(r.secondOther).toEqual([]);
+  expect(r.secondLog.githubRequests).toMatchObject({ total: 4, auth: 0 });
+  expect(r.secondLog).toMatchObject({ filesFrom: 'compare', headFrom: 'patches' });
+  expect(r.secondRun).toMatchObject({ status: 'completed', conclusion: 'failure' });
   expect(fake.violations).toEqual([]);
 }, 120_000);

@@ -61,6 +61,33 @@ describe('fake GitHub', () => {
     expect(first.headers.get('link')).toMatch(/page=2>; rel="next"/);
   });
 
+  it('compares two commits like GitHub: the merge base, the commits, up to 300 files on the first page only', async () => {
+    const head = fake.pulls[0]!.headSha;
+    const base = repo.sha('main');
+    const compared = await call('GET', `/repos/o/r/compare/${base}...${head}?per_page=1`);
+    expect(compared.status).toBe(200);
+    const body = compared.json as { merge_base_commit: { sha: string }; status: string; ahead_by: number; commits: { sha: string }[]; files: Record<string, unknown>[] };
+    expect(body.merge_base_commit.sha).toBe(base);
+    expect(body).toMatchObject({ status: 'ahead', ahead_by: 1 });
+    expect(body.commits.map((c) => c.sha)).toEqual([head]);
+    expect(body.files.map((f) => [f.filename, f.status, typeof f.sha, typeof f.patch])).toEqual([
+      ['a.sql', 'modified', 'string', 'string'],
+      ['b.sql', 'added', 'string', 'string'],
+    ]);
+    expect(body.files[0]!.patch).toBe('@@ -1,2 +1,2 @@\n select 1\n-from x\n+from y');
+
+    const second = await call('GET', `/repos/o/r/compare/${base}...${head}?per_page=1&page=2`);
+    expect(second.json!.files).toBeUndefined();
+    fake.maxCompareFiles = 1;
+    try {
+      expect(((await call('GET', `/repos/o/r/compare/${base}...${head}`)).json!.files as unknown[]).length).toBe(1);
+    } finally {
+      fake.maxCompareFiles = 300;
+    }
+    expect((await call('GET', `/repos/o/r/compare/${base}...${'0'.repeat(40)}`)).status).toBe(404);
+    expect((await call('GET', `/repos/o/r/compare/main...change`)).status).toBe(200);
+  });
+
   it('answers 422 for a review comment off the diff, and accepts one on it', async () => {
     const head = fake.pulls[0]!.headSha;
     const off = await call('POST', '/repos/o/r/pulls/1/reviews', { commit_id: head, event: 'COMMENT', body: 'x', comments: [{ path: 'a.sql', line: 9, side: 'RIGHT', body: 'no' }] });

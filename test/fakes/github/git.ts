@@ -61,6 +61,56 @@ export interface DiffFile {
 
 const STATUS: Record<string, DiffFile['status']> = { A: 'added', D: 'removed', M: 'modified', R: 'renamed', T: 'modified' };
 
+/** The best common ancestor of two commits, or undefined for unrelated histories. */
+export function mergeBase(dir: string, a: string, b: string): string | undefined {
+  try {
+    return git(dir, ['merge-base', a, b]).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface CommitInfo {
+  sha: string;
+  tree: string;
+  parents: string[];
+  author: { name: string; email: string; date: string };
+  committer: { name: string; email: string; date: string };
+  message: string;
+}
+
+const COMMIT_FORMAT = ['%H', '%T', '%P', '%an', '%ae', '%aI', '%cn', '%ce', '%cI', '%B'].join('%x1f') + '%x1e';
+
+function parseCommits(out: string): CommitInfo[] {
+  return out
+    .split('\x1e')
+    .map((record) => record.replace(/^\n/, ''))
+    .filter((record) => record !== '')
+    .map((record) => {
+      const [sha, tree, parents, an, ae, ad, cn, ce, cd, message] = record.split('\x1f');
+      return {
+        sha: sha!,
+        tree: tree!,
+        parents: parents ? parents.split(' ') : [],
+        author: { name: an!, email: ae!, date: ad! },
+        committer: { name: cn!, email: ce!, date: cd! },
+        message: (message ?? '').replace(/\n+$/, ''),
+      };
+    });
+}
+
+/** Commits reachable from `to` and not from `from`, oldest first (GitHub's compare lists them in that order). */
+export function commitsBetween(dir: string, from: string, to: string): CommitInfo[] {
+  return parseCommits(git(dir, ['log', '--reverse', `--format=${COMMIT_FORMAT}`, `${from}..${to}`]));
+}
+
+/** One commit (for `base_commit` / `merge_base_commit`). */
+export function commitInfo(dir: string, sha: string): CommitInfo {
+  const [info] = parseCommits(git(dir, ['log', '-1', `--format=${COMMIT_FORMAT}`, sha]));
+  if (!info) throw new Error(`no commit ${sha}`);
+  return info;
+}
+
 /** The files of `base...head` (three dots: against the merge base), like GitHub's pull request files. */
 export function threeDotDiff(dir: string, base: string, head: string): DiffFile[] {
   const mergeBase = git(dir, ['merge-base', base, head]).trim();

@@ -37,14 +37,23 @@ function load() {
   ajv.addSchema(doc, 'github');
   const paths: CompiledPath[] = Object.entries(doc.paths).map(([template, operations]) => {
     const names: string[] = [];
+    const escape = (literal: string) => literal.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
     const pattern = template
       .split('/')
       .map((segment) => {
-        const m = /^\{(.+)\}$/.exec(segment);
-        if (!m) return segment.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
-        names.push(m[1]!);
-        // `{path}` of the contents API spans several segments.
-        return m[1] === 'path' ? '(.+)' : '([^/]+)';
+        // A segment may hold several parameters (`{base}...{head}`) between literal text.
+        const parts = segment.split(/(\{[^}]+\})/).filter((part) => part !== '');
+        const several = parts.length > 1;
+        return parts
+          .map((part) => {
+            const m = /^\{(.+)\}$/.exec(part);
+            if (!m) return escape(part);
+            names.push(m[1]!);
+            // `{path}` of the contents API spans several segments.
+            if (m[1] === 'path') return '(.+)';
+            return several ? '([^/]+?)' : '([^/]+)';
+          })
+          .join('');
       })
       .join('/');
     return { template, regex: new RegExp(`^${pattern}$`), names, operations };

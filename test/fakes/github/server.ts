@@ -3,12 +3,24 @@
  * tests and benchmarks. It serves fixture repositories from git directories on disk and enforces what GitHub
  * enforces for this app: the app JWT and installation tokens, routes and JSON bodies valid against GitHub's
  * OpenAPI description, pagination, 50 annotations per request, review comments only on lines of the diff (else
- * 422). It can answer with a secondary rate limit, and records every request.
+ * 422), at most 300 files in a compare and 3000 in a PR's file list. It can answer with a secondary rate limit,
+ * and records every request.
  */
 import { createPublicKey, createVerify, randomBytes, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileAt, resolveRef, rightSideLines, tarball, threeDotDiff, type DiffFile } from './git.js';
+import {
+  commitInfo,
+  commitsBetween,
+  mergeBase,
+  readFileAt,
+  resolveRef,
+  rightSideLines,
+  tarball,
+  threeDotDiff,
+  type CommitInfo,
+  type DiffFile,
+} from './git.js';
 import { matchRoute } from './openapi.js';
 
 export type Role = 'admin' | 'maintain' | 'write' | 'triage' | 'read';
@@ -33,6 +45,8 @@ export interface StartFakeGitHubOptions {
   perPageCap?: number;
   /** Most files GitHub lists for a pull request (GitHub: 3000). */
   maxPullFiles?: number;
+  /** Most files GitHub lists in a compare of two commits (GitHub: 300). */
+  maxCompareFiles?: number;
 }
 
 export type RequestKind = 'auth' | 'app' | 'api' | 'graphql' | 'download';
@@ -143,7 +157,7 @@ export interface FakeReaction {
 interface Failure {
   method: string;
   route: RegExp;
-  kind: 'secondary-rate-limit' | 'server-error';
+  kind: 'secondary-rate-limit' | 'server-error' | 'not-found' | 'unprocessable';
   remaining: number;
 }
 
@@ -186,10 +200,12 @@ export class FakeGitHub {
   readonly pulls: FakePull[] = [];
   /** When true, every review with inline comments is answered 422 (GitHub refusing the positions). */
   rejectReviewComments = false;
-  /** Files whose `patch` the PR files API leaves out (as GitHub does for huge diffs). */
+  /** Files whose `patch` the PR files and compare APIs leave out (as GitHub does for huge diffs). */
   readonly omitPatches = new Set<string>();
   /** Most files the PR files API lists (GitHub: 3000). */
   maxPullFiles: number;
+  /** Most files the compare API lists (GitHub: 300). */
+  maxCompareFiles: number;
 
   readonly bot: FakeUser;
   readonly #options: StartFakeGitHubOptions;
@@ -209,6 +225,7 @@ export class FakeGitHub {
     this.#options = options;
     this.#publicKey = createPublicKey(options.appKey);
     this.maxPullFiles = options.maxPullFiles ?? 3000;
+    this.maxCompareFiles = options.maxCompareFiles ?? 300;
     this.bot = { login: `${this.slug}[bot]`, id: 41000 + options.appId, node_id: `BOT_${options.appId}`, type: 'Bot' };
     this.#registerRoutes();
   }
@@ -429,14 +446,93 @@ export class FakeGitHub {
 
   #pullFiles(pull: FakePull): DiffFile[] {
     const repo = this.repo(pull.owner, pull.repo);
-    const baseSha = resolveRef(repo.dir, pull.baseRef) ?? pull.baseRef;
-    const key = `${repo.dir}:${baseSha}...${pull.headSha}`;
+    return this.#threeDotDiff(repo, resolveRef(repo.dir, pull.baseRef) ?? pull.baseRef, pull.headSha);
+  }
+
+  #threeDotDiff(repo: FakeRepoConfig, baseSha: string, headSha: string): DiffFile[] {
+    const key = `${repo.dir}:${baseSha}...${headSha}`;
     let files = this.#diffs.get(key);
     if (!files) {
-      files = threeDotDiff(repo.dir, baseSha, pull.headSha);
+      files = threeDotDiff(repo.dir, baseSha, headSha);
       this.#diffs.set(key, files);
     }
     return files;
+  }
+
+  /** Diff entries as the PR files and compare APIs return them (patches of `omitPatches` left out). */
+  #diffEntries(repo: FakeRepoConfig, headSha: string, files: DiffFile[]): Json[] {
+    return files.map(({ patch, ...f }) => ({
+      ...f,
+      ...(patch !== undefined && !this.omitPatches.has(f.filename) ? { patch } : {}),
+      blob_url: `${this.#url}/${repo.owner}/${repo.name}/blob/${headSha}/${f.filename}`,
+      raw_url: `${this.#url}/${repo.owner}/${repo.name}/raw/${headSha}/${f.filename}`,
+      contents_url: `${this.apiUrl}/repos/${repo.owner}/${repo.name}/contents/${f.filename}?ref=${headSha}`,
+    }));
+  }
+
+  #commitObject(repo: FakeRepoConfig, c: CommitInfo): Json {
+    const api = `${this.apiUrl}/repos/${repo.owner}/${repo.name}`;
+    const person = (p: CommitInfo['author']) => ({ name: p.name, email: p.email, date: p.date });
+    return {
+      sha: c.sha,
+      node_id: `C_${c.sha}`,
+      url: `${api}/commits/${c.sha}`,
+      html_url: `${this.#url}/${repo.owner}/${repo.name}/commit/${c.sha}`,
+      comments_url: `${api}/commits/${c.sha}/comments`,
+      commit: {
+        url: `${api}/git/commits/${c.sha}`,
+        author: person(c.author),
+        committer: person(c.committer),
+        message: c.message,
+        comment_count: 0,
+        tree: { sha: c.tree, url: `${api}/git/trees/${c.tree}` },
+      },
+      author: null,
+      committer: null,
+      parents: c.parents.map((sha) => ({ sha, url: `${api}/commits/${sha}`, html_url: `${this.#url}/${repo.owner}/${repo.name}/commit/${sha}` })),
+    };
+  }
+
+  /**
+   * `GET /compare/{base}...{head}` as GitHub answers it: the commits of `merge-base..head` (the last 250 without
+   * paging parameters, else one page), the merge base, and on the first page at most 300 changed files of the
+   * three-dot diff. 404 for an unknown commit or unrelated histories.
+   */
+  #compare(ctx: Ctx): Json {
+    const repo = ctx.repo!;
+    // `compare/{basehead}`, or the older spelling of the same route, `compare/{base}...{head}`.
+    const basehead = ctx.params.basehead ?? `${ctx.params.base}...${ctx.params.head}`;
+    const parts = /^(.+?)\.\.\.(.+)$/.exec(basehead);
+    const strip = (ref: string) => ref.replace(/^[^:]+:/, '');
+    const baseSha = parts ? resolveRef(repo.dir, strip(parts[1]!)) : undefined;
+    const headSha = parts ? resolveRef(repo.dir, strip(parts[2]!)) : undefined;
+    if (!baseSha || !headSha) throw new HttpError(404, 'Not Found');
+    const base = mergeBase(repo.dir, baseSha, headSha);
+    if (!base) throw new HttpError(404, `No common ancestor between ${parts![1]} and ${parts![2]}.`);
+    const ahead = commitsBetween(repo.dir, base, headSha);
+    const behindBy = commitsBetween(repo.dir, base, baseSha).length;
+    const paged = ctx.query.per_page !== undefined || ctx.query.page !== undefined;
+    const path = `/repos/${repo.owner}/${repo.name}/compare/${basehead}`;
+    const commits = paged ? this.#paginate(ctx, path, ahead) : ahead.slice(-250);
+    const firstPage = Number(ctx.query.page ?? 1) <= 1;
+    const files = this.#threeDotDiff(repo, baseSha, headSha).slice(0, this.maxCompareFiles);
+    const status = ahead.length === 0 && behindBy === 0 ? 'identical' : behindBy === 0 ? 'ahead' : ahead.length === 0 ? 'behind' : 'diverged';
+    const web = `${this.#url}/${repo.owner}/${repo.name}`;
+    return {
+      url: `${this.apiUrl}${path}`,
+      html_url: `${web}/compare/${basehead}`,
+      permalink_url: `${web}/compare/${repo.owner}:${baseSha.slice(0, 7)}...${repo.owner}:${headSha.slice(0, 7)}`,
+      diff_url: `${web}/compare/${basehead}.diff`,
+      patch_url: `${web}/compare/${basehead}.patch`,
+      base_commit: this.#commitObject(repo, commitInfo(repo.dir, baseSha)),
+      merge_base_commit: this.#commitObject(repo, commitInfo(repo.dir, base)),
+      status,
+      ahead_by: ahead.length,
+      behind_by: behindBy,
+      total_commits: ahead.length,
+      commits: (commits as CommitInfo[]).map((c) => this.#commitObject(repo, c)),
+      ...(firstPage ? { files: this.#diffEntries(repo, headSha, files) } : {}),
+    };
   }
 
   #pull(ctx: Ctx): FakePull {
@@ -571,6 +667,8 @@ export class FakeGitHub {
         if (failure.kind === 'secondary-rate-limit') {
           throw new HttpError(403, 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', {}, { 'retry-after': '1' });
         }
+        if (failure.kind === 'not-found') throw new HttpError(404, 'Not Found');
+        if (failure.kind === 'unprocessable') throw new HttpError(422, 'Unprocessable Entity');
         throw new HttpError(502, 'Server Error');
       }
       const ctx: Ctx = { req, res, params: route.params, query, body: (body ?? {}) as Json };
@@ -705,16 +803,12 @@ export class FakeGitHub {
 
     this.#on('GET /repos/{owner}/{repo}/pulls/{pull_number}/files', (ctx) => {
       const pull = this.#pull(ctx);
-      const files = this.#pullFiles(pull).slice(0, this.maxPullFiles);
-      const objects = files.map(({ patch, ...f }) => ({
-        ...f,
-        ...(patch !== undefined && !this.omitPatches.has(f.filename) ? { patch } : {}),
-        blob_url: `${this.#url}/${pull.owner}/${pull.repo}/blob/${pull.headSha}/${f.filename}`,
-        raw_url: `${this.#url}/${pull.owner}/${pull.repo}/raw/${pull.headSha}/${f.filename}`,
-        contents_url: `${this.apiUrl}/repos/${pull.owner}/${pull.repo}/contents/${f.filename}?ref=${pull.headSha}`,
-      }));
+      const objects = this.#diffEntries(ctx.repo!, pull.headSha, this.#pullFiles(pull).slice(0, this.maxPullFiles));
       return this.#paginate(ctx, `/repos/${pull.owner}/${pull.repo}/pulls/${pull.number}/files`, objects);
     });
+
+    this.#on('GET /repos/{owner}/{repo}/compare/{basehead}', (ctx) => this.#compare(ctx));
+    this.#on('GET /repos/{owner}/{repo}/compare/{base}...{head}', (ctx) => this.#compare(ctx));
 
     this.#on('GET /repos/{owner}/{repo}/pulls/{pull_number}/comments', (ctx) => {
       const pull = this.#pull(ctx);
