@@ -267,9 +267,11 @@ function goals(rows: Row[]): string[] {
   if (gh.length > 0) {
     const maxFirst = Math.max(...gh.map((r) => r.github!.first));
     const maxRe = Math.max(...gh.map((r) => r.github!.rereview));
-    const maxDl = Math.max(...gh.map((r) => Math.max(r.github!.firstDownloads ?? 0, r.github!.rereviewDownloads ?? 0)));
+    const firstDl = Math.max(...gh.map((r) => r.github!.firstDownloads ?? 0));
+    const reDl = Math.max(...gh.map((r) => r.github!.rereviewDownloads ?? 0));
+    const overRe = gh.filter((r) => r.github!.rereview > 5).map((r) => `${r.size}/${r.scenario}`);
     out.push(
-      `GitHub API requests (REST + GraphQL): at most ${maxFirst} per first review (goal <= 8: ${maxFirst <= 8 ? 'PASS' : 'FAIL'}), ${maxRe} per re-review (goal <= 5: ${maxRe <= 5 ? 'PASS' : 'FAIL'}); plus ${maxDl} tarball download per review (the codeload redirect of GET /tarball, not an API call; with it: ${maxFirst + maxDl} / ${maxRe + maxDl})`,
+      `GitHub API requests (REST + GraphQL): at most ${maxFirst} per first review (goal <= 8: ${maxFirst <= 8 ? 'PASS' : 'FAIL'}), ${maxRe} per re-review (goal <= 5: ${maxRe <= 5 ? 'PASS' : `FAIL for ${overRe.join(', ')}`}); archive downloads (the codeload redirect of GET /tarball, not API calls): at most ${firstDl} per first review, ${reDl} per re-review`,
     );
     const sample = gh[gh.length - 1]!;
     out.push(`GitHub requests of ${sample.size}/${sample.scenario}: ${(sample.github!.detail ?? []).join('; ')}`);
