@@ -7,7 +7,7 @@ import type { Dialect, ReviewerConfig } from './config.js';
 import type { ChangedFile, ReviewPorts, ReviewRequest } from './ports.js';
 import type { DbtModel, DbtProject } from './dbt/types.js';
 import type { Finding, LlmReport, ModelChange, ModelReport, ModelStatus, Review, Skipped } from './review/types.js';
-import { loadProjects, ownerOf, diffModelConfig, projectConfigFingerprint } from './dbt/index.js';
+import { loadProjects, ownerOf, diffModelConfig, projectConfigFingerprint, propertyFocus, type LoadOptions, type YamlParseResult } from './dbt/index.js';
 import { runChecks } from './checks/index.js';
 import type { CheckContext } from './checks/types.js';
 import { breakingOf, conclusionOf, impactOf } from './review/verdict.js';
@@ -35,11 +35,13 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
     return false;
   });
 
-  // Base and head share most property files: parse each distinct text once.
-  const loadOptions = { ownerKey: config.ownerKey, ignore: config.ignore, yamlCache: new Map() };
+  // Base and head share most property files: parse each distinct text once, and only those the change needs.
+  const changedPaths = new Set(changedFiles.flatMap((f) => (f.previousPath ? [f.path, f.previousPath] : [f.path])));
+  const yamlCache = new Map<string, YamlParseResult>();
+  const focus = propertyFocus(ports, changedPaths, yamlCache);
+  const loadOptions: LoadOptions = { ownerKey: config.ownerKey, ignore: config.ignore, yamlCache, ...(focus ? { focus } : {}) };
   const headProjects = loadProjects(ports.head, loadOptions);
   // The base shares every model the change does not touch with the head: build only the others.
-  const changedPaths = new Set(changedFiles.flatMap((f) => (f.previousPath ? [f.path, f.previousPath] : [f.path])));
   const baseProjects = loadProjects(ports.base, { ...loadOptions, reuse: { projects: headProjects, changedPaths } });
 
   const changed = findChangedModels(changedFiles, headProjects, baseProjects, skipped);

@@ -4,6 +4,7 @@
  * found on the way. Pure and synchronous: YAML parsing plus a regex scan of each model file, no rendering.
  */
 import picomatch from 'picomatch';
+import { needsPropertyFile, type PropertyFocus } from './focus.js';
 import { extractMacros } from './macros.js';
 import { buildModel, type BuildContext, type ModelFile } from './modelBuilder.js';
 import { ProjectConfigTree, readProjectFile } from './projectFile.js';
@@ -28,6 +29,11 @@ export interface LoadOptions {
    * base costs what the change touches, not what the project holds).
    */
   reuse?: { projects: readonly DbtProject[]; changedPaths: ReadonlySet<string> };
+  /**
+   * Parse only the property files a review of this change needs (see `propertyFocus`); the other models are built
+   * from their SQL and `dbt_project.yml` alone. Absent: every property file is parsed.
+   */
+  focus?: PropertyFocus;
 }
 
 const PROJECT_FILE = 'dbt_project.yml';
@@ -59,7 +65,7 @@ export function loadProjects(snapshot: FileSnapshot, options: LoadOptions): DbtP
     .slice()
     .sort(compareText)
     .map((root) =>
-      loadProject(snapshot, root, filesByRoot.get(root) ?? [], ignoredByRoot.get(root) ?? [], options.yamlCache, reusableModels(root, options.reuse)),
+      loadProject(snapshot, root, filesByRoot.get(root) ?? [], ignoredByRoot.get(root) ?? [], options, reusableModels(root, options.reuse)),
     );
 }
 
@@ -68,7 +74,7 @@ function loadProject(
   root: string,
   files: string[],
   ignoredFiles: string[],
-  yamlCache?: Map<string, YamlParseResult>,
+  options: Pick<LoadOptions, 'yamlCache' | 'focus'>,
   reusable?: (file: ModelFile, entry: ModelEntry | undefined) => DbtModel | undefined,
 ): DbtProject {
   const projectFile = joinPath(root, PROJECT_FILE);
@@ -123,7 +129,8 @@ function loadProject(
         folders,
       });
     } else if (lower.endsWith('.yml') || lower.endsWith('.yaml')) {
-      readProperties(snapshot, path, project, propertyEntries, yamlCache);
+      const text = snapshot.read(path) ?? '';
+      if (!options.focus || needsPropertyFile(options.focus, path, text)) readProperties(text, path, project, propertyEntries, options.yamlCache);
     }
   }
   const ctx: BuildContext = { projectName: name, projectConfig: new ProjectConfigTree(info.modelsTree, projectFile), problems: project.problems };
@@ -200,13 +207,13 @@ function reusableModels(
 }
 
 function readProperties(
-  snapshot: FileSnapshot,
+  text: string,
   path: string,
   project: DbtProject,
   entries: Map<string, ModelEntry>,
   yamlCache?: Map<string, YamlParseResult>,
 ): void {
-  const result = readPropertyFile(snapshot.read(path) ?? '', path, yamlCache);
+  const result = readPropertyFile(text, path, yamlCache);
   if (result.kind === 'invalid') {
     project.problems.push(result.problem);
     project.propertyFiles.push(path);

@@ -1,0 +1,152 @@
+/**
+ * Which property files a review has to parse. A review reports on the changed models, their dependants (the
+ * downstream users) and what those read (upstream columns, sources); the other models of a big project only take
+ * part through the `ref()` graph, which comes from their SQL. So a property file is parsed when it is in the change,
+ * when it mentions one of the models in focus (an exposure names the models it depends on), or when it defines
+ * groups (whose owners any model can inherit).
+ *
+ * The models in focus: those whose SQL changed or whose entry in a changed property file differs, everything
+ * downstream of them and a few levels upstream, from a scan of every `ref()` in every `.sql` and `.py` file of both
+ * revisions: a superset of what the review uses. It is undefined (parse everything) when the change can touch every
+ * model: a changed `dbt_project.yml`, macro, group or exposure, or a property file that is not valid YAML. A review's output is the same with and
+ * without it; only the models nobody asks about are built without their YAML properties.
+ */
+import { readPropertyFile } from './propertyFile.js';
+import { extractRefs } from './refs.js';
+import { LineIndex, stemOf } from './textLines.js';
+import type { FileSnapshot } from './types.js';
+import { plainOf, type YamlParseResult } from './yamlTree.js';
+
+export interface PropertyFocus {
+  /** Lower-case names of the models in focus (and their versioned file stems). */
+  models: ReadonlySet<string>;
+  /** Files of the change (always parsed). */
+  changedPaths: ReadonlySet<string>;
+}
+
+/** How far up the ref graph upstream columns are looked for (see `ModelAnalyzer`), plus one. */
+const ANCESTOR_DEPTH = 4;
+
+const MODEL_CODE = /\.(sql|py)$/i;
+const PROPERTY_FILE = /\.ya?ml$/i;
+const MACRO_DEFINITION = /\{%-?\s*macro\s/;
+const WORD = /[a-z_][a-z0-9_]*/g;
+const DEFINES_GROUPS = /\bgroups\s*:/;
+
+function wordsOf(text: string): Set<string> {
+  return new Set(text.toLowerCase().match(WORD) ?? []);
+}
+
+interface CodeGraph {
+  parents: Map<string, Set<string>>;
+  children: Map<string, Set<string>>;
+}
+
+function addEdge(map: Map<string, Set<string>>, from: string, to: string): void {
+  let set = map.get(from);
+  if (!set) {
+    set = new Set();
+    map.set(from, set);
+  }
+  set.add(to);
+}
+
+/** The `ref()` graph of every model file of the given revisions, by lower-case stem. */
+function codeGraph(snapshots: readonly FileSnapshot[]): CodeGraph {
+  const graph: CodeGraph = { parents: new Map(), children: new Map() };
+  const scanned = new Map<string, string>();
+  for (const snapshot of snapshots) {
+    for (const path of snapshot.paths()) {
+      if (!MODEL_CODE.test(path)) continue;
+      const code = snapshot.read(path);
+      // An unchanged file is the same text in both revisions: scan it once.
+      if (code === undefined || scanned.get(path) === code) continue;
+      scanned.set(path, code);
+      const stem = stemOf(path).toLowerCase();
+      for (const ref of extractRefs(code, new LineIndex(code))) {
+        addEdge(graph.parents, stem, ref.name.toLowerCase());
+        addEdge(graph.children, ref.name.toLowerCase(), stem);
+      }
+    }
+  }
+  return graph;
+}
+
+/**
+ * The models whose entry in the property file at `path` differs between the revisions, or undefined when
+ * something else a review reads changed there (groups, exposures) or a side is not valid YAML.
+ */
+function changedModelEntries(path: string, texts: { base?: string; head?: string }, yamlCache: Map<string, YamlParseResult>): Set<string> | undefined {
+  const read = (text: string | undefined) => {
+    const result = readPropertyFile(text ?? '', path, yamlCache);
+    return result.kind === 'properties' ? result.content : result.kind === 'other' ? { models: [], groups: [], exposures: [] } : undefined;
+  };
+  const base = read(texts.base);
+  const head = read(texts.head);
+  if (!base || !head) return undefined;
+  const unplaced = (value: unknown) => JSON.stringify(value, (key, v: unknown) => (key === 'line' || key === 'endLine' ? undefined : v));
+  if (unplaced(base.groups) !== unplaced(head.groups) || unplaced(base.exposures) !== unplaced(head.exposures)) return undefined;
+  const entries = (content: typeof base) => new Map(content.models.map((m) => [m.name.toLowerCase(), JSON.stringify(plainOf(m.node))]));
+  const before = entries(base);
+  const after = entries(head);
+  const changed = new Set<string>();
+  for (const name of new Set([...before.keys(), ...after.keys()])) if (before.get(name) !== after.get(name)) changed.add(name);
+  return changed;
+}
+
+export function propertyFocus(
+  snapshots: { base: FileSnapshot; head: FileSnapshot },
+  changedPaths: ReadonlySet<string>,
+  yamlCache: Map<string, YamlParseResult>,
+): PropertyFocus | undefined {
+  const { base, head } = snapshots;
+  const graph = codeGraph([head, base]);
+
+  const seeds = new Set<string>();
+  for (const path of changedPaths) {
+    if (path === 'dbt_project.yml' || path.endsWith('/dbt_project.yml')) return undefined;
+    const texts = { base: base.read(path), head: head.read(path) };
+    if (MODEL_CODE.test(path)) {
+      if ([texts.base, texts.head].some((t) => t !== undefined && MACRO_DEFINITION.test(t))) return undefined;
+      seeds.add(stemOf(path).toLowerCase());
+    } else if (PROPERTY_FILE.test(path)) {
+      const changed = changedModelEntries(path, texts, yamlCache);
+      if (!changed) return undefined;
+      for (const name of changed) seeds.add(name);
+    }
+  }
+
+  const models = new Set<string>();
+  const stack = [...seeds];
+  while (stack.length > 0) {
+    const name = stack.pop()!;
+    if (models.has(name)) continue;
+    models.add(name);
+    for (const child of graph.children.get(name) ?? []) stack.push(child);
+  }
+  let frontier = [...models];
+  for (let depth = 0; depth < ANCESTOR_DEPTH && frontier.length > 0; depth += 1) {
+    const next: string[] = [];
+    for (const name of frontier) {
+      for (const parent of graph.parents.get(name) ?? []) {
+        if (models.has(parent)) continue;
+        models.add(parent);
+        next.push(parent);
+      }
+    }
+    frontier = next;
+  }
+  // A versioned model's files are `<name>_v<N>`; its properties are under `<name>`.
+  for (const name of [...models]) {
+    const unversioned = /^(.+)_v\d+$/.exec(name)?.[1];
+    if (unversioned) models.add(unversioned);
+  }
+  return { models, changedPaths };
+}
+
+/** Whether a review with this focus needs the property file at `path` parsed. */
+export function needsPropertyFile(focus: PropertyFocus, path: string, text: string): boolean {
+  if (focus.changedPaths.has(path) || DEFINES_GROUPS.test(text)) return true;
+  for (const word of wordsOf(text)) if (focus.models.has(word)) return true;
+  return false;
+}

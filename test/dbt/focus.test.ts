@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { loadProjects, needsPropertyFile, propertyFocus } from '../../src/dbt/index.js';
+import { lines, modelNamed, PROJECT, snapshotOf } from './helpers.js';
+
+// stg_a -> int_b -> fct_c -> dash (exposure); stg_x -> fct_y (unrelated); stg_z -> int_b's sibling int_w
+const HEAD: Record<string, string> = {
+  'dbt_project.yml': PROJECT,
+  'models/staging/stg_a.sql': 'select id as a_id from raw.a\n',
+  'models/staging/stg_x.sql': 'select id as x_id from raw.x\n',
+  'models/staging/stg_z.sql': 'select id as z_id from raw.z\n',
+  'models/intermediate/int_b.sql': "select a_id from {{ ref('stg_a') }}\n",
+  'models/intermediate/int_w.sql': "select z_id from {{ ref('stg_z') }}\n",
+  'models/marts/fct_c.sql': "select a_id from {{ ref('int_b') }}\n",
+  'models/marts/fct_y.sql': "select x_id from {{ ref('stg_x') }}\n",
+  'models/staging/_staging.yml': lines('models:', '  - name: stg_a', '    description: A.', '  - name: stg_x', '    description: X.', '  - name: stg_z', '    description: Z.'),
+  'models/intermediate/_int.yml': lines('models:', '  - name: int_w', '    description: W.'),
+  'models/marts/_marts.yml': lines('models:', '  - name: fct_c', '    description: C.', '    config:', '      group: finance'),
+  'models/marts/_fct_y.yml': lines('models:', '  - name: fct_y', '    description: Y.'),
+  'models/_groups.yml': lines('groups:', '  - name: finance', '    owner:', '      name: Finance'),
+  'models/marts/_exposures.yml': lines('exposures:', '  - name: dash', '    type: dashboard', '    owner: {name: BI}', "    depends_on: [\"ref('fct_c')\"]"),
+  'macros/m.sql': '{% macro m() %}1{% endmacro %}\n',
+};
+
+function focusOf(base: Record<string, string>, head: Record<string, string>, changed: string[]) {
+  return propertyFocus({ base: snapshotOf(base), head: snapshotOf(head) }, new Set(changed), new Map());
+}
+
+describe('propertyFocus: the property files a review needs', () => {
+  it('holds the changed model, everything downstream and its ancestors, not the unrelated models', () => {
+    const head: Record<string, string> = { ...HEAD, 'models/intermediate/int_b.sql': "select a_id, 1 as n from {{ ref('stg_a') }}\n" };
+    const focus = focusOf(HEAD, head, ['models/intermediate/int_b.sql'])!;
+    expect([...focus.models].sort()).toEqual(['fct_c', 'int_b', 'stg_a']);
+    const needed = Object.keys(head).filter((p) => p.endsWith('.yml') && p !== 'dbt_project.yml' && needsPropertyFile(focus, p, head[p]!));
+    // the exposure file names fct_c; the groups file is always read; _int.yml and _fct_y.yml mention no model in focus
+    expect(needed.sort()).toEqual(['models/_groups.yml', 'models/marts/_exposures.yml', 'models/marts/_marts.yml', 'models/staging/_staging.yml']);
+  });
+
+  it('seeds only the entries of a changed property file that differ', () => {
+    const head = { ...HEAD, 'models/staging/_staging.yml': HEAD['models/staging/_staging.yml']!.replace('description: Z.', 'description: Zed.') };
+    const focus = focusOf(HEAD, head, ['models/staging/_staging.yml'])!;
+    expect([...focus.models].sort()).toEqual(['int_w', 'stg_z']);
+  });
+
+  it('is undefined (read everything) when the change can touch every model', () => {
+    expect(focusOf(HEAD, { ...HEAD, 'dbt_project.yml': PROJECT + 'vars: {x: 1}\n' }, ['dbt_project.yml'])).toBeUndefined();
+    expect(focusOf(HEAD, { ...HEAD, 'macros/m.sql': '{% macro m() %}2{% endmacro %}\n' }, ['macros/m.sql'])).toBeUndefined();
+    const regrouped = { ...HEAD, 'models/_groups.yml': HEAD['models/_groups.yml']!.replace('name: Finance', 'name: Money') };
+    expect(focusOf(HEAD, regrouped, ['models/_groups.yml'])).toBeUndefined();
+    expect(focusOf(HEAD, { ...HEAD, 'models/marts/_fct_y.yml': 'models: [' }, ['models/marts/_fct_y.yml'])).toBeUndefined();
+  });
+
+  it('builds every model in focus exactly as a full load does; the others from their SQL alone', () => {
+    const head = { ...HEAD, 'models/marts/fct_c.sql': "select a_id, 2 as k from {{ ref('int_b') }}\n" };
+    const focus = focusOf(HEAD, head, ['models/marts/fct_c.sql'])!;
+    const [full] = loadProjects(snapshotOf(head), { ownerKey: 'owner' });
+    const [focused] = loadProjects(snapshotOf(head), { ownerKey: 'owner', focus });
+    for (const name of focus.models) expect(modelNamed(focused!, name)).toEqual(modelNamed(full!, name));
+    expect(focused!.groups).toEqual(full!.groups);
+    expect(focused!.exposures).toEqual(full!.exposures);
+    expect(modelNamed(full!, 'fct_y').properties?.description).toBe('Y.');
+    expect(modelNamed(focused!, 'fct_y').properties).toBeUndefined();
+    expect(focused!.models.map((m) => m.name)).toEqual(full!.models.map((m) => m.name));
+  });
+});
