@@ -6,12 +6,11 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultConfig, parseConfigYaml, type ConfigError, type ReviewerConfig } from '../config.js';
+import type { ConfigError, ReviewerConfig } from '../config.js';
 import type { JinjaRenderer, ReviewPorts, ReviewRequest } from '../ports.js';
 import type { Review } from '../review/types.js';
 import { renderSummaryMarkdown } from '../review/markdown.js';
 import { GitError, diffCommits, gitSnapshot, mergeBase, readFileAt, resolveRev } from '../sources/git.js';
-import { detectDialect } from './dialect.js';
 import { resolveLlm } from './llm.js';
 
 export interface CliIo {
@@ -242,8 +241,14 @@ export async function reviewRepository(options: ReviewOptions, io: CliIo): Promi
 
 async function reviewWith(engineStart: Promise<Engine>, options: ReviewOptions, io: CliIo): Promise<Review> {
   const { repo } = options;
-  const [baseSha, headSha] = await Promise.all([resolveRev(repo, options.base), resolveRev(repo, options.head)]);
-  const [{ config, source: configSource }, mergeBaseSha] = await Promise.all([loadConfig(repo, baseSha, options, io), mergeBase(repo, baseSha, headSha)]);
+  // The config schema and YAML libraries load while git answers.
+  const revisions = Promise.all([resolveRev(repo, options.base), resolveRev(repo, options.head)]);
+  const [configModule, { detectDialect }] = await Promise.all([import('../config.js'), import('./dialect.js')]);
+  const [baseSha, headSha] = await revisions;
+  const [{ config, source: configSource }, mergeBaseSha] = await Promise.all([
+    loadConfig(configModule, repo, baseSha, options, io),
+    mergeBase(repo, baseSha, headSha),
+  ]);
   const fromSha = mergeBaseSha ?? baseSha;
   const notes: string[] = [];
   if (fromSha !== baseSha) {
@@ -281,6 +286,7 @@ function formatConfigErrors(where: string, errors: ConfigError[]): string[] {
 
 /** `--config FILE`, else `.github/dbt-pr-reviewer.yml` at the base revision (a change cannot weaken its own review). */
 async function loadConfig(
+  { defaultConfig, parseConfigYaml }: typeof import('../config.js'),
   repo: string,
   baseSha: string,
   options: ReviewOptions,
