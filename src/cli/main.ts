@@ -242,9 +242,12 @@ export async function reviewRepository(options: ReviewOptions, io: CliIo): Promi
 async function reviewWith(engineStart: Promise<Engine>, options: ReviewOptions, io: CliIo): Promise<Review> {
   const { repo } = options;
   // The config schema and YAML libraries load while git answers.
-  const revisions = Promise.all([resolveRev(repo, options.base), resolveRev(repo, options.head)]);
-  const [configModule, { detectDialect }] = await Promise.all([import('../config.js'), import('./dialect.js')]);
-  const [baseSha, headSha] = await revisions;
+  const [baseSha, headSha, configModule, { detectDialect }] = await Promise.all([
+    resolveRev(repo, options.base),
+    resolveRev(repo, options.head),
+    import('../config.js'),
+    import('./dialect.js'),
+  ]);
   const [{ config, source: configSource }, mergeBaseSha] = await Promise.all([
     loadConfig(configModule, repo, baseSha, options, io),
     mergeBase(repo, baseSha, headSha),
