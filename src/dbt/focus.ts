@@ -22,6 +22,8 @@ export interface PropertyFocus {
   models: ReadonlySet<string>;
   /** Files of the change (always parsed). */
   changedPaths: ReadonlySet<string>;
+  /** Decisions by file text (the base and head loads ask about the same unchanged files). */
+  decided: Map<string, boolean>;
 }
 
 /** How far up the ref graph upstream columns are looked for (see `ModelAnalyzer`), plus one. */
@@ -32,10 +34,6 @@ const PROPERTY_FILE = /\.ya?ml$/i;
 const MACRO_DEFINITION = /\{%-?\s*macro\s/;
 const WORD = /[a-z_][a-z0-9_]*/g;
 const DEFINES_GROUPS = /\bgroups\s*:/;
-
-function wordsOf(text: string): Set<string> {
-  return new Set(text.toLowerCase().match(WORD) ?? []);
-}
 
 interface CodeGraph {
   parents: Map<string, Set<string>>;
@@ -141,12 +139,18 @@ export function propertyFocus(
     const unversioned = /^(.+)_v\d+$/.exec(name)?.[1];
     if (unversioned) models.add(unversioned);
   }
-  return { models, changedPaths };
+  return { models, changedPaths, decided: new Map() };
 }
 
 /** Whether a review with this focus needs the property file at `path` parsed. */
 export function needsPropertyFile(focus: PropertyFocus, path: string, text: string): boolean {
   if (focus.changedPaths.has(path) || DEFINES_GROUPS.test(text)) return true;
-  for (const word of wordsOf(text)) if (focus.models.has(word)) return true;
-  return false;
+  const known = focus.decided.get(text);
+  if (known !== undefined) return known;
+  let mentions = false;
+  const lower = text.toLowerCase();
+  WORD.lastIndex = 0;
+  for (let m = WORD.exec(lower); m !== null && !mentions; m = WORD.exec(lower)) mentions = focus.models.has(m[0]);
+  focus.decided.set(text, mentions);
+  return mentions;
 }
