@@ -61,15 +61,20 @@ export async function measurePhases(dist: string, repo: string, base: string, he
   lap('git: resolve revisions, merge base, config');
   const changedFiles = await git.diffCommits(repo, from, headSha);
   lap('git: diff (changed files + patches)');
-  const baseSnap = await git.gitSnapshot(repo, from);
-  lap('git: snapshot base (ls-tree + cat-file)');
   const headSnap = await git.gitSnapshot(repo, headSha);
   lap('git: snapshot head (ls-tree + cat-file)');
-  const options = { ownerKey: config.ownerKey, ignore: config.ignore };
+  const baseSnap = await git.gitSnapshot(repo, from, { reuse: headSnap });
+  lap('git: snapshot base (only the blobs that differ from the head)');
+  // The loads as runReview does them: the property files the change needs, the base reusing the head.
+  const changedPaths = new Set(changedFiles.flatMap((f: { path: string; previousPath?: string }) => (f.previousPath ? [f.path, f.previousPath] : [f.path])));
+  const yamlCache = new Map();
+  const focus = dbt.propertyFocus({ base: baseSnap, head: headSnap }, changedPaths, yamlCache);
+  lap('focus: which property files the change needs (ref() scan of both revisions)');
+  const options = { ownerKey: config.ownerKey, ignore: config.ignore, yamlCache, ...(focus ? { focus } : {}) };
   const headProjects = dbt.loadProjects(headSnap, options);
-  lap('project load head (YAML, dbt_project, SQL scan)');
-  dbt.loadProjects(baseSnap, options);
-  lap('project load base');
+  lap('project load head (dbt_project, SQL scan, property files in focus)');
+  dbt.loadProjects(baseSnap, { ...options, reuse: { projects: headProjects, changedPaths } });
+  lap('project load base (reusing the unchanged head models)');
   const renderer = jinja.createJinjaRenderer();
   let renders = 0;
   let renderMsSum = 0;
@@ -90,7 +95,7 @@ export async function measurePhases(dist: string, repo: string, base: string, he
     { base: from, head: headSha, config, changedFiles, notes: [] },
     { base: baseSnap, head: headSnap, renderer: timedRenderer, llmAbsentReason: { status: 'disabled', detail: 'bench' } },
   );
-  lap('runReview (both project loads again + render + parse + diff + downstream + checks)');
+  lap('runReview (focus and both project loads again + render + parse + diff + downstream + checks)');
   await renderer.close();
   lap('renderer: close');
   return {

@@ -215,9 +215,9 @@ function phaseTable(rows: Row[]): string {
   const derived = (r: Row): number => {
     const ph = r.phases!.phases;
     const get = (prefix: string): number => ph.find((p) => p.name.startsWith(prefix))?.ms ?? 0;
-    return get('runReview') - get('project load head') - get('project load base');
+    return get('runReview') - get('focus') - get('project load head') - get('project load base');
   };
-  lines.push(`| = runReview minus the two project loads (render, parse, diff, downstream, checks) | ${withPhases.map((r) => derived(r).toFixed(0)).join(' | ')} |`);
+  lines.push(`| = runReview minus the focus and the two project loads (render, parse, diff, downstream, checks) | ${withPhases.map((r) => derived(r).toFixed(0)).join(' | ')} |`);
   lines.push(`| Jinja renders (count / summed latency ms, 4 in flight) | ${withPhases.map((r) => `${r.phases!.renders} / ${r.phases!.renderMsSum.toFixed(0)}`).join(' | ')} |`);
   lines.push(`| peak RSS of the in-process run (MB) | ${withPhases.map((r) => r.phases!.peakRssMb.toFixed(0)).join(' | ')} |`);
   return lines.join('\n');
