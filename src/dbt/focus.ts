@@ -8,8 +8,9 @@
  * The models in focus: those whose SQL changed or whose entry in a changed property file differs, everything
  * downstream of them and a few levels upstream, from a scan of every `ref()` in every `.sql` and `.py` file of both
  * revisions: a superset of what the review uses. It is undefined (parse everything) when the change can touch every
- * model: a changed `dbt_project.yml`, macro, group or exposure, or a property file that is not valid YAML. A review's output is the same with and
- * without it; only the models nobody asks about are built without their YAML properties.
+ * model: a changed `dbt_project.yml`, macro, group or exposure, or a property file that is not valid YAML. A
+ * review's output is the same with and without it; only the models nobody asks about are built without their YAML
+ * properties.
  */
 import { readPropertyFile } from './propertyFile.js';
 import { extractRefs } from './refs.js';
