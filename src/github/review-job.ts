@@ -221,9 +221,11 @@ export async function runReviewJob(job: ReviewJobData, signal: AbortSignal, serv
     const summary = state.summaries.get(key) ?? (await findExistingSummary(job, octokit, state, services.appId));
     const previous: SummaryState | undefined = summary?.state;
     const posted = new Set(previous?.posted ?? []);
+    const listed = new Set(previous?.listed ?? []);
     const publishNotes: string[] = [];
 
-    const plan = planInlineComments(review.findings, diffLineIndex(listing.files), posted);
+    const plan = planInlineComments(review.findings, diffLineIndex(listing.files), new Set([...posted, ...listed]));
+    for (const f of plan.overLimit) listed.add(f.fingerprint);
     if (plan.overLimit.length > 0) {
       publishNotes.push(`${plural(plan.overLimit.length, 'more finding')} on the diff did not fit in one review (30 inline comments at most); they are listed here.`);
     }
@@ -253,6 +255,8 @@ export async function runReviewJob(job: ReviewJobData, signal: AbortSignal, serv
     }
 
     const newState: SummaryState = { head: job.pr.headSha, configHash: loaded.hash, posted: [...posted] };
+    const stillListed = [...listed].filter((fp) => current.has(fp));
+    if (stillListed.length > 0) newState.listed = stillListed;
     const shown: Review = { ...review, notes: [...(review.notes ?? []), ...publishNotes] };
     if (shown.notes?.length === 0) delete shown.notes;
     const body = renderSummaryMarkdown(shown, { marker: summaryMarker(newState), maxChars: 65000 });

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { FakeGitHub, FixtureRepo, RecordedRequest } from '../fakes/github/index.js';
-import { buildLargeRepo } from './fixtures/large-project.js';
+import { buildCrowdedRepo, buildLargeRepo } from './fixtures/large-project.js';
 import { startStack, type Stack } from './harness/setup.js';
 import { deliver, pullRequestEvent } from './harness/webhooks.js';
 
@@ -17,13 +17,16 @@ const INSTALLATION = 9;
 let stack: Stack;
 let repo: FixtureRepo;
 let wide: FixtureRepo;
+let crowded: FixtureRepo;
 
 beforeAll(async () => {
   repo = buildLargeRepo(200, [3, 17, 42, 64, 88]);
   wide = buildLargeRepo(240, Array.from({ length: 110 }, (_, i) => i));
+  crowded = buildCrowdedRepo(60, 11);
   stack = await startStack([
     { owner: 'acme', name: 'warehouse', dir: repo.dir, installationId: INSTALLATION },
     { owner: 'acme', name: 'wide', dir: wide.dir, installationId: INSTALLATION },
+    { owner: 'acme', name: 'crowded', dir: crowded.dir, installationId: INSTALLATION },
   ]);
 }, 60_000);
 
@@ -31,6 +34,7 @@ afterAll(async () => {
   await stack?.stop();
   repo?.remove();
   wide?.remove();
+  crowded?.remove();
 });
 
 function routes(requests: RecordedRequest[]): string[] {
@@ -116,5 +120,22 @@ it('a PR changing 110 files (two pages of PR files): still 7 requests to review,
   expect(r.secondLog.githubRequests).toMatchObject({ total: 4, auth: 0 });
   expect(r.secondLog).toMatchObject({ filesFrom: 'compare', headFrom: 'patches' });
   expect(r.secondRun).toMatchObject({ status: 'completed', conclusion: 'failure' });
+  expect(fake.violations).toEqual([]);
+}, 120_000);
+
+it('findings that did not fit in the first review stay in the summary: a push does not post them later', async () => {
+  const { fake } = stack;
+  const r = await reviewThenPush(fake, 'crowded');
+  const review = r.firstRequests.find((q) => q.method === 'POST' && q.route === '/repos/{owner}/{repo}/pulls/{pull_number}/reviews')!;
+  expect((review.body as { comments: unknown[] }).comments).toHaveLength(30);
+  // More findings than one review holds, fewer than one batch of annotations (50).
+  expect(r.firstRun!.annotations.length).toBeGreaterThan(30);
+  expect(r.firstRun!.annotations.length).toBeLessThanOrEqual(50);
+  const summary = r.firstRequests.find((q) => q.method === 'POST' && q.route === '/repos/{owner}/{repo}/issues/{issue_number}/comments')!;
+  expect(String((summary.body as { body: string }).body)).toMatch(/more findings? on the diff did not fit in one review \(30 inline comments at most\); they are listed here/);
+
+  // The push changes no finding: nothing new to say inline, so no review (the overflow is already listed).
+  expect(routes(r.secondRequests)).toEqual(RE_REVIEW);
+  expect(r.secondLog).toMatchObject({ inlineComments: 0 });
   expect(fake.violations).toEqual([]);
 }, 120_000);

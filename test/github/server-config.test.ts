@@ -45,5 +45,9 @@ describe('config merging and summary marker', () => {
     const state = { head: 'abc123', configHash: '0f0f', posted: ['a1', 'b2'] };
     expect(parseSummaryMarker(`text\n${summaryMarker(state)}\nmore`)).toEqual(state);
     expect(parseSummaryMarker('no marker')).toBeUndefined();
+    const crowded = { ...state, listed: ['c3', 'd4'] };
+    expect(parseSummaryMarker(summaryMarker(crowded))).toEqual(crowded);
+    // A summary written before `listed` existed still reads.
+    expect(parseSummaryMarker('<!-- dbt-pr-reviewer:summary v=1 head=abc config=0f posted=a1 -->')).toEqual({ head: 'abc', configHash: '0f', posted: ['a1'] });
   });
 });
