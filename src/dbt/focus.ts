@@ -16,7 +16,7 @@ import { readPropertyFile } from './propertyFile.js';
 import { extractRefs } from './refs.js';
 import { LineIndex, stemOf } from './textLines.js';
 import type { FileSnapshot } from './types.js';
-import { plainOf, type YamlParseResult } from './yamlTree.js';
+import { toPlain, type YamlParseResult } from './yamlTree.js';
 
 export interface PropertyFocus {
   /** Lower-case names of the models in focus (and their versioned file stems). */
@@ -85,7 +85,7 @@ function changedModelEntries(path: string, texts: { base?: string; head?: string
   if (!base || !head) return undefined;
   const unplaced = (value: unknown) => JSON.stringify(value, (key, v: unknown) => (key === 'line' || key === 'endLine' ? undefined : v));
   if (unplaced(base.groups) !== unplaced(head.groups) || unplaced(base.exposures) !== unplaced(head.exposures)) return undefined;
-  const entries = (content: typeof base) => new Map(content.models.map((m) => [m.name.toLowerCase(), JSON.stringify(plainOf(m.node))]));
+  const entries = (content: typeof base) => new Map(content.models.map((m) => [m.name.toLowerCase(), JSON.stringify(toPlain(m.node))]));
   const before = entries(base);
   const after = entries(head);
   const changed = new Set<string>();

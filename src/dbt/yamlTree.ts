@@ -201,13 +201,6 @@ function fromPlain(value: unknown, line: number): YNode {
   return { kind: 'scalar', value, line, endLine: line };
 }
 
-/** The plain value of a node, without positions (maps become objects with their keys in order). */
-export function plainOf(node: YNode): unknown {
-  if (node.kind === 'scalar') return node.value instanceof Date ? node.value.toISOString() : node.value;
-  if (node.kind === 'seq') return node.items.map(plainOf);
-  return [...node.entries.values()].map((e) => [e.key, plainOf(e.value)]);
-}
-
 export function isYMap(node: YNode | undefined | null): node is YMap {
   return node?.kind === 'map';
 }

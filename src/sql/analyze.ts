@@ -103,7 +103,7 @@ function tolerantShape(sql: string, options: AnalyzeOptions, error: string, rewr
 }
 
 /** The shape of SQL that could not be analysed at all, and why. */
-export function failedShape(dialect: Dialect, error: string): ModelShape {
+function failedShape(dialect: Dialect, error: string): ModelShape {
   return {
     parse: 'failed',
     error,

@@ -75,13 +75,13 @@ function macroSetId(macros: RenderInput['macros']): number {
 
 export function createJinjaRenderer(options: JinjaRendererOptions = {}): JinjaRenderer {
   const memoryMb = Math.round(positive(options.memoryMb, 256));
+  // The engine takes fuel as a 32-bit number; larger values wrap (measured: 4e9 runs out at once).
   const fuel = Math.min(MAX_FUEL, Math.round(positive(options.fuel, DEFAULT_FUEL)));
   const maxOutputBytes = positive(options.maxOutputBytes, DEFAULT_MAX_OUTPUT_BYTES);
   const pool = new ThreadPool<RenderInput, RenderResult, RenderPayload>({
     label: 'the Jinja sandbox',
     activity: 'rendering',
     entry: siblingModule(import.meta.url, 'worker'),
-    // The engine takes fuel as a 32-bit number; larger values wrap (measured: 4e9 runs out at once).
     setup: (): WorkerSetup => ({ wasm: loadEngineModule(memoryMb), fuel, maxOutputBytes, memoryMb }),
     workers: Math.round(positive(options.workers, 1)),
     timeoutMs: positive(options.timeoutMs, DEFAULT_RENDER_TIMEOUT_MS),
