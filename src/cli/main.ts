@@ -241,10 +241,14 @@ export async function reviewRepository(options: ReviewOptions, io: CliIo): Promi
 
 async function reviewWith(engineStart: Promise<Engine>, options: ReviewOptions, io: CliIo): Promise<Review> {
   const { repo } = options;
-  // The config schema and YAML libraries load while git answers.
+  // The head's files are read as soon as its sha is known, and the config schema and YAML libraries load while
+  // git answers.
+  const headShaRead = resolveRev(repo, options.head);
+  const headSnapshot = headShaRead.then((sha) => gitSnapshot(repo, sha));
+  headSnapshot.catch(() => undefined); // awaited below, after the errors a user should see first
   const [baseSha, headSha, configModule, { detectDialect }] = await Promise.all([
     resolveRev(repo, options.base),
-    resolveRev(repo, options.head),
+    headShaRead,
     import('../config.js'),
     import('./dialect.js'),
   ]);
@@ -260,7 +264,6 @@ async function reviewWith(engineStart: Promise<Engine>, options: ReviewOptions, 
     );
   }
   // The base shares almost every blob with the head: read the head, then only the blobs that differ.
-  const headSnapshot = gitSnapshot(repo, headSha);
   const [files, head, base] = await Promise.all([
     diffCommits(repo, fromSha, headSha),
     headSnapshot,

@@ -4,6 +4,9 @@
  * cat-file), so neither the work tree nor the index is ever read or written.
  */
 import { spawn } from 'node:child_process';
+import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** A git failure worth showing to a user as one line (not a git repository, unknown revision, git missing). */
 export class GitError extends Error {
@@ -64,6 +67,13 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Exit codes treated as success (default [0]). */
   okCodes?: number[];
+  /**
+   * Let git write its output to an unlinked temporary file, read once it exits, instead of a pipe. For large
+   * outputs (every blob of a revision): git then never waits for this process to drain a 64 KB pipe, so it runs at
+   * full speed while the main thread is busy (loading modules, parsing). Falls back to a pipe when no temporary
+   * file can be made.
+   */
+  largeOutput?: boolean;
 }
 
 export interface RunResult {
@@ -74,34 +84,74 @@ export interface RunResult {
 
 /** Runs `git -C repo <config> <args>` and collects its output. Rejects with a GitError on failure. */
 export function runGit(repo: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
+  const file = options.largeOutput ? openScratchFile() : undefined;
+  return new Promise<RunResult>((resolve, reject) => {
     const child = spawn('git', ['-C', repo, ...GIT_CONFIG_ARGS, ...args], {
       env: gitEnv(options.env),
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', file ?? 'pipe', 'pipe'],
       windowsHide: true,
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    let settled = false;
+    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', (e: NodeJS.ErrnoException) => {
+      settled = true;
       if (e.code === 'ENOENT') reject(new GitError('git is not installed or not on PATH', 'git-missing'));
       else reject(new GitError(`could not run git: ${e.message}`, 'git-failed'));
     });
     child.on('close', (code) => {
+      // After a spawn error the output file may already be closed (and its descriptor reused): read nothing.
+      if (settled) return;
+      settled = true;
       const stderr = Buffer.concat(err).toString('utf8');
       const exit = code ?? -1;
       if ((options.okCodes ?? [0]).includes(exit)) {
-        resolve({ stdout: Buffer.concat(out), stderr, code: exit });
+        try {
+          resolve({ stdout: file === undefined ? Buffer.concat(out) : readWhole(file), stderr, code: exit });
+        } catch (e) {
+          reject(new GitError(`could not read the output of git ${args[0] ?? ''}: ${e instanceof Error ? e.message : String(e)}`, 'git-failed'));
+        }
       } else {
         reject(gitFailure(repo, args, stderr, exit));
       }
     });
-    child.stdin.on('error', () => {
+    child.stdin?.on('error', () => {
       /* git exited before reading all of stdin; the exit code tells what happened */
     });
-    child.stdin.end(options.input ?? '');
+    child.stdin?.end(options.input ?? '');
+  }).finally(() => {
+    if (file !== undefined) closeSync(file);
   });
+}
+
+/** A new temporary file, already unlinked (it disappears when its descriptor is closed), or undefined. */
+function openScratchFile(): number | undefined {
+  let dir: string | undefined;
+  try {
+    dir = mkdtempSync(join(tmpdir(), 'dbt-pr-reviewer-'));
+    const path = join(dir, 'git-output');
+    const fd = openSync(path, 'w+', 0o600);
+    unlinkSync(path);
+    return fd;
+  } catch {
+    return undefined;
+  } finally {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function readWhole(fd: number): Buffer {
+  const size = fstatSync(fd).size;
+  const buffer = Buffer.allocUnsafe(size);
+  let done = 0;
+  while (done < size) {
+    const n = readSync(fd, buffer, done, size - done, done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done === size ? buffer : buffer.subarray(0, done);
 }
 
 /** Turns git's stderr into one clear line. */
@@ -135,77 +185,39 @@ export interface BatchObject {
 
 /**
  * Reads many objects through ONE `git cat-file --batch` process: names are written to stdin, and the answers
- * (`<oid> <type> <size>\n<content>\n` or `<name> missing\n`) parsed from stdout as they stream in.
+ * (`<oid> <type> <size>\n<content>\n` or `<name> missing\n`) are parsed from its output, in the order asked.
  */
-export function catFileBatch(repo: string, names: readonly string[]): Promise<BatchObject[]> {
-  if (names.length === 0) return Promise.resolve([]);
+export async function catFileBatch(repo: string, names: readonly string[]): Promise<BatchObject[]> {
+  if (names.length === 0) return [];
   for (const name of names) {
     if (name.includes('\n')) throw new GitError(`cannot read an object whose name contains a newline: ${JSON.stringify(name)}`, 'git-failed');
   }
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', ['-C', repo, ...GIT_CONFIG_ARGS, 'cat-file', '--batch', '--buffer'], {
-      env: gitEnv(),
-      stdio: ['pipe', 'pipe', 'pipe'],
-      windowsHide: true,
-    });
-    const results: BatchObject[] = [];
-    const err: Buffer[] = [];
-    let pending: Buffer = Buffer.alloc(0);
-    let current: { name: string; type: string; size: number } | undefined;
-    let failed = false;
+  const { stdout } = await runGit(repo, ['cat-file', '--batch', '--buffer'], { input: `${names.join('\n')}\n`, largeOutput: true });
+  return parseBatchOutput(stdout, names);
+}
 
-    const fail = (e: Error): void => {
-      if (failed) return;
-      failed = true;
-      child.kill();
-      reject(e);
-    };
-
-    const parse = (): void => {
-      for (;;) {
-        if (current) {
-          // content + trailing LF
-          if (pending.length < current.size + 1) return;
-          results.push({ name: current.name, type: current.type, content: pending.subarray(0, current.size) });
-          pending = pending.subarray(current.size + 1);
-          current = undefined;
-          continue;
-        }
-        const nl = pending.indexOf(0x0a);
-        if (nl < 0) return;
-        const header = pending.subarray(0, nl).toString('utf8');
-        pending = pending.subarray(nl + 1);
-        const name = names[results.length];
-        if (name === undefined) return fail(new GitError(`git cat-file answered more objects than asked: ${header}`, 'git-failed'));
-        if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
-          results.push({ name });
-          continue;
-        }
-        const m = /^([0-9a-f]+) (\S+) (\d+)$/.exec(header);
-        if (!m) return fail(new GitError(`unexpected output from git cat-file: ${header}`, 'git-failed'));
-        current = { name, type: m[2]!, size: Number(m[3]) };
-      }
-    };
-
-    child.stdout.on('data', (chunk: Buffer) => {
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      parse();
-    });
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      fail(e.code === 'ENOENT' ? new GitError('git is not installed or not on PATH', 'git-missing') : e);
-    });
-    child.on('close', (code) => {
-      if (failed) return;
-      if (code !== 0) return fail(gitFailure(repo, ['cat-file'], Buffer.concat(err).toString('utf8'), code ?? -1));
-      if (results.length !== names.length) {
-        return fail(new GitError(`git cat-file answered ${results.length} of ${names.length} objects`, 'git-failed'));
-      }
-      resolve(results);
-    });
-    child.stdin.on('error', () => {
-      /* reported through the exit code */
-    });
-    child.stdin.end(names.join('\n') + '\n');
-  });
+/** Splits `git cat-file --batch` output into one object per name asked (contents are views into `output`). */
+export function parseBatchOutput(output: Buffer, names: readonly string[]): BatchObject[] {
+  const results: BatchObject[] = [];
+  let at = 0;
+  for (const name of names) {
+    const nl = output.indexOf(0x0a, at);
+    if (nl < 0) break;
+    const header = output.toString('utf8', at, nl);
+    at = nl + 1;
+    if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
+      results.push({ name });
+      continue;
+    }
+    const m = /^([0-9a-f]+) (\S+) (\d+)$/.exec(header);
+    if (!m) throw new GitError(`unexpected output from git cat-file: ${header.slice(0, 120)}`, 'git-failed');
+    const size = Number(m[3]);
+    if (at + size > output.length) break;
+    results.push({ name, type: m[2]!, content: output.subarray(at, at + size) });
+    at += size + 1; // content + LF
+  }
+  if (results.length !== names.length) {
+    throw new GitError(`git cat-file answered ${results.length} of ${names.length} objects`, 'git-failed');
+  }
+  return results;
 }
