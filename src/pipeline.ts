@@ -7,7 +7,17 @@ import type { Dialect, ReviewerConfig } from './config.js';
 import type { ChangedFile, ReviewPorts, ReviewRequest } from './ports.js';
 import type { DbtModel, DbtProject } from './dbt/types.js';
 import type { Finding, LlmReport, ModelChange, ModelReport, ModelStatus, Review, Skipped } from './review/types.js';
-import { loadProjects, ownerOf, diffModelConfig, projectConfigFingerprint, propertyFocus, type LoadOptions, type YamlParseResult } from './dbt/index.js';
+import {
+  loadProjects,
+  ownerOf,
+  diffModelConfig,
+  projectConfigFingerprint,
+  propertyFocus,
+  withOwnerlessSiblings,
+  type LoadOptions,
+  type PropertyFocus,
+  type YamlParseResult,
+} from './dbt/index.js';
 import { runChecks } from './checks/index.js';
 import type { CheckContext } from './checks/types.js';
 import { breakingOf, conclusionOf, impactOf } from './review/verdict.js';
@@ -38,9 +48,16 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
   // Base and head share most property files: parse each distinct text once, and only those the change needs.
   const changedPaths = new Set(changedFiles.flatMap((f) => (f.previousPath ? [f.path, f.previousPath] : [f.path])));
   const yamlCache = new Map<string, YamlParseResult>();
-  const focus = propertyFocus(ports, changedPaths, yamlCache);
-  const loadOptions: LoadOptions = { ownerKey: config.ownerKey, ignore: config.ignore, yamlCache, ...(focus ? { focus } : {}) };
-  const headProjects = loadProjects(ports.head, loadOptions);
+  let focus = propertyFocus(ports, changedPaths, yamlCache);
+  const optionsFor = (f: PropertyFocus | undefined): LoadOptions => ({ ownerKey: config.ownerKey, ignore: config.ignore, yamlCache, ...(f ? { focus: f } : {}) });
+  let headProjects = loadProjects(ports.head, optionsFor(focus));
+  const widened = focus && withOwnerlessSiblings(focus, headProjects, config.ownerKey);
+  if (widened) {
+    focus = widened;
+    // Same revision: every model whose property entry is unchanged by the wider focus is reused as built.
+    headProjects = loadProjects(ports.head, { ...optionsFor(focus), reuse: { projects: headProjects, changedPaths: new Set() } });
+  }
+  const loadOptions = optionsFor(focus);
   // The base shares every model the change does not touch with the head: build only the others.
   const baseProjects = loadProjects(ports.base, { ...loadOptions, reuse: { projects: headProjects, changedPaths } });
 
@@ -160,6 +177,8 @@ export function findChangedModels(
       const base =
         (previousPath ? baseByPath.get(`${previousPath}#${head.version ?? ''}`) : undefined) ?? baseById.get(head.uniqueId);
       if (base) seenBase.add(base);
+      // The base load reuses the head's model object when nothing it is built from changed.
+      if (base === head && !callsChangedMacro(head)) continue;
       const sqlChanged = changedPaths.has(head.path) || (base !== undefined && base.path !== head.path);
       // Only a changed property file (or dbt_project.yml, below) can change what YAML says about a model.
       const propertiesChanged =
@@ -167,7 +186,8 @@ export function findChangedModels(
         base !== undefined &&
         (changedPaths.has(base.properties?.path ?? '') || changedPaths.has(head.properties?.path ?? '')) &&
         modelPropertiesFingerprint(base) !== modelPropertiesFingerprint(head);
-      const projectChanged = base !== undefined && projectConfigFingerprint(base) !== projectConfigFingerprint(head);
+      const projectChanged =
+        base !== undefined && base.projectConfig !== head.projectConfig && projectConfigFingerprint(base) !== projectConfigFingerprint(head);
       const headOn = head.enabled;
       const baseOn = base?.enabled ?? false;
       if (!headOn && !baseOn) continue;

@@ -13,14 +13,19 @@
  * properties.
  */
 import { readPropertyFile } from './propertyFile.js';
-import { extractRefs } from './refs.js';
-import { LineIndex, stemOf } from './textLines.js';
-import type { FileSnapshot } from './types.js';
+import { refNamesOf } from './refs.js';
+import { dirnameOf, stemOf } from './textLines.js';
+import { ownerOf } from './owner.js';
+import type { DbtProject, FileSnapshot } from './types.js';
 import { toPlain, type YamlParseResult } from './yamlTree.js';
 
 export interface PropertyFocus {
   /** Lower-case names of the models in focus (and their versioned file stems). */
   models: ReadonlySet<string>;
+  /** The changed models among them (lower-case). */
+  seeds: ReadonlySet<string>;
+  /** Model file stems by folder, and folders by stem (lower-case), for `withOwnerlessSiblings`. */
+  folders: { stems: ReadonlyMap<string, ReadonlySet<string>>; of: ReadonlyMap<string, ReadonlySet<string>> };
   /** Files of the change (always parsed). */
   changedPaths: ReadonlySet<string>;
   /** Decisions by file text (the base and head loads ask about the same unchanged files). */
@@ -39,6 +44,9 @@ const DEFINES_GROUPS = /\bgroups\s*:/;
 interface CodeGraph {
   parents: Map<string, Set<string>>;
   children: Map<string, Set<string>>;
+  /** Folder -> stems of the model files in it, and stem -> folders, for the folder siblings of a model. */
+  stemsByFolder: Map<string, Set<string>>;
+  foldersByStem: Map<string, Set<string>>;
 }
 
 function addEdge(map: Map<string, Set<string>>, from: string, to: string): void {
@@ -52,7 +60,7 @@ function addEdge(map: Map<string, Set<string>>, from: string, to: string): void 
 
 /** The `ref()` graph of every model file of the given revisions, by lower-case stem. */
 function codeGraph(snapshots: readonly FileSnapshot[]): CodeGraph {
-  const graph: CodeGraph = { parents: new Map(), children: new Map() };
+  const graph: CodeGraph = { parents: new Map(), children: new Map(), stemsByFolder: new Map(), foldersByStem: new Map() };
   const scanned = new Map<string, string>();
   for (const snapshot of snapshots) {
     for (const path of snapshot.paths()) {
@@ -62,9 +70,11 @@ function codeGraph(snapshots: readonly FileSnapshot[]): CodeGraph {
       if (code === undefined || scanned.get(path) === code) continue;
       scanned.set(path, code);
       const stem = stemOf(path).toLowerCase();
-      for (const ref of extractRefs(code, new LineIndex(code))) {
-        addEdge(graph.parents, stem, ref.name.toLowerCase());
-        addEdge(graph.children, ref.name.toLowerCase(), stem);
+      addEdge(graph.stemsByFolder, dirnameOf(path), stem);
+      addEdge(graph.foldersByStem, stem, dirnameOf(path));
+      for (const name of refNamesOf([code])) {
+        addEdge(graph.parents, stem, name.toLowerCase());
+        addEdge(graph.children, name.toLowerCase(), stem);
       }
     }
   }
@@ -140,7 +150,7 @@ export function propertyFocus(
     const unversioned = /^(.+)_v\d+$/.exec(name)?.[1];
     if (unversioned) models.add(unversioned);
   }
-  return { models, changedPaths, decided: new Map() };
+  return { models, seeds, changedPaths, decided: new Map(), folders: { stems: graph.stemsByFolder, of: graph.foldersByStem } };
 }
 
 /** Whether a review with this focus needs the property file at `path` parsed. */
@@ -148,10 +158,54 @@ export function needsPropertyFile(focus: PropertyFocus, path: string, text: stri
   if (focus.changedPaths.has(path) || DEFINES_GROUPS.test(text)) return true;
   const known = focus.decided.get(text);
   if (known !== undefined) return known;
-  let mentions = false;
   const lower = text.toLowerCase();
-  WORD.lastIndex = 0;
-  for (let m = WORD.exec(lower); m !== null && !mentions; m = WORD.exec(lower)) mentions = focus.models.has(m[0]);
+  let mentions = false;
+  if (focus.models.size <= FEW_MODELS) {
+    for (const name of focus.models) if ((mentions = containsWord(lower, name))) break;
+  } else {
+    WORD.lastIndex = 0;
+    for (let m = WORD.exec(lower); m !== null && !mentions; m = WORD.exec(lower)) mentions = focus.models.has(m[0]);
+  }
   focus.decided.set(text, mentions);
   return mentions;
+}
+
+/** Up to this many models in focus, each name is searched for (`indexOf`) instead of scanning every word. */
+const FEW_MODELS = 64;
+
+/**
+ * Whether `name` occurs in `text` not glued to a longer identifier: the same as finding it among the `WORD`s of
+ * `text`, except that a digit just before it also counts as a boundary (a superset, which only parses more).
+ */
+function containsWord(text: string, name: string): boolean {
+  if (name === '') return false;
+  for (let at = text.indexOf(name); at !== -1; at = text.indexOf(name, at + 1)) {
+    const before = at === 0 ? '' : text[at - 1]!;
+    const after = text[at + name.length] ?? '';
+    if (!/[a-z_]/.test(before) && !/[a-z0-9_]/.test(after)) return true;
+  }
+  return false;
+}
+
+/**
+ * The focus grown by the folder siblings of each changed model that has no owner, or undefined when it already
+ * holds them. The owner-missing finding names the owner the model's siblings share, so their full config (YAML
+ * included) must be known; this is rare enough (an owned project has no such model) to cost a second load.
+ */
+export function withOwnerlessSiblings(focus: PropertyFocus, projects: readonly DbtProject[], ownerKey: string): PropertyFocus | undefined {
+  const added = new Set<string>();
+  for (const project of projects) {
+    for (const model of project.models) {
+      const stem = stemOf(model.path).toLowerCase();
+      if (!focus.seeds.has(model.name.toLowerCase()) && !focus.seeds.has(stem)) continue;
+      if (ownerOf(model, project, ownerKey)) continue;
+      for (const folder of focus.folders.of.get(stem) ?? []) {
+        for (const sibling of focus.folders.stems.get(folder) ?? []) if (!focus.models.has(sibling)) added.add(sibling);
+      }
+    }
+  }
+  if (added.size === 0) return undefined;
+  // A file that mentions a model in focus still does; the others are looked at again.
+  const decided = new Map([...focus.decided].filter(([, needed]) => needed));
+  return { ...focus, models: new Set([...focus.models, ...added]), decided };
 }

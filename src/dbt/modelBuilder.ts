@@ -40,6 +40,7 @@ export interface BuildContext {
 const MOVED_TO_CONFIG = ['meta', 'docs', 'group', 'contract', 'access'];
 
 export function buildModel(file: ModelFile, name: string, entry: ModelEntry | undefined, version: VersionSpec | undefined, ctx: BuildContext): DbtModel {
+  const firstProblem = ctx.problems.length;
   const resolver = ctx.projectConfig.resolverFor({
     projectName: ctx.projectName,
     modelPath: file.modelPath,
@@ -108,6 +109,7 @@ export function buildModel(file: ModelFile, name: string, entry: ModelEntry | un
   const waiver = metaWaiver(meta[WAIVER_META_KEY]);
   if (waiver) model.waivers.push(waiver);
   model.waivers.push(...commentWaivers(file.raw, file.path, lines));
+  if (ctx.problems.length > firstProblem) model.buildProblems = ctx.problems.slice(firstProblem);
   return model;
 }
 

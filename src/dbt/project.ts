@@ -167,7 +167,10 @@ function loadProject(
     if (claimed.has(stem)) continue;
     const entry = propertyEntries.get(stem);
     const plain = entry && itemsOf(entryOf(entry.node, 'versions')?.value).length === 0 ? entry : undefined;
-    models.push(reusable?.(file, plain) ?? buildModel(file, stem, plain, undefined, ctx));
+    const reused = reusable?.(file, plain);
+    // A reused model brings the problems its build found, as building it here would have.
+    if (reused?.buildProblems) project.problems.push(...reused.buildProblems);
+    models.push(reused ?? buildModel(file, stem, plain, undefined, ctx));
   }
   for (const entry of propertyEntries.values()) {
     const versioned = itemsOf(entryOf(entry.node, 'versions')?.value).length > 0;

@@ -147,6 +147,8 @@ export interface DbtModel {
   latestVersion?: string;
   /** The model path (e.g. `models`) the file lives under, project-relative. */
   modelPath?: string;
+  /** Problems found while building this model (its YAML entry, its config): a load that reuses it reports them. */
+  buildProblems?: ProjectProblem[];
 }
 
 export interface DbtGroup extends Location {

@@ -130,7 +130,7 @@ export function runGit(repo: string, args: readonly string[], options: RunOption
 function openScratchFile(): number | undefined {
   let dir: string | undefined;
   try {
-    dir = mkdtempSync(join(tmpdir(), 'dbt-pr-reviewer-'));
+    dir = mkdtempSync(join(tmpdir(), 'dbt-pr-reviewer-git-'));
     const path = join(dir, 'git-output');
     const fd = openSync(path, 'w+', 0o600);
     unlinkSync(path);

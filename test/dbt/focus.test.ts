@@ -41,6 +41,17 @@ describe('propertyFocus: the property files a review needs', () => {
     expect([...focus.models].sort()).toEqual(['int_w', 'stg_z']);
   });
 
+  it('counts a model as mentioned only as a whole name, not inside a longer one', () => {
+    const head: Record<string, string> = { ...HEAD, 'models/marts/fct_y.sql': "select x_id, 1 as n from {{ ref('stg_x') }}\n" };
+    const focus = focusOf(HEAD, head, ['models/marts/fct_y.sql'])!;
+    expect([...focus.models].sort()).toEqual(['fct_y', 'stg_x']);
+    const needs = (text: string) => needsPropertyFile(focus, 'models/other.yml', text);
+    expect(needs('models:\n  - name: fct_y_v2_archive\n')).toBe(false);
+    expect(needs('models:\n  - name: old_fct_y\n')).toBe(false);
+    expect(needs('models:\n  - name: FCT_Y\n')).toBe(true);
+    expect(needs("exposures:\n  - name: d\n    depends_on: [\"ref('stg_x')\"]\n")).toBe(true);
+  });
+
   it('is undefined (read everything) when the change can touch every model', () => {
     expect(focusOf(HEAD, { ...HEAD, 'dbt_project.yml': PROJECT + 'vars: {x: 1}\n' }, ['dbt_project.yml'])).toBeUndefined();
     expect(focusOf(HEAD, { ...HEAD, 'macros/m.sql': '{% macro m() %}2{% endmacro %}\n' }, ['macros/m.sql'])).toBeUndefined();

@@ -48,4 +48,16 @@ describe('loading a revision that reuses another revision', () => {
     for (const name of ['a', 'b', 'c']) expect(modelNamed(second.base, name)).not.toBe(modelNamed(second.head, name));
     expect(modelNamed(second.base, 'a').config.materialized?.value).toBe('table');
   });
+
+  it('reports the problems of a reused model as its own build does', () => {
+    const conflicted = {
+      ...HEAD,
+      'models/_ab.yml': lines('models:', '  - name: a', '    meta: {owner: x}', '    config:', '      meta: {owner: y}', '  - name: b'),
+    };
+    const [head] = loadProjects(snapshotOf(conflicted), { ownerKey: 'owner' });
+    const [again] = loadProjects(snapshotOf(conflicted), { ownerKey: 'owner', reuse: { projects: [head!], changedPaths: new Set() } });
+    expect(modelNamed(again!, 'a')).toBe(modelNamed(head!, 'a'));
+    expect(head!.problems.map((p) => p.rule)).toContain('meta-conflict');
+    expect(again!.problems).toEqual(head!.problems);
+  });
 });

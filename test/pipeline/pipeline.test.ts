@@ -228,3 +228,24 @@ describe('runReview with macros', () => {
     expect(m.impact).toBe('column');
   });
 });
+
+describe('runReview on a project where an unowned model has owned siblings', () => {
+  // No folder-level owner: each marts model is owned through its own property file, which names no other model.
+  const project = 'name: shop\nversion: "1.0.0"\nprofile: shop\n';
+  const base: Record<string, string> = {
+    'dbt_project.yml': project,
+    'models/marts/fct_a.sql': 'select 1 as id\n',
+    'models/marts/fct_b.sql': 'select 2 as id\n',
+    'models/marts/fct_a.yml': 'models:\n  - name: fct_a\n    config:\n      meta:\n        owner: finance-team\n',
+    'models/marts/fct_b.yml': 'models:\n  - name: fct_b\n    config:\n      meta:\n        owner: finance-team\n',
+    'models/staging/stg_x.sql': 'select 3 as id\n',
+    'models/staging/stg_x.yml': 'models:\n  - name: stg_x\n    config:\n      meta:\n        owner: platform\n',
+  };
+
+  it('names the owner its siblings share, as a full load of every property file does', async () => {
+    const head = { ...base, 'models/marts/fct_new.sql': 'select 4 as id\n' };
+    const r = await review(head, base);
+    const hit = r.findings.find((f) => f.rule === 'owner-missing' && f.path === 'models/marts/fct_new.sql');
+    expect(hit?.message).toContain('The other models in `models/marts/` are owned by `finance-team`');
+  });
+});
