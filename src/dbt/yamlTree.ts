@@ -41,17 +41,33 @@ export type YamlParseResult = { ok: true; root: YNode | null } | { ok: false; me
 
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+/**
+ * Aliases may make a document mean more values than it spells (an alias bomb: 500 bytes that expand to a billion
+ * values). PR content is untrusted, and reading such a tree (`toPlain`, fingerprints) would exhaust memory, so a
+ * document is rejected when its expanded size exceeds this many values plus `ALIAS_GROWTH` per character of it
+ * (without aliases a document holds fewer values than characters).
+ */
+const EXPANDED_ALLOWANCE = 10_000;
+const ALIAS_GROWTH = 10;
+
+class ExpansionError extends Error {}
+
 /** Parses one YAML document. Syntax errors (and duplicate keys, which dbt also rejects) fail with a line. */
 export function parseYamlTree(text: string): YamlParseResult {
   const builder = new TreeBuilder(text);
   try {
     load(text, { listener: builder.listener } as Parameters<typeof load>[1]);
   } catch (error) {
+    if (error instanceof ExpansionError) return { ok: false, message: error.message };
     const e = error as { reason?: string; message?: string; mark?: { line?: number } };
     const line = typeof e.mark?.line === 'number' ? e.mark.line + 1 : undefined;
     return { ok: false, message: e.reason ?? e.message?.split('\n')[0] ?? 'invalid YAML', ...(line !== undefined ? { line } : {}) };
   }
   const root = builder.root();
+  const expanded = builder.expandedSize();
+  if (expanded > EXPANDED_ALLOWANCE + ALIAS_GROWTH * text.length) {
+    return { ok: false, message: `its aliases expand it to ${expanded > 1e9 ? 'over a billion' : expanded.toLocaleString('en-US')} values (an alias bomb?); it is not read` };
+  }
   if (!root || (root.kind === 'scalar' && (root.value === null || root.value === undefined))) return { ok: true, root: null };
   return { ok: true, root };
 }
@@ -73,9 +89,37 @@ class TreeBuilder {
   private readonly doneNodes: (YNode | undefined)[] = [];
   /** Anchored values are shared objects: an alias resolves to the node built for its anchor. */
   private readonly byObject = new Map<object, YNode>();
+  /** How many values each collection node stands for, aliases expanded (a scalar counts 1). */
+  private readonly weights = new WeakMap<YNode, number>();
+  /** Values `fromPlain` may still create before the document counts as an alias bomb. */
+  private readonly plainBudget = { left: 0 };
 
   constructor(private readonly text: string) {
     this.lines = new LineIndex(text);
+    this.plainBudget.left = EXPANDED_ALLOWANCE + ALIAS_GROWTH * text.length;
+  }
+
+  /** Values the document stands for, aliases expanded. */
+  expandedSize(): number {
+    const root = this.root();
+    return root ? this.weightOf(root) : 0;
+  }
+
+  private weightOf(node: YNode): number {
+    return this.weights.get(node) ?? 1;
+  }
+
+  private weigh(node: YNode): YNode {
+    if (this.weights.has(node)) return node;
+    let weight = 1;
+    if (node.kind === 'seq') for (const item of node.items) weight += this.weightOf(item);
+    else if (node.kind === 'map') for (const entry of node.entries.values()) weight += 1 + this.weightOf(entry.value);
+    this.weights.set(node, weight);
+    return node;
+  }
+
+  private plain(value: unknown, line: number): YNode {
+    return fromPlain(value, line, this.plainBudget);
   }
 
   readonly listener = (event: 'open' | 'close', state: State): void => {
@@ -117,17 +161,17 @@ class TreeBuilder {
     }
     let node: YNode;
     if (state.kind === 'sequence' && Array.isArray(result)) {
-      const items = childCount === result.length ? this.nodesFrom(start) : result.map((v) => fromPlain(v, line));
+      const items = childCount === result.length ? this.nodesFrom(start) : result.map((v) => this.plain(v, line));
       node = { kind: 'seq', items, line, endLine: this.endLineOf(state.position, line) };
     } else if (state.kind === 'mapping' && !Array.isArray(result) && !(result instanceof Date)) {
       node = this.buildMap(start, result as Record<string, unknown>, line, this.endLineOf(state.position, line));
     } else if (result instanceof Date) {
       node = scalarNode(result, line);
     } else {
-      node = fromPlain(result, line);
+      node = this.plain(result, line);
     }
     this.byObject.set(result, node);
-    return node;
+    return this.weigh(node);
   }
 
   private nodeAt(index: number): YNode {
@@ -155,7 +199,7 @@ class TreeBuilder {
     const end = this.doneResults.length;
     if ((end - start) % 2 !== 0) {
       // A flow mapping with a key but no value (`{a, b: 1}`): pairs cannot be aligned; lines fall back to the map's.
-      for (const key of ownKeys) if (!UNSAFE_KEYS.has(key)) map.entries.set(key, { key, keyLine: line, value: fromPlain(result[key], line) });
+      for (const key of ownKeys) if (!UNSAFE_KEYS.has(key)) map.entries.set(key, { key, keyLine: line, value: this.plain(result[key], line) });
       return map;
     }
     const merged: YEntry[] = [];
@@ -173,7 +217,7 @@ class TreeBuilder {
     for (const entry of merged) if (!map.entries.has(entry.key)) map.entries.set(entry.key, entry);
     // Anything js-yaml produced that the pairs did not explain (should not happen) is kept without its own line.
     for (const key of ownKeys) {
-      if (!map.entries.has(key) && !UNSAFE_KEYS.has(key)) map.entries.set(key, { key, keyLine: line, value: fromPlain(result[key], line) });
+      if (!map.entries.has(key) && !UNSAFE_KEYS.has(key)) map.entries.set(key, { key, keyLine: line, value: this.plain(result[key], line) });
     }
     return map;
   }
@@ -190,12 +234,17 @@ function mergeSources(source: YNode): YEntry[] {
   return out;
 }
 
-/** A positioned node for a plain value whose inner positions are unknown (all at `line`). */
-function fromPlain(value: unknown, line: number): YNode {
-  if (Array.isArray(value)) return { kind: 'seq', items: value.map((v) => fromPlain(v, line)), line, endLine: line };
+/**
+ * A positioned node for a plain value whose inner positions are unknown (all at `line`). Shared (aliased) parts are
+ * copied, so `budget` bounds the values it may create.
+ */
+function fromPlain(value: unknown, line: number, budget: { left: number }): YNode {
+  budget.left -= 1;
+  if (budget.left < 0) throw new ExpansionError('its aliases expand it to too many values (an alias bomb?); it is not read');
+  if (Array.isArray(value)) return { kind: 'seq', items: value.map((v) => fromPlain(v, line, budget)), line, endLine: line };
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
     const entries = new Map<string, YEntry>();
-    for (const [key, v] of Object.entries(value)) if (!UNSAFE_KEYS.has(key)) entries.set(key, { key, keyLine: line, value: fromPlain(v, line) });
+    for (const [key, v] of Object.entries(value)) if (!UNSAFE_KEYS.has(key)) entries.set(key, { key, keyLine: line, value: fromPlain(v, line, budget) });
     return { kind: 'map', entries, line, endLine: line };
   }
   return { kind: 'scalar', value, line, endLine: line };

@@ -54,4 +54,22 @@ describe('parseYamlTree', () => {
   it('reads dates as ISO date strings', () => {
     expect(toPlain(parse('deprecation_date: 2024-06-30\n'))).toEqual({ deprecation_date: '2024-06-30' });
   });
+
+  it('rejects an alias bomb (a few hundred bytes meaning a billion values) instead of expanding it', () => {
+    const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i += 1) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+    lines.push('models:', '  - name: m', '    meta: *a8');
+    const result = parseYamlTree(lines.join('\n'));
+    expect(result).toEqual({ ok: false, message: expect.stringContaining('alias bomb') });
+  });
+
+  it('reads ordinary anchors and merge keys, reused many times', () => {
+    const columns = Array.from({ length: 300 }, (_, i) => `      - name: c${i}\n        <<: *checked`);
+    const text = ['defaults: &checked', '  data_tests: [not_null, unique]', '  meta: {pii: false}', 'models:', '  - name: m', '    columns:', ...columns].join('\n');
+    const result = parseYamlTree(text);
+    expect(result.ok).toBe(true);
+    const plain = toPlain(result.ok ? result.root : null) as { models: { columns: { data_tests: string[] }[] }[] };
+    expect(plain.models[0]!.columns).toHaveLength(300);
+    expect(plain.models[0]!.columns[299]!.data_tests).toEqual(['not_null', 'unique']);
+  });
 });

@@ -249,3 +249,15 @@ describe('runReview on a project where an unowned model has owned siblings', () 
     expect(hit?.message).toContain('The other models in `models/marts/` are owned by `finance-team`');
   });
 });
+
+describe('runReview on hostile YAML', () => {
+  it('reports an alias bomb in a property file as invalid YAML and reviews the rest', async () => {
+    const bomb = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i += 1) bomb.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+    bomb.push('models:', '  - name: fct_orders', '    meta: *a8');
+    const head = { ...BASE, 'models/marts/_bomb.yml': bomb.join('\n'), 'models/marts/fct_orders.sql': BASE['models/marts/fct_orders.sql']!.replace('    amount\n', '    amount,\n    1 as n\n') };
+    const r = await review(head);
+    expect(r.findings).toContainEqual(expect.objectContaining({ rule: 'yaml-invalid', path: 'models/marts/_bomb.yml', message: expect.stringContaining('alias bomb') }));
+    expect(r.models.find((m) => m.name === 'fct_orders')?.changes).toContainEqual(expect.objectContaining({ kind: 'column_added', column: 'n' }));
+  });
+});
