@@ -21,7 +21,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { dump, load as parseYaml } from 'js-yaml';
 import { reviewRepository, type CliIo } from '../src/cli/main.js';
 import { buildDemoRepository } from '../src/cli/demo.js';
 import { loadPromptTemplate } from '../src/llm/prompt-loader.js';
@@ -29,6 +29,8 @@ import { countChatTokens, tokenCounter } from '../src/llm/tokens.js';
 import type { Review } from '../src/review/types.js';
 import { answer, startFakeOpenAi, type FakeOpenAi } from '../test/fakes/openai/server.js';
 import { ensureProject } from './generate.js';
+
+const stringifyYaml = (value: unknown): string => dump(value, { lineWidth: -1, noRefs: true });
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const counter = tokenCounter('o200k_base');

@@ -11,13 +11,15 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { dump, load as parseYaml } from 'js-yaml';
 import { defaultConfig, DIALECTS, type Dialect } from '../src/config.js';
 import { createJinjaRenderer } from '../src/dbt/jinja/index.js';
 import { runReview } from '../src/pipeline.js';
 import { memorySnapshot } from '../src/sources/memory.js';
 import type { ChangedFile } from '../src/ports.js';
 import type { Impact } from '../src/review/types.js';
+
+const stringifyYaml = (value: unknown): string => dump(value, { lineWidth: -1, noRefs: true });
 
 interface EvalCase {
   id: string;

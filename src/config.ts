@@ -3,7 +3,7 @@
  * reported instead of silently ignored.
  */
 import { z } from 'zod';
-import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from 'yaml';
+import { isYMap, isYSeq, parseYamlTree, toPlain, type YNode } from './dbt/yamlTree.js';
 import type { Severity } from './review/types.js';
 
 export const DIALECTS = ['snowflake', 'bigquery', 'postgres', 'redshift', 'databricks', 'duckdb', 'trino'] as const;
@@ -129,37 +129,26 @@ export function validateConfig(input: unknown, lineOf?: (keyPath: (string | numb
 
 /** Parses and validates config YAML text; errors carry the line of the offending key. */
 export function parseConfigYaml(text: string): ConfigResult {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, merge: true, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      errors: doc.errors.map((e) => ({
-        message: `invalid YAML: ${e.message.split('\n')[0]}`,
-        line: e.linePos?.[0]?.line ?? lineCounter.linePos(e.pos[0]).line,
-      })),
-    };
-  }
+  const parsed = parseYamlTree(text);
+  if (!parsed.ok) return { ok: false, errors: [{ message: `invalid YAML: ${parsed.message}`, line: parsed.line }] };
   const lineOf = (keyPath: (string | number)[]): number | undefined => {
-    let node: unknown = doc.contents;
+    let node: YNode | null | undefined = parsed.root;
     let line: number | undefined;
     for (const part of keyPath) {
-      if (isMap(node)) {
-        const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === part);
-        if (!pair) break;
-        const keyNode = pair.key as YamlNode | null;
-        if (keyNode?.range) line = lineCounter.linePos(keyNode.range[0]).line;
-        node = pair.value;
-      } else if (isSeq(node) && typeof part === 'number') {
+      if (isYMap(node)) {
+        const entry = node.entries.get(String(part));
+        if (!entry) break;
+        line = entry.keyLine;
+        node = entry.value;
+      } else if (isYSeq(node) && typeof part === 'number') {
         node = node.items[part];
-        const n = node as YamlNode | undefined;
-        if (n?.range) line = lineCounter.linePos(n.range[0]).line;
+        if (node) line = node.line;
       } else break;
     }
     return line;
   };
-  const value: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
-  if (typeof value !== 'object' || Array.isArray(value)) {
+  const value: unknown = parsed.root ? toPlain(parsed.root) : {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, errors: [{ message: 'the config file must be a mapping of keys to values', line: 1 }] };
   }
   return validateConfig(value, lineOf);

@@ -2,7 +2,7 @@
  * Detects the SQL dialect from a `profiles.yml` committed in the repository (`type: bigquery`, ...), for when the
  * reviewer config does not set `dialect`. The pipeline falls back to snowflake (and says so) when this finds none.
  */
-import { parse } from 'yaml';
+import { parseYamlValue as parse } from '../dbt/yamlTree.js';
 import { DIALECTS, type Dialect } from '../config.js';
 import type { FileSnapshot } from '../dbt/types.js';
 

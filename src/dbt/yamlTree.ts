@@ -250,6 +250,16 @@ function fromPlain(value: unknown, line: number, budget: { left: number }): YNod
   return { kind: 'scalar', value, line, endLine: line };
 }
 
+/**
+ * The plain value of a YAML document (`null` when empty), with the same alias bound as `parseYamlTree`. Throws an
+ * Error that says why (and where) when the text is not valid YAML.
+ */
+export function parseYamlValue(text: string): unknown {
+  const result = parseYamlTree(text);
+  if (!result.ok) throw new Error(result.line !== undefined ? `${result.message} (line ${result.line})` : result.message);
+  return result.root ? toPlain(result.root) : null;
+}
+
 export function isYMap(node: YNode | undefined | null): node is YMap {
   return node?.kind === 'map';
 }

@@ -5,7 +5,7 @@
  * so the content cannot predict, and therefore cannot close, its fence. Pure.
  */
 import { createHash } from 'node:crypto';
-import { parse as parseYaml } from 'yaml';
+import { parseYamlValue as parseYaml } from '../dbt/yamlTree.js';
 import type { DiffLine, Hunk } from './diff.js';
 import { redactLines, redactText } from './redact.js';
 import type { ResidualItem } from './residual.js';

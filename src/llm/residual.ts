@@ -9,7 +9,7 @@
  * Formatting-only hunks are never sent, and formatting-only blocks inside a sent hunk are shown as context.
  * Fully explained changes (columns added/removed/renamed, tests, docs, config, ...) are not sent. Pure.
  */
-import { parse as parseYaml } from 'yaml';
+import { parseYamlValue as parseYaml } from '../dbt/yamlTree.js';
 import type { ChangedFile, ReviewRequest } from '../ports.js';
 import type { FileSnapshot } from '../dbt/types.js';
 import type { DownstreamUse, Finding, ModelChange, OwnerRef, Review } from '../review/types.js';
@@ -181,7 +181,7 @@ function declaredColumns(head: FileSnapshot | undefined, project: ProjectInfo | 
     const text = head.read(path);
     if (!text || !needle.test(text)) continue;
     try {
-      const doc = parseYaml(text, { merge: true, maxAliasCount: 100 }) as { models?: unknown } | null;
+      const doc = parseYaml(text) as { models?: unknown } | null;
       const models = Array.isArray(doc?.models) ? (doc.models as unknown[]) : [];
       for (const m of models) {
         if (!m || typeof m !== 'object') continue;

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYamlValue as parseYaml } from '../../src/dbt/yamlTree.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProject, writeRepository, type BuiltProject, type ChangeKind } from '../../bench/generate.js';
 import { changedFiles, gitSnapshot, resolveRev } from '../../src/sources/git.js';
