@@ -129,13 +129,15 @@ export function runGit(repo: string, args: readonly string[], options: RunOption
 /** A new temporary file, already unlinked (it disappears when its descriptor is closed), or undefined. */
 function openScratchFile(): number | undefined {
   let dir: string | undefined;
+  let fd: number | undefined;
   try {
     dir = mkdtempSync(join(tmpdir(), 'dbt-pr-reviewer-git-'));
     const path = join(dir, 'git-output');
-    const fd = openSync(path, 'w+', 0o600);
+    fd = openSync(path, 'w+', 0o600);
     unlinkSync(path);
     return fd;
   } catch {
+    if (fd !== undefined) closeSync(fd);
     return undefined;
   } finally {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
