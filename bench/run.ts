@@ -79,8 +79,12 @@ interface Row {
   reviewedModels: number;
   modelsInProject: number;
   runs: number;
+  /** Cold: `--no-cache`, every file of both revisions read and scanned. */
   wallMs: number[];
   medianMs: number;
+  /** Warm: the file facts of an earlier review of the repository are in its git directory. */
+  warmWallMs: number[];
+  warmMedianMs: number;
   peakRssMb: number;
   modelsPerSecond: number;
   conclusion: string;
@@ -119,8 +123,14 @@ function machine(): Record<string, string> {
   };
 }
 
-async function reviewOnce(cli: string, repo: string, scenario: Scenario): Promise<{ wallMs: number; rssKb: number; exitCode: number; review?: ReviewJson; stderr: string }> {
-  const m = await measureCommand(process.execPath, [cli, 'review', '--repo', repo, '--base', scenario.base, '--head', scenario.head, '--format', 'json', '--no-llm'], {
+async function reviewOnce(
+  cli: string,
+  repo: string,
+  scenario: Scenario,
+  cache: 'cold' | 'warm',
+): Promise<{ wallMs: number; rssKb: number; exitCode: number; review?: ReviewJson; stderr: string }> {
+  const args = [cli, 'review', '--repo', repo, '--base', scenario.base, '--head', scenario.head, '--format', 'json', '--no-llm'];
+  const m = await measureCommand(process.execPath, cache === 'cold' ? [...args, '--no-cache'] : args, {
     env: { ...process.env, OPENAI_API_KEY: '', NODE_OPTIONS: '' },
   });
   let review: ReviewJson | undefined;
@@ -179,7 +189,15 @@ async function runPhases(cli: string, project: GeneratedProject, scenario: Scena
 const fmtS = (ms: number): string => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
 
 function table(rows: Row[], sqlfluff: SqlfluffInfo | undefined, githubNote: string): string {
-  const head = ['project models', 'PR', 'changed models (files)', 'review wall, median (min-max)', 'peak RSS', 'models/s'];
+  const head = [
+    'project models',
+    'PR',
+    'changed models (files)',
+    'review wall, cold (`--no-cache`), median (min-max)',
+    'warm (file facts of an earlier review)',
+    'peak RSS',
+    'models/s (cold)',
+  ];
   if (sqlfluff?.available) head.push('sqlfluff lint, same .sql files', 'sqlfluff / review');
   head.push('GitHub API requests: first review / re-review');
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`];
@@ -189,6 +207,7 @@ function table(rows: Row[], sqlfluff: SqlfluffInfo | undefined, githubNote: stri
       r.scenario,
       `${r.changedModels} (${r.changedFiles})`,
       `${fmtS(r.medianMs)} (${fmtS(Math.min(...r.wallMs))}-${fmtS(Math.max(...r.wallMs))})`,
+      `${fmtS(r.warmMedianMs)} (${fmtS(Math.min(...r.warmWallMs))}-${fmtS(Math.max(...r.warmWallMs))})`,
       `${r.peakRssMb.toFixed(0)} MB`,
       r.modelsPerSecond.toFixed(0),
     ];
@@ -233,13 +252,18 @@ function goals(rows: Row[]): string[] {
   } else out.push('50-model PR in a 2,000-model project: not run (add 2000 to --sizes)');
   // growth with project size at a fixed change, and with the change at a fixed project size
   const sizes = [...new Set(rows.map((r) => r.size))].sort((a, b) => a - b);
-  for (const scenario of ['pr-10', 'pr-50']) {
+  for (const scenario of ['pr-1', 'pr-10', 'pr-50']) {
     const series = sizes.map((s) => rows.find((r) => r.size === s && r.scenario === scenario)).filter((r): r is Row => !!r);
     if (series.length >= 2) {
       const a = series[0]!;
       const b = series[series.length - 1]!;
-      const perK = (b.medianMs - a.medianMs) / ((b.size - a.size) / 1000);
-      out.push(`${scenario}: ${fmtS(a.medianMs)} at ${a.size} models -> ${fmtS(b.medianMs)} at ${b.size} models (+${perK.toFixed(0)} ms per 1,000 project models)`);
+      for (const [label, ms] of [
+        ['cold', (r: Row) => r.medianMs],
+        ['warm', (r: Row) => r.warmMedianMs],
+      ] as const) {
+        const perK = (ms(b) - ms(a)) / ((b.size - a.size) / 1000);
+        out.push(`${scenario} ${label}: ${fmtS(ms(a))} at ${a.size} models -> ${fmtS(ms(b))} at ${b.size} models (+${perK.toFixed(0)} ms per 1,000 project models)`);
+      }
     }
   }
   for (const size of sizes) {
@@ -304,17 +328,21 @@ async function main(): Promise<void> {
     console.error(`${size} models: ${project.cached ? 'reused' : `generated in ${fmtS(project.generatedMs)}`} ${project.repo}`);
     for (const scenario of project.scenarios) {
       if (options.scenarios && !options.scenarios.includes(scenario.name)) continue;
-      const warm = await reviewOnce(cli, project.repo, scenario);
+      // The warm-up run also leaves the file facts of this scenario's revisions in the git directory.
+      const warm = await reviewOnce(cli, project.repo, scenario, 'warm');
       if (!warm.review) {
         console.error(`  ${scenario.name}: the CLI failed (exit ${warm.exitCode}): ${warm.stderr.trim().split('\n').slice(0, 3).join(' | ')}`);
         continue;
       }
       const walls: number[] = [];
+      const warmWalls: number[] = [];
       let rss = 0;
       for (let i = 0; i < options.runs; i++) {
-        const r = await reviewOnce(cli, project.repo, scenario);
-        walls.push(r.wallMs);
-        rss = Math.max(rss, r.rssKb);
+        for (const cache of ['cold', 'warm'] as const) {
+          const r = await reviewOnce(cli, project.repo, scenario, cache);
+          (cache === 'cold' ? walls : warmWalls).push(r.wallMs);
+          rss = Math.max(rss, r.rssKb);
+        }
       }
       const medianMs = median(walls);
       const review = warm.review;
@@ -328,6 +356,8 @@ async function main(): Promise<void> {
         runs: options.runs,
         wallMs: walls,
         medianMs,
+        warmWallMs: warmWalls,
+        warmMedianMs: median(warmWalls),
         peakRssMb: rss / 1024,
         modelsPerSecond: review.models.length / (medianMs / 1000),
         conclusion: review.conclusion,
@@ -361,7 +391,7 @@ async function main(): Promise<void> {
       }
       rows.push(row);
       console.error(
-        `  ${scenario.name}: ${fmtS(medianMs)} median of ${options.runs}, ${row.peakRssMb.toFixed(0)} MB, ${row.reviewedModels} models reviewed, ${review.conclusion}` +
+        `  ${scenario.name}: ${fmtS(medianMs)} cold / ${fmtS(row.warmMedianMs)} warm, median of ${options.runs}, ${row.peakRssMb.toFixed(0)} MB, ${row.reviewedModels} models reviewed, ${review.conclusion}` +
           `${row.sqlfluff ? `; sqlfluff ${fmtS(row.sqlfluff.medianMs)} (${row.ratio!.toFixed(1)}x)` : ''}${row.sanity.length ? `; sanity: ${row.sanity.length} issue(s)` : ''}`,
       );
     }

@@ -10,7 +10,8 @@ import type { ConfigError, ReviewerConfig } from '../config.js';
 import type { JinjaRenderer, ReviewPorts, ReviewRequest } from '../ports.js';
 import type { Review } from '../review/types.js';
 import { renderSummaryMarkdown } from '../review/markdown.js';
-import { GitError, diffCommits, gitSnapshot, mergeBase, readFileAt, resolveRev } from '../sources/git.js';
+import type { FactsStore } from '../sources/facts-store.js';
+import { GitError, assertRepository, diffCommits, gitSnapshot, mergeBase, readFileAt, resolveRev } from '../sources/git.js';
 import { resolveLlm } from './llm.js';
 
 export interface CliIo {
@@ -47,6 +48,7 @@ export function packageVersion(): string {
 
 export const USAGE = `Usage:
   dbt-pr-reviewer review [--repo DIR] --base REV [--head REV] [--format markdown|json] [--no-llm] [--config FILE]
+                         [--no-cache]
   dbt-pr-reviewer demo [--format markdown|json] [--no-llm]
   dbt-pr-reviewer --help | --version
 
@@ -62,6 +64,8 @@ Options:
   --format FMT     markdown (default) or json (the stable interface for scripts; see docs/cli.md)
   --no-llm         do not run the LLM stage, even when OPENAI_API_KEY is set
   --config FILE    reviewer config (default: .github/dbt-pr-reviewer.yml read at the base revision)
+  --no-cache       neither read nor write the file facts kept in the git directory (dbt-pr-reviewer/), which
+                   let the next review of a big project skip reading the files it does not look at closely
   -h, --help       show this help
   -v, --version    show the version
 
@@ -79,6 +83,7 @@ const REVIEW_OPTIONS = {
   format: { type: 'string' },
   'no-llm': { type: 'boolean' },
   config: { type: 'string' },
+  'no-cache': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -164,7 +169,14 @@ async function reviewCommand(args: string[], io: CliIo): Promise<number> {
   if (values.base === undefined || values.base === '') throw new CliError('--base REV is required', [], true);
   const repo = resolve(io.cwd, values.repo ?? '.');
   const review = await reviewRepository(
-    { repo, base: values.base, head: values.head ?? 'HEAD', configFile: values.config, noLlm: values['no-llm'] ?? false },
+    {
+      repo,
+      base: values.base,
+      head: values.head ?? 'HEAD',
+      configFile: values.config,
+      noLlm: values['no-llm'] ?? false,
+      noCache: values['no-cache'] ?? false,
+    },
     io,
   );
   printReview(review, format, io);
@@ -210,6 +222,8 @@ export interface ReviewOptions {
   /** A config file on disk; default: `.github/dbt-pr-reviewer.yml` at the base revision. */
   configFile?: string;
   noLlm: boolean;
+  /** Neither read nor write the file facts kept in the git directory (see `src/sources/facts-store.ts`). */
+  noCache?: boolean;
 }
 
 /** The review engine: the pipeline and the Jinja sandbox (started, not yet used). */
@@ -244,7 +258,8 @@ async function reviewWith(engineStart: Promise<Engine>, options: ReviewOptions, 
   // The head's files are read as soon as its sha is known, and the config schema and YAML libraries load while
   // git answers.
   const headShaRead = resolveRev(repo, options.head);
-  const headSnapshot = headShaRead.then((sha) => gitSnapshot(repo, sha));
+  const store = options.noCache ? Promise.resolve(undefined) : openFactsStore(repo);
+  const headSnapshot = Promise.all([headShaRead, store]).then(([sha, facts]) => gitSnapshot(repo, sha, facts ? { facts } : {}));
   headSnapshot.catch(() => undefined); // awaited below, after the errors a user should see first
   const [baseSha, headSha, configModule, { detectDialect }] = await Promise.all([
     resolveRev(repo, options.base),
@@ -267,8 +282,11 @@ async function reviewWith(engineStart: Promise<Engine>, options: ReviewOptions, 
   const [files, head, base] = await Promise.all([
     diffCommits(repo, fromSha, headSha),
     headSnapshot,
-    headSnapshot.then((h) => gitSnapshot(repo, fromSha, { reuse: h })),
+    Promise.all([headSnapshot, store]).then(([h, facts]) => gitSnapshot(repo, fromSha, { reuse: h, ...(facts ? { facts } : {}) })),
   ]);
+  // Every review reads the changed files of both revisions: read those not loaded yet (stored facts) now.
+  const changedPaths = files.flatMap((f) => (f.previousPath ? [f.path, f.previousPath] : [f.path]));
+  await Promise.all([head.load(changedPaths), base.load(changedPaths)]);
   for (const s of head.skipped) notes.push(`${s.path}: ${s.reason}`);
 
   const request: ReviewRequest = { base: fromSha, head: headSha, config, configSource, changedFiles: files, notes };
@@ -279,7 +297,24 @@ async function reviewWith(engineStart: Promise<Engine>, options: ReviewOptions, 
 
   const [engine, llm] = await Promise.all([engineStart, resolveLlm(io.env, config, options.noLlm)]);
   const ports: ReviewPorts = { base, head, renderer: engine.renderer, ...llm };
-  return engine.runReview(request, ports);
+  const review = await engine.runReview(request, ports);
+  // What this review read is scanned and kept for the next one (a failure to write only costs that speed-up).
+  const facts = await store;
+  if (facts) {
+    facts.learn([head, base]);
+    await facts.save([head, base]);
+  }
+  return review;
+}
+
+/** The repository's file facts store, or undefined when there is none to use (not a repository: reported later). */
+async function openFactsStore(repo: string): Promise<FactsStore | undefined> {
+  try {
+    const [gitDir, { FactsStore, factsStorePath }] = await Promise.all([assertRepository(repo), import('../sources/facts-store.js')]);
+    return await FactsStore.open(factsStorePath(gitDir));
+  } catch {
+    return undefined;
+  }
 }
 
 function formatConfigErrors(where: string, errors: ConfigError[]): string[] {

@@ -83,6 +83,11 @@ export class ConfigResolver {
     for (const s of settings) this.apply(s);
   }
 
+  /** The entry of one config key so far (read-only). */
+  setting(key: string): ConfigEntry | undefined {
+    return this.config[key];
+  }
+
   /** A resolver that continues from this one's settings; this one is left as it is. */
   copy(): ConfigResolver {
     const copy = new ConfigResolver();

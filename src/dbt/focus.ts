@@ -12,8 +12,8 @@
  * review's output is the same with and without it; only the models nobody asks about are built without their YAML
  * properties.
  */
+import { DEFINES_GROUPS, MODEL_CODE, PROPERTY_FILE, scanCode, type CodeFacts, type YamlFacts } from './fileFacts.js';
 import { readPropertyFile } from './propertyFile.js';
-import { refNamesOf } from './refs.js';
 import { dirnameOf, stemOf } from './textLines.js';
 import { ownerOf } from './owner.js';
 import type { DbtProject, FileSnapshot } from './types.js';
@@ -28,18 +28,33 @@ export interface PropertyFocus {
   folders: { stems: ReadonlyMap<string, ReadonlySet<string>>; of: ReadonlyMap<string, ReadonlySet<string>> };
   /** Files of the change (always parsed). */
   changedPaths: ReadonlySet<string>;
-  /** Decisions by file text (the base and head loads ask about the same unchanged files). */
-  decided: Map<string, boolean>;
+  /** Decisions by file text or stored facts (the base and head loads ask about the same unchanged files). */
+  decided: Map<string | YamlFacts, boolean>;
+  /** Code facts scanned from text, by language and text (the loads build the models out of focus from them). */
+  scanned: CodeFactsCache;
+}
+
+/** Code facts scanned from file texts, by path (with the text they were scanned from). */
+export type CodeFactsCache = Map<string, { text: string; facts: CodeFacts }>;
+
+/** The code facts of a model file: the snapshot's stored ones, else scanned from its text (once per path and text). */
+export function codeFactsOf(snapshot: FileSnapshot, path: string, cache: CodeFactsCache): CodeFacts | undefined {
+  const stored = snapshot.facts?.(path);
+  if (stored?.kind === 'code') return stored;
+  const text = snapshot.read(path);
+  if (text === undefined) return undefined;
+  const known = cache.get(path);
+  if (known?.text === text) return known.facts;
+  const facts = scanCode(text, path);
+  cache.set(path, { text, facts });
+  return facts;
 }
 
 /** How far up the ref graph upstream columns are looked for (see `ModelAnalyzer`), plus one. */
 const ANCESTOR_DEPTH = 4;
 
-const MODEL_CODE = /\.(sql|py)$/i;
-const PROPERTY_FILE = /\.ya?ml$/i;
 const MACRO_DEFINITION = /\{%-?\s*macro\s/;
 const WORD = /[a-z_][a-z0-9_]*/g;
-const DEFINES_GROUPS = /\bgroups\s*:/;
 
 interface CodeGraph {
   parents: Map<string, Set<string>>;
@@ -59,22 +74,23 @@ function addEdge(map: Map<string, Set<string>>, from: string, to: string): void 
 }
 
 /** The `ref()` graph of every model file of the given revisions, by lower-case stem. */
-function codeGraph(snapshots: readonly FileSnapshot[]): CodeGraph {
+function codeGraph(snapshots: readonly FileSnapshot[], cache: CodeFactsCache): CodeGraph {
   const graph: CodeGraph = { parents: new Map(), children: new Map(), stemsByFolder: new Map(), foldersByStem: new Map() };
-  const scanned = new Map<string, string>();
+  const scanned = new Map<string, CodeFacts>();
   for (const snapshot of snapshots) {
     for (const path of snapshot.paths()) {
       if (!MODEL_CODE.test(path)) continue;
-      const code = snapshot.read(path);
-      // An unchanged file is the same text in both revisions: scan it once.
-      if (code === undefined || scanned.get(path) === code) continue;
-      scanned.set(path, code);
+      const facts = codeFactsOf(snapshot, path, cache);
+      // An unchanged file has the same facts in both revisions: add its edges once.
+      if (facts === undefined || scanned.get(path) === facts) continue;
+      scanned.set(path, facts);
       const stem = stemOf(path).toLowerCase();
       addEdge(graph.stemsByFolder, dirnameOf(path), stem);
       addEdge(graph.foldersByStem, stem, dirnameOf(path));
-      for (const name of refNamesOf([code])) {
-        addEdge(graph.parents, stem, name.toLowerCase());
-        addEdge(graph.children, name.toLowerCase(), stem);
+      for (const ref of facts.refs) {
+        const name = ref.name.toLowerCase();
+        addEdge(graph.parents, stem, name);
+        addEdge(graph.children, name, stem);
       }
     }
   }
@@ -109,7 +125,7 @@ export function propertyFocus(
   yamlCache: Map<string, YamlParseResult>,
 ): PropertyFocus | undefined {
   const { base, head } = snapshots;
-  const graph = codeGraph([head, base]);
+  for (const snapshot of [base, head]) snapshot.preload?.([...changedPaths]);
 
   const seeds = new Set<string>();
   for (const path of changedPaths) {
@@ -125,6 +141,8 @@ export function propertyFocus(
     }
   }
 
+  const scanned: CodeFactsCache = new Map();
+  const graph = codeGraph([head, base], scanned);
   const models = new Set<string>();
   const stack = [...seeds];
   while (stack.length > 0) {
@@ -150,23 +168,35 @@ export function propertyFocus(
     const unversioned = /^(.+)_v\d+$/.exec(name)?.[1];
     if (unversioned) models.add(unversioned);
   }
-  return { models, seeds, changedPaths, decided: new Map(), folders: { stems: graph.stemsByFolder, of: graph.foldersByStem } };
+  return { models, seeds, changedPaths, decided: new Map(), scanned, folders: { stems: graph.stemsByFolder, of: graph.foldersByStem } };
 }
 
-/** Whether a review with this focus needs the property file at `path` parsed. */
-export function needsPropertyFile(focus: PropertyFocus, path: string, text: string): boolean {
-  if (focus.changedPaths.has(path) || DEFINES_GROUPS.test(text)) return true;
-  const known = focus.decided.get(text);
+/**
+ * Whether a review with this focus needs the property file at `path` parsed, from its text or its stored facts.
+ */
+export function needsPropertyFile(focus: PropertyFocus, path: string, content: string | YamlFacts): boolean {
+  if (focus.changedPaths.has(path)) return true;
+  const facts = typeof content === 'string' ? undefined : content;
+  if (facts ? facts.groups : DEFINES_GROUPS.test(content as string)) return true;
+  const known = focus.decided.get(content);
   if (known !== undefined) return known;
-  const lower = text.toLowerCase();
   let mentions = false;
-  if (focus.models.size <= FEW_MODELS) {
-    for (const name of focus.models) if ((mentions = containsWord(lower, name))) break;
+  if (facts) {
+    if (focus.models.size <= FEW_MODELS) {
+      for (const name of focus.models) if ((mentions = name !== '' && facts.words.includes(` ${name} `))) break;
+    } else {
+      for (const word of facts.words.split(' ')) if ((mentions = word !== '' && focus.models.has(word))) break;
+    }
   } else {
-    WORD.lastIndex = 0;
-    for (let m = WORD.exec(lower); m !== null && !mentions; m = WORD.exec(lower)) mentions = focus.models.has(m[0]);
+    const lower = (content as string).toLowerCase();
+    if (focus.models.size <= FEW_MODELS) {
+      for (const name of focus.models) if ((mentions = containsWord(lower, name))) break;
+    } else {
+      WORD.lastIndex = 0;
+      for (let m = WORD.exec(lower); m !== null && !mentions; m = WORD.exec(lower)) mentions = focus.models.has(m[0]);
+    }
   }
-  focus.decided.set(text, mentions);
+  focus.decided.set(content, mentions);
   return mentions;
 }
 

@@ -8,6 +8,7 @@ import type { ModelEntry } from './propertyFile.js';
 import { columnKey, readColumn, readConstraints, readTests } from './propertyNodes.js';
 import { isComputed } from './pyLiteral.js';
 import { extractRefs, extractSources } from './refs.js';
+import type { CodeFacts } from './fileFacts.js';
 import { extractConfigCalls } from './sqlConfig.js';
 import { blankJinjaComments, LineIndex } from './textLines.js';
 import type { ConfigEntry, DbtColumn, DbtModel, ProjectProblem } from './types.js';
@@ -111,6 +112,88 @@ export function buildModel(file: ModelFile, name: string, entry: ModelEntry | un
   model.waivers.push(...commentWaivers(file.raw, file.path, lines));
   if (ctx.problems.length > firstProblem) model.buildProblems = ctx.problems.slice(firstProblem);
   return model;
+}
+
+/** The fields of a stub that need the model's text: built on first read. */
+const LAZY_FIELDS = ['raw', 'config', 'meta', 'tags', 'contractEnforced', 'waivers', 'projectConfig', 'configOpaque', 'group', 'access'] as const;
+type LazyField = (typeof LAZY_FIELDS)[number];
+
+/** A model out of focus: the fields of `LAZY_FIELDS` are getters on the prototype (see `stubModel`). */
+class StubModel {
+  uniqueId: string;
+  project: string;
+  name: string;
+  path: string;
+  language: 'sql' | 'python';
+  folders: string[];
+  enabled: boolean;
+  columns: DbtColumn[] = [];
+  tests: DbtModel['tests'] = [];
+  constraints: DbtModel['constraints'] = [];
+  refs: DbtModel['refs'];
+  sources: DbtModel['sources'];
+  fqn: string[];
+  modelPath: string;
+  private built?: DbtModel;
+
+  constructor(
+    projectName: string,
+    file: Omit<ModelFile, 'raw'>,
+    name: string,
+    facts: CodeFacts,
+    enabled: boolean,
+    private readonly make: () => DbtModel,
+  ) {
+    this.uniqueId = `model.${projectName}.${name}`;
+    this.project = projectName;
+    this.name = name;
+    this.path = file.path;
+    this.language = file.language;
+    this.folders = file.folders;
+    this.enabled = enabled;
+    this.refs = facts.refs;
+    this.sources = facts.sources;
+    this.fqn = [projectName, ...file.folders, name];
+    this.modelPath = file.modelPath;
+  }
+
+  full(): DbtModel {
+    return (this.built ??= this.make());
+  }
+}
+for (const key of LAZY_FIELDS) {
+  Object.defineProperty(StubModel.prototype, key, {
+    enumerable: true,
+    configurable: true,
+    get(this: StubModel) {
+      return this.full()[key];
+    },
+    // An assignment makes the field the stub's own.
+    set(this: StubModel, value: DbtModel[LazyField]) {
+      Object.defineProperty(this, key, { value, enumerable: true, configurable: true, writable: true });
+    },
+  });
+}
+
+/** Whether `model` was made by `stubModel` (from facts, built from its text only when read). */
+export function isStubModel(model: DbtModel): boolean {
+  return model instanceof StubModel;
+}
+
+/**
+ * A model without a property-file entry, from its code facts (`enabled` literal, see `CodeFacts`): its identity,
+ * `enabled`, `ref()` and `source()` calls are set at once; the fields that need its text (config, meta, raw SQL,
+ * waivers...) are built by `buildModel` the first time one is read, from `readRaw()`. A review reads them only for
+ * the models in its focus, so a big project's other models cost their facts, not their text.
+ */
+export function stubModel(file: Omit<ModelFile, 'raw'>, name: string, facts: CodeFacts & { enabled: unknown[] }, ctx: BuildContext, readRaw: () => string): DbtModel {
+  const last = facts.enabled.at(-1);
+  const scope = { projectName: ctx.projectName, modelPath: file.modelPath, folders: file.folders, name };
+  const enabled = last !== undefined ? booleanOf(last) !== false : !isFalse(ctx.projectConfig.settingFor(scope, 'enabled'));
+  // Problems of this build were reported, or not, when the project was loaded: a model out of focus has none that
+  // the review shows (its file is not in the change).
+  const make = (): DbtModel => buildModel({ ...file, raw: readRaw() }, name, undefined, undefined, { ...ctx, problems: [] });
+  return new StubModel(ctx.projectName, file, name, facts, enabled, make) as unknown as DbtModel;
 }
 
 function attachProperties(model: DbtModel, entry: ModelEntry, version: VersionSpec | undefined, ctx: BuildContext): void {

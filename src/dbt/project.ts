@@ -4,12 +4,13 @@
  * found on the way. Pure and synchronous: YAML parsing plus a regex scan of each model file, no rendering.
  */
 import picomatch from 'picomatch';
-import { needsPropertyFile, type PropertyFocus } from './focus.js';
+import { codeFactsOf, needsPropertyFile, type PropertyFocus } from './focus.js';
 import { extractMacros } from './macros.js';
-import { buildModel, type BuildContext, type ModelFile } from './modelBuilder.js';
+import { buildModel, isStubModel, stubModel, type BuildContext, type ModelFile } from './modelBuilder.js';
 import { ProjectConfigTree, readProjectFile } from './projectFile.js';
 import { readPropertyFile, type ModelEntry } from './propertyFile.js';
 import { basenameOf, dirnameOf, joinPath, relativeTo, stemOf } from './textLines.js';
+import type { CodeFacts } from './fileFacts.js';
 import type { DbtModel, DbtProject, FileSnapshot, ProjectProblem } from './types.js';
 import { entryOf, isYMap, itemsOf, stringOf, type YamlParseResult, type YMap } from './yamlTree.js';
 
@@ -31,7 +32,8 @@ export interface LoadOptions {
   reuse?: { projects: readonly DbtProject[]; changedPaths: ReadonlySet<string> };
   /**
    * Parse only the property files a review of this change needs (see `propertyFocus`); the other models are built
-   * from their SQL and `dbt_project.yml` alone. Absent: every property file is parsed.
+   * from their SQL and `dbt_project.yml` alone, and only when read (`stubModel`: from their code facts, so their
+   * files need not be read). Absent: every property file is parsed and every model built.
    */
   focus?: PropertyFocus;
 }
@@ -75,7 +77,7 @@ function loadProject(
   files: string[],
   ignoredFiles: string[],
   options: Pick<LoadOptions, 'yamlCache' | 'focus'>,
-  reusable?: (file: ModelFile, entry: ModelEntry | undefined) => DbtModel | undefined,
+  reusable?: (file: Pick<ModelFile, 'path'>, entry: ModelEntry | undefined) => DbtModel | undefined,
 ): DbtProject {
   const projectFile = joinPath(root, PROJECT_FILE);
   const info = readProjectFile(snapshot.read(projectFile) ?? '', projectFile);
@@ -95,14 +97,17 @@ function loadProject(
     propertyFiles: [],
   };
   const sorted = files.slice().sort(compareText);
-  const modelFiles = new Map<string, ModelFile>();
-  const propertyEntries = new Map<string, ModelEntry>();
+  const { focus } = options;
+  // First what each file is, without reading it; then the files this load reads, together; then read them.
+  const macroFiles: string[] = [];
+  const propertyFiles: string[] = [];
+  const modelFiles = new Map<string, Omit<ModelFile, 'raw'>>();
   for (const path of sorted) {
     const rel = relativeTo(path, root);
     if (rel === undefined) continue;
     const macroPath = info.macroPaths.find((mp) => relativeTo(rel, mp) !== undefined);
     if (macroPath !== undefined && rel.endsWith('.sql')) {
-      project.macros.push(...extractMacros(snapshot.read(path) ?? '', path));
+      macroFiles.push(path);
       continue;
     }
     const modelPath = info.modelPaths.find((mp) => relativeTo(rel, mp) !== undefined);
@@ -121,18 +126,43 @@ function loadProject(
         continue;
       }
       const folders = dirnameOf(inModelPath).split('/').filter((s) => s !== '');
-      modelFiles.set(stem, {
-        path,
-        language: lower.endsWith('.py') ? 'python' : 'sql',
-        raw: snapshot.read(path) ?? '',
-        modelPath,
-        folders,
-      });
+      modelFiles.set(stem, { path, language: lower.endsWith('.py') ? 'python' : 'sql', modelPath, folders });
     } else if (lower.endsWith('.yml') || lower.endsWith('.yaml')) {
-      const text = snapshot.read(path) ?? '';
-      if (!options.focus || needsPropertyFile(options.focus, path, text)) readProperties(text, path, project, propertyEntries, options.yamlCache);
+      const facts = focus && snapshot.facts?.(path);
+      if (!focus || needsPropertyFile(focus, path, facts?.kind === 'yaml' ? facts : snapshot.read(path) ?? '')) propertyFiles.push(path);
     }
   }
+  // Out of focus, a model is made from its code facts (no text needed) unless they say it must be built.
+  const stubFacts = new Map<string, CodeFacts & { enabled: unknown[] }>();
+  if (focus) {
+    for (const [stem, file] of modelFiles) {
+      if (focus.models.has(stem.toLowerCase())) continue;
+      const facts = codeFactsOf(snapshot, file.path, focus.scanned);
+      if (facts && facts.enabled !== 'computed') stubFacts.set(stem, facts as CodeFacts & { enabled: unknown[] });
+    }
+  }
+  // Read together: the macros, the property files, and the model files that will be built (those out of focus
+  // that a property file read here may describe are guessed from its stored words; a wrong guess costs a read).
+  const mentioned = new Set<string>();
+  for (const path of propertyFiles) {
+    const facts = snapshot.facts?.(path);
+    if (facts?.kind === 'yaml') for (const word of facts.words.split(' ')) mentioned.add(word);
+  }
+  const builtFrom = (stem: string) => !stubFacts.has(stem) || mentioned.has(stem.toLowerCase());
+  snapshot.preload?.([...macroFiles, ...propertyFiles, ...[...modelFiles].filter(([stem]) => builtFrom(stem)).map(([, f]) => f.path)]);
+  for (const path of macroFiles) project.macros.push(...extractMacros(snapshot.read(path) ?? '', path));
+  const propertyEntries = new Map<string, ModelEntry>();
+  for (const path of propertyFiles) readProperties(snapshot.read(path) ?? '', path, project, propertyEntries, options.yamlCache);
+  // A model with a property-file entry (or a version of one) is built from its text, in focus or not.
+  for (const entry of propertyEntries.values()) {
+    stubFacts.delete(entry.name);
+    for (const versionNode of itemsOf(entryOf(entry.node, 'versions')?.value).filter(isYMap)) {
+      const v = stringOf(entryOf(versionNode, 'v')?.value);
+      stubFacts.delete(stringOf(entryOf(versionNode, 'defined_in')?.value) ?? `${entry.name}_v${v ?? ''}`);
+    }
+  }
+  snapshot.preload?.([...modelFiles].filter(([stem]) => !stubFacts.has(stem)).map(([, f]) => f.path));
+  const withText = (file: Omit<ModelFile, 'raw'>): ModelFile => ({ ...file, raw: snapshot.read(file.path) ?? '' });
   const ctx: BuildContext = { projectName: name, projectConfig: new ProjectConfigTree(info.modelsTree, projectFile), problems: project.problems };
   const claimed = new Set<string>();
   const models: DbtModel[] = [];
@@ -147,8 +177,8 @@ function loadProject(
       const definedIn = stringOf(entryOf(versionNode, 'defined_in')?.value);
       let stem = definedIn ?? `${entry.name}_v${v}`;
       if (!modelFiles.has(stem) && v === latest) stem = entry.name;
-      const file = modelFiles.get(stem);
-      if (!file || claimed.has(stem)) {
+      const located = modelFiles.get(stem);
+      if (!located || claimed.has(stem)) {
         if (!ignoredStems.has(stem)) {
           project.problems.push({
             rule: 'properties-orphan',
@@ -160,17 +190,22 @@ function loadProject(
         continue;
       }
       claimed.add(stem);
-      models.push(buildModel(file, entry.name, entry, { v, node: versionNode, latest }, ctx));
+      models.push(buildModel(withText(located), entry.name, entry, { v, node: versionNode, latest }, ctx));
     }
   }
   for (const [stem, file] of modelFiles) {
     if (claimed.has(stem)) continue;
     const entry = propertyEntries.get(stem);
     const plain = entry && itemsOf(entryOf(entry.node, 'versions')?.value).length === 0 ? entry : undefined;
-    const reused = reusable?.(file, plain);
+    const facts = plain ? undefined : stubFacts.get(stem);
+    let reused = reusable?.(file, plain);
+    // A stub is reused only where this load would make one too (a wider focus builds the model).
+    if (reused && isStubModel(reused) && !facts) reused = undefined;
     // A reused model brings the problems its build found, as building it here would have.
     if (reused?.buildProblems) project.problems.push(...reused.buildProblems);
-    models.push(reused ?? buildModel(file, stem, plain, undefined, ctx));
+    if (reused) models.push(reused);
+    else if (facts) models.push(stubModel(file, stem, facts, ctx, () => snapshot.read(file.path) ?? ''));
+    else models.push(buildModel(withText(file), stem, plain, undefined, ctx));
   }
   for (const entry of propertyEntries.values()) {
     const versioned = itemsOf(entryOf(entry.node, 'versions')?.value).length > 0;
@@ -193,7 +228,7 @@ function loadProject(
 function reusableModels(
   root: string,
   reuse: LoadOptions['reuse'],
-): ((file: ModelFile, entry: ModelEntry | undefined) => DbtModel | undefined) | undefined {
+): ((file: Pick<ModelFile, 'path'>, entry: ModelEntry | undefined) => DbtModel | undefined) | undefined {
   const other = reuse?.projects.find((p) => p.root === root);
   if (!reuse || !other || reuse.changedPaths.has(other.projectFile)) return undefined;
   const byPath = new Map<string, DbtModel>();

@@ -6,7 +6,7 @@
  */
 import { ConfigResolver, markJinjaStrings, type ConfigSetting } from './configMerge.js';
 import { joinPath, normaliseFolder } from './textLines.js';
-import type { ProjectProblem } from './types.js';
+import type { ConfigEntry, ProjectProblem } from './types.js';
 import { entryOf, isYMap, isYSeq, parseYamlTree, stringOf, toPlain, type YMap, type YNode } from './yamlTree.js';
 
 export interface ProjectFileInfo {
@@ -92,9 +92,19 @@ export class ProjectConfigTree {
     return resolver;
   }
 
+  /**
+   * The setting of `key` that `dbt_project.yml` gives a model: `resolverFor(model).result().config[key]`, without
+   * copying the folder's settings when the model has no level of its own.
+   */
+  settingFor(model: ModelScope, key: string): ConfigEntry | undefined {
+    const walk = this.folderWalk(model);
+    if (asMap(entryOf(walk.folderLevel, model.name)?.value)) return this.resolverFor(model).result().config[key];
+    return walk.resolver.setting(key);
+  }
+
   /** The levels from the `models:` root through the project name key and each folder (dbt's `fqn_search`). */
   private folderWalk(model: ModelScope): FolderWalk {
-    const key = JSON.stringify([model.projectName, model.modelPath, model.folders]);
+    const key = `${model.projectName}\0${model.modelPath}\0${model.folders.join('/')}`;
     const cached = this.walks.get(key);
     if (cached) return cached;
     const walk: FolderWalk = { resolver: new ConfigResolver() };

@@ -3,12 +3,21 @@
  * Pure data; built by `loadProjects()` from a `FileSnapshot`.
  */
 
+import type { FileFacts } from './fileFacts.js';
+
 /** The files of one revision of a repository (only the ones the reviewer needs). Paths are posix, repo-relative. */
 export interface FileSnapshot {
   /** Every path in the revision (the whole tree listing; contents may be loaded lazily). */
   paths(): readonly string[];
   /** File content, or undefined when absent (or not loaded because it is not a dbt file). */
   read(path: string): string | undefined;
+  /**
+   * Stored facts of a model or property file (see `fileFacts.ts`), when the snapshot has them without reading the
+   * file: a review then reads only the files it looks at closely. Optional; absent facts are scanned from `read`.
+   */
+  facts?(path: string): FileFacts | undefined;
+  /** A hint: these files are about to be read (a snapshot that loads lazily reads them together). */
+  preload?(paths: readonly string[]): void;
 }
 
 export interface Location {

@@ -3,7 +3,7 @@
  * Only object-level commands are used by the review (rev-parse, merge-base, diff between commits, ls-tree,
  * cat-file), so neither the work tree nor the index is ever read or written.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -222,4 +222,28 @@ export function parseBatchOutput(output: Buffer, names: readonly string[]): Batc
     throw new GitError(`git cat-file answered ${results.length} of ${names.length} objects`, 'git-failed');
   }
   return results;
+}
+
+/**
+ * `catFileBatch`, synchronously: for a snapshot that reads files lazily inside the (synchronous) project load.
+ * Throws a GitError on failure.
+ */
+export function catFileBatchSync(repo: string, names: readonly string[]): BatchObject[] {
+  if (names.length === 0) return [];
+  for (const name of names) {
+    if (name.includes('\n')) throw new GitError(`cannot read an object whose name contains a newline: ${JSON.stringify(name)}`, 'git-failed');
+  }
+  const args = ['cat-file', '--batch', '--buffer'];
+  const result = spawnSync('git', ['-C', repo, ...GIT_CONFIG_ARGS, ...args], {
+    env: gitEnv(),
+    input: `${names.join('\n')}\n`,
+    maxBuffer: 1024 * 1024 * 1024,
+    windowsHide: true,
+  });
+  if (result.error) {
+    const code = (result.error as NodeJS.ErrnoException).code;
+    throw new GitError(code === 'ENOENT' ? 'git is not installed or not on PATH' : `could not run git: ${result.error.message}`, code === 'ENOENT' ? 'git-missing' : 'git-failed');
+  }
+  if (result.status !== 0) throw gitFailure(repo, args, result.stderr.toString('utf8'), result.status ?? -1);
+  return parseBatchOutput(result.stdout, names);
 }

@@ -5,7 +5,8 @@
 import type { FileSnapshot } from '../dbt/types.js';
 import type { ChangedFile } from '../ports.js';
 import type { Skipped } from '../review/types.js';
-import { GitError, catFileBatch, runGit } from './git-exec.js';
+import { factsKindOf, type FileFacts } from '../dbt/fileFacts.js';
+import { GitError, catFileBatch, catFileBatchSync, runGit, type BatchObject } from './git-exec.js';
 
 export { GitError } from './git-exec.js';
 
@@ -17,10 +18,18 @@ export const MAX_PATCH_CHARS = 1024 * 1024;
 const DBT_EXTENSIONS = ['.sql', '.py', '.yml', '.yaml', '.md'];
 const SKIPPED_FOLDERS = new Set(['dbt_packages', 'target', 'node_modules']);
 
-/** Checks that `repo` is a git repository (bare or not); returns its git directory. */
-export async function assertRepository(repo: string): Promise<string> {
-  const { stdout } = await runGit(repo, ['rev-parse', '--absolute-git-dir']);
-  return stdout.toString('utf8').trim();
+const gitDirs = new Map<string, Promise<string>>();
+
+/** Checks that `repo` is a git repository (bare or not); returns its git directory (asked once per process). */
+export function assertRepository(repo: string): Promise<string> {
+  let dir = gitDirs.get(repo);
+  if (!dir) {
+    dir = runGit(repo, ['rev-parse', '--absolute-git-dir']).then(({ stdout }) => stdout.toString('utf8').trim());
+    gitDirs.set(repo, dir);
+    // A failure is not remembered: the next call asks git again.
+    dir.catch(() => gitDirs.delete(repo));
+  }
+  return dir;
 }
 
 /** Resolves a revision (branch, tag, sha, `HEAD~2`, ...) to the full sha of a commit. */
@@ -187,10 +196,21 @@ export interface GitSnapshot extends FileSnapshot {
   sha: string;
   /** Files that a reviewer would read but were not loaded (too large, binary). */
   skipped: Skipped[];
-  /** How many files were loaded. */
-  loadedCount: number;
+  /** How many files are loaded (files with stored facts load when a review reads them). */
+  readonly loadedCount: number;
   /** Loaded text by blob id, so another revision's snapshot can reuse the blobs they share. */
   textByOid: ReadonlyMap<string, string>;
+  /** The blob id of each file a review reads (dbt-relevant, not skipped for size). */
+  oids: ReadonlyMap<string, string>;
+  facts(path: string): FileFacts | undefined;
+  preload(paths: readonly string[]): void;
+  /** `preload` without blocking: reads the files in the background (e.g. the changed files, once they are known). */
+  load(paths: readonly string[]): Promise<void>;
+}
+
+/** Facts of files by blob id, kept by the caller between reviews (see `src/sources/facts-store.ts`). */
+export interface StoredFacts {
+  get(oid: string, kind: FileFacts['kind']): FileFacts | undefined;
 }
 
 function dirname(path: string): string {
@@ -231,11 +251,58 @@ export interface SnapshotOptions {
   maxBlobBytes?: number;
   /** A snapshot of another revision of the same repository: blobs it already read are not read again. */
   reuse?: GitSnapshot;
+  /**
+   * Facts stored by blob id: a model or property file whose facts are known is read only when the review asks for
+   * its text (`preload`, `read`), so a review of a big project reads the files it looks at, not all of them.
+   */
+  facts?: StoredFacts;
 }
+
+/** Files always read at once, facts or not: every review reads them. */
+const ALWAYS_READ = new Set(['dbt_project.yml', 'profiles.yml']);
+
+/** After this many reads of single files that were not preloaded, a snapshot reads all its remaining files at once. */
+const MISSES_BEFORE_READING_ALL = 16;
+
+/** Blob texts of one repository, shared by the snapshots of a review (`reuse`). */
+class BlobTexts {
+  readonly texts = new Map<string, string>();
+  readonly binary = new Set<string>();
+
+  constructor(readonly repo: string) {}
+
+  async load(oids: readonly string[]): Promise<void> {
+    this.store(await catFileBatch(this.repo, oids.filter((o) => !this.has(o))));
+  }
+
+  loadSync(oids: readonly string[]): void {
+    this.store(catFileBatchSync(this.repo, oids.filter((o) => !this.has(o))));
+  }
+
+  has(oid: string): boolean {
+    return this.texts.has(oid) || this.binary.has(oid);
+  }
+
+  private store(objects: readonly BatchObject[]): void {
+    const decoder = new TextDecoder('utf-8');
+    for (const object of objects) {
+      if (!object.content) continue;
+      if (isBinary(object.content)) {
+        this.binary.add(object.name);
+        continue;
+      }
+      const text = decoder.decode(object.content);
+      this.texts.set(object.name, text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    }
+  }
+}
+
+const blobTextsOf = new WeakMap<GitSnapshot, BlobTexts>();
 
 /**
  * Loads a revision: `git ls-tree` for the listing, then ONE `git cat-file --batch` process for the contents of
- * the dbt-relevant files (identical blobs are read once).
+ * the dbt-relevant files (identical blobs are read once). With `facts`, the model and property files whose facts
+ * are stored are left unread until the review asks for them.
  */
 export async function gitSnapshot(repo: string, sha: string, options: SnapshotOptions = {}): Promise<GitSnapshot> {
   const maxBytes = options.maxBlobBytes ?? MAX_BLOB_BYTES;
@@ -243,7 +310,8 @@ export async function gitSnapshot(repo: string, sha: string, options: SnapshotOp
   const byPath = new Map(entries.map((e) => [e.path, e]));
   const allPaths = entries.map((e) => e.path).sort();
   const skipped: Skipped[] = [];
-  const wanted = new Map<string, string[]>(); // oid -> paths
+  const oids = new Map<string, string>(); // path -> oid of every file a review reads
+  const deferred = new Set<string>(); // paths with stored facts, not read yet
   for (const path of dbtRelevantPaths(allPaths)) {
     const entry = byPath.get(path);
     if (!entry || entry.type !== 'blob' || entry.mode === '120000') continue; // submodules, symlinks
@@ -251,45 +319,79 @@ export async function gitSnapshot(repo: string, sha: string, options: SnapshotOp
       skipped.push({ path, reason: `file is ${formatBytes(entry.size)}, over the ${formatBytes(maxBytes)} limit; not read` });
       continue;
     }
-    const list = wanted.get(entry.oid);
-    if (list) list.push(path);
-    else wanted.set(entry.oid, [path]);
+    oids.set(path, entry.oid);
+    const kind = factsKindOf(path);
+    if (kind && options.facts?.get(entry.oid, kind) && !ALWAYS_READ.has(basename(path)) && path !== '.github/dbt-pr-reviewer.yml') deferred.add(path);
   }
-  const contents = new Map<string, string>();
-  const textByOid = new Map<string, string>();
-  const toRead: string[] = [];
-  for (const [oid, paths] of wanted) {
-    const known = options.reuse?.textByOid.get(oid);
-    if (known === undefined) {
-      toRead.push(oid);
-      continue;
-    }
-    textByOid.set(oid, known);
-    for (const path of paths) contents.set(path, known);
-  }
-  const objects = toRead.length > 0 ? await catFileBatch(repo, toRead) : [];
-  const decoder = new TextDecoder('utf-8');
-  for (const object of objects) {
-    const paths = wanted.get(object.name) ?? [];
-    if (!object.content) continue;
-    if (isBinary(object.content)) {
-      for (const path of paths) skipped.push({ path, reason: 'binary file; not read' });
-      continue;
-    }
-    let text = decoder.decode(object.content);
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    for (const path of paths) contents.set(path, text);
-    textByOid.set(object.name, text);
-  }
+  const reused = options.reuse && blobTextsOf.get(options.reuse);
+  const blobs = reused?.repo === repo ? reused : new BlobTexts(repo);
+  await blobs.load([...new Set([...oids].filter(([path]) => !deferred.has(path)).map(([, oid]) => oid))]);
+
+  const binaryNoted = new Set<string>();
+  const noteBinary = (path: string): void => {
+    if (binaryNoted.has(path)) return;
+    binaryNoted.add(path);
+    skipped.push({ path, reason: 'binary file; not read' });
+    skipped.sort((a, b) => a.path.localeCompare(b.path));
+  };
+  for (const [path, oid] of oids) if (!deferred.has(path) && blobs.binary.has(oid)) noteBinary(path);
   skipped.sort((a, b) => a.path.localeCompare(b.path));
-  return {
+
+  let misses = 0;
+  const wantedOids = (paths: readonly string[]): string[] => {
+    const wanted = new Set<string>();
+    for (const path of paths) {
+      const oid = deferred.has(path) ? oids.get(path) : undefined;
+      if (oid !== undefined && !blobs.has(oid)) wanted.add(oid);
+    }
+    return [...wanted];
+  };
+  const loaded = (paths: readonly string[]): void => {
+    for (const path of paths) {
+      if (!deferred.has(path) || !blobs.has(oids.get(path) ?? '')) continue;
+      deferred.delete(path);
+      if (blobs.binary.has(oids.get(path) ?? '')) noteBinary(path);
+    }
+  };
+  const preload = (paths: readonly string[]): void => {
+    const wanted = wantedOids(paths);
+    if (wanted.length > 0) blobs.loadSync(wanted);
+    loaded(paths);
+  };
+  const snapshot: GitSnapshot = {
     sha,
     skipped,
-    loadedCount: contents.size,
-    textByOid,
+    get loadedCount() {
+      let n = 0;
+      for (const [path, oid] of oids) if (!deferred.has(path) && blobs.texts.has(oid)) n += 1;
+      return n;
+    },
+    textByOid: blobs.texts,
+    oids,
     paths: () => allPaths,
-    read: (path) => contents.get(path),
+    read: (path) => {
+      const oid = oids.get(path);
+      if (oid === undefined) return undefined;
+      if (deferred.has(path)) {
+        // Read without a preload hint: one file now, everything left once a review keeps asking.
+        misses += 1;
+        preload(misses > MISSES_BEFORE_READING_ALL ? [...deferred] : [path]);
+      }
+      return blobs.texts.get(oid);
+    },
+    facts: (path) => {
+      const oid = oids.get(path);
+      const kind = factsKindOf(path);
+      return oid !== undefined && kind !== undefined ? options.facts?.get(oid, kind) : undefined;
+    },
+    preload,
+    load: async (paths) => {
+      await blobs.load(wantedOids(paths));
+      loaded(paths);
+    },
   };
+  blobTextsOf.set(snapshot, blobs);
+  return snapshot;
 }
 
 /** Reads one file at a revision, or undefined when the revision has no such file. */
