@@ -19,7 +19,7 @@ import { extractConfigCalls } from './sqlConfig.js';
 import { blankJinjaComments, LineIndex } from './textLines.js';
 import type { RefCall, SourceCall } from './types.js';
 
-export const FACTS_VERSION = 1;
+export const FACTS_VERSION = 2;
 
 export interface CodeFacts {
   kind: 'code';
@@ -44,9 +44,14 @@ export const PROPERTY_FILE = /\.ya?ml$/i;
 export const DEFINES_GROUPS = /\bgroups\s*:/;
 const WORD = /[a-z_][a-z0-9_]*/g;
 
-/** Which kind of facts a path has, by its extension. */
-export function factsKindOf(path: string): FileFacts['kind'] | undefined {
-  return MODEL_CODE.test(path) ? 'code' : PROPERTY_FILE.test(path) ? 'yaml' : undefined;
+/**
+ * How the facts of a path are scanned, by its extension: as SQL or Python model code, or as a property file. The
+ * same blob scans differently as SQL and as Python (`config()` against `dbt.config()`), so facts are kept by both.
+ */
+export type FactsKey = 'sql' | 'python' | 'yaml';
+
+export function factsKindOf(path: string): FactsKey | undefined {
+  return /\.sql$/i.test(path) ? 'sql' : /\.py$/i.test(path) ? 'python' : PROPERTY_FILE.test(path) ? 'yaml' : undefined;
 }
 
 export function scanCode(text: string, path: string): CodeFacts {
@@ -74,5 +79,5 @@ export function scanYaml(text: string): YamlFacts {
 /** The facts of `text` at `path`, or undefined for a file that is neither model code nor a property file. */
 export function scanFile(path: string, text: string): FileFacts | undefined {
   const kind = factsKindOf(path);
-  return kind === 'code' ? scanCode(text, path) : kind === 'yaml' ? scanYaml(text) : undefined;
+  return kind === undefined ? undefined : kind === 'yaml' ? scanYaml(text) : scanCode(text, path);
 }

@@ -9,26 +9,28 @@
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FACTS_VERSION, factsKindOf, scanFile, type CodeFacts, type FileFacts, type YamlFacts } from '../dbt/fileFacts.js';
+import { FACTS_VERSION, factsKindOf, scanFile, type CodeFacts, type FactsKey, type FileFacts, type YamlFacts } from '../dbt/fileFacts.js';
 import type { RefCall, SourceCall } from '../dbt/types.js';
 import type { GitSnapshot, StoredFacts } from './git.js';
 
 const FORMAT = 'dbt-pr-reviewer file facts';
 
 /**
- * The file: per kind, blob ids alternating with their facts, each one flat array (few objects to parse and collect):
- * - code: `[enabled, refCount, ...refCount × (name, line, package | null, version | null), ...(source, table, line)]`
+ * The file: per way of scanning (`FactsKey`), blob ids alternating with their facts, each one flat array (few objects
+ * to parse and collect):
+ * - sql, python: `[enabled, refCount, ...refCount × (name, line, package | null, version | null), ...(source, table, line)]`
  *   where `enabled` is `"computed"` or the array of literal values;
  * - yaml: `[definesGroups, words]`.
  */
 interface StoredFile {
   format: typeof FORMAT;
   version: number;
-  code: unknown[];
+  sql: unknown[];
+  python: unknown[];
   yaml: unknown[];
 }
 
-type Kind = FileFacts['kind'];
+const KEYS = ['sql', 'python', 'yaml'] as const;
 
 /** A store holds at most this many blobs beyond those of the last review (then it keeps only those). */
 const SPARE_ENTRIES = 20_000;
@@ -38,22 +40,22 @@ export function factsStorePath(gitDir: string): string {
 }
 
 export class FactsStore implements StoredFacts {
-  private readonly decoded = { code: new Map<string, FileFacts | null>(), yaml: new Map<string, FileFacts | null>() };
+  private readonly decoded: Record<FactsKey, Map<string, FileFacts | null>> = { sql: new Map(), python: new Map(), yaml: new Map() };
   private added = 0;
 
   private constructor(
     private readonly path: string,
     /** Stored facts, still encoded, by kind and blob id. */
-    private readonly stored: Record<Kind, Map<string, unknown>>,
+    private readonly stored: Record<FactsKey, Map<string, unknown>>,
   ) {}
 
   /** The store at `path` (empty when it is missing or not a store of this version). */
   static async open(path: string): Promise<FactsStore> {
-    const stored = { code: new Map<string, unknown>(), yaml: new Map<string, unknown>() };
+    const stored: Record<FactsKey, Map<string, unknown>> = { sql: new Map(), python: new Map(), yaml: new Map() };
     try {
       const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
       if (isStoredFile(parsed)) {
-        for (const kind of ['code', 'yaml'] as const) {
+        for (const kind of KEYS) {
           const list = parsed[kind];
           for (let i = 0; i + 1 < list.length; i += 2) if (typeof list[i] === 'string') stored[kind].set(list[i] as string, list[i + 1]);
         }
@@ -64,13 +66,13 @@ export class FactsStore implements StoredFacts {
     return new FactsStore(path, stored);
   }
 
-  get(oid: string, kind: Kind): FileFacts | undefined {
+  get(oid: string, kind: FactsKey): FileFacts | undefined {
     const decoded = this.decoded[kind];
     let facts = decoded.get(oid);
     if (facts === undefined) {
       const value = this.stored[kind].get(oid);
       // A hand-edited or damaged entry is ignored: that file is read.
-      facts = (value === undefined ? undefined : kind === 'code' ? decodeCode(value) : decodeYaml(value)) ?? null;
+      facts = (value === undefined ? undefined : kind === 'yaml' ? decodeYaml(value) : decodeCode(value)) ?? null;
       decoded.set(oid, facts);
     }
     return facts ?? undefined;
@@ -101,10 +103,10 @@ export class FactsStore implements StoredFacts {
     if (this.added === 0) return undefined;
     const current = new Set<string>();
     for (const snapshot of snapshots) for (const oid of snapshot.oids.values()) current.add(oid);
-    const total = this.stored.code.size + this.stored.yaml.size;
+    const total = KEYS.reduce((n, kind) => n + this.stored[kind].size, 0);
     const keep = (oid: string) => total <= current.size + SPARE_ENTRIES || current.has(oid);
-    const out: StoredFile = { format: FORMAT, version: FACTS_VERSION, code: [], yaml: [] };
-    for (const kind of ['code', 'yaml'] as const) {
+    const out: StoredFile = { format: FORMAT, version: FACTS_VERSION, sql: [], python: [], yaml: [] };
+    for (const kind of KEYS) {
       for (const [oid, value] of this.stored[kind]) if (keep(oid) && this.get(oid, kind)) out[kind].push(oid, value);
     }
     const temporary = `${this.path}.${process.pid}.tmp`;
@@ -124,7 +126,7 @@ export class FactsStore implements StoredFacts {
 function isStoredFile(value: unknown): value is StoredFile {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
-  return v.format === FORMAT && v.version === FACTS_VERSION && Array.isArray(v.code) && Array.isArray(v.yaml);
+  return v.format === FORMAT && v.version === FACTS_VERSION && KEYS.every((kind) => Array.isArray(v[kind]));
 }
 
 export function encodeCode(facts: CodeFacts): unknown[] {

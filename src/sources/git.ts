@@ -5,7 +5,7 @@
 import type { FileSnapshot } from '../dbt/types.js';
 import type { ChangedFile } from '../ports.js';
 import type { Skipped } from '../review/types.js';
-import { factsKindOf, type FileFacts } from '../dbt/fileFacts.js';
+import { factsKindOf, type FactsKey, type FileFacts } from '../dbt/fileFacts.js';
 import { GitError, catFileBatch, catFileBatchSync, runGit, type BatchObject } from './git-exec.js';
 
 export { GitError } from './git-exec.js';
@@ -210,7 +210,7 @@ export interface GitSnapshot extends FileSnapshot {
 
 /** Facts of files by blob id, kept by the caller between reviews (see `src/sources/facts-store.ts`). */
 export interface StoredFacts {
-  get(oid: string, kind: FileFacts['kind']): FileFacts | undefined;
+  get(oid: string, key: FactsKey): FileFacts | undefined;
 }
 
 function dirname(path: string): string {
