@@ -11,7 +11,7 @@ import type { JinjaRenderer, ReviewPorts, ReviewRequest } from '../ports.js';
 import type { Review } from '../review/types.js';
 import { renderSummaryMarkdown } from '../review/markdown.js';
 import type { FactsStore } from '../sources/facts-store.js';
-import { GitError, assertRepository, diffCommits, gitSnapshot, mergeBase, readFileAt, resolveRev } from '../sources/git.js';
+import { GitError, assertRepository, diffCommits, gitSnapshot, loadChanged, mergeBase, readFileAt, resolveRevs } from '../sources/git.js';
 import { resolveLlm } from './llm.js';
 
 export interface CliIo {
@@ -257,12 +257,13 @@ async function reviewWith(engineStart: Promise<Engine>, options: ReviewOptions, 
   const { repo } = options;
   // The head's files are read as soon as its sha is known, and the config schema and YAML libraries load while
   // git answers.
-  const headShaRead = resolveRev(repo, options.head);
+  const revisions = resolveRevs(repo, [options.base, options.head]);
+  const headShaRead = revisions.then(([, head]) => head!);
   const store = options.noCache ? Promise.resolve(undefined) : openFactsStore(repo);
   const headSnapshot = Promise.all([headShaRead, store]).then(([sha, facts]) => gitSnapshot(repo, sha, facts ? { facts } : {}));
   headSnapshot.catch(() => undefined); // awaited below, after the errors a user should see first
   const [baseSha, headSha, configModule, { detectDialect }] = await Promise.all([
-    resolveRev(repo, options.base),
+    revisions.then(([base]) => base!),
     headShaRead,
     import('../config.js'),
     import('./dialect.js'),
@@ -286,7 +287,7 @@ async function reviewWith(engineStart: Promise<Engine>, options: ReviewOptions, 
   ]);
   // Every review reads the changed files of both revisions: read those not loaded yet (stored facts) now.
   const changedPaths = files.flatMap((f) => (f.previousPath ? [f.path, f.previousPath] : [f.path]));
-  await Promise.all([head.load(changedPaths), base.load(changedPaths)]);
+  await loadChanged([head, base], changedPaths);
   for (const s of head.skipped) notes.push(`${s.path}: ${s.reason}`);
 
   const request: ReviewRequest = { base: fromSha, head: headSha, config, configSource, changedFiles: files, notes };

@@ -39,14 +39,15 @@ export interface LoadOptions {
 }
 
 const PROJECT_FILE = 'dbt_project.yml';
-const SKIPPED_FOLDERS = new Set(['dbt_packages', 'dbt_modules', 'target', 'node_modules', '.git']);
+/** A path with one of these folders (at any depth) is not part of a project. */
+const IN_SKIPPED_FOLDER = /(?:^|\/)(?:dbt_packages|dbt_modules|target|node_modules|\.git)\//;
 
 export function loadProjects(snapshot: FileSnapshot, options: LoadOptions): DbtProject[] {
   const ignored = options.ignore && options.ignore.length > 0 ? picomatch(options.ignore, { dot: true }) : undefined;
   const ignoredPaths: string[] = [];
   const paths: string[] = [];
   for (const path of snapshot.paths()) {
-    if (path.split('/').some((segment) => SKIPPED_FOLDERS.has(segment))) continue;
+    if (IN_SKIPPED_FOLDER.test(path)) continue;
     if (ignored?.(path)) ignoredPaths.push(path);
     else paths.push(path);
   }
@@ -58,7 +59,7 @@ export function loadProjects(snapshot: FileSnapshot, options: LoadOptions): DbtP
   const filesByRoot = new Map<string, string[]>(roots.map((r) => [r, []]));
   const ignoredByRoot = new Map<string, string[]>(roots.map((r) => [r, []]));
   const assign = (path: string, target: Map<string, string[]>) => {
-    const root = roots.find((r) => relativeTo(path, r) !== undefined);
+    const root = roots.length === 1 ? (relativeTo(path, roots[0]!) !== undefined ? roots[0] : undefined) : roots.find((r) => relativeTo(path, r) !== undefined);
     if (root !== undefined) target.get(root)?.push(path);
   };
   for (const path of paths) assign(path, filesByRoot);
@@ -96,7 +97,7 @@ function loadProject(
     problems: [...info.problems],
     propertyFiles: [],
   };
-  const sorted = files.slice().sort(compareText);
+  const sorted = isSorted(files) ? files : files.slice().sort(compareText);
   const { focus } = options;
   // First what each file is, without reading it; then the files this load reads, together; then read them.
   const macroFiles: string[] = [];
@@ -283,6 +284,11 @@ function latestVersion(node: YMap, versions: YMap[]): string {
   const values = versions.map((v) => stringOf(entryOf(v, 'v')?.value)).filter((v): v is string => v !== undefined);
   const numeric = values.every((v) => !Number.isNaN(Number(v)));
   return values.reduce((best, v) => (numeric ? (Number(v) > Number(best) ? v : best) : v > best ? v : best), values[0] ?? '');
+}
+
+function isSorted(paths: readonly string[]): boolean {
+  for (let i = 1; i < paths.length; i += 1) if (compareText(paths[i - 1]!, paths[i]!) > 0) return false;
+  return true;
 }
 
 /** Locale-independent ordering, so results are the same on every machine. */

@@ -29,6 +29,14 @@ const INHERITED_GIT_VARS = /^GIT_/;
  * optional locks (git never writes the index on our behalf).
  */
 export function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  if (Object.keys(extra).length === 0) return (baseEnv ??= isolatedEnv({}));
+  return isolatedEnv(extra);
+}
+
+/** The environment without extras, made once (a review runs git ~15 times). */
+let baseEnv: NodeJS.ProcessEnv | undefined;
+
+function isolatedEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (!INHERITED_GIT_VARS.test(key)) env[key] = value;

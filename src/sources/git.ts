@@ -16,7 +16,8 @@ export const MAX_BLOB_BYTES = 2 * 1024 * 1024;
 export const MAX_PATCH_CHARS = 1024 * 1024;
 
 const DBT_EXTENSIONS = ['.sql', '.py', '.yml', '.yaml', '.md'];
-const SKIPPED_FOLDERS = new Set(['dbt_packages', 'target', 'node_modules']);
+/** A path with one of these folders (at any depth) is not read. */
+const IN_SKIPPED_FOLDER = /(?:^|\/)(?:dbt_packages|target|node_modules)\//;
 
 const gitDirs = new Map<string, Promise<string>>();
 
@@ -40,10 +41,32 @@ export async function resolveRev(repo: string, rev: string): Promise<string> {
   await assertRepository(repo);
   const { stdout, code } = await runGit(repo, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], { okCodes: [0, 1, 128] });
   const sha = stdout.toString('utf8').trim();
-  if (code !== 0 || !/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha)) {
+  if (code !== 0 || !SHA.test(sha)) {
     throw new GitError(`unknown revision '${rev}' in ${repo}`, 'unknown-revision');
   }
   return sha;
+}
+
+const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/**
+ * Resolves several revisions with one git call (and learns the git directory on the way); when any of them does not
+ * resolve, each is resolved on its own, so the error names the right one.
+ */
+export async function resolveRevs(repo: string, revs: readonly string[]): Promise<string[]> {
+  const plain = revs.every((rev) => rev !== '' && !rev.startsWith('-') && !/[\0\n]/.test(rev));
+  if (plain && !gitDirs.has(repo)) {
+    const result = await runGit(repo, ['rev-parse', '--absolute-git-dir', ...revs.map((rev) => `${rev}^{commit}`)], { okCodes: [0, 1, 128] }).catch(
+      () => undefined,
+    );
+    const lines = result?.code === 0 ? result.stdout.toString('utf8').trim().split('\n') : [];
+    const shas = lines.slice(1);
+    if (lines.length === revs.length + 1 && shas.every((sha) => SHA.test(sha))) {
+      gitDirs.set(repo, Promise.resolve(lines[0]!));
+      return shas;
+    }
+  }
+  return Promise.all(revs.map((rev) => resolveRev(repo, rev)));
 }
 
 /** The best common ancestor of two commits, or undefined for unrelated histories. */
@@ -241,7 +264,7 @@ export function dbtRelevantPaths(paths: readonly string[]): string[] {
     const dot = name.lastIndexOf('.');
     if (dot < 0 || !DBT_EXTENSIONS.includes(name.slice(dot).toLowerCase())) continue;
     if (!rootAll && !prefixes.some((p) => path.startsWith(p))) continue;
-    if (path.split('/').some((segment) => SKIPPED_FOLDERS.has(segment))) continue;
+    if (IN_SKIPPED_FOLDER.test(path)) continue;
     picked.push(path);
   }
   return picked;
@@ -392,6 +415,14 @@ export async function gitSnapshot(repo: string, sha: string, options: SnapshotOp
   };
   blobTextsOf.set(snapshot, blobs);
   return snapshot;
+}
+
+/** `load(paths)` on several snapshots that share their blobs (`reuse`): one git process reads them all. */
+export async function loadChanged(snapshots: readonly GitSnapshot[], paths: readonly string[]): Promise<void> {
+  const blobs = new Set(snapshots.map((s) => blobTextsOf.get(s)));
+  const shared = blobs.size === 1 ? [...blobs][0] : undefined;
+  if (shared) await shared.load([...new Set(snapshots.flatMap((s) => paths.map((p) => s.oids.get(p)).filter((o): o is string => o !== undefined)))]);
+  await Promise.all(snapshots.map((s) => s.load(paths)));
 }
 
 /** Reads one file at a revision, or undefined when the revision has no such file. */
