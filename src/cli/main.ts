@@ -11,7 +11,17 @@ import type { JinjaRenderer, ReviewPorts, ReviewRequest } from '../ports.js';
 import type { Review } from '../review/types.js';
 import { renderSummaryMarkdown } from '../review/markdown.js';
 import type { FactsStore } from '../sources/facts-store.js';
-import { GitError, assertRepository, diffCommits, gitSnapshot, loadChanged, mergeBase, readFileAt, resolveRevs } from '../sources/git.js';
+import {
+  GitError,
+  assertRepository,
+  diffCommitsRaw,
+  gitSnapshot,
+  gitSnapshotBefore,
+  loadChanged,
+  mergeBase,
+  readFileAt,
+  resolveRevs,
+} from '../sources/git.js';
 import { resolveLlm } from './llm.js';
 
 export interface CliIo {
@@ -279,11 +289,13 @@ async function reviewWith(engineStart: Promise<Engine>, options: ReviewOptions, 
       `${options.base} (${baseSha.slice(0, 7)}) has moved on since ${options.head} branched off: the change is compared against their merge base ${fromSha.slice(0, 7)}, as on GitHub.`,
     );
   }
-  // The base shares almost every blob with the head: read the head, then only the blobs that differ.
-  const [files, head, base] = await Promise.all([
-    diffCommits(repo, fromSha, headSha),
+  // The base shares almost every file with the head: it is listed from the head's tree and the diff, and reads
+  // only the blobs that differ.
+  const diff = diffCommitsRaw(repo, fromSha, headSha);
+  const [{ files }, head, base] = await Promise.all([
+    diff,
     headSnapshot,
-    Promise.all([headSnapshot, store]).then(([h, facts]) => gitSnapshot(repo, fromSha, { reuse: h, ...(facts ? { facts } : {}) })),
+    Promise.all([headSnapshot, store, diff]).then(([h, facts, { raw }]) => gitSnapshotBefore(h, fromSha, raw, facts ? { facts } : {})),
   ]);
   // Every review reads the changed files of both revisions: read those not loaded yet (stored facts) now.
   const changedPaths = files.flatMap((f) => (f.previousPath ? [f.path, f.previousPath] : [f.path]));

@@ -6,7 +6,7 @@ import { booleanOf, markJinjaStrings, type ConfigSetting } from './configMerge.j
 import type { ProjectConfigTree } from './projectFile.js';
 import type { ModelEntry } from './propertyFile.js';
 import { columnKey, readColumn, readConstraints, readTests } from './propertyNodes.js';
-import { isComputed } from './pyLiteral.js';
+import { containsComputed, isComputed } from './pyLiteral.js';
 import { extractRefs, extractSources } from './refs.js';
 import type { CodeFacts } from './fileFacts.js';
 import { extractConfigCalls } from './sqlConfig.js';
@@ -116,9 +116,11 @@ export function buildModel(file: ModelFile, name: string, entry: ModelEntry | un
 
 /** The fields of a stub that need the model's text: built on first read. */
 const LAZY_FIELDS = ['raw', 'config', 'meta', 'tags', 'contractEnforced', 'waivers', 'projectConfig', 'configOpaque', 'group', 'access'] as const;
-type LazyField = (typeof LAZY_FIELDS)[number];
+/** The fields that come from a property-file entry: built on first read too, for a stub that has one. */
+const ENTRY_FIELDS = ['properties', 'columns', 'tests', 'constraints'] as const;
+type LazyField = (typeof LAZY_FIELDS)[number] | (typeof ENTRY_FIELDS)[number];
 
-/** A model out of focus: the fields of `LAZY_FIELDS` are getters on the prototype (see `stubModel`). */
+/** A model out of focus: the fields of `LAZY_FIELDS` (and `ENTRY_FIELDS`) are getters on the prototype. */
 class StubModel {
   uniqueId: string;
   project: string;
@@ -127,13 +129,16 @@ class StubModel {
   language: 'sql' | 'python';
   folders: string[];
   enabled: boolean;
-  columns: DbtColumn[] = [];
-  tests: DbtModel['tests'] = [];
-  constraints: DbtModel['constraints'] = [];
   refs: DbtModel['refs'];
   sources: DbtModel['sources'];
   fqn: string[];
   modelPath: string;
+  /** The property file of its entry (read without building it). */
+  readonly propertiesPath: string | undefined;
+  declare properties: DbtModel['properties'];
+  declare columns: DbtModel['columns'];
+  declare tests: DbtModel['tests'];
+  declare constraints: DbtModel['constraints'];
   private built?: DbtModel;
 
   constructor(
@@ -142,6 +147,7 @@ class StubModel {
     name: string,
     facts: CodeFacts,
     enabled: boolean,
+    entry: ModelEntry | undefined,
     private readonly make: () => DbtModel,
   ) {
     this.uniqueId = `model.${projectName}.${name}`;
@@ -155,13 +161,21 @@ class StubModel {
     this.sources = facts.sources;
     this.fqn = [projectName, ...file.folders, name];
     this.modelPath = file.modelPath;
+    this.propertiesPath = entry?.path;
+    if (!entry) {
+      // Without an entry these are known: a full build leaves them empty.
+      this.properties = undefined;
+      this.columns = [];
+      this.tests = [];
+      this.constraints = [];
+    }
   }
 
   full(): DbtModel {
     return (this.built ??= this.make());
   }
 }
-for (const key of LAZY_FIELDS) {
+for (const key of [...LAZY_FIELDS, ...ENTRY_FIELDS]) {
   Object.defineProperty(StubModel.prototype, key, {
     enumerable: true,
     configurable: true,
@@ -180,20 +194,48 @@ export function isStubModel(model: DbtModel): boolean {
   return model instanceof StubModel;
 }
 
+/** The property file of a model's entry, without building a stub. */
+export function propertiesPathOf(model: DbtModel): string | undefined {
+  return model instanceof StubModel ? model.propertiesPath : model.properties?.path;
+}
+
+/** The `config: enabled:` of a property-file entry, as a config value (`JinjaExpr` when computed). */
+export function entryEnabled(entry: ModelEntry): unknown {
+  const inEntry = entryOf(entryOf(entry.node, 'config')?.value, 'enabled');
+  return inEntry ? markJinjaStrings(toPlain(inEntry.value)) : undefined;
+}
+
 /**
- * A model without a property-file entry, from its code facts (`enabled` literal, see `CodeFacts`): its identity,
- * `enabled`, `ref()` and `source()` calls are set at once; the fields that need its text (config, meta, raw SQL,
- * waivers...) are built by `buildModel` the first time one is read, from `readRaw()`. A review reads them only for
- * the models in its focus, so a big project's other models cost their facts, not their text.
+ * A model out of focus, from its code facts (`enabled` literal, see `CodeFacts`) and its plain property-file entry,
+ * if any: its identity, `enabled`, `ref()` and `source()` calls are set at once; the other fields (config, meta, raw
+ * SQL, columns, tests, waivers...) are built by `buildModel` the first time one is read, from `readRaw()`. A review
+ * reads them only for the models in its focus, so a big project's other models cost their facts, not their text.
+ * Undefined when `enabled` cannot be known without building (a computed value in the entry's config).
  */
-export function stubModel(file: Omit<ModelFile, 'raw'>, name: string, facts: CodeFacts & { enabled: unknown[] }, ctx: BuildContext, readRaw: () => string): DbtModel {
+export function stubModel(
+  file: Omit<ModelFile, 'raw'>,
+  name: string,
+  facts: CodeFacts & { enabled: unknown[] },
+  entry: ModelEntry | undefined,
+  ctx: BuildContext,
+  readRaw: () => string,
+): DbtModel | undefined {
   const last = facts.enabled.at(-1);
-  const scope = { projectName: ctx.projectName, modelPath: file.modelPath, folders: file.folders, name };
-  const enabled = last !== undefined ? booleanOf(last) !== false : !isFalse(ctx.projectConfig.settingFor(scope, 'enabled'));
+  let enabled: boolean;
+  if (last !== undefined) enabled = booleanOf(last) !== false;
+  else {
+    const value = entry ? entryEnabled(entry) : undefined;
+    if (containsComputed(value)) return undefined;
+    if (value !== null && value !== undefined) enabled = booleanOf(value) !== false;
+    else {
+      const scope = { projectName: ctx.projectName, modelPath: file.modelPath, folders: file.folders, name };
+      enabled = !isFalse(ctx.projectConfig.settingFor(scope, 'enabled'));
+    }
+  }
   // Problems of this build were reported, or not, when the project was loaded: a model out of focus has none that
-  // the review shows (its file is not in the change).
-  const make = (): DbtModel => buildModel({ ...file, raw: readRaw() }, name, undefined, undefined, { ...ctx, problems: [] });
-  return new StubModel(ctx.projectName, file, name, facts, enabled, make) as unknown as DbtModel;
+  // the review shows (its files are not in the change).
+  const make = (): DbtModel => buildModel({ ...file, raw: readRaw() }, name, entry, undefined, { ...ctx, problems: [] });
+  return new StubModel(ctx.projectName, file, name, facts, enabled, entry, make) as unknown as DbtModel;
 }
 
 function attachProperties(model: DbtModel, entry: ModelEntry, version: VersionSpec | undefined, ctx: BuildContext): void {

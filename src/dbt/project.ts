@@ -6,7 +6,8 @@
 import picomatch from 'picomatch';
 import { codeFactsOf, needsPropertyFile, type PropertyFocus } from './focus.js';
 import { extractMacros } from './macros.js';
-import { buildModel, isStubModel, stubModel, type BuildContext, type ModelFile } from './modelBuilder.js';
+import { buildModel, entryEnabled, isStubModel, propertiesPathOf, stubModel, type BuildContext, type ModelFile } from './modelBuilder.js';
+import { containsComputed } from './pyLiteral.js';
 import { ProjectConfigTree, readProjectFile } from './projectFile.js';
 import { readPropertyFile, type ModelEntry } from './propertyFile.js';
 import { basenameOf, dirnameOf, joinPath, relativeTo, stemOf } from './textLines.js';
@@ -142,22 +143,17 @@ function loadProject(
       if (facts && facts.enabled !== 'computed') stubFacts.set(stem, facts as CodeFacts & { enabled: unknown[] });
     }
   }
-  // Read together: the macros, the property files, and the model files that will be built (those out of focus
-  // that a property file read here may describe are guessed from its stored words; a wrong guess costs a read).
-  const mentioned = new Set<string>();
-  for (const path of propertyFiles) {
-    const facts = snapshot.facts?.(path);
-    if (facts?.kind === 'yaml') for (const word of facts.words.split(' ')) mentioned.add(word);
-  }
-  const builtFrom = (stem: string) => !stubFacts.has(stem) || mentioned.has(stem.toLowerCase());
-  snapshot.preload?.([...macroFiles, ...propertyFiles, ...[...modelFiles].filter(([stem]) => builtFrom(stem)).map(([, f]) => f.path)]);
+  // Read together: the macros, the property files and the model files that will be built.
+  snapshot.preload?.([...macroFiles, ...propertyFiles, ...[...modelFiles].filter(([stem]) => !stubFacts.has(stem)).map(([, f]) => f.path)]);
   for (const path of macroFiles) project.macros.push(...extractMacros(snapshot.read(path) ?? '', path));
   const propertyEntries = new Map<string, ModelEntry>();
   for (const path of propertyFiles) readProperties(snapshot.read(path) ?? '', path, project, propertyEntries, options.yamlCache);
-  // A model with a property-file entry (or a version of one) is built from its text, in focus or not.
+  // A versioned model, a model described in a changed property file (whose problems the review reports) and one
+  // whose entry computes `enabled` are built from their text, in focus or not.
   for (const entry of propertyEntries.values()) {
-    stubFacts.delete(entry.name);
-    for (const versionNode of itemsOf(entryOf(entry.node, 'versions')?.value).filter(isYMap)) {
+    const versions = itemsOf(entryOf(entry.node, 'versions')?.value).filter(isYMap);
+    if (versions.length > 0 || focus?.changedPaths.has(entry.path) || containsComputed(entryEnabled(entry))) stubFacts.delete(entry.name);
+    for (const versionNode of versions) {
       const v = stringOf(entryOf(versionNode, 'v')?.value);
       stubFacts.delete(stringOf(entryOf(versionNode, 'defined_in')?.value) ?? `${entry.name}_v${v ?? ''}`);
     }
@@ -198,15 +194,14 @@ function loadProject(
     if (claimed.has(stem)) continue;
     const entry = propertyEntries.get(stem);
     const plain = entry && itemsOf(entryOf(entry.node, 'versions')?.value).length === 0 ? entry : undefined;
-    const facts = plain ? undefined : stubFacts.get(stem);
+    const facts = entry && !plain ? undefined : stubFacts.get(stem);
     let reused = reusable?.(file, plain);
     // A stub is reused only where this load would make one too (a wider focus builds the model).
     if (reused && isStubModel(reused) && !facts) reused = undefined;
     // A reused model brings the problems its build found, as building it here would have.
-    if (reused?.buildProblems) project.problems.push(...reused.buildProblems);
-    if (reused) models.push(reused);
-    else if (facts) models.push(stubModel(file, stem, facts, ctx, () => snapshot.read(file.path) ?? ''));
-    else models.push(buildModel(withText(file), stem, plain, undefined, ctx));
+    if (reused && !isStubModel(reused) && reused.buildProblems) project.problems.push(...reused.buildProblems);
+    const stub = !reused && facts ? stubModel(file, stem, facts, plain, ctx, () => snapshot.read(file.path) ?? '') : undefined;
+    models.push(reused ?? stub ?? buildModel(withText(file), stem, plain, undefined, ctx));
   }
   for (const entry of propertyEntries.values()) {
     const versioned = itemsOf(entryOf(entry.node, 'versions')?.value).length > 0;
@@ -238,7 +233,7 @@ function reusableModels(
   return (file, entry) => {
     const model = byPath.get(file.path);
     if (!model || changedPaths.has(file.path)) return undefined;
-    const propertiesPath = model.properties?.path;
+    const propertiesPath = propertiesPathOf(model);
     if (propertiesPath !== entry?.path) return undefined;
     if (propertiesPath !== undefined && changedPaths.has(propertiesPath)) return undefined;
     return model;

@@ -91,11 +91,28 @@ const DIFF_ARGS = ['--no-color', '--no-ext-diff', '--no-textconv', '-M', '--src-
 
 /** The files changed between two commits (a plain two-dot diff `from..to`), with patches. */
 export async function diffCommits(repo: string, from: string, to: string): Promise<ChangedFile[]> {
+  return (await diffCommitsRaw(repo, from, to)).files;
+}
+
+/** One record of `git diff --raw`: what a path was and is (modes and blob ids; all zeros on the missing side). */
+export interface RawChange {
+  status: string;
+  path: string;
+  previousPath?: string;
+  oldMode: string;
+  newMode: string;
+  oldOid: string;
+  newOid: string;
+}
+
+/** `diffCommits`, plus the raw records (with blob ids), from which `gitSnapshotBefore` lists the `from` tree. */
+export async function diffCommitsRaw(repo: string, from: string, to: string): Promise<{ files: ChangedFile[]; raw: RawChange[] }> {
   const [names, patch] = await Promise.all([
-    runGit(repo, ['diff', '--name-status', '-z', ...DIFF_ARGS, from, to, '--']),
+    runGit(repo, ['diff', '--raw', '-z', '--no-abbrev', ...DIFF_ARGS, from, to, '--']),
     runGit(repo, ['diff', '--patch', '-U3', ...DIFF_ARGS, from, to, '--']),
   ]);
-  const files = parseNameStatus(names.stdout.toString('utf8'));
+  const raw = parseRawDiff(names.stdout.toString('utf8'));
+  const files = raw.map(changedFileOf);
   const sections = splitPatch(patch.stdout.toString('utf8'));
   for (const file of files) {
     const oldPath = file.previousPath ?? file.path;
@@ -105,38 +122,39 @@ export async function diffCommits(repo: string, from: string, to: string): Promi
     if (hunks.length > MAX_PATCH_CHARS) continue;
     file.patch = hunks;
   }
-  return files;
+  return { files, raw };
 }
 
-/** Parses `git diff --name-status -z` output. */
-export function parseNameStatus(text: string): ChangedFile[] {
+/** Parses `git diff --raw -z` output: `:<old mode> <new mode> <old oid> <new oid> <status>` NUL path(s) NUL. */
+export function parseRawDiff(text: string): RawChange[] {
   const tokens = text.split('\0');
-  const files: ChangedFile[] = [];
-  let i = 0;
-  while (i < tokens.length) {
-    const status = tokens[i++];
-    if (!status) continue;
-    const letter = status[0];
-    if (letter === 'R' || letter === 'C') {
+  const changes: RawChange[] = [];
+  for (let i = 0; i < tokens.length; ) {
+    const header = tokens[i++];
+    if (!header) continue;
+    const m = /^:(\d+) (\d+) ([0-9a-f]+) ([0-9a-f]+) ([A-Z])\d*$/.exec(header);
+    if (!m) throw new GitError(`unexpected output from git diff --raw: ${header.slice(0, 120)}`, 'git-failed');
+    const [, oldMode, newMode, oldOid, newOid, status] = m as unknown as [string, string, string, string, string, string];
+    if (status === 'R' || status === 'C') {
       const previousPath = tokens[i++] ?? '';
-      const path = tokens[i++] ?? '';
-      if (letter === 'R') files.push({ path, previousPath, status: 'renamed' });
-      else files.push({ path, status: 'added' });
-      continue;
-    }
-    const path = tokens[i++] ?? '';
-    switch (letter) {
-      case 'A':
-        files.push({ path, status: 'added' });
-        break;
-      case 'D':
-        files.push({ path, status: 'removed' });
-        break;
-      default: // M (content or mode), T (type change), U, X
-        files.push({ path, status: 'modified' });
-    }
+      changes.push({ status, path: tokens[i++] ?? '', previousPath, oldMode, newMode, oldOid, newOid });
+    } else changes.push({ status, path: tokens[i++] ?? '', oldMode, newMode, oldOid, newOid });
   }
-  return files;
+  return changes;
+}
+
+function changedFileOf(change: RawChange): ChangedFile {
+  switch (change.status) {
+    case 'R':
+      return { path: change.path, previousPath: change.previousPath ?? '', status: 'renamed' };
+    case 'C':
+    case 'A':
+      return { path: change.path, status: 'added' };
+    case 'D':
+      return { path: change.path, status: 'removed' };
+    default: // M (content or mode), T (type change), U, X
+      return { path: change.path, status: 'modified' };
+  }
 }
 
 /**
@@ -328,8 +346,59 @@ const blobTextsOf = new WeakMap<GitSnapshot, BlobTexts>();
  * are stored are left unread until the review asks for them.
  */
 export async function gitSnapshot(repo: string, sha: string, options: SnapshotOptions = {}): Promise<GitSnapshot> {
+  return snapshotOf(repo, sha, await listTree(repo, sha), options);
+}
+
+const NO_OID = /^0+$/;
+
+/**
+ * The snapshot of `sha`, the `from` side of `changes` (`diffCommitsRaw(repo, sha, head.sha)`), listed from the
+ * head's tree and the changes instead of `git ls-tree` (a big project's base differs from its head in a few files);
+ * the sizes of the blobs that differ come from `git cat-file --batch-check`. Shares the head's blobs (`reuse`).
+ */
+export async function gitSnapshotBefore(
+  head: GitSnapshot,
+  sha: string,
+  changes: readonly RawChange[],
+  options: Omit<SnapshotOptions, 'reuse'> = {},
+): Promise<GitSnapshot> {
+  const headEntries = treeEntriesOf.get(head);
+  const blobs = blobTextsOf.get(head);
+  if (!headEntries || !blobs) throw new Error('gitSnapshotBefore needs a snapshot made by gitSnapshot');
+  const byPath = new Map(headEntries.map((e) => [e.path, e]));
+  const before: TreeEntry[] = [];
+  for (const change of changes) {
+    byPath.delete(change.path);
+    if (change.previousPath !== undefined) byPath.delete(change.previousPath);
+    if (!NO_OID.test(change.oldOid)) {
+      const type = change.oldMode === '160000' ? 'commit' : change.oldMode === '040000' ? 'tree' : 'blob';
+      before.push({ path: change.previousPath ?? change.path, mode: change.oldMode, type, oid: change.oldOid });
+    }
+  }
+  const sizes = await blobSizes(blobs.repo, before.filter((e) => e.type === 'blob').map((e) => e.oid));
+  for (const entry of before) {
+    entry.size = sizes.get(entry.oid);
+    byPath.set(entry.path, entry);
+  }
+  return snapshotOf(blobs.repo, sha, [...byPath.values()], { ...options, reuse: head });
+}
+
+/** Blob sizes by id (`git cat-file --batch-check`). */
+async function blobSizes(repo: string, oids: readonly string[]): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>();
+  if (oids.length === 0) return sizes;
+  const { stdout } = await runGit(repo, ['cat-file', '--batch-check'], { input: `${oids.join('\n')}\n` });
+  for (const line of stdout.toString('utf8').split('\n')) {
+    const m = /^([0-9a-f]+) \S+ (\d+)$/.exec(line);
+    if (m) sizes.set(m[1]!, Number(m[2]));
+  }
+  return sizes;
+}
+
+const treeEntriesOf = new WeakMap<GitSnapshot, readonly TreeEntry[]>();
+
+async function snapshotOf(repo: string, sha: string, entries: readonly TreeEntry[], options: SnapshotOptions): Promise<GitSnapshot> {
   const maxBytes = options.maxBlobBytes ?? MAX_BLOB_BYTES;
-  const entries = await listTree(repo, sha);
   const byPath = new Map(entries.map((e) => [e.path, e]));
   const allPaths = entries.map((e) => e.path).sort();
   const skipped: Skipped[] = [];
@@ -414,6 +483,7 @@ export async function gitSnapshot(repo: string, sha: string, options: SnapshotOp
     },
   };
   blobTextsOf.set(snapshot, blobs);
+  treeEntriesOf.set(snapshot, entries);
   return snapshot;
 }
 

@@ -216,15 +216,56 @@ describe('models out of focus are stubs', () => {
     for (const model of focused.models) expectSameFields(model, modelNamed(full, model.name));
   });
 
-  it('is not a stub when a property file read for this change describes it', () => {
-    const head = { ...HEAD, 'models/staging/_staging.yml': lines('version: 2', 'models:', '  - name: stg_a', '    description: A.', '  - name: plain', '    description: P.') };
+  it('stubs a model that an unchanged property file read for this change describes, with its entry built on demand', () => {
+    const head = {
+      ...HEAD,
+      'models/staging/_staging.yml': lines(
+        'version: 2',
+        'models:',
+        '  - name: stg_a',
+        '    description: A.',
+        '  - name: plain',
+        '    description: P.',
+        '    config: {tags: [documented]}',
+        '    columns:',
+        '      - name: id',
+        '        data_tests: [unique, not_null]',
+        '  - name: scored',
+        '    config: {enabled: false}',
+        '  - name: off',
+        "    config: {enabled: \"{{ var('off_on') }}\"}",
+      ),
+    };
     const base = { ...head, 'models/staging/stg_a.sql': BASE['models/staging/stg_a.sql']! };
     const focus = propertyFocus({ base: snapshotOf(base), head: snapshotOf(head) }, new Set(CHANGED), new Map())!;
     const [focused] = loadProjects(snapshotOf(head), { ownerKey: 'owner', focus });
     const [full] = loadProjects(snapshotOf(head), { ownerKey: 'owner' });
     const plain = modelNamed(focused!, 'plain');
-    expect(isStubModel(plain)).toBe(false);
+    expect(isStubModel(plain)).toBe(true);
+    expectSameFields(plain, modelNamed(full!, 'plain'));
     expect(plain.properties?.description).toBe('P.');
-    expect(plain).toEqual(modelNamed(full!, 'plain'));
+    expect(plain.properties).toEqual(modelNamed(full!, 'plain').properties);
+    expect(plain.columns).toEqual(modelNamed(full!, 'plain').columns);
+    expect(plain.tests).toEqual(modelNamed(full!, 'plain').tests);
+    expect(plain.tags).toEqual(['other', 'documented', 'nightly']);
+    // `config: enabled: false` in the entry disables the stub as it disables the built model.
+    expect(isStubModel(modelNamed(focused!, 'scored'))).toBe(true);
+    expect(modelNamed(focused!, 'scored').enabled).toBe(false);
+    expect(modelNamed(full!, 'scored').enabled).toBe(false);
+    // A computed `enabled` in the entry needs the build.
+    expect(isStubModel(modelNamed(focused!, 'off'))).toBe(false);
+    expect(modelNamed(focused!, 'off')).toEqual(modelNamed(full!, 'off'));
+  });
+
+  it('builds the models described in a changed property file (their problems are the change’s)', () => {
+    const yml = (description: string) =>
+      lines('version: 2', 'models:', '  - name: stg_a', `    description: ${description}`, '  - name: plain', '    meta: {owner: x}', '    config: {meta: {owner: y}}');
+    const head = { ...HEAD, 'models/staging/_staging.yml': yml('A2.') };
+    const base = { ...HEAD, 'models/staging/_staging.yml': yml('A.') };
+    const focus = propertyFocus({ base: snapshotOf(base), head: snapshotOf(head) }, new Set(['models/staging/_staging.yml']), new Map())!;
+    const [focused] = loadProjects(snapshotOf(head), { ownerKey: 'owner', focus });
+    expect(focus.models.has('plain')).toBe(false);
+    expect(isStubModel(modelNamed(focused!, 'plain'))).toBe(false);
+    expect(focused!.problems.map((p) => p.rule)).toContain('meta-conflict');
   });
 });
