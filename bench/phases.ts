@@ -1,6 +1,7 @@
 /**
  * In-process phase breakdown of one review, timing around the product's own entry points (compiled JS in
  * `--dist`): git reads, project load (YAML + SQL scan), the pipeline (render, parse, diff, downstream, checks).
+ * Cold: no file facts store (every file of both revisions is read and scanned), as `--no-cache`.
  * Prints one JSON object on stdout. Run by `bench/run.ts`; by hand:
  *
  *   tsx bench/phases.ts --dist bench/.work/dist --repo bench/.work/1000/repo --base main --head pr/50-models
@@ -59,12 +60,12 @@ export async function measurePhases(dist: string, repo: string, base: string, he
   const parsed = configText ? configMod.parseConfigYaml(configText) : { ok: true, config: configMod.defaultConfig() };
   const config = parsed.ok ? parsed.config : configMod.defaultConfig();
   lap('git: resolve revisions, merge base, config');
-  const changedFiles = await git.diffCommits(repo, from, headSha);
+  const { files: changedFiles, raw } = await git.diffCommitsRaw(repo, from, headSha);
   lap('git: diff (changed files + patches)');
   const headSnap = await git.gitSnapshot(repo, headSha);
   lap('git: snapshot head (ls-tree + cat-file)');
-  const baseSnap = await git.gitSnapshot(repo, from, { reuse: headSnap });
-  lap('git: snapshot base (only the blobs that differ from the head)');
+  const baseSnap = await git.gitSnapshotBefore(headSnap, from, raw);
+  lap('git: snapshot base (listed from the head and the diff; only the blobs that differ)');
   // The loads as runReview does them: the property files the change needs, the base reusing the head.
   const changedPaths = new Set(changedFiles.flatMap((f: { path: string; previousPath?: string }) => (f.previousPath ? [f.path, f.previousPath] : [f.path])));
   const yamlCache = new Map();
