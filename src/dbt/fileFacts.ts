@@ -55,9 +55,40 @@ export function factsKindOf(path: string): FactsKey | undefined {
 }
 
 export function scanCode(text: string, path: string): CodeFacts {
-  const language = /\.py$/i.test(path) ? 'python' : 'sql';
   const code = blankJinjaComments(text);
   const lines = new LineIndex(text);
+  return { kind: 'code', refs: extractRefs(code, lines), sources: extractSources(code, lines), enabled: enabledOf(code, path, lines) };
+}
+
+/**
+ * `scanCode`, with the `ref()` and `source()` calls scanned only when first read: a review reads them for the models
+ * in its focus, not for the others (see `stubModel`).
+ */
+export function scanCodeLazily(text: string, path: string): CodeFacts {
+  let scanned: { refs: RefCall[]; sources: SourceCall[] } | undefined;
+  const calls = () => {
+    if (!scanned) {
+      const code = blankJinjaComments(text);
+      const lines = new LineIndex(text);
+      scanned = { refs: extractRefs(code, lines), sources: extractSources(code, lines) };
+    }
+    return scanned;
+  };
+  const enabled = text.includes('config') ? enabledOf(blankJinjaComments(text), path, new LineIndex(text)) : [];
+  return {
+    kind: 'code',
+    enabled,
+    get refs() {
+      return calls().refs;
+    },
+    get sources() {
+      return calls().sources;
+    },
+  };
+}
+
+function enabledOf(code: string, path: string, lines: LineIndex): CodeFacts['enabled'] {
+  const language = /\.py$/i.test(path) ? 'python' : 'sql';
   let enabled: CodeFacts['enabled'] = [];
   for (const call of extractConfigCalls(code, language, lines)) {
     if (call.opaque) enabled = 'computed';
@@ -68,7 +99,7 @@ export function scanCode(text: string, path: string): CodeFacts {
       else enabled.push(arg.value);
     }
   }
-  return { kind: 'code', refs: extractRefs(code, lines), sources: extractSources(code, lines), enabled };
+  return enabled;
 }
 
 export function scanYaml(text: string): YamlFacts {

@@ -12,9 +12,10 @@
  * review's output is the same with and without it; only the models nobody asks about are built without their YAML
  * properties.
  */
-import { DEFINES_GROUPS, MODEL_CODE, PROPERTY_FILE, scanCode, type CodeFacts, type YamlFacts } from './fileFacts.js';
+import { DEFINES_GROUPS, MODEL_CODE, PROPERTY_FILE, scanCodeLazily, type CodeFacts, type YamlFacts } from './fileFacts.js';
 import { readPropertyFile } from './propertyFile.js';
-import { dirnameOf, stemOf } from './textLines.js';
+import { refNamesOf } from './refs.js';
+import { blankJinjaComments, dirnameOf, stemOf } from './textLines.js';
 import { ownerOf } from './owner.js';
 import type { DbtProject, FileSnapshot } from './types.js';
 import { toPlain, type YamlParseResult } from './yamlTree.js';
@@ -37,7 +38,10 @@ export interface PropertyFocus {
 /** Code facts scanned from file texts, by path (with the text they were scanned from). */
 export type CodeFactsCache = Map<string, { text: string; facts: CodeFacts }>;
 
-/** The code facts of a model file: the snapshot's stored ones, else scanned from its text (once per path and text). */
+/**
+ * The code facts of a model file: the snapshot's stored ones, else scanned from its text (once per path and text;
+ * its `ref()` and `source()` calls only when read).
+ */
 export function codeFactsOf(snapshot: FileSnapshot, path: string, cache: CodeFactsCache): CodeFacts | undefined {
   const stored = snapshot.facts?.(path);
   if (stored?.kind === 'code') return stored;
@@ -45,7 +49,7 @@ export function codeFactsOf(snapshot: FileSnapshot, path: string, cache: CodeFac
   if (text === undefined) return undefined;
   const known = cache.get(path);
   if (known?.text === text) return known.facts;
-  const facts = scanCode(text, path);
+  const facts = scanCodeLazily(text, path);
   cache.set(path, { text, facts });
   return facts;
 }
@@ -74,21 +78,23 @@ function addEdge(map: Map<string, Set<string>>, from: string, to: string): void 
 }
 
 /** The `ref()` graph of every model file of the given revisions, by lower-case stem. */
-function codeGraph(snapshots: readonly FileSnapshot[], cache: CodeFactsCache): CodeGraph {
+function codeGraph(snapshots: readonly FileSnapshot[]): CodeGraph {
   const graph: CodeGraph = { parents: new Map(), children: new Map(), stemsByFolder: new Map(), foldersByStem: new Map() };
-  const scanned = new Map<string, CodeFacts>();
+  const seen = new Map<string, CodeFacts | string>();
   for (const snapshot of snapshots) {
     for (const path of snapshot.paths()) {
       if (!MODEL_CODE.test(path)) continue;
-      const facts = codeFactsOf(snapshot, path, cache);
-      // An unchanged file has the same facts in both revisions: add its edges once.
-      if (facts === undefined || scanned.get(path) === facts) continue;
-      scanned.set(path, facts);
+      // Stored facts, else the text: an unchanged file has the same in both revisions, and is scanned once.
+      const stored = snapshot.facts?.(path);
+      const content = stored?.kind === 'code' ? stored : snapshot.read(path);
+      if (content === undefined || seen.get(path) === content) continue;
+      seen.set(path, content);
       const stem = stemOf(path).toLowerCase();
       addEdge(graph.stemsByFolder, dirnameOf(path), stem);
       addEdge(graph.foldersByStem, stem, dirnameOf(path));
-      for (const ref of facts.refs) {
-        const name = ref.name.toLowerCase();
+      const names = typeof content === 'string' ? refNamesOf([blankJinjaComments(content)]) : content.refs.map((r) => r.name);
+      for (const ref of names) {
+        const name = ref.toLowerCase();
         addEdge(graph.parents, stem, name);
         addEdge(graph.children, name, stem);
       }
@@ -142,7 +148,7 @@ export function propertyFocus(
   }
 
   const scanned: CodeFactsCache = new Map();
-  const graph = codeGraph([head, base], scanned);
+  const graph = codeGraph([head, base]);
   const models = new Set<string>();
   const stack = [...seeds];
   while (stack.length > 0) {

@@ -1,6 +1,7 @@
 /** The dbt project model: read a revision's dbt projects without running dbt (see DESIGN.md "dbt semantics"). */
 export * from './types.js';
 export { loadProjects, type LoadOptions } from './project.js';
+export { isStubModel } from './modelBuilder.js';
 export { propertyFocus, needsPropertyFile, withOwnerlessSiblings, type PropertyFocus } from './focus.js';
 export type { YamlParseResult } from './yamlTree.js';
 export { ownerOf, ownerText, COMPUTED_OWNER } from './owner.js';

@@ -129,8 +129,8 @@ class StubModel {
   language: 'sql' | 'python';
   folders: string[];
   enabled: boolean;
-  refs: DbtModel['refs'];
-  sources: DbtModel['sources'];
+  declare refs: DbtModel['refs'];
+  declare sources: DbtModel['sources'];
   fqn: string[];
   modelPath: string;
   /** The property file of its entry (read without building it). */
@@ -145,7 +145,8 @@ class StubModel {
     projectName: string,
     file: Omit<ModelFile, 'raw'>,
     name: string,
-    facts: CodeFacts,
+    /** Its `ref()` and `source()` calls (scanned when first read, for facts made from text). */
+    readonly facts: CodeFacts,
     enabled: boolean,
     entry: ModelEntry | undefined,
     private readonly make: () => DbtModel,
@@ -157,8 +158,6 @@ class StubModel {
     this.language = file.language;
     this.folders = file.folders;
     this.enabled = enabled;
-    this.refs = facts.refs;
-    this.sources = facts.sources;
     this.fqn = [projectName, ...file.folders, name];
     this.modelPath = file.modelPath;
     this.propertiesPath = entry?.path;
@@ -184,6 +183,19 @@ for (const key of [...LAZY_FIELDS, ...ENTRY_FIELDS]) {
     },
     // An assignment makes the field the stub's own.
     set(this: StubModel, value: DbtModel[LazyField]) {
+      Object.defineProperty(this, key, { value, enumerable: true, configurable: true, writable: true });
+    },
+  });
+}
+
+for (const key of ['refs', 'sources'] as const) {
+  Object.defineProperty(StubModel.prototype, key, {
+    enumerable: true,
+    configurable: true,
+    get(this: StubModel) {
+      return this.facts[key];
+    },
+    set(this: StubModel, value: DbtModel['refs'] | DbtModel['sources']) {
       Object.defineProperty(this, key, { value, enumerable: true, configurable: true, writable: true });
     },
   });

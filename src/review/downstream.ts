@@ -4,7 +4,7 @@
  */
 import type { DbtModel, DbtProject } from '../dbt/types.js';
 import type { DownstreamUse, ModelReport } from './types.js';
-import { ownerOf } from '../dbt/index.js';
+import { isStubModel, ownerOf } from '../dbt/index.js';
 import type { AnalysedModel, ModelAnalyzer } from '../analysis.js';
 
 /** Upper bound of dependants whose SQL is analysed for column use, per changed model. */
@@ -22,7 +22,8 @@ export function buildRefGraph(projects: readonly DbtProject[]): RefGraph {
   const exposures: RefGraph['exposures'] = new Map();
   for (const project of projects) {
     for (const model of project.models) {
-      if (!model.enabled) continue;
+      // A stub is out of the review's focus, which holds every model that refs a changed one: it refs none.
+      if (!model.enabled || isStubModel(model)) continue;
       const seen = new Set<string>();
       for (const ref of model.refs) {
         const key = ref.name.toLowerCase();
