@@ -65,24 +65,21 @@ export function scanCode(text: string, path: string): CodeFacts {
  * in its focus, not for the others (see `stubModel`).
  */
 export function scanCodeLazily(text: string, path: string): CodeFacts {
-  let scanned: { refs: RefCall[]; sources: SourceCall[] } | undefined;
-  const calls = () => {
-    if (!scanned) {
-      const code = blankJinjaComments(text);
-      const lines = new LineIndex(text);
-      scanned = { refs: extractRefs(code, lines), sources: extractSources(code, lines) };
-    }
-    return scanned;
+  let prepared: { code: string; lines: LineIndex } | undefined;
+  const prepare = () => (prepared ??= { code: blankJinjaComments(text), lines: new LineIndex(text) });
+  let calls: { refs: RefCall[]; sources: SourceCall[] } | undefined;
+  const scan = () => {
+    const { code, lines } = prepare();
+    return (calls ??= { refs: extractRefs(code, lines), sources: extractSources(code, lines) });
   };
-  const enabled = text.includes('config') ? enabledOf(blankJinjaComments(text), path, new LineIndex(text)) : [];
   return {
     kind: 'code',
-    enabled,
+    enabled: text.includes('config') ? enabledOf(prepare().code, path, prepare().lines) : [],
     get refs() {
-      return calls().refs;
+      return scan().refs;
     },
     get sources() {
-      return calls().sources;
+      return scan().sources;
     },
   };
 }

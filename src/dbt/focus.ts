@@ -31,7 +31,7 @@ export interface PropertyFocus {
   changedPaths: ReadonlySet<string>;
   /** Decisions by file text or stored facts (the base and head loads ask about the same unchanged files). */
   decided: Map<string | YamlFacts, boolean>;
-  /** Code facts scanned from text, by language and text (the loads build the models out of focus from them). */
+  /** Code facts scanned from text, by path (the loads make the models out of focus from them). */
   scanned: CodeFactsCache;
 }
 

@@ -23,13 +23,13 @@ const gitDirs = new Map<string, Promise<string>>();
 
 /** Checks that `repo` is a git repository (bare or not); returns its git directory (asked once per process). */
 export function assertRepository(repo: string): Promise<string> {
-  let dir = gitDirs.get(repo);
-  if (!dir) {
-    dir = runGit(repo, ['rev-parse', '--absolute-git-dir']).then(({ stdout }) => stdout.toString('utf8').trim());
-    gitDirs.set(repo, dir);
-    // A failure is not remembered: the next call asks git again.
-    dir.catch(() => gitDirs.delete(repo));
-  }
+  return gitDirs.get(repo) ?? rememberGitDir(repo, runGit(repo, ['rev-parse', '--absolute-git-dir']).then(({ stdout }) => stdout.toString('utf8').trim()));
+}
+
+function rememberGitDir(repo: string, dir: Promise<string>): Promise<string> {
+  gitDirs.set(repo, dir);
+  // A failure is not remembered: the next call asks git again.
+  dir.catch(() => gitDirs.delete(repo));
   return dir;
 }
 
@@ -56,15 +56,24 @@ const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 export async function resolveRevs(repo: string, revs: readonly string[]): Promise<string[]> {
   const plain = revs.every((rev) => rev !== '' && !rev.startsWith('-') && !/[\0\n]/.test(rev));
   if (plain && !gitDirs.has(repo)) {
-    const result = await runGit(repo, ['rev-parse', '--absolute-git-dir', ...revs.map((rev) => `${rev}^{commit}`)], { okCodes: [0, 1, 128] }).catch(
+    const answer = runGit(repo, ['rev-parse', '--absolute-git-dir', ...revs.map((rev) => `${rev}^{commit}`)], { okCodes: [0, 1, 128] }).then(
+      (result) => {
+        const lines = result.code === 0 ? result.stdout.toString('utf8').trim().split('\n') : [];
+        return lines.length === revs.length + 1 && lines.slice(1).every((sha) => SHA.test(sha)) ? lines : undefined;
+      },
       () => undefined,
     );
-    const lines = result?.code === 0 ? result.stdout.toString('utf8').trim().split('\n') : [];
-    const shas = lines.slice(1);
-    if (lines.length === revs.length + 1 && shas.every((sha) => SHA.test(sha))) {
-      gitDirs.set(repo, Promise.resolve(lines[0]!));
-      return shas;
-    }
+    // Whoever asks for the git directory meanwhile gets it from this call (or from its own when this one fails).
+    rememberGitDir(
+      repo,
+      answer.then((lines) => {
+        if (lines) return lines[0]!;
+        gitDirs.delete(repo);
+        return assertRepository(repo);
+      }),
+    );
+    const lines = await answer;
+    if (lines) return lines.slice(1);
   }
   return Promise.all(revs.map((rev) => resolveRev(repo, rev)));
 }

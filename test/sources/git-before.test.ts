@@ -1,11 +1,12 @@
 /**
  * The base snapshot of a review is listed from the head's tree and the raw diff (`gitSnapshotBefore`) instead of
- * `git ls-tree`: it must be exactly the snapshot `gitSnapshot` reads, file by file, whatever the change did.
+ * `git ls-tree`: it must be exactly the snapshot `gitSnapshot` reads, file by file, whatever the change did. And
+ * the revisions of a review resolve with one git call.
  */
-import { symlinkSync } from 'node:fs';
+import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { diffCommitsRaw, gitSnapshot, gitSnapshotBefore, type GitSnapshot } from '../../src/sources/git.js';
+import { assertRepository, diffCommitsRaw, gitSnapshot, gitSnapshotBefore, resolveRevs, type GitSnapshot } from '../../src/sources/git.js';
 import { commit, git, initRepo, removeTempDirs } from './git-fixture.js';
 
 afterAll(removeTempDirs);
@@ -71,5 +72,23 @@ describe('gitSnapshotBefore: the base listed from the head and the diff', () => 
     const { raw } = await diffCommitsRaw(repo, first, second);
     const headSnapshot = await gitSnapshot(repo, second);
     expectSameSnapshot(await gitSnapshotBefore(headSnapshot, first, raw), await gitSnapshot(repo, first));
+  });
+});
+
+describe('resolveRevs: several revisions with one git call', () => {
+  it('resolves every revision, and names the one that does not resolve', async () => {
+    const repo = initRepo();
+    const first = commit(repo, { 'a.sql': 'select 1\n' });
+    const second = commit(repo, { 'a.sql': 'select 2\n' });
+    expect(await resolveRevs(repo, ['HEAD~1', 'main'])).toEqual([first, second]);
+    await expect(resolveRevs(repo, ['main', 'no-such-branch'])).rejects.toThrow("unknown revision 'no-such-branch'");
+    await expect(resolveRevs(repo, ['-x', 'main'])).rejects.toThrow("unknown revision '-x'");
+  });
+
+  it('says when the folder is not a git repository', async () => {
+    const folder = join(initRepo(), '..', 'plain');
+    mkdirSync(folder);
+    await expect(resolveRevs(folder, ['main', 'HEAD'])).rejects.toThrow(/not a git repository/);
+    await expect(assertRepository(folder)).rejects.toThrow(/not a git repository/);
   });
 });
