@@ -315,7 +315,8 @@ async function reviewWith(engineStart: Promise<Engine>, options: ReviewOptions, 
   const facts = await store;
   if (facts) {
     facts.learn([head, base]);
-    await facts.save([head, base]);
+    const failure = await facts.save([head, base]);
+    if (failure && io.env.DEBUG) io.stderr(`dbt-pr-reviewer: the file facts were not saved: ${failure}\n`);
   }
   return review;
 }
