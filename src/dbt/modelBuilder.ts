@@ -120,7 +120,10 @@ const LAZY_FIELDS = ['raw', 'config', 'meta', 'tags', 'contractEnforced', 'waive
 const ENTRY_FIELDS = ['properties', 'columns', 'tests', 'constraints'] as const;
 type LazyField = (typeof LAZY_FIELDS)[number] | (typeof ENTRY_FIELDS)[number];
 
-/** A model out of focus: the fields of `LAZY_FIELDS` (and `ENTRY_FIELDS`) are getters on the prototype. */
+/**
+ * A model out of focus: the fields of `LAZY_FIELDS` (and `ENTRY_FIELDS`) are getters on the prototype, so a spread
+ * or `JSON.stringify` of a stub shows only its eager fields (nothing in the review copies or serialises a model).
+ */
 class StubModel {
   uniqueId: string;
   project: string;
@@ -133,24 +136,28 @@ class StubModel {
   declare sources: DbtModel['sources'];
   fqn: string[];
   modelPath: string;
-  /** The property file of its entry (read without building it). */
-  readonly propertiesPath: string | undefined;
+  // Private fields (not enumerable): a stub shows the fields of a DbtModel only.
+  readonly #propertiesPath: string | undefined;
+  readonly #facts: CodeFacts;
+  readonly #make: () => DbtModel;
+  #built?: DbtModel;
   declare properties: DbtModel['properties'];
   declare columns: DbtModel['columns'];
   declare tests: DbtModel['tests'];
   declare constraints: DbtModel['constraints'];
-  private built?: DbtModel;
 
   constructor(
     projectName: string,
     file: Omit<ModelFile, 'raw'>,
     name: string,
     /** Its `ref()` and `source()` calls (scanned when first read, for facts made from text). */
-    readonly facts: CodeFacts,
+    facts: CodeFacts,
     enabled: boolean,
     entry: ModelEntry | undefined,
-    private readonly make: () => DbtModel,
+    make: () => DbtModel,
   ) {
+    this.#facts = facts;
+    this.#make = make;
     this.uniqueId = `model.${projectName}.${name}`;
     this.project = projectName;
     this.name = name;
@@ -160,7 +167,7 @@ class StubModel {
     this.enabled = enabled;
     this.fqn = [projectName, ...file.folders, name];
     this.modelPath = file.modelPath;
-    this.propertiesPath = entry?.path;
+    this.#propertiesPath = entry?.path;
     if (!entry) {
       // Without an entry these are known: a full build leaves them empty.
       this.properties = undefined;
@@ -170,8 +177,19 @@ class StubModel {
     }
   }
 
+  /** The model `buildModel` makes of it (built on the first call). */
   full(): DbtModel {
-    return (this.built ??= this.make());
+    return (this.#built ??= this.#make());
+  }
+
+  /** Its `ref()` and `source()` calls, from its facts. */
+  calls(key: 'refs' | 'sources'): DbtModel['refs'] | DbtModel['sources'] {
+    return this.#facts[key];
+  }
+
+  /** The property file of its entry (read without building it). */
+  propertiesPath(): string | undefined {
+    return this.#propertiesPath;
   }
 }
 for (const key of [...LAZY_FIELDS, ...ENTRY_FIELDS]) {
@@ -193,7 +211,7 @@ for (const key of ['refs', 'sources'] as const) {
     enumerable: true,
     configurable: true,
     get(this: StubModel) {
-      return this.facts[key];
+      return this.calls(key);
     },
     set(this: StubModel, value: DbtModel['refs'] | DbtModel['sources']) {
       Object.defineProperty(this, key, { value, enumerable: true, configurable: true, writable: true });
@@ -208,7 +226,7 @@ export function isStubModel(model: DbtModel): boolean {
 
 /** The property file of a model's entry, without building a stub. */
 export function propertiesPathOf(model: DbtModel): string | undefined {
-  return model instanceof StubModel ? model.propertiesPath : model.properties?.path;
+  return model instanceof StubModel ? model.propertiesPath() : model.properties?.path;
 }
 
 /** The `config: enabled:` of a property-file entry, as a config value (`JinjaExpr` when computed). */
