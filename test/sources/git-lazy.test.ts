@@ -186,6 +186,23 @@ describe('gitSnapshot with stored facts', () => {
     expect(lazy.loadedCount).toBe(ALWAYS_READ.length + 5);
   });
 
+  it('reads the rest at once when a review keeps asking for files it did not preload', async () => {
+    const many = initRepo();
+    const files: Record<string, string> = { 'dbt_project.yml': 'name: many\n' };
+    for (let i = 0; i < 30; i += 1) files[`models/m${i}.sql`] = `select ${i} as n\n`;
+    const sha = commit(many, files);
+    const plain = await gitSnapshot(many, sha);
+    const store = await knowingStore(factsStorePath(git(many, 'rev-parse', '--absolute-git-dir').trim()), [plain]);
+    const lazy = await gitSnapshot(many, sha, { facts: store });
+    expect(lazy.loadedCount).toBe(1);
+    // 16 reads of single files, then the 17th reads everything left.
+    for (let i = 0; i < 16; i += 1) expect(lazy.read(`models/m${i}.sql`)).toBe(files[`models/m${i}.sql`]);
+    expect(lazy.loadedCount).toBe(17);
+    expect(lazy.read('models/m16.sql')).toBe(files['models/m16.sql']);
+    expect(lazy.loadedCount).toBe(31);
+    for (let i = 17; i < 30; i += 1) expect(lazy.read(`models/m${i}.sql`)).toBe(files[`models/m${i}.sql`]);
+  });
+
   it('reads undefined for a path with no such file, with or without facts', async () => {
     const plain = await gitSnapshot(repo, v1);
     const store = await knowingStore(storePath, [plain]);
