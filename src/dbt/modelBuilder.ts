@@ -118,7 +118,6 @@ export function buildModel(file: ModelFile, name: string, entry: ModelEntry | un
 const LAZY_FIELDS = ['raw', 'config', 'meta', 'tags', 'contractEnforced', 'waivers', 'projectConfig', 'configOpaque', 'group', 'access'] as const;
 /** The fields that come from a property-file entry: built on first read too, for a stub that has one. */
 const ENTRY_FIELDS = ['properties', 'columns', 'tests', 'constraints'] as const;
-type LazyField = (typeof LAZY_FIELDS)[number] | (typeof ENTRY_FIELDS)[number];
 
 /**
  * A model out of focus: the fields of `LAZY_FIELDS` (and `ENTRY_FIELDS`) are getters on the prototype, so a spread
@@ -192,32 +191,21 @@ class StubModel {
     return this.#propertiesPath;
   }
 }
-for (const key of [...LAZY_FIELDS, ...ENTRY_FIELDS]) {
+/** A field of every stub, read by `read` on access; an assignment makes it the stub's own. */
+function defineStubField(key: string, read: (stub: StubModel) => unknown): void {
   Object.defineProperty(StubModel.prototype, key, {
     enumerable: true,
     configurable: true,
     get(this: StubModel) {
-      return this.full()[key];
+      return read(this);
     },
-    // An assignment makes the field the stub's own.
-    set(this: StubModel, value: DbtModel[LazyField]) {
+    set(this: StubModel, value: unknown) {
       Object.defineProperty(this, key, { value, enumerable: true, configurable: true, writable: true });
     },
   });
 }
-
-for (const key of ['refs', 'sources'] as const) {
-  Object.defineProperty(StubModel.prototype, key, {
-    enumerable: true,
-    configurable: true,
-    get(this: StubModel) {
-      return this.calls(key);
-    },
-    set(this: StubModel, value: DbtModel['refs'] | DbtModel['sources']) {
-      Object.defineProperty(this, key, { value, enumerable: true, configurable: true, writable: true });
-    },
-  });
-}
+for (const key of [...LAZY_FIELDS, ...ENTRY_FIELDS]) defineStubField(key, (stub) => stub.full()[key]);
+for (const key of ['refs', 'sources'] as const) defineStubField(key, (stub) => stub.calls(key));
 
 /** Whether `model` was made by `stubModel` (from facts, built from its text only when read). */
 export function isStubModel(model: DbtModel): boolean {
