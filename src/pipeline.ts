@@ -64,6 +64,7 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
   const changed = findChangedModels(changedFiles, headProjects, baseProjects, skipped);
   const analyzer = new ModelAnalyzer(ports.renderer, dialect.name);
 
+  analyzer.renderAhead(changed);
   const analysed = await mapLimit(changed, 4, (c) => analyzer.analyse(c));
 
   const models: ModelReport[] = [];
