@@ -4,7 +4,7 @@
  */
 import picomatch from 'picomatch';
 import type { Dialect, ReviewerConfig } from './config.js';
-import type { ChangedFile, ReviewPorts, ReviewRequest } from './ports.js';
+import { changedPathsOf, type ChangedFile, type ReviewPorts, type ReviewRequest } from './ports.js';
 import type { DbtModel, DbtProject } from './dbt/types.js';
 import type { Finding, LlmReport, ModelChange, ModelReport, ModelStatus, Review, Skipped } from './review/types.js';
 import {
@@ -46,7 +46,7 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
   });
 
   // Base and head share most property files: parse each distinct text once, and only those the change needs.
-  const changedPaths = new Set(changedFiles.flatMap((f) => (f.previousPath ? [f.path, f.previousPath] : [f.path])));
+  const changedPaths = new Set(changedPathsOf(changedFiles));
   const yamlCache = new Map<string, YamlParseResult>();
   let focus = propertyFocus(ports, changedPaths, yamlCache);
   const optionsFor = (f: PropertyFocus | undefined): LoadOptions => ({ ownerKey: config.ownerKey, ignore: config.ignore, yamlCache, ...(f ? { focus: f } : {}) });

@@ -14,6 +14,11 @@ export interface ChangedFile {
   patch?: string;
 }
 
+/** Every path a change touches: each file's path and, for a rename, its previous path. */
+export function changedPathsOf(files: readonly ChangedFile[]): string[] {
+  return files.flatMap((f) => (f.previousPath ? [f.path, f.previousPath] : [f.path]));
+}
+
 export interface ReviewRequest {
   base: string;
   head: string;

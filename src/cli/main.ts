@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ConfigError, ReviewerConfig } from '../config.js';
-import type { JinjaRenderer, ReviewPorts, ReviewRequest } from '../ports.js';
+import { changedPathsOf, type JinjaRenderer, type ReviewPorts, type ReviewRequest } from '../ports.js';
 import type { Review } from '../review/types.js';
 import { renderSummaryMarkdown } from '../review/markdown.js';
 import type { FactsStore } from '../sources/facts-store.js';
@@ -298,8 +298,7 @@ async function reviewWith(engineStart: Promise<Engine>, options: ReviewOptions, 
     Promise.all([headSnapshot, store, diff]).then(([h, facts, { raw }]) => gitSnapshotBefore(h, fromSha, raw, facts ? { facts } : {})),
   ]);
   // Every review reads the changed files of both revisions: read those not loaded yet (stored facts) now.
-  const changedPaths = files.flatMap((f) => (f.previousPath ? [f.path, f.previousPath] : [f.path]));
-  await loadChanged([head, base], changedPaths);
+  await loadChanged([head, base], changedPathsOf(files));
   for (const s of head.skipped) notes.push(`${s.path}: ${s.reason}`);
 
   const request: ReviewRequest = { base: fromSha, head: headSha, config, configSource, changedFiles: files, notes };

@@ -42,7 +42,8 @@ export type FileFacts = CodeFacts | YamlFacts;
 export const MODEL_CODE = /\.(sql|py)$/i;
 export const PROPERTY_FILE = /\.ya?ml$/i;
 export const DEFINES_GROUPS = /\bgroups\s*:/;
-const WORD = /[a-z_][a-z0-9_]*/g;
+/** A word of lower-cased text, as property files are searched for model names (global: reset `lastIndex`). */
+export const WORD = /[a-z_][a-z0-9_]*/g;
 
 /**
  * How the facts of a path are scanned, by its extension: as SQL or Python model code, or as a property file. The

@@ -12,7 +12,7 @@
  * review's output is the same with and without it; only the models nobody asks about are built without their YAML
  * properties.
  */
-import { DEFINES_GROUPS, MODEL_CODE, PROPERTY_FILE, scanCodeLazily, type CodeFacts, type YamlFacts } from './fileFacts.js';
+import { DEFINES_GROUPS, MODEL_CODE, PROPERTY_FILE, WORD, scanCodeLazily, type CodeFacts, type YamlFacts } from './fileFacts.js';
 import { readPropertyFile } from './propertyFile.js';
 import { refNamesOf } from './refs.js';
 import { blankJinjaComments, dirnameOf, stemOf } from './textLines.js';
@@ -58,7 +58,6 @@ export function codeFactsOf(snapshot: FileSnapshot, path: string, cache: CodeFac
 const ANCESTOR_DEPTH = 4;
 
 const MACRO_DEFINITION = /\{%-?\s*macro\s/;
-const WORD = /[a-z_][a-z0-9_]*/g;
 
 interface CodeGraph {
   parents: Map<string, Set<string>>;

@@ -155,7 +155,7 @@ function loadProject(
     if (versions.length > 0 || focus?.changedPaths.has(entry.path) || containsComputed(entryEnabled(entry))) stubFacts.delete(entry.name);
     for (const versionNode of versions) {
       const v = stringOf(entryOf(versionNode, 'v')?.value);
-      stubFacts.delete(stringOf(entryOf(versionNode, 'defined_in')?.value) ?? `${entry.name}_v${v ?? ''}`);
+      if (v !== undefined) stubFacts.delete(versionFileStem(entry, versionNode, v));
     }
   }
   snapshot.preload?.([...modelFiles].filter(([stem]) => !stubFacts.has(stem)).map(([, f]) => f.path));
@@ -171,8 +171,7 @@ function loadProject(
     for (const versionNode of versions) {
       const v = stringOf(entryOf(versionNode, 'v')?.value);
       if (v === undefined) continue;
-      const definedIn = stringOf(entryOf(versionNode, 'defined_in')?.value);
-      let stem = definedIn ?? `${entry.name}_v${v}`;
+      let stem = versionFileStem(entry, versionNode, v);
       if (!modelFiles.has(stem) && v === latest) stem = entry.name;
       const located = modelFiles.get(stem);
       if (!located || claimed.has(stem)) {
@@ -271,6 +270,11 @@ function readProperties(
     }
     entries.set(entry.name, entry);
   }
+}
+
+/** The file stem of version `v` of a model: its `defined_in`, else `<name>_v<v>`. */
+function versionFileStem(entry: ModelEntry, versionNode: YMap, v: string): string {
+  return stringOf(entryOf(versionNode, 'defined_in')?.value) ?? `${entry.name}_v${v}`;
 }
 
 function latestVersion(node: YMap, versions: YMap[]): string {
