@@ -284,7 +284,7 @@ export function dbtRelevantPaths(paths: readonly string[]): string[] {
   const picked: string[] = [];
   for (const path of paths) {
     const name = basename(path);
-    if (name === 'dbt_project.yml' || name === 'profiles.yml' || path === '.github/dbt-pr-reviewer.yml') {
+    if (isProjectSetting(path)) {
       picked.push(path);
       continue;
     }
@@ -308,8 +308,14 @@ export interface SnapshotOptions {
   facts?: StoredFacts;
 }
 
-/** Files always read at once, facts or not: every review reads them. */
-const ALWAYS_READ = new Set(['dbt_project.yml', 'profiles.yml']);
+/**
+ * `dbt_project.yml`, `profiles.yml` and the reviewer's config: read wherever they are, and at once (facts or not),
+ * since every review reads them.
+ */
+function isProjectSetting(path: string): boolean {
+  const name = basename(path);
+  return name === 'dbt_project.yml' || name === 'profiles.yml' || path === '.github/dbt-pr-reviewer.yml';
+}
 
 /** After this many reads of single files that were not preloaded, a snapshot reads all its remaining files at once. */
 const MISSES_BEFORE_READING_ALL = 16;
@@ -422,7 +428,7 @@ async function snapshotOf(repo: string, sha: string, entries: readonly TreeEntry
     }
     oids.set(path, entry.oid);
     const kind = factsKindOf(path);
-    if (kind && options.facts?.get(entry.oid, kind) && !ALWAYS_READ.has(basename(path)) && path !== '.github/dbt-pr-reviewer.yml') deferred.add(path);
+    if (kind && !isProjectSetting(path) && options.facts?.get(entry.oid, kind)) deferred.add(path);
   }
   const reused = options.reuse && blobTextsOf.get(options.reuse);
   const blobs = reused?.repo === repo ? reused : new BlobTexts(repo);
