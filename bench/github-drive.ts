@@ -1,14 +1,17 @@
 /**
- * Drives the GitHub App (src/server.ts `startServer`, the real pipeline and renderer) against the fake GitHub
- * (test/fakes/github) for one scenario: a `pull_request.opened` webhook (first review), then one more push and a
- * `pull_request.synchronize` webhook (re-review). Counts the GitHub requests each review made (REST + GraphQL,
- * including the tarball downloads; installation-token requests are counted separately).
+ * Drives the GitHub App (`startServer` of src/server.ts, or of a compiled build: the real pipeline and renderer)
+ * against the fake GitHub (test/fakes/github) for one scenario: a `pull_request.opened` webhook (first review),
+ * then one more push and a `pull_request.synchronize` webhook (re-review). Counts the GitHub requests each review
+ * made (REST + GraphQL, including the tarball downloads; installation-token requests are counted separately) and
+ * times each review from the webhook's delivery to the end of its job.
+ * The times include the pacing of GitHub writes by @octokit/plugin-throttling (1 s between writes, 3 s between
+ * requests that notify users, such as a review and a comment), as on github.com.
  */
 import { createHmac, generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { GeneratedProject, Scenario } from './generate.js';
 import type { GithubCounts } from './github.js';
 import { startFakeGitHub, type FakeGitHub, type FakePull, type RecordedRequest } from '../test/fakes/github/index.js';
-import { startServer } from '../src/server.js';
+import { pathToFileURL } from 'node:url';
 
 const OWNER = 'acme';
 const NAME = 'analytics';
@@ -54,8 +57,17 @@ function describe(requests: RecordedRequest[]): string[] {
   return [...counts].map(([k, n]) => `${k}: ${n}`);
 }
 
-export async function driveGithubReview(project: GeneratedProject, scenario: Scenario): Promise<GithubCounts> {
+type StartServer = typeof import('../src/server.js').startServer;
+
+/** `startServer` of the compiled build in `dist` (as deployed), else of the TypeScript sources. */
+async function serverEntry(dist?: string): Promise<StartServer> {
+  const module = (dist ? await import(pathToFileURL(`${dist}/server.js`).href) : await import('../src/server.js')) as { startServer: StartServer };
+  return module.startServer;
+}
+
+export async function driveGithubReview(project: GeneratedProject, scenario: Scenario, dist?: string): Promise<GithubCounts> {
   const key = appKey();
+  const startServer = await serverEntry(dist);
   const fake = await startFakeGitHub({
     appId: APP_ID,
     appKey: key,
@@ -70,48 +82,63 @@ export async function driveGithubReview(project: GeneratedProject, scenario: Sce
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'fatal',
-    OPENAI_API_KEY: '',
     NODE_ENV: 'test',
   };
   delete env.OPENAI_API_KEY;
-  const server = await startServer(env);
   try {
-    const pull = fake.openPull({ owner: OWNER, repo: NAME, head: scenario.head, base: scenario.base, title: `Bench ${scenario.name}`, user: 'octocat' });
-    const m0 = fake.mark();
-    await sendWebhook(server.url, 'pull_request', payload(fake, pull, 'opened'));
-    await settle(server.reviewer);
-    const first = fake.since(m0, ['api', 'graphql']);
-    const firstDownloads = fake.since(m0, ['download']).length;
-    const firstAuth = fake.since(m0, ['auth', 'app']).length;
-    const before = pull.headSha;
-    fake.pushPull(pull, scenario.push2);
-    const m1 = fake.mark();
-    await sendWebhook(server.url, 'pull_request', payload(fake, pull, 'synchronize', before));
-    await settle(server.reviewer);
-    const second = fake.since(m1, ['api', 'graphql']);
-    const secondDownloads = fake.since(m1, ['download']).length;
-    const failed = [...first, ...second].filter((r) => r.status >= 400);
-    return {
-      first: first.length,
-      rereview: second.length,
-      firstDownloads,
-      rereviewDownloads: secondDownloads,
-      detail: [
-        ...describe(fake.since(m0, ['api', 'graphql', 'download']).filter((r) => r.seq <= m1)).map((d) => `first: ${d}`),
-        ...describe(fake.since(m1, ['api', 'graphql', 'download'])).map((d) => `re-review: ${d}`),
-        `installation-token requests: ${firstAuth} (first review), ${fake.since(m1, ['auth', 'app']).length} (re-review)`,
-        ...(fake.violations.length ? [`fake GitHub violations: ${fake.violations.slice(0, 5).join('; ')}`] : []),
-        ...(failed.length ? [`failed requests: ${failed.map((r) => `${r.method} ${r.path} ${r.status}`).join('; ')}`] : []),
-      ],
-    };
+    return await withServer(startServer, env, async (server): Promise<GithubCounts> => {
+      const pull = fake.openPull({ owner: OWNER, repo: NAME, head: scenario.head, base: scenario.base, title: `Bench ${scenario.name}`, user: 'octocat' });
+      const m0 = fake.mark();
+      const firstMs = await review(server, 'pull_request', payload(fake, pull, 'opened'));
+      const first = fake.since(m0, ['api', 'graphql']);
+      const firstDownloads = fake.since(m0, ['download']).length;
+      const firstAuth = fake.since(m0, ['auth', 'app']).length;
+      const before = pull.headSha;
+      fake.pushPull(pull, scenario.push2);
+      const m1 = fake.mark();
+      const rereviewMs = await review(server, 'pull_request', payload(fake, pull, 'synchronize', before));
+      const second = fake.since(m1, ['api', 'graphql']);
+      const secondDownloads = fake.since(m1, ['download']).length;
+      const failed = [...first, ...second].filter((r) => r.status >= 400);
+      return {
+        first: first.length,
+        rereview: second.length,
+        firstDownloads,
+        rereviewDownloads: secondDownloads,
+        firstMs,
+        rereviewMs,
+        detail: [
+          ...describe(fake.since(m0, ['api', 'graphql', 'download']).filter((r) => r.seq <= m1)).map((d) => `first: ${d}`),
+          ...describe(fake.since(m1, ['api', 'graphql', 'download'])).map((d) => `re-review: ${d}`),
+          `installation-token requests: ${firstAuth} (first review), ${fake.since(m1, ['auth', 'app']).length} (re-review)`,
+          ...(fake.violations.length ? [`fake GitHub violations: ${fake.violations.slice(0, 5).join('; ')}`] : []),
+          ...(failed.length ? [`failed requests: ${failed.map((r) => `${r.method} ${r.path} ${r.status}`).join('; ')}`] : []),
+        ],
+      };
+    });
   } finally {
-    await server.close();
     await fake.close();
   }
 }
 
-/** Waits until the webhook's job has been queued and has finished. */
-async function settle(reviewer: { drain(): Promise<void>; stats(): unknown }): Promise<void> {
-  await new Promise((r) => setTimeout(r, 50));
-  await reviewer.drain();
+type Server = Awaited<ReturnType<StartServer>>;
+
+async function withServer<T>(startServer: StartServer, env: NodeJS.ProcessEnv, use: (server: Server) => Promise<T>): Promise<T> {
+  const server = await startServer(env);
+  try {
+    return await use(server);
+  } finally {
+    await server.close();
+  }
+}
+
+/** Delivers one webhook and waits for the review it queued: ms from the delivery to the end of the job. */
+async function review(server: Server, event: string, body: unknown): Promise<number> {
+  const start = performance.now();
+  await sendWebhook(server.url, event, body);
+  // The webhook handler queues the job before the server answers; wait a little in case it did not.
+  const { running, waiting } = server.reviewer.stats() as { running: number; waiting: number };
+  if (running + waiting === 0) await new Promise((r) => setTimeout(r, 50));
+  await server.reviewer.drain();
+  return performance.now() - start;
 }

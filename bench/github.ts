@@ -17,6 +17,9 @@ export interface GithubCounts {
   /** Archive downloads the API redirected to (codeload), not API calls. */
   firstDownloads?: number;
   rereviewDownloads?: number;
+  /** Wall time of each review in the App, from the webhook's delivery to the end of its job (fresh server). */
+  firstMs?: number;
+  rereviewMs?: number;
   /** Requests by route of both reviews, e.g. `first: GET /repos/{owner}/{repo}/compare/{basehead}: 1`. */
   detail?: string[];
   error?: string;
@@ -26,13 +29,14 @@ const ROOT = resolve(BENCH_DIR, '..');
 const FAKE = join(ROOT, 'test/fakes/github/index.ts');
 const APP_CANDIDATES = ['src/github/app.ts', 'src/app.ts', 'src/server.ts'];
 
-export async function githubRequestCounts(project: GeneratedProject, scenario: Scenario): Promise<GithubCounts | { unavailable: string }> {
+/** `dist`: a compiled build whose `server.js` to drive (as deployed); default: the TypeScript sources. */
+export async function githubRequestCounts(project: GeneratedProject, scenario: Scenario, dist?: string): Promise<GithubCounts | { unavailable: string }> {
   if (!existsSync(FAKE)) return { unavailable: 'fake GitHub (test/fakes/github/index.ts) not present yet' };
   const app = APP_CANDIDATES.find((p) => existsSync(join(ROOT, p)));
   if (!app) return { unavailable: 'the Probot app (src/github/app.ts or src/server.ts) not present yet' };
   try {
     const { driveGithubReview } = (await import('./github-drive.js')) as typeof import('./github-drive.js');
-    return await driveGithubReview(project, scenario);
+    return await driveGithubReview(project, scenario, dist);
   } catch (e) {
     const message = e instanceof Error ? e.message.split('\n')[0] ?? String(e) : String(e);
     if (/Cannot find module|does not provide an export|is not a function/.test(message)) return { unavailable: `could not wire the fake GitHub: ${message}` };

@@ -222,6 +222,15 @@ function table(rows: Row[], sqlfluff: SqlfluffInfo | undefined, githubNote: stri
   return lines.join('\n');
 }
 
+/** The App's wall time per review (bench/github-drive.ts). */
+function appTable(rows: Row[]): string {
+  const timed = rows.filter((r) => r.github?.firstMs !== undefined);
+  if (timed.length === 0) return '';
+  const lines = ['| project models | PR | App first review | App re-review (one more push) |', '|---|---|---:|---:|'];
+  for (const r of timed) lines.push(`| ${r.size} | ${r.scenario} | ${fmtS(r.github!.firstMs!)} | ${r.github!.rereviewMs !== undefined ? fmtS(r.github!.rereviewMs) : '-'} |`);
+  return lines.join('\n');
+}
+
 function phaseTable(rows: Row[]): string {
   const withPhases = rows.filter((r) => r.phases);
   if (withPhases.length === 0) return '';
@@ -385,7 +394,7 @@ async function main(): Promise<void> {
       }
       if (options.phases) row.phases = await runPhases(cli, project, scenario);
       if (options.github) {
-        const gh = await githubRequestCounts(project, scenario);
+        const gh = await githubRequestCounts(project, scenario, resolve(cli, '..'));
         if ('unavailable' in gh) githubNote = `n/a: ${gh.unavailable}`;
         else row.github = gh;
       }
@@ -421,6 +430,15 @@ async function main(): Promise<void> {
     '',
     ...goals(rows).map((g) => `- ${g}`),
   );
+  const app = appTable(rows);
+  if (app) {
+    out.push(
+      '',
+      'GitHub App, wall time of one review from the webhook to the end of its job (one run, a fresh server; against the local fake GitHub, which builds its tarballs with `git archive` in the same process). Most of it is the pacing of writes by @octokit/plugin-throttling, as on github.com: 1 s between writes and 3 s between requests that notify people (the review, the summary comment).',
+      '',
+      app,
+    );
+  }
   const phases = phaseTable(rows);
   if (phases) out.push('', phases);
   const issues = rows.filter((r) => r.sanity.length > 0);

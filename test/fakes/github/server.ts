@@ -62,6 +62,8 @@ export interface RecordedRequest {
   route?: string;
   body?: unknown;
   status: number;
+  /** `performance.now()` when the request was answered. */
+  at: number;
 }
 
 export interface FakeUser {
@@ -559,8 +561,8 @@ export class FakeGitHub {
     return items.slice((page - 1) * perPage, page * perPage);
   }
 
-  #record(entry: Omit<RecordedRequest, 'seq'>): void {
-    this.requests.push({ ...entry, seq: ++this.#seq });
+  #record(entry: Omit<RecordedRequest, 'seq' | 'at'>): void {
+    this.requests.push({ ...entry, seq: ++this.#seq, at: performance.now() });
   }
 
   async #readBody(req: IncomingMessage): Promise<string> {
@@ -704,7 +706,7 @@ export class FakeGitHub {
         this.#send(res, 500, { message: (error as Error).message });
       }
     }
-    const entry: Omit<RecordedRequest, 'seq'> = { kind, method, path, query, status };
+    const entry: Omit<RecordedRequest, 'seq' | 'at'> = { kind, method, path, query, status };
     if (route) entry.route = route.template;
     if (body !== undefined) entry.body = body;
     this.#record(entry);
