@@ -57,9 +57,25 @@ export class ModelAnalyzer {
   renderAhead(changes: readonly ChangedModel[]): void {
     for (const { head, base, project, baseProject, status } of changes) {
       if (status === 'removed') continue;
-      if (head?.enabled && head.language === 'sql') void this.renderedOf(head, project, false, 0).catch(() => undefined);
-      if (base && status !== 'added' && base.language === 'sql') void this.renderedOf(base, baseProject ?? project, false, 0).catch(() => undefined);
+      const headSql = head?.enabled && head.language === 'sql';
+      const baseSql = base && status !== 'added' && base.language === 'sql';
+      if (headSql) this.prefetch(head, project, false);
+      if (baseSql) this.prefetch(base, baseProject ?? project, false);
+      // The is_incremental() branch is compared too when both sides are incremental and the template changed.
+      if (headSql && baseSql && base.raw !== head.raw && isIncremental(base) && isIncremental(head)) {
+        this.prefetch(head, project, true);
+        this.prefetch(base, baseProject ?? project, true);
+      }
     }
+  }
+
+  /** Asks for the renders `columnsUsed` will need for these models, so they render while the main thread parses. */
+  renderAheadForColumns(models: readonly { model: DbtModel; project: DbtProject }[]): void {
+    for (const { model, project } of models) if (model.language === 'sql') this.prefetch(model, project, false);
+  }
+
+  private prefetch(model: DbtModel, project: DbtProject, incremental: boolean): void {
+    void this.renderedOf(model, project, incremental, 0).catch(() => undefined);
   }
 
   async analyse(changed: ChangedModel): Promise<AnalysedModel> {

@@ -50,18 +50,25 @@ export async function buildDownstream(
   ownerKey: string,
 ): Promise<void> {
   const graph = buildRefGraph(headProjects);
-  for (const [i, report] of models.entries()) {
-    const baseColumns = analysed[i]?.baseColumns;
+  const plans = models.map((report) => {
     const key = report.name.toLowerCase();
     const affectedColumns = new Set(
       report.changes.filter((c) => c.breaking && c.column).map((c) => (c.column as string).toLowerCase()),
     );
     const dependants = (graph.children.get(key) ?? []).filter((d) => d.model.name.toLowerCase() !== key);
+    const analysedCount = report.breaking && affectedColumns.size > 0 ? Math.min(dependants.length, MAX_COLUMN_ANALYSIS) : 0;
+    return { key, affectedColumns, dependants, analysedCount };
+  });
+  // Every dependant's render is asked for first: the sandbox renders them while the loop below parses.
+  analyzer.renderAheadForColumns(plans.flatMap((p) => p.dependants.slice(0, p.analysedCount)));
+  for (const [i, report] of models.entries()) {
+    const baseColumns = analysed[i]?.baseColumns;
+    const { key, affectedColumns, dependants, analysedCount } = plans[i]!;
     const uses: DownstreamUse[] = [];
     for (const [n, { model, project }] of dependants.entries()) {
       const owner = ownerOf(model, project, ownerKey);
       let columnsUsed: string[] = [];
-      if (report.breaking && affectedColumns.size > 0 && n < MAX_COLUMN_ANALYSIS) {
+      if (n < analysedCount) {
         const used = await analyzer.columnsUsed(model, project, report.name, baseColumns);
         // `*` means the dependant reads every column (e.g. `select *`): it uses all the affected ones.
         columnsUsed = (used ?? []).includes('*')
