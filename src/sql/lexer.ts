@@ -21,11 +21,23 @@ export interface Token {
 
 const MULTI_OPS = ['::', '=>', '->>', '->', '<=>', '<=', '>=', '<>', '!=', '||', '==', ':='];
 
-function isWordStart(c: string): boolean {
-  return /[A-Za-z_\u00C0-\uFFFF]/.test(c);
+const WORD_START = /[A-Za-z_\u00C0-\uFFFF]/;
+// Sticky runs, matched from a given offset (one regex call per token instead of one per character).
+const WS_RUN = /\s*/y;
+const WORD_RUN = /[A-Za-z0-9_$\u00C0-\uFFFF]*/y;
+const DIGIT_RUN = /[0-9]*/y;
+const NUMBER_RUN = /[0-9.]*/y;
+const PUNCT = '(),;[]{}.';
+
+function isDigit(c: string | undefined): boolean {
+  return c !== undefined && c >= '0' && c <= '9';
 }
-function isWordPart(c: string): boolean {
-  return /[A-Za-z0-9_$\u00C0-\uFFFF]/.test(c);
+
+/** End of the run of `re` that starts at `from`. */
+function runEnd(re: RegExp, text: string, from: number): number {
+  re.lastIndex = from;
+  re.test(text);
+  return re.lastIndex;
 }
 
 export interface LexOptions {
@@ -44,23 +56,21 @@ export function tokenize(sql: string, options: LexOptions): Token[] {
   let line = 1;
   const n = sql.length;
   const push = (kind: TokenKind, start: number, end: number): void => {
-    const text = sql.slice(start, end);
-    if (keep || (kind !== 'ws' && kind !== 'comment')) tokens.push({ kind, text, start, end, line });
-    for (let k = start; k < end; k++) if (sql.charCodeAt(k) === 10) line++;
+    if (keep || (kind !== 'ws' && kind !== 'comment')) tokens.push({ kind, text: sql.slice(start, end), start, end, line });
+    if (kind !== 'word' && kind !== 'number' && kind !== 'punct') for (let k = start; k < end; k++) if (sql.charCodeAt(k) === 10) line++;
   };
   while (i < n) {
     const c = sql[i]!;
     const next = sql[i + 1] ?? '';
     if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f') {
-      let j = i + 1;
-      while (j < n && /\s/.test(sql[j]!)) j++;
+      const j = runEnd(WS_RUN, sql, i + 1);
       push('ws', i, j);
       i = j;
       continue;
     }
     if ((c === '-' && next === '-') || (hashComments && c === '#') || (slashComments && c === '/' && next === '/')) {
-      let j = i;
-      while (j < n && sql[j] !== '\n') j++;
+      const close = sql.indexOf('\n', i);
+      const j = close < 0 ? n : close;
       push('comment', i, j);
       i = j;
       continue;
@@ -119,44 +129,41 @@ export function tokenize(sql: string, options: LexOptions): Token[] {
       i = j;
       continue;
     }
-    if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(next))) {
-      let j = i + 1;
-      while (j < n && /[0-9.]/.test(sql[j]!)) j++;
-      if (j < n && /[eE]/.test(sql[j]!) && /[0-9+-]/.test(sql[j + 1] ?? '')) {
-        j += 2;
-        while (j < n && /[0-9]/.test(sql[j]!)) j++;
-      }
+    if (isDigit(c) || (c === '.' && isDigit(next))) {
+      let j = runEnd(NUMBER_RUN, sql, i + 1);
+      const e = sql[j];
+      if ((e === 'e' || e === 'E') && (isDigit(sql[j + 1]) || sql[j + 1] === '+' || sql[j + 1] === '-')) j = runEnd(DIGIT_RUN, sql, j + 2);
       // identifiers such as 1st_value are words
-      if (j < n && isWordStart(sql[j]!) && !/[eE]/.test(sql[j]!)) {
-        while (j < n && isWordPart(sql[j]!)) j++;
+      const after = sql[j];
+      if (after !== undefined && WORD_START.test(after) && after !== 'e' && after !== 'E') {
+        j = runEnd(WORD_RUN, sql, j);
         push('word', i, j);
       } else push('number', i, j);
       i = j;
       continue;
     }
-    if (c === '$' && /[0-9]/.test(next)) {
-      let j = i + 1;
-      while (j < n && /[0-9]/.test(sql[j]!)) j++;
+    if (c === '$' && isDigit(next)) {
+      const j = runEnd(DIGIT_RUN, sql, i + 1);
       push('word', i, j);
       i = j;
       continue;
     }
-    if (isWordStart(c)) {
-      let j = i + 1;
-      while (j < n && isWordPart(sql[j]!)) j++;
+    if (WORD_START.test(c)) {
+      const j = runEnd(WORD_RUN, sql, i + 1);
       push('word', i, j);
       i = j;
+      continue;
+    }
+    // No multi-character operator starts with a punctuation character.
+    if (PUNCT.includes(c)) {
+      push('punct', i, i + 1);
+      i++;
       continue;
     }
     const op = MULTI_OPS.find((o) => sql.startsWith(o, i));
     if (op) {
       push('op', i, i + op.length);
       i += op.length;
-      continue;
-    }
-    if ('(),;[]{}.'.includes(c)) {
-      push('punct', i, i + 1);
-      i++;
       continue;
     }
     push('op', i, i + 1);
