@@ -3,6 +3,12 @@
  * are reused, and are terminated and replaced after a timeout, a crash or a job that reports the worker unusable
  * (`poisoned`). Jobs never reject: every failure becomes the pool's failure result.
  *
+ * A worker may be sent up to `maxInFlight` jobs at once; it runs them in order, and each job's time limit starts
+ * when the one before it ends. A worker that always has its next job waiting never sleeps between jobs, so the
+ * main thread does not have to wake it for each one (on a busy 2-core machine, waking the worker costs the
+ * sender 0.2-1 ms: the woken thread takes over its core). When a worker is replaced, the jobs it had not started
+ * go back to the head of the queue.
+ *
  * The worker side speaks `WorkerReply`: `ready` (or `startup-failed`) once, then one `done` per job message.
  */
 import { createRequire } from 'node:module';
@@ -33,6 +39,8 @@ export interface ThreadPoolOptions<In, Out, Payload> {
   /** What the worker does, for the timeout message (`rendering`, `analysing the SQL`). */
   activity: string;
   startupTimeoutMs: number;
+  /** Jobs sent to one worker before it answers the first (default 1). */
+  maxInFlight?: number;
   resourceLimits?: ResourceLimits;
   /** The result of a job that could not run: timeout, crash, closed pool. */
   failure: (reason: string) => Out;
@@ -51,9 +59,11 @@ interface Job<In, Out> {
 
 interface Slot<In, Out> {
   worker: Worker;
-  state: 'starting' | 'idle' | 'busy';
+  state: 'starting' | 'ready';
   memory: Map<string, unknown>;
-  job?: Job<In, Out>;
+  /** Jobs sent to the worker and not answered yet, in order: the first is the one running. */
+  jobs: Job<In, Out>[];
+  /** The start-up limit, then the running job's limit. */
   timer?: NodeJS.Timeout;
 }
 
@@ -108,7 +118,7 @@ export class ThreadPool<In, Out, Payload = In> {
       slots.map(async (slot) => {
         if (!slot) return;
         if (slot.timer) clearTimeout(slot.timer);
-        slot.job?.resolve(this.options.failure(reason));
+        for (const job of slot.jobs.splice(0)) job.resolve(this.options.failure(reason));
         await slot.worker.terminate();
       }),
     );
@@ -118,15 +128,15 @@ export class ThreadPool<In, Out, Payload = In> {
     if (this.closed) return;
     for (let i = 0; i < this.slots.length && this.queue.length > 0; i += 1) {
       const slot = this.slots[i];
-      if (!slot) {
-        this.startWorker(i);
-        continue;
-      }
-      if (slot.state === 'starting') slot.worker.ref();
-      if (slot.state === 'idle') {
-        const job = this.queue.shift();
-        if (job) this.dispatch(slot, job);
-      }
+      if (!slot) this.startWorker(i);
+      else if (slot.state === 'starting') slot.worker.ref();
+      else if (slot.jobs.length === 0) this.dispatch(slot, this.queue.shift()!);
+    }
+    // More jobs per worker only once every worker runs: one that is starting takes its share when it is ready.
+    if (this.slots.some((slot) => !slot || slot.state === 'starting')) return;
+    const maxInFlight = Math.max(1, this.options.maxInFlight ?? 1);
+    for (let depth = 2; depth <= maxInFlight && this.queue.length > 0; depth += 1) {
+      for (const slot of this.slots) if (slot && slot.jobs.length < depth && this.queue.length > 0) this.dispatch(slot, this.queue.shift()!);
     }
   }
 
@@ -146,7 +156,7 @@ export class ThreadPool<In, Out, Payload = In> {
       stdout: false,
       stderr: false,
     });
-    const slot: Slot<In, Out> = { worker, state: 'starting', memory: new Map() };
+    const slot: Slot<In, Out> = { worker, state: 'starting', memory: new Map(), jobs: [] };
     this.slots[index] = slot;
     // A worker warmed up but never used must not keep the process alive; queued jobs do (see `pump`).
     if (this.queue.length === 0) worker.unref();
@@ -165,7 +175,7 @@ export class ThreadPool<In, Out, Payload = In> {
     if (message.type === 'ready') {
       if (slot.timer) clearTimeout(slot.timer);
       slot.timer = undefined;
-      slot.state = 'idle';
+      slot.state = 'ready';
       slot.worker.unref();
       this.pump();
       return;
@@ -175,16 +185,14 @@ export class ThreadPool<In, Out, Payload = In> {
       this.failQueued(`could not start ${this.options.label}: ${message.reason}`);
       return;
     }
-    const job = slot.job;
+    const job = slot.jobs[0];
     if (!job || job.id !== message.id) return;
     if (slot.timer) clearTimeout(slot.timer);
     slot.timer = undefined;
-    slot.job = undefined;
-    if (message.poisoned) this.discard(slot, undefined);
-    else {
-      slot.state = 'idle';
-      slot.worker.unref();
-    }
+    slot.jobs.shift();
+    if (message.poisoned) this.discard(slot);
+    else if (slot.jobs.length > 0) this.startTimer(slot);
+    else slot.worker.unref();
     job.resolve(message.result);
     this.pump();
   }
@@ -198,37 +206,46 @@ export class ThreadPool<In, Out, Payload = In> {
   }
 
   private dispatch(slot: Slot<In, Out>, job: Job<In, Out>): void {
-    slot.state = 'busy';
-    slot.job = job;
-    slot.worker.ref();
+    let message: JobMessage<Payload>;
     try {
       const payload = this.options.encode ? this.options.encode(job.input, slot.memory) : (job.input as unknown as Payload);
-      slot.worker.postMessage({ id: job.id, payload } satisfies JobMessage<Payload>);
+      message = { id: job.id, payload };
+      slot.worker.postMessage(message);
     } catch (error) {
-      slot.job = undefined;
-      slot.state = 'idle';
-      slot.worker.unref();
-      // The worker may hold memory of a payload it never received.
+      // The memory may now record a payload the worker never received: send everything afresh from now on.
       slot.memory.clear();
       job.resolve(this.options.failure(`the input cannot be sent to ${this.options.label}: ${error instanceof Error ? error.message : String(error)}`));
       return;
     }
+    slot.jobs.push(job);
+    if (slot.jobs.length === 1) {
+      slot.worker.ref();
+      this.startTimer(slot);
+    }
+  }
+
+  /** The running job's time limit. */
+  private startTimer(slot: Slot<In, Out>): void {
     slot.timer = setTimeout(() => {
       this.discard(slot, `${this.options.activity} timed out after ${this.options.timeoutMs} ms`);
       this.pump();
     }, this.options.timeoutMs);
   }
 
-  /** Removes a slot's worker (terminating it) and fails its running job with `reason`. */
-  private discard(slot: Slot<In, Out>, reason: string | undefined): void {
+  /**
+   * Removes a slot's worker (terminating it). With a `reason`, its running job fails with it; the jobs the worker
+   * had not started go back to the head of the queue.
+   */
+  private discard(slot: Slot<In, Out>, reason?: string): void {
     const index = this.slots.indexOf(slot);
     if (index < 0) return;
     this.slots[index] = undefined;
     if (slot.timer) clearTimeout(slot.timer);
-    const job = slot.job;
-    slot.job = undefined;
+    const jobs = slot.jobs.splice(0);
+    const running = reason === undefined ? undefined : jobs.shift();
     void slot.worker.terminate();
-    if (job) job.resolve(this.options.failure(reason ?? `${this.options.label} crashed`));
+    this.queue.unshift(...jobs);
+    running?.resolve(this.options.failure(reason!));
   }
 
   private failQueued(reason: string): void {
@@ -255,15 +272,22 @@ export function serveJobs<Payload, Out, State>(
     startup = error instanceof Error ? error.message : String(error);
   }
   post(startup === undefined ? { type: 'ready' } : { type: 'startup-failed', reason: startup });
+  // After a job poisoned this worker, the jobs already sent to it are not run: the pool replaces the worker and
+  // sends them to the new one.
+  let unusable = false;
   port.on('message', (message) => {
+    if (unusable) return;
     if (state === undefined) {
+      unusable = true;
       post({ type: 'done', id: message.id, result: crashed('the worker did not start'), poisoned: true });
       return;
     }
     try {
       const { result, poisoned = false } = handle(state, message.payload);
+      unusable = poisoned;
       post({ type: 'done', id: message.id, result, poisoned });
     } catch (error) {
+      unusable = true;
       post({ type: 'done', id: message.id, result: crashed(error instanceof Error ? error.message : String(error)), poisoned: true });
     }
   });

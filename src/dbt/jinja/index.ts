@@ -86,6 +86,8 @@ export function createJinjaRenderer(options: JinjaRendererOptions = {}): JinjaRe
     workers: Math.round(positive(options.workers, 1)),
     timeoutMs: positive(options.timeoutMs, DEFAULT_RENDER_TIMEOUT_MS),
     startupTimeoutMs: 20_000,
+    // A review asks for its renders in bursts (`renderAhead`): the worker runs them back to back.
+    maxInFlight: 16,
     resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
     failure: (reason) => ({ ok: false, reason }),
     // Project macros are the bulk of a render request and rarely change within a review (a review alternates
