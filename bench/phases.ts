@@ -1,7 +1,8 @@
 /**
  * In-process phase breakdown of one review, timing around the product's own entry points (compiled JS in
  * `--dist`): git reads, project load (YAML + SQL scan), the pipeline (render, parse, diff, downstream, checks).
- * Cold: no file facts store (every file of both revisions is read and scanned), as `--no-cache`.
+ * Cold: no file facts store (every file of both revisions is read and scanned), as `--no-cache`; with the CLI's
+ * V8 settings (src/cli/one-shot-v8.ts).
  * Prints one JSON object on stdout. Run by `bench/run.ts`; by hand:
  *
  *   tsx bench/phases.ts --dist bench/.work/dist --repo bench/.work/1000/repo --base main --head pr/50-models
@@ -111,6 +112,8 @@ export async function measurePhases(dist: string, repo: string, base: string, he
 }
 
 if (process.argv[1]?.endsWith('phases.ts')) {
+  // The CLI's V8 settings for a short process, so that the phases add up to what the CLI does.
+  (await load(arg('--dist'), 'cli/one-shot-v8.js')).tuneV8ForOneShot?.();
   const report = await measurePhases(arg('--dist'), arg('--repo'), arg('--base'), arg('--head'));
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 /** The `dbt-pr-reviewer` executable (`dist/cli.js`). See `src/cli/main.ts` and docs/cli.md. */
 import module from 'node:module';
+import { tuneV8ForOneShot } from './cli/one-shot-v8.js';
 
 // Node 22+ keeps the compiled code of this CLI and of the SQL grammars between runs (a no-op on Node 20).
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+// A review is a short process: no optimizing compilation that would not pay back (see one-shot-v8.ts).
+tuneV8ForOneShot();
 const { main } = await import('./cli/main.js');
 
 const code = await main(process.argv.slice(2), {
