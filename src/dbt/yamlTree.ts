@@ -82,6 +82,8 @@ class TreeBuilder {
   private readonly openLines: number[] = [];
   /** For each open node, where its children start on the done stack. */
   private readonly openChildren: number[] = [];
+  /** Entries in use on the done stack (the arrays below are overwritten, not truncated: cheaper in V8). */
+  private doneCount = 0;
   /** The value js-yaml produced for each done node (identity is used to resolve aliases and wrappers). */
   private readonly doneResults: unknown[] = [];
   private readonly doneLines: number[] = [];
@@ -125,14 +127,14 @@ class TreeBuilder {
   readonly listener = (event: 'open' | 'close', state: State): void => {
     if (event === 'open') {
       this.openLines.push(this.lines.lineAt(state.position));
-      this.openChildren.push(this.doneResults.length);
+      this.openChildren.push(this.doneCount);
     } else {
       this.close(state);
     }
   };
 
   root(): YNode | undefined {
-    return this.doneResults.length > 0 ? this.nodeAt(0) : undefined;
+    return this.doneCount > 0 ? this.nodeAt(0) : undefined;
   }
 
   private close(state: State): void {
@@ -141,17 +143,15 @@ class TreeBuilder {
     if (line === undefined || start === undefined) return;
     const result: unknown = state.result;
     const node = this.buildNode(state, result, line, start);
-    this.doneResults.length = start;
-    this.doneLines.length = start;
-    this.doneNodes.length = start;
-    this.doneResults.push(result);
-    this.doneLines.push(line);
-    this.doneNodes.push(node);
+    this.doneResults[start] = result;
+    this.doneLines[start] = line;
+    this.doneNodes[start] = node;
+    this.doneCount = start + 1;
   }
 
   /** The node for the just-closed node whose children are done[start..]; undefined for a plain scalar. */
   private buildNode(state: State, result: unknown, line: number, start: number): YNode | undefined {
-    const childCount = this.doneResults.length - start;
+    const childCount = this.doneCount - start;
     // js-yaml wraps some nodes (explicit keys, compact nested sequences) in an extra level with the same value.
     if (childCount === 1 && Object.is(this.doneResults[start], result)) return this.nodeAt(start);
     if (result === null || typeof result !== 'object') return undefined;
@@ -180,7 +180,7 @@ class TreeBuilder {
 
   private nodesFrom(start: number): YNode[] {
     const nodes: YNode[] = [];
-    for (let i = start; i < this.doneResults.length; i += 1) nodes.push(this.nodeAt(i));
+    for (let i = start; i < this.doneCount; i += 1) nodes.push(this.nodeAt(i));
     return nodes;
   }
 
@@ -196,7 +196,7 @@ class TreeBuilder {
   private buildMap(start: number, result: Record<string, unknown>, line: number, endLine: number): YMap {
     const map: YMap = { kind: 'map', entries: new Map(), line, endLine };
     const ownKeys = Object.keys(result);
-    const end = this.doneResults.length;
+    const end = this.doneCount;
     if ((end - start) % 2 !== 0) {
       // A flow mapping with a key but no value (`{a, b: 1}`): pairs cannot be aligned; lines fall back to the map's.
       for (const key of ownKeys) if (!UNSAFE_KEYS.has(key)) map.entries.set(key, { key, keyLine: line, value: this.plain(result[key], line) });
@@ -216,6 +216,8 @@ class TreeBuilder {
     // Explicit keys win over merged ones; among merge sources the first one wins.
     for (const entry of merged) if (!map.entries.has(entry.key)) map.entries.set(entry.key, entry);
     // Anything js-yaml produced that the pairs did not explain (should not happen) is kept without its own line.
+    // Every entry's key is one of `ownKeys`, so equal counts mean nothing is left.
+    if (map.entries.size === ownKeys.length) return map;
     for (const key of ownKeys) {
       if (!map.entries.has(key) && !UNSAFE_KEYS.has(key)) map.entries.set(key, { key, keyLine: line, value: this.plain(result[key], line) });
     }
