@@ -5,9 +5,10 @@
  * when it mentions one of the models in focus (an exposure names the models it depends on), or when it defines
  * groups (whose owners any model can inherit).
  *
- * The models in focus: those whose SQL changed or whose entry in a changed property file differs, everything
- * downstream of them and a few levels upstream, from a scan of every `ref()` in every `.sql` and `.py` file of both
- * revisions: a superset of what the review uses. It is undefined (parse everything) when the change can touch every
+ * The models in focus: those whose SQL changed or whose entry in a changed property file differs, the models that
+ * `ref()` them (the dependants the downstream report lists, with their owners and the columns they use), and a few
+ * levels upstream of both (the columns they read), from a scan of every `ref()` in every `.sql` and `.py` file of
+ * both revisions: a superset of what the review uses. It is undefined (parse everything) when the change can touch every
  * model: a changed `dbt_project.yml`, macro, group or exposure, or a property file that is not valid YAML. A
  * review's output is the same with and without it; only the models nobody asks about are built without their YAML
  * properties.
@@ -148,14 +149,10 @@ export function propertyFocus(
 
   const scanned: CodeFactsCache = new Map();
   const graph = codeGraph([head, base]);
-  const models = new Set<string>();
-  const stack = [...seeds];
-  while (stack.length > 0) {
-    const name = stack.pop()!;
-    if (models.has(name)) continue;
-    models.add(name);
-    for (const child of graph.children.get(name) ?? []) stack.push(child);
-  }
+  // The changed models and their direct dependants: the downstream report lists those (owners, columns used);
+  // models further downstream take part only through the ref() graph.
+  const models = new Set<string>(seeds);
+  for (const name of seeds) for (const child of graph.children.get(name) ?? []) models.add(child);
   let frontier = [...models];
   for (let depth = 0; depth < ANCESTOR_DEPTH && frontier.length > 0; depth += 1) {
     const next: string[] = [];

@@ -26,13 +26,22 @@ function focusOf(base: Record<string, string>, head: Record<string, string>, cha
 }
 
 describe('propertyFocus: the property files a review needs', () => {
-  it('holds the changed model, everything downstream and its ancestors, not the unrelated models', () => {
+  it('holds the changed model, its dependants and their ancestors, not the unrelated models', () => {
     const head: Record<string, string> = { ...HEAD, 'models/intermediate/int_b.sql': "select a_id, 1 as n from {{ ref('stg_a') }}\n" };
     const focus = focusOf(HEAD, head, ['models/intermediate/int_b.sql'])!;
     expect([...focus.models].sort()).toEqual(['fct_c', 'int_b', 'stg_a']);
     const needed = Object.keys(head).filter((p) => p.endsWith('.yml') && p !== 'dbt_project.yml' && needsPropertyFile(focus, p, head[p]!));
     // the exposure file names fct_c; the groups file is always read; _int.yml and _fct_y.yml mention no model in focus
     expect(needed.sort()).toEqual(['models/_groups.yml', 'models/marts/_exposures.yml', 'models/marts/_marts.yml', 'models/staging/_staging.yml']);
+  });
+
+  it('leaves out the models further downstream than the direct dependants (they only take part through the ref() graph)', () => {
+    const head: Record<string, string> = { ...HEAD, 'models/staging/stg_a.sql': 'select id as a_id, 1 as n from raw.a\n' };
+    const focus = focusOf(HEAD, head, ['models/staging/stg_a.sql'])!;
+    // stg_a -> int_b (dependant, in focus) -> fct_c (out of focus; its property file and the exposure are not read)
+    expect([...focus.models].sort()).toEqual(['int_b', 'stg_a']);
+    const needed = Object.keys(head).filter((p) => p.endsWith('.yml') && p !== 'dbt_project.yml' && needsPropertyFile(focus, p, head[p]!));
+    expect(needed.sort()).toEqual(['models/_groups.yml', 'models/staging/_staging.yml']);
   });
 
   it('seeds only the entries of a changed property file that differ', () => {

@@ -124,6 +124,22 @@ describe('runReview', () => {
     expect(r.conclusion).toBe('failure');
   });
 
+  it('reads a dependant\'s own property file for its owner, and lists only direct dependants', async () => {
+    // stg_orders -> fct_orders (owner in its own YAML) -> orders_daily (further downstream, not a user of stg_orders)
+    const withChain: Record<string, string> = {
+      ...BASE,
+      'models/marts/orders_daily.sql': "select status, count(*) as orders from {{ ref('fct_orders') }} group by status\n",
+      'models/marts/_orders_daily.yml': 'version: 2\nmodels:\n  - name: orders_daily\n    config:\n      meta: {owner: "@ops"}\n',
+      'models/marts/_marts.yml': BASE['models/marts/_marts.yml']!.replace('    description: Orders.\n', '    description: Orders.\n    config:\n      meta: {owner: "@finance"}\n'),
+    };
+    const head = { ...withChain, 'models/staging/stg_orders.sql': withChain['models/staging/stg_orders.sql']!.replace('    status,\n', '') };
+    const r = await review(head, withChain);
+    const stg = r.models.find((m) => m.name === 'stg_orders')!;
+    expect(stg.downstream.map((d) => `${d.type} ${d.name} ${d.owner}`).sort()).toEqual(['model customer_revenue @analytics', 'model fct_orders @finance']);
+    expect(stg.downstream.find((d) => d.name === 'fct_orders')).toMatchObject({ owner: '@finance', columnsUsed: ['status'] });
+    expect(stg.downstream.some((d) => d.name === 'orders_daily')).toBe(false);
+  });
+
   it('recognises a formatting-only change', async () => {
     const head = {
       ...BASE,
