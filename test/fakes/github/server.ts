@@ -62,8 +62,6 @@ export interface RecordedRequest {
   route?: string;
   body?: unknown;
   status: number;
-  /** `performance.now()` when the request was answered. */
-  at: number;
 }
 
 export interface FakeUser {
@@ -561,8 +559,8 @@ export class FakeGitHub {
     return items.slice((page - 1) * perPage, page * perPage);
   }
 
-  #record(entry: Omit<RecordedRequest, 'seq' | 'at'>): void {
-    this.requests.push({ ...entry, seq: ++this.#seq, at: performance.now() });
+  #record(entry: Omit<RecordedRequest, 'seq'>): void {
+    this.requests.push({ ...entry, seq: ++this.#seq });
   }
 
   async #readBody(req: IncomingMessage): Promise<string> {
@@ -706,7 +704,7 @@ export class FakeGitHub {
         this.#send(res, 500, { message: (error as Error).message });
       }
     }
-    const entry: Omit<RecordedRequest, 'seq' | 'at'> = { kind, method, path, query, status };
+    const entry: Omit<RecordedRequest, 'seq'> = { kind, method, path, query, status };
     if (route) entry.route = route.template;
     if (body !== undefined) entry.body = body;
     this.#record(entry);
