@@ -55,6 +55,9 @@ export function codeFactsOf(snapshot: FileSnapshot, path: string, cache: CodeFac
   return facts;
 }
 
+/** The file stem of a model version, `<name>_v<N>` (without `defined_in`). */
+const VERSION_FILE_STEM = /^(.+)_v\d+$/;
+
 /** How far up the ref graph upstream columns are looked for (see `ModelAnalyzer`), plus one. */
 const ANCESTOR_DEPTH = 4;
 
@@ -150,9 +153,14 @@ export function propertyFocus(
   const scanned: CodeFactsCache = new Map();
   const graph = codeGraph([head, base]);
   // The changed models and their direct dependants: the downstream report lists those (owners, columns used);
-  // models further downstream take part only through the ref() graph.
+  // models further downstream take part only through the ref() graph. A version's file is `<name>_v<N>`, and
+  // its dependants ref `<name>`.
   const models = new Set<string>(seeds);
-  for (const name of seeds) for (const child of graph.children.get(name) ?? []) models.add(child);
+  for (const seed of seeds) {
+    const unversioned = VERSION_FILE_STEM.exec(seed)?.[1];
+    if (unversioned) models.add(unversioned);
+  }
+  for (const name of [...models]) for (const child of graph.children.get(name) ?? []) models.add(child);
   let frontier = [...models];
   for (let depth = 0; depth < ANCESTOR_DEPTH && frontier.length > 0; depth += 1) {
     const next: string[] = [];
@@ -167,7 +175,7 @@ export function propertyFocus(
   }
   // A versioned model's files are `<name>_v<N>`; its properties are under `<name>`.
   for (const name of [...models]) {
-    const unversioned = /^(.+)_v\d+$/.exec(name)?.[1];
+    const unversioned = VERSION_FILE_STEM.exec(name)?.[1];
     if (unversioned) models.add(unversioned);
   }
   return { models, seeds, changedPaths, decided: new Map(), scanned, folders: { stems: graph.stemsByFolder, of: graph.foldersByStem } };
