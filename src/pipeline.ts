@@ -13,7 +13,7 @@ import {
   diffModelConfig,
   projectConfigFingerprint,
   propertyFocus,
-  withOwnerlessSiblings,
+  widenedFocus,
   type LoadOptions,
   type PropertyFocus,
   type YamlParseResult,
@@ -51,7 +51,7 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
   let focus = propertyFocus(ports, changedPaths, yamlCache);
   const optionsFor = (f: PropertyFocus | undefined): LoadOptions => ({ ownerKey: config.ownerKey, ignore: config.ignore, yamlCache, ...(f ? { focus: f } : {}) });
   let headProjects = loadProjects(ports.head, optionsFor(focus));
-  const widened = focus && withOwnerlessSiblings(focus, headProjects, config.ownerKey);
+  const widened = focus && widenedFocus(focus, headProjects, config.ownerKey);
   if (widened) {
     focus = widened;
     // Same revision: every model whose property entry is unchanged by the wider focus is reused as built.

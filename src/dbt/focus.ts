@@ -26,6 +26,8 @@ export interface PropertyFocus {
   models: ReadonlySet<string>;
   /** The changed models among them (lower-case). */
   seeds: ReadonlySet<string>;
+  /** The `ref()` graph by lower-case name, for `withVersionDependants`. */
+  refs: Pick<CodeGraph, 'parents' | 'children'>;
   /** Model file stems by folder, and folders by stem (lower-case), for `withOwnerlessSiblings`. */
   folders: { stems: ReadonlyMap<string, ReadonlySet<string>>; of: ReadonlyMap<string, ReadonlySet<string>> };
   /** Files of the change (always parsed). */
@@ -152,33 +154,54 @@ export function propertyFocus(
 
   const scanned: CodeFactsCache = new Map();
   const graph = codeGraph([head, base]);
-  // The changed models and their direct dependants: the downstream report lists those (owners, columns used);
-  // models further downstream take part only through the ref() graph. A version's file is `<name>_v<N>`, and
-  // its dependants ref `<name>`.
-  const models = new Set<string>(seeds);
+  // A version's file is `<name>_v<N>`, and its dependants ref `<name>`.
+  const roots = new Set<string>(seeds);
   for (const seed of seeds) {
     const unversioned = VERSION_FILE_STEM.exec(seed)?.[1];
-    if (unversioned) models.add(unversioned);
+    if (unversioned) roots.add(unversioned);
   }
-  for (const name of [...models]) for (const child of graph.children.get(name) ?? []) models.add(child);
-  let frontier = [...models];
+  const models = new Set<string>();
+  addAround(graph, roots, models);
+  return {
+    models,
+    seeds,
+    changedPaths,
+    decided: new Map(),
+    scanned,
+    refs: { parents: graph.parents, children: graph.children },
+    folders: { stems: graph.stemsByFolder, of: graph.foldersByStem },
+  };
+}
+
+/**
+ * Adds to `models` the `roots`, their direct dependants (the downstream report lists those, with their owners and
+ * the columns they use; models further downstream take part only through the ref() graph) and the ancestors of
+ * both up to `ANCESTOR_DEPTH` (the columns they read).
+ */
+function addAround(graph: Pick<CodeGraph, 'parents' | 'children'>, roots: Iterable<string>, models: Set<string>): void {
+  const seen = new Set<string>();
+  for (const root of roots) {
+    seen.add(root);
+    for (const child of graph.children.get(root) ?? []) seen.add(child);
+  }
+  let frontier = [...seen];
   for (let depth = 0; depth < ANCESTOR_DEPTH && frontier.length > 0; depth += 1) {
     const next: string[] = [];
     for (const name of frontier) {
       for (const parent of graph.parents.get(name) ?? []) {
-        if (models.has(parent)) continue;
-        models.add(parent);
+        if (seen.has(parent)) continue;
+        seen.add(parent);
         next.push(parent);
       }
     }
     frontier = next;
   }
+  for (const name of seen) models.add(name);
   // A versioned model's files are `<name>_v<N>`; its properties are under `<name>`.
   for (const name of [...models]) {
     const unversioned = VERSION_FILE_STEM.exec(name)?.[1];
     if (unversioned) models.add(unversioned);
   }
-  return { models, seeds, changedPaths, decided: new Map(), scanned, folders: { stems: graph.stemsByFolder, of: graph.foldersByStem } };
 }
 
 /**
@@ -245,7 +268,37 @@ export function withOwnerlessSiblings(focus: PropertyFocus, projects: readonly D
     }
   }
   if (added.size === 0) return undefined;
-  // A file that mentions a model in focus still does; the others are looked at again.
-  const decided = new Map([...focus.decided].filter(([, needed]) => needed));
-  return { ...focus, models: new Set([...focus.models, ...added]), decided };
+  return { ...focus, models: new Set([...focus.models, ...added]), decided: neededOnly(focus.decided) };
+}
+
+/**
+ * The focus grown by the dependants (and their ancestors) of each changed version whose file is not named
+ * `<name>_v<N>` (`defined_in`), or undefined when there is none. Its dependants ref it by its name, which only
+ * its property entry tells.
+ */
+export function withVersionDependants(focus: PropertyFocus, projects: readonly DbtProject[]): PropertyFocus | undefined {
+  const roots = new Set<string>();
+  for (const project of projects) {
+    for (const model of project.models) {
+      if (model.version === undefined || !focus.seeds.has(stemOf(model.path).toLowerCase())) continue;
+      const name = model.name.toLowerCase();
+      const dependants = focus.refs.children.get(name) ?? new Set<string>();
+      if (!focus.models.has(name) || [...dependants].some((d) => !focus.models.has(d))) roots.add(name);
+    }
+  }
+  if (roots.size === 0) return undefined;
+  const models = new Set(focus.models);
+  addAround(focus.refs, roots, models);
+  return { ...focus, models, decided: neededOnly(focus.decided) };
+}
+
+/** The focus grown by `withOwnerlessSiblings` and `withVersionDependants`, or undefined when neither adds a model. */
+export function widenedFocus(focus: PropertyFocus, projects: readonly DbtProject[], ownerKey: string): PropertyFocus | undefined {
+  const siblings = withOwnerlessSiblings(focus, projects, ownerKey);
+  return withVersionDependants(siblings ?? focus, projects) ?? siblings;
+}
+
+/** A file that mentions a model in focus still does when the focus grows; the others are looked at again. */
+function neededOnly(decided: PropertyFocus['decided']): PropertyFocus['decided'] {
+  return new Map([...decided].filter(([, needed]) => needed));
 }
