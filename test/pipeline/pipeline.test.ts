@@ -140,35 +140,22 @@ describe('runReview', () => {
     expect(stg.downstream.some((d) => d.name === 'orders_daily')).toBe(false);
   });
 
-  it('lists the dependants of a changed versioned model (they ref it by its unversioned name)', async () => {
+  it.each([
+    ['named <name>_v<N>', 'dim_customers_v1', 'dim_customers_v2', ''],
+    ['named by defined_in', 'dim_customers_legacy', 'dim_customers_current', 'defined_in'],
+  ])('lists the dependants of a changed version whose file is %s (they ref the model by its name)', async (_layout, v1, v2, definedIn) => {
+    const definedAt = (file: string) => (definedIn ? `        defined_in: ${file}\n` : '');
     const versioned: Record<string, string> = {
       ...BASE,
-      'models/marts/dim_customers_v1.sql': "select customer_id, status from {{ ref('stg_orders') }}\n",
-      'models/marts/dim_customers_v2.sql': "select customer_id, status, amount from {{ ref('stg_orders') }}\n",
-      'models/marts/_dim_customers.yml': 'version: 2\nmodels:\n  - name: dim_customers\n    latest_version: 2\n    versions:\n      - v: 1\n      - v: 2\n',
+      [`models/marts/${v1}.sql`]: "select customer_id, status from {{ ref('stg_orders') }}\n",
+      [`models/marts/${v2}.sql`]: "select customer_id, status, amount from {{ ref('stg_orders') }}\n",
+      'models/marts/_dim_customers.yml': `version: 2\nmodels:\n  - name: dim_customers\n    latest_version: 2\n    versions:\n      - v: 1\n${definedAt(v1)}      - v: 2\n${definedAt(v2)}`,
       'models/marts/customer_status.sql': "select status, count(*) as customers from {{ ref('dim_customers') }} group by status\n",
       'models/marts/_customer_status.yml': 'version: 2\nmodels:\n  - name: customer_status\n    config:\n      meta: {owner: "@crm"}\n',
     };
-    const head = { ...versioned, 'models/marts/dim_customers_v2.sql': "select customer_id, amount from {{ ref('stg_orders') }}\n" };
+    const head = { ...versioned, [`models/marts/${v2}.sql`]: "select customer_id, amount from {{ ref('stg_orders') }}\n" };
     const r = await review(head, versioned);
-    const dim = r.models.find((m) => m.path === 'models/marts/dim_customers_v2.sql')!;
-    expect(dim.changes).toContainEqual(expect.objectContaining({ kind: 'column_removed', column: 'status' }));
-    expect(dim.downstream).toContainEqual(expect.objectContaining({ name: 'customer_status', owner: '@crm', columnsUsed: ['status'] }));
-  });
-
-  it('lists the dependants of a changed version whose file is named by defined_in', async () => {
-    const versioned: Record<string, string> = {
-      ...BASE,
-      'models/marts/dim_customers_legacy.sql': "select customer_id, status from {{ ref('stg_orders') }}\n",
-      'models/marts/dim_customers_current.sql': "select customer_id, status, amount from {{ ref('stg_orders') }}\n",
-      'models/marts/_dim_customers.yml':
-        'version: 2\nmodels:\n  - name: dim_customers\n    latest_version: 2\n    versions:\n      - v: 1\n        defined_in: dim_customers_legacy\n      - v: 2\n        defined_in: dim_customers_current\n',
-      'models/marts/customer_status.sql': "select status, count(*) as customers from {{ ref('dim_customers') }} group by status\n",
-      'models/marts/_customer_status.yml': 'version: 2\nmodels:\n  - name: customer_status\n    config:\n      meta: {owner: "@crm"}\n',
-    };
-    const head = { ...versioned, 'models/marts/dim_customers_current.sql': "select customer_id, amount from {{ ref('stg_orders') }}\n" };
-    const r = await review(head, versioned);
-    const dim = r.models.find((m) => m.path === 'models/marts/dim_customers_current.sql')!;
+    const dim = r.models.find((m) => m.path === `models/marts/${v2}.sql`)!;
     expect(dim.changes).toContainEqual(expect.objectContaining({ kind: 'column_removed', column: 'status' }));
     expect(dim.downstream).toContainEqual(expect.objectContaining({ name: 'customer_status', owner: '@crm', columnsUsed: ['status'] }));
   });
