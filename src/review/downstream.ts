@@ -11,8 +11,8 @@ import type { AnalysedModel, ModelAnalyzer } from '../analysis.js';
 const MAX_COLUMN_ANALYSIS = 40;
 
 export interface RefGraph {
-  /** Lower-cased model name -> enabled models that `ref()` it. */
-  children: Map<string, { model: DbtModel; project: DbtProject }[]>;
+  /** Lower-cased model name -> enabled models that `ref()` it, with the versions they pin (undefined: the latest). */
+  children: Map<string, { model: DbtModel; project: DbtProject; versions: (string | undefined)[] }[]>;
   /** Lower-cased model name -> exposures that depend on it. */
   exposures: Map<string, { name: string; path: string; owner: string | null }[]>;
 }
@@ -24,13 +24,14 @@ export function buildRefGraph(projects: readonly DbtProject[]): RefGraph {
     for (const model of project.models) {
       // A stub is out of the review's focus, which holds every model that refs a changed one: it refs none.
       if (!model.enabled || isStubModel(model)) continue;
-      const seen = new Set<string>();
+      const byName = new Map<string, (string | undefined)[]>();
       for (const ref of model.refs) {
         const key = ref.name.toLowerCase();
-        if (seen.has(key)) continue;
-        seen.add(key);
-        push(children, key, { model, project });
+        const versions = byName.get(key);
+        if (versions) versions.push(ref.version);
+        else byName.set(key, [ref.version]);
       }
+      for (const [key, versions] of byName) push(children, key, { model, project, versions });
     }
     for (const exposure of project.exposures) {
       const owner = exposure.owner ? formatOwner(exposure.owner) : null;
@@ -50,12 +51,14 @@ export async function buildDownstream(
   ownerKey: string,
 ): Promise<void> {
   const graph = buildRefGraph(headProjects);
-  const plans = models.map((report) => {
+  const plans = models.map((report, i) => {
     const key = report.name.toLowerCase();
     const affectedColumns = new Set(
       report.changes.filter((c) => c.breaking && c.column).map((c) => (c.column as string).toLowerCase()),
     );
-    const dependants = (graph.children.get(key) ?? []).filter((d) => d.model.name.toLowerCase() !== key);
+    const changed = analysed[i]?.changed;
+    const subject = changed?.head ?? changed?.base;
+    const dependants = (graph.children.get(key) ?? []).filter((d) => d.model.name.toLowerCase() !== key && readsVersion(d.versions, subject));
     const analysedCount = report.breaking && affectedColumns.size > 0 ? Math.min(dependants.length, MAX_COLUMN_ANALYSIS) : 0;
     return { key, affectedColumns, dependants, analysedCount };
   });
@@ -82,6 +85,15 @@ export async function buildDownstream(
     }
     report.downstream = uses;
   }
+}
+
+/**
+ * Whether refs pinning `versions` read `model`: any ref to an unversioned model; for a version, a ref that pins it,
+ * or an unpinned ref when it is the latest version.
+ */
+function readsVersion(versions: readonly (string | undefined)[], model: DbtModel | undefined): boolean {
+  if (model?.version === undefined) return true;
+  return versions.some((v) => (v === undefined ? model.version === model.latestVersion : String(v) === String(model.version)));
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

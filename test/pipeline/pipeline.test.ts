@@ -160,6 +160,25 @@ describe('runReview', () => {
     expect(dim.downstream).toContainEqual(expect.objectContaining({ name: 'customer_status', owner: '@crm', columnsUsed: ['status'] }));
   });
 
+  it('lists as users of a changed version only the models that read it: pinned to it, or unpinned when it is the latest', async () => {
+    const versioned: Record<string, string> = {
+      ...BASE,
+      'models/marts/dim_customers_v1.sql': "select customer_id, status from {{ ref('stg_orders') }}\n",
+      'models/marts/dim_customers_v2.sql': "select customer_id, status, amount from {{ ref('stg_orders') }}\n",
+      'models/marts/_dim_customers.yml': 'version: 2\nmodels:\n  - name: dim_customers\n    latest_version: 2\n    versions:\n      - v: 1\n      - v: 2\n',
+      'models/marts/latest_status.sql': "select status, count(*) as n from {{ ref('dim_customers') }} group by status\n",
+      'models/marts/v1_status.sql': "select status, count(*) as n from {{ ref('dim_customers', v=1) }} group by status\n",
+      'models/marts/v2_status.sql': "select status, count(*) as n from {{ ref('dim_customers', version=2) }} group by status\n",
+    };
+    const usersOf = async (file: string): Promise<string[]> => {
+      const head = { ...versioned, [file]: versioned[file]!.replace('customer_id, status', 'customer_id') };
+      const r = await review(head, versioned);
+      return r.models.find((m) => m.path === file)!.downstream.map((d) => d.name).sort();
+    };
+    expect(await usersOf('models/marts/dim_customers_v2.sql')).toEqual(['latest_status', 'v2_status']);
+    expect(await usersOf('models/marts/dim_customers_v1.sql')).toEqual(['v1_status']);
+  });
+
   it('recognises a formatting-only change', async () => {
     const head = {
       ...BASE,
