@@ -3,7 +3,7 @@
  * exposures. `sources`, `unit_tests`, `semantic_models`, `metrics`... are recognised (the file counts as a property
  * file) but not modelled.
  */
-import { refNamesOf } from './refs.js';
+import { refTargetsOf } from './refs.js';
 import type { DbtExposure, DbtGroup, ProjectProblem } from './types.js';
 import { entryOf, isYMap, itemsOf, parseYamlTree, stringOf, type YamlParseResult, type YMap, type YNode } from './yamlTree.js';
 
@@ -73,12 +73,13 @@ export function readPropertyFile(text: string, path: string, yamlCache?: Map<str
     if (!isYMap(item)) continue;
     const name = stringOf(entryOf(item, 'name')?.value);
     if (!name) continue;
-    const dependsOn = refNamesOf(
+    const targets = refTargetsOf(
       itemsOf(entryOf(item, 'depends_on')?.value)
         .map(stringOf)
         .filter((s): s is string => s !== undefined),
     );
-    const exposure: DbtExposure = { name, path, line: item.line, dependsOn };
+    const exposure: DbtExposure = { name, path, line: item.line, dependsOn: targets.map((t) => t.name) };
+    if (targets.some((t) => t.version !== undefined)) exposure.dependsOnVersions = targets.map((t) => t.version);
     const type = stringOf(entryOf(item, 'type')?.value);
     if (type) exposure.type = type;
     const owner = ownerOfNode(entryOf(item, 'owner')?.value);

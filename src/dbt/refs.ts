@@ -40,12 +40,18 @@ export function extractSources(code: string, lines: LineIndex): SourceCall[] {
 
 /** Model names a list of `depends_on` strings (`ref('x')`, `ref('pkg', 'x')`) points to. */
 export function refNamesOf(texts: string[]): string[] {
-  const names: string[] = [];
+  return refTargetsOf(texts).map((t) => t.name);
+}
+
+/** The models (and pinned versions: `ref('x', v=2)`) a list of `depends_on` strings points to. */
+export function refTargetsOf(texts: string[]): { name: string; version?: string }[] {
+  const targets: { name: string; version?: string }[] = [];
   for (const text of texts) {
     for (const m of text.matchAll(REF)) {
       const name = m[3] ?? m[4] ?? m[1] ?? m[2];
-      if (name) names.push(name);
+      const version = m[5] ?? m[6] ?? m[7];
+      if (name) targets.push(version !== undefined ? { name, version } : { name });
     }
   }
-  return names;
+  return targets;
 }

@@ -170,6 +170,8 @@ export interface DbtExposure extends Location {
   type?: string;
   owner?: { name?: string; email?: string };
   dependsOn: string[]; // model names from ref()
+  /** The version each `dependsOn` ref pins (`ref('m', v=2)`), index by index; absent when none pins one. */
+  dependsOnVersions?: (string | undefined)[];
 }
 
 export interface DbtMacro extends Location {

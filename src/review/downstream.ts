@@ -13,8 +13,8 @@ const MAX_COLUMN_ANALYSIS = 40;
 export interface RefGraph {
   /** Lower-cased model name -> enabled models that `ref()` it, with the versions they pin (undefined: the latest). */
   children: Map<string, { model: DbtModel; project: DbtProject; versions: (string | undefined)[] }[]>;
-  /** Lower-cased model name -> exposures that depend on it. */
-  exposures: Map<string, { name: string; path: string; owner: string | null }[]>;
+  /** Lower-cased model name -> exposures that depend on it, with the versions they pin (undefined: the latest). */
+  exposures: Map<string, { name: string; path: string; owner: string | null; versions: (string | undefined)[] }[]>;
 }
 
 export function buildRefGraph(projects: readonly DbtProject[]): RefGraph {
@@ -35,9 +35,12 @@ export function buildRefGraph(projects: readonly DbtProject[]): RefGraph {
     }
     for (const exposure of project.exposures) {
       const owner = exposure.owner ? formatOwner(exposure.owner) : null;
-      for (const dep of new Set(exposure.dependsOn.map((d) => d.toLowerCase()))) {
-        push(exposures, dep, { name: exposure.name, path: exposure.path, owner });
-      }
+      const byName = new Map<string, (string | undefined)[]>();
+      exposure.dependsOn.forEach((dep, i) => {
+        const key = dep.toLowerCase();
+        byName.set(key, [...(byName.get(key) ?? []), exposure.dependsOnVersions?.[i]]);
+      });
+      for (const [key, versions] of byName) push(exposures, key, { name: exposure.name, path: exposure.path, owner, versions });
     }
   }
   return { children, exposures };
@@ -59,14 +62,15 @@ export async function buildDownstream(
     const changed = analysed[i]?.changed;
     const subject = changed?.head ?? changed?.base;
     const dependants = (graph.children.get(key) ?? []).filter((d) => d.model.name.toLowerCase() !== key && readsVersion(d.versions, subject));
+    const exposures = (graph.exposures.get(key) ?? []).filter((e) => readsVersion(e.versions, subject));
     const analysedCount = report.breaking && affectedColumns.size > 0 ? Math.min(dependants.length, MAX_COLUMN_ANALYSIS) : 0;
-    return { key, affectedColumns, dependants, analysedCount };
+    return { affectedColumns, dependants, exposures, analysedCount };
   });
   // Every dependant's render is asked for first: the sandbox renders them while the loop below parses.
   analyzer.renderAheadForColumns(plans.flatMap((p) => p.dependants.slice(0, p.analysedCount)));
   for (const [i, report] of models.entries()) {
     const baseColumns = analysed[i]?.baseColumns;
-    const { key, affectedColumns, dependants, analysedCount } = plans[i]!;
+    const { affectedColumns, dependants, exposures, analysedCount } = plans[i]!;
     const uses: DownstreamUse[] = [];
     for (const [n, { model, project }] of dependants.entries()) {
       const owner = ownerOf(model, project, ownerKey);
@@ -80,7 +84,7 @@ export async function buildDownstream(
       }
       uses.push({ name: model.name, type: 'model', path: model.path, owner: owner?.value ?? null, columnsUsed });
     }
-    for (const exposure of graph.exposures.get(key) ?? []) {
+    for (const exposure of exposures) {
       uses.push({ name: exposure.name, type: 'exposure', path: exposure.path, owner: exposure.owner, columnsUsed: [] });
     }
     report.downstream = uses;

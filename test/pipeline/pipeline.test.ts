@@ -169,14 +169,16 @@ describe('runReview', () => {
       'models/marts/latest_status.sql': "select status, count(*) as n from {{ ref('dim_customers') }} group by status\n",
       'models/marts/v1_status.sql': "select status, count(*) as n from {{ ref('dim_customers', v=1) }} group by status\n",
       'models/marts/v2_status.sql': "select status, count(*) as n from {{ ref('dim_customers', version=2) }} group by status\n",
+      'models/marts/_exposures.yml':
+        "version: 2\nexposures:\n  - name: old_report\n    type: dashboard\n    owner: {name: BI}\n    depends_on: [\"ref('dim_customers', v=1)\"]\n  - name: new_report\n    type: dashboard\n    owner: {name: BI}\n    depends_on: [\"ref('dim_customers')\"]\n",
     };
     const usersOf = async (file: string): Promise<string[]> => {
       const head = { ...versioned, [file]: versioned[file]!.replace('customer_id, status', 'customer_id') };
       const r = await review(head, versioned);
       return r.models.find((m) => m.path === file)!.downstream.map((d) => d.name).sort();
     };
-    expect(await usersOf('models/marts/dim_customers_v2.sql')).toEqual(['latest_status', 'v2_status']);
-    expect(await usersOf('models/marts/dim_customers_v1.sql')).toEqual(['v1_status']);
+    expect(await usersOf('models/marts/dim_customers_v2.sql')).toEqual(['latest_status', 'new_report', 'v2_status']);
+    expect(await usersOf('models/marts/dim_customers_v1.sql')).toEqual(['old_report', 'v1_status']);
   });
 
   it('recognises a formatting-only change', async () => {
