@@ -155,11 +155,7 @@ export function propertyFocus(
   const scanned: CodeFactsCache = new Map();
   const graph = codeGraph([head, base]);
   // A version's file is `<name>_v<N>`, and its dependants ref `<name>`.
-  const roots = new Set<string>(seeds);
-  for (const seed of seeds) {
-    const unversioned = VERSION_FILE_STEM.exec(seed)?.[1];
-    if (unversioned) roots.add(unversioned);
-  }
+  const roots = new Set([...seeds, ...unversionedNamesOf(seeds)]);
   const models = new Set<string>();
   addAround(graph, roots, models);
   return {
@@ -198,10 +194,17 @@ function addAround(graph: Pick<CodeGraph, 'parents' | 'children'>, roots: Iterab
   }
   for (const name of seen) models.add(name);
   // A versioned model's files are `<name>_v<N>`; its properties are under `<name>`.
-  for (const name of [...models]) {
-    const unversioned = VERSION_FILE_STEM.exec(name)?.[1];
-    if (unversioned) models.add(unversioned);
+  for (const name of unversionedNamesOf([...models])) models.add(name);
+}
+
+/** `<name>` of each `<name>_v<N>` among `stems`. */
+function unversionedNamesOf(stems: Iterable<string>): string[] {
+  const names: string[] = [];
+  for (const stem of stems) {
+    const name = VERSION_FILE_STEM.exec(stem)?.[1];
+    if (name) names.push(name);
   }
+  return names;
 }
 
 /**

@@ -24,23 +24,12 @@ export function buildRefGraph(projects: readonly DbtProject[]): RefGraph {
     for (const model of project.models) {
       // A stub is out of the review's focus, which holds every model that refs a changed one: it refs none.
       if (!model.enabled || isStubModel(model)) continue;
-      const byName = new Map<string, (string | undefined)[]>();
-      for (const ref of model.refs) {
-        const key = ref.name.toLowerCase();
-        const versions = byName.get(key);
-        if (versions) versions.push(ref.version);
-        else byName.set(key, [ref.version]);
-      }
-      for (const [key, versions] of byName) push(children, key, { model, project, versions });
+      for (const [key, versions] of versionsByName(model.refs)) push(children, key, { model, project, versions });
     }
     for (const exposure of project.exposures) {
       const owner = exposure.owner ? formatOwner(exposure.owner) : null;
-      const byName = new Map<string, (string | undefined)[]>();
-      exposure.dependsOn.forEach((dep, i) => {
-        const key = dep.toLowerCase();
-        byName.set(key, [...(byName.get(key) ?? []), exposure.dependsOnVersions?.[i]]);
-      });
-      for (const [key, versions] of byName) push(exposures, key, { name: exposure.name, path: exposure.path, owner, versions });
+      const refs = exposure.dependsOn.map((name, i) => ({ name, version: exposure.dependsOnVersions?.[i] }));
+      for (const [key, versions] of versionsByName(refs)) push(exposures, key, { name: exposure.name, path: exposure.path, owner, versions });
     }
   }
   return { children, exposures };
@@ -97,7 +86,14 @@ export async function buildDownstream(
  */
 function readsVersion(versions: readonly (string | undefined)[], model: DbtModel | undefined): boolean {
   if (model?.version === undefined) return true;
-  return versions.some((v) => (v === undefined ? model.version === model.latestVersion : String(v) === String(model.version)));
+  return versions.some((v) => (v === undefined ? model.version === model.latestVersion : v === model.version));
+}
+
+/** The versions a list of refs pins, by lower-cased model name (undefined: an unpinned ref). */
+function versionsByName(refs: readonly { name: string; version?: string | undefined }[]): Map<string, (string | undefined)[]> {
+  const byName = new Map<string, (string | undefined)[]>();
+  for (const ref of refs) push(byName, ref.name.toLowerCase(), ref.version);
+  return byName;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
