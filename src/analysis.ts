@@ -4,7 +4,8 @@
  * from its own analysed SQL (a few levels deep), or from a source table's YAML columns.
  */
 import type { Dialect } from './config.js';
-import type { JinjaRenderer, RenderResult } from './ports.js';
+import { createHash } from 'node:crypto';
+import type { JinjaRenderer, RenderResult, ShapeCache } from './ports.js';
 import type { DbtModel, DbtProject } from './dbt/types.js';
 import type { ModelChange } from './review/types.js';
 import { analyzeSql, columnsUsedFrom, diffShapes, isFormattingOnly, type ModelShape, type SqlChange } from './sql/index.js';
@@ -43,10 +44,16 @@ export class ModelAnalyzer {
   constructor(
     private readonly renderer: JinjaRenderer,
     private readonly dialect: Dialect,
+    private readonly cache?: ShapeCache,
   ) {}
 
   private analyzeSql(sql: string, upstreamColumns: Record<string, string[]>): ModelShape {
-    return analyzeSql(sql, { dialect: this.dialect, upstreamColumns: (rel) => upstreamColumns[rel.toLowerCase()] });
+    const key = this.cache ? shapeKey(this.dialect, sql, upstreamColumns) : undefined;
+    const cached = key === undefined ? undefined : this.cache!.get(key);
+    if (cached) return cached;
+    const shape = analyzeSql(sql, { dialect: this.dialect, upstreamColumns: (rel) => upstreamColumns[rel.toLowerCase()] });
+    if (key !== undefined) this.cache!.set(key, shape);
+    return shape;
   }
 
   /**
@@ -271,6 +278,17 @@ export class ModelAnalyzer {
     }
     return out;
   }
+}
+
+/**
+ * What `analyzeSql` computes a shape from, as one key: the dialect, the rendered SQL and the upstream columns it
+ * expands `*` with (sorted by relation). The analyser's own version is the cache's business (see `ShapeCache`).
+ */
+export function shapeKey(dialect: Dialect, sql: string, upstreamColumns: Record<string, string[]>): string {
+  const upstream = Object.keys(upstreamColumns)
+    .sort()
+    .map((rel) => [rel, upstreamColumns[rel]]);
+  return createHash('sha256').update(JSON.stringify([dialect, sql, upstream])).digest('hex');
 }
 
 /** Template calls that need upstream columns to render (`dbt_utils.star` and friends). */

@@ -62,7 +62,7 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
   const baseProjects = loadProjects(ports.base, { ...loadOptions, reuse: { projects: headProjects, changedPaths } });
 
   const changed = findChangedModels(changedFiles, headProjects, baseProjects, skipped);
-  const analyzer = new ModelAnalyzer(ports.renderer, dialect.name);
+  const analyzer = new ModelAnalyzer(ports.renderer, dialect.name, ports.shapes);
 
   analyzer.renderAhead(changed);
   const analysed = await mapLimit(changed, 4, (c) => analyzer.analyse(c));

@@ -4,6 +4,7 @@
 import type { ReviewerConfig, Dialect } from './config.js';
 import type { FileSnapshot } from './dbt/types.js';
 import type { Finding, LlmReport, Review } from './review/types.js';
+import type { ModelShape } from './sql/types.js';
 
 /** One file of the change, as the PR files API (or `git diff --name-status`) reports it. */
 export interface ChangedFile {
@@ -95,4 +96,17 @@ export interface ReviewPorts {
   /** Absent: LLM disabled (e.g. `--no-llm`, no key). `llmAbsentReason` says why. */
   llm?: LlmStage;
   llmAbsentReason?: { status: 'skipped' | 'disabled'; detail: string };
+  /** Analysed SQL kept between reviews (absent: every model is parsed). */
+  shapes?: ShapeCache;
+}
+
+/**
+ * Analysed SQL by content key (`shapeKey` in `src/analysis.ts`: dialect, rendered SQL and the upstream columns it
+ * was analysed with), kept by the edge between reviews: the CLI in the repository's git directory, the App in
+ * memory. A key names everything the shape depends on, so a stored shape never goes stale; a shape from it is
+ * shared, never modified.
+ */
+export interface ShapeCache {
+  get(key: string): ModelShape | undefined;
+  set(key: string, shape: ModelShape): void;
 }

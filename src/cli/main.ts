@@ -11,6 +11,7 @@ import { changedPathsOf, type JinjaRenderer, type ReviewPorts, type ReviewReques
 import type { Review } from '../review/types.js';
 import { renderSummaryMarkdown } from '../review/markdown.js';
 import type { FactsStore } from '../sources/facts-store.js';
+import type { ShapeStore } from '../sources/shape-store.js';
 import {
   GitError,
   assertRepository,
@@ -74,8 +75,9 @@ Options:
   --format FMT     markdown (default) or json (the stable interface for scripts; see docs/cli.md)
   --no-llm         do not run the LLM stage, even when OPENAI_API_KEY is set
   --config FILE    reviewer config (default: .github/dbt-pr-reviewer.yml read at the base revision)
-  --no-cache       neither read nor write the file facts kept in the git directory (dbt-pr-reviewer/), which
-                   let the next review of a big project skip reading the files it does not look at closely
+  --no-cache       neither read nor write what reviews keep in the git directory (dbt-pr-reviewer/): the file
+                   facts that let the next review of a big project skip the files it does not look at closely,
+                   and the analysed SQL that spares it parsing a model it has seen
   -h, --help       show this help
   -v, --version    show the version
 
@@ -232,7 +234,7 @@ export interface ReviewOptions {
   /** A config file on disk; default: `.github/dbt-pr-reviewer.yml` at the base revision. */
   configFile?: string;
   noLlm: boolean;
-  /** Neither read nor write the file facts kept in the git directory (see `src/sources/facts-store.ts`). */
+  /** Neither read nor write the file facts and analysed SQL kept in the git directory (see docs/cli.md). */
   noCache?: boolean;
 }
 
@@ -269,7 +271,8 @@ async function reviewWith(engineStart: Promise<Engine>, options: ReviewOptions, 
   // git answers.
   const revisions = resolveRevs(repo, [options.base, options.head]);
   const headShaRead = revisions.then(([, head]) => head!);
-  const store = options.noCache ? Promise.resolve(undefined) : openFactsStore(repo);
+  const stores = options.noCache ? Promise.resolve<Stores>({}) : openStores(repo);
+  const store = stores.then((s) => s.facts);
   const headSnapshot = Promise.all([headShaRead, store]).then(([sha, facts]) => gitSnapshot(repo, sha, facts ? { facts } : {}));
   headSnapshot.catch(() => undefined); // awaited below, after the errors a user should see first
   const [baseSha, headSha, configModule, { detectDialect }] = await Promise.all([
@@ -307,26 +310,40 @@ async function reviewWith(engineStart: Promise<Engine>, options: ReviewOptions, 
     if (hint) request.dialectHint = hint;
   }
 
-  const [engine, llm] = await Promise.all([engineStart, resolveLlm(io.env, config, options.noLlm)]);
+  const [engine, llm, { facts, shapes }] = await Promise.all([engineStart, resolveLlm(io.env, config, options.noLlm), stores]);
   const ports: ReviewPorts = { base, head, renderer: engine.renderer, ...llm };
+  if (shapes) ports.shapes = shapes;
   const review = await engine.runReview(request, ports);
-  // What this review read is scanned and kept for the next one (a failure to write only costs that speed-up).
-  const facts = await store;
-  if (facts) {
-    facts.learn([head, base]);
-    const failure = await facts.save([head, base]);
-    if (failure && io.env.DEBUG) io.stderr(`dbt-pr-reviewer: the file facts were not saved: ${failure}\n`);
+  // What this review read and analysed is kept for the next one (a failure to write only costs that speed-up).
+  if (facts) facts.learn([head, base]);
+  const failures = await Promise.all([facts?.save([head, base]), shapes?.save()]);
+  for (const [what, failure] of [['file facts', failures[0]], ['analysed SQL', failures[1]]] as const) {
+    if (failure && io.env.DEBUG) io.stderr(`dbt-pr-reviewer: the ${what} were not saved: ${failure}\n`);
   }
   return review;
 }
 
-/** The repository's file facts store, or undefined when there is none to use (not a repository: reported later). */
-async function openFactsStore(repo: string): Promise<FactsStore | undefined> {
+/** What the CLI keeps between reviews in the repository's git directory (see docs/cli.md). */
+interface Stores {
+  facts?: FactsStore;
+  shapes?: ShapeStore;
+}
+
+/** The repository's stores; none when there is no repository to keep them in (reported later). */
+async function openStores(repo: string): Promise<Stores> {
   try {
-    const [gitDir, { FactsStore, factsStorePath }] = await Promise.all([assertRepository(repo), import('../sources/facts-store.js')]);
-    return await FactsStore.open(factsStorePath(gitDir));
+    const [gitDir, factsModule, shapesModule] = await Promise.all([
+      assertRepository(repo),
+      import('../sources/facts-store.js'),
+      import('../sources/shape-store.js'),
+    ]);
+    const [facts, shapes] = await Promise.all([
+      factsModule.FactsStore.open(factsModule.factsStorePath(gitDir)),
+      shapesModule.analyserId().then((id) => shapesModule.ShapeStore.open(shapesModule.shapeStoreRoot(gitDir), id)),
+    ]);
+    return { facts, shapes };
   } catch {
-    return undefined;
+    return {};
   }
 }
 

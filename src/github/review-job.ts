@@ -5,7 +5,8 @@
  */
 import type { Logger } from 'probot';
 import type { ReviewerConfig } from '../config.js';
-import type { JinjaRenderer, LlmStage, ReviewPorts, ReviewRequest } from '../ports.js';
+import type { JinjaRenderer, LlmStage, ReviewPorts, ReviewRequest, ShapeCache } from '../ports.js';
+import type { ModelShape } from '../sql/types.js';
 import type { Review } from '../review/types.js';
 import { renderSummaryMarkdown } from '../review/markdown.js';
 import { loadPullRequestSnapshots, type CachedBase, type TreeSnapshot } from '../sources/github.js';
@@ -54,12 +55,26 @@ export class ReviewerState {
   readonly summaries = new LruCache<string, SummaryComment>(5000);
   /** `pr@sha#config` of finished reviews: a second event for the same head and config posts nothing. */
   readonly reviewed = new LruCache<string, true>(20000);
+  /**
+   * Analysed SQL by repository and content key (`ShapeCache`): a re-review after a push, or the next pull request
+   * on the same base, parses only the models whose rendered SQL it has not seen. Scoped per repository, so no
+   * repository's review can tell from its speed what another one contains. ~9 KB a shape: ~27 MB at most.
+   */
+  readonly shapes = new LruCache<string, ModelShape>(3000);
   /** The app's bot login (`<slug>[bot]`), learnt from the first Check Run it creates. */
   botLogin?: string;
 }
 
 const NO_DBT_TITLE = 'No dbt changes';
 
+
+/** The app's shape cache as one repository sees it. */
+export function repositoryShapes(shapes: LruCache<string, ModelShape>, repository: string): ShapeCache {
+  return {
+    get: (key) => shapes.get(`${repository}\u0000${key}`),
+    set: (key, shape) => shapes.set(`${repository}\u0000${key}`, shape),
+  };
+}
 
 function configCacheKey(job: ReviewJobData): string {
   const repo = `${job.owner}/${job.repo}`.toLowerCase();
@@ -201,7 +216,7 @@ export async function runReviewJob(job: ReviewJobData, signal: AbortSignal, serv
     const renderer = await services.createRenderer();
     let review: Review;
     try {
-      const ports: ReviewPorts = { base: snapshots.base, head: snapshots.head, renderer };
+      const ports: ReviewPorts = { base: snapshots.base, head: snapshots.head, renderer, shapes: repositoryShapes(state.shapes, `${job.owner}/${job.repo}`.toLowerCase()) };
       const llm = config.llm.enabled ? services.createLlmStage?.(config) : undefined;
       if (llm?.stage) ports.llm = llm.stage;
       else if (llm?.absent) ports.llmAbsentReason = llm.absent;

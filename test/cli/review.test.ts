@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Review } from '../../src/review/types.js';
@@ -175,6 +176,45 @@ describe('review --format json', () => {
     expect(review.llm.status).toBe('disabled');
     expect(review.llm.detail).toContain('--no-llm');
     expect(review.llm.inputTokens).toBe(0);
+  });
+});
+
+describe('what a review keeps in the git directory', () => {
+  /** The review without its timing, which differs from run to run. */
+  function comparable(review: Review): Review {
+    const copy = structuredClone(review);
+    delete copy.stats?.durationMs;
+    return copy;
+  }
+
+  it('keeps the analysed SQL, and a second review reads it and says the same', async () => {
+    const clone = join(tempDir(), 'shop');
+    git(tempDir(), 'clone', '--quiet', repo, clone);
+    const shapesDir = join(git(clone, 'rev-parse', '--absolute-git-dir').trim(), 'dbt-pr-reviewer', 'shapes');
+    const args = ['--base', 'origin/main', '--head', 'origin/breaking'];
+    const run = async (extra: string[] = []) => {
+      const r = await runCli(['review', '--repo', clone, '--format', 'json', ...args, ...extra]);
+      return comparable(JSON.parse(r.stdout) as Review);
+    };
+
+    const uncached = await run(['--no-cache']);
+    expect(existsSync(shapesDir)).toBe(false);
+    const first = await run();
+    const [analyser, ...others] = readdirSync(shapesDir);
+    expect(others).toEqual([]);
+    const entries = readdirSync(join(shapesDir, analyser!));
+    // stg_orders at base and head, and fct_orders read for the columns it uses
+    expect(entries.length).toBeGreaterThanOrEqual(3);
+    for (const entry of entries) expect(entry).toMatch(/^[0-9a-f]{64}\.json$/);
+
+    // Damaged entries are analysed again; the review is the same each time.
+    writeFileSync(join(shapesDir, analyser!, entries[0]!), '{"parse": "full"');
+    const second = await run();
+    const third = await run();
+    expect(first).toEqual(uncached);
+    expect(second).toEqual(uncached);
+    expect(third).toEqual(uncached);
+    expect(JSON.parse(readFileSync(join(shapesDir, analyser!, entries[0]!), 'utf8'))).toHaveProperty('columns');
   });
 });
 

@@ -3,7 +3,8 @@ import { defaultConfig, type ReviewerConfig } from '../../src/config.js';
 import { createJinjaRenderer } from '../../src/dbt/jinja/index.js';
 import { runReview } from '../../src/pipeline.js';
 import { memorySnapshot } from '../../src/sources/memory.js';
-import type { ChangedFile } from '../../src/ports.js';
+import type { ChangedFile, ShapeCache } from '../../src/ports.js';
+import type { ModelShape } from '../../src/sql/types.js';
 import type { Review } from '../../src/review/types.js';
 
 const renderer = createJinjaRenderer();
@@ -93,10 +94,10 @@ function diff(base: Record<string, string>, head: Record<string, string>): Chang
   return out;
 }
 
-async function review(head: Record<string, string>, base = BASE, config: ReviewerConfig = defaultConfig()): Promise<Review> {
+async function review(head: Record<string, string>, base = BASE, config: ReviewerConfig = defaultConfig(), shapes?: ShapeCache): Promise<Review> {
   return runReview(
     { base: 'base', head: 'head', config, changedFiles: diff(base, head) },
-    { base: memorySnapshot(base), head: memorySnapshot(head), renderer, llmAbsentReason: { status: 'disabled', detail: 'test' } },
+    { base: memorySnapshot(base), head: memorySnapshot(head), renderer, llmAbsentReason: { status: 'disabled', detail: 'test' }, ...(shapes ? { shapes } : {}) },
   );
 }
 
@@ -264,6 +265,70 @@ describe('runReview', () => {
     expect(broken.unknownReason).toMatch(/boom/);
     expect(r.skipped.map((s) => s.path)).toContain('models/marts/fct_orders.sql');
     expect(r.models.find((m) => m.name === 'customer_revenue')!.impact).not.toBe('unknown');
+  });
+});
+
+describe('runReview with a shape cache', () => {
+  /** A cache that counts what it serves, and freezes what it keeps: a review that modified a shared shape throws. */
+  class CountingCache implements ShapeCache {
+    readonly entries = new Map<string, ModelShape>();
+    hits = 0;
+    misses = 0;
+    get(key: string): ModelShape | undefined {
+      const shape = this.entries.get(key);
+      if (shape) this.hits += 1;
+      else this.misses += 1;
+      return shape;
+    }
+    set(key: string, shape: ModelShape): void {
+      this.entries.set(key, deepFreeze(shape));
+    }
+  }
+
+  function deepFreeze<T>(value: T): T {
+    if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+      Object.freeze(value);
+      for (const v of Object.values(value)) deepFreeze(v);
+    }
+    return value;
+  }
+
+  it('reviews the same change again without analysing any SQL, with the same result', async () => {
+    const head = {
+      ...BASE,
+      'models/staging/stg_orders.sql': BASE['models/staging/stg_orders.sql']!.replace('    status,\n', ''),
+      'models/marts/customer_revenue.sql': BASE['models/marts/customer_revenue.sql']!.replace('group by customer_id', 'where amount > 0\ngroup by customer_id'),
+    };
+    const uncached = await review(head);
+    const cache = new CountingCache();
+    const first = await review(head, BASE, defaultConfig(), cache);
+    expect(first).toEqual(uncached);
+    // base and head of both changed models, and the dependant fct_orders read for the columns it uses
+    expect(cache.entries.size).toBeGreaterThanOrEqual(5);
+    expect(cache.hits).toBe(0);
+
+    const misses = cache.misses;
+    const second = await review(head, BASE, defaultConfig(), cache);
+    expect(second).toEqual(uncached);
+    expect(cache.misses).toBe(misses);
+    expect(cache.hits).toBe(misses);
+  });
+
+  it('analyses again what the change made different: the edited model only', async () => {
+    const cache = new CountingCache();
+    const head = { ...BASE, 'models/staging/stg_orders.sql': BASE['models/staging/stg_orders.sql']!.replace('    status,\n', '') };
+    await review(head, BASE, defaultConfig(), cache);
+    const stored = new Set(cache.entries.keys());
+    // one more push: the filter of fct_orders changes too
+    const pushed = { ...head, 'models/marts/fct_orders.sql': BASE['models/marts/fct_orders.sql']!.replace("!= 'test'", "not in ('test', 'demo')") };
+    const r = await review(pushed, BASE, defaultConfig(), cache);
+    expect(r).toEqual(await review(pushed));
+    expect(r.models.find((m) => m.name === 'fct_orders')!.changes).toContainEqual(expect.objectContaining({ kind: 'filter_changed' }));
+    // Only fct_orders was analysed again (its head, and its base now that it is a changed model itself): the
+    // shapes of stg_orders and of its other reader came from the cache.
+    const added = [...cache.entries].filter(([key]) => !stored.has(key)).map(([, shape]) => shape);
+    expect(added.map((shape) => shape.filters.map((f) => f.text))).toEqual(expect.arrayContaining([["status != 'test'"], ["status not in ('test', 'demo')"]]));
+    for (const shape of added) expect(shape.columns.map((c) => c.name)).toEqual(['order_id', 'customer_id', 'status', 'amount']);
   });
 });
 

@@ -1,0 +1,163 @@
+/**
+ * Analysed SQL (`ModelShape`, see `ShapeCache` in `src/ports.ts`) kept between local reviews in the repository's
+ * git directory: `<git dir>/dbt-pr-reviewer/shapes/<analyser>/<key>.json`, one file per shape. The key names the
+ * analysed content (dialect, rendered SQL, upstream columns); `<analyser>` names the analyser's own code (a digest
+ * of `src/sql/` and of node-sql-parser's version), so an upgrade starts a new folder and removes the old ones. The
+ * next review of the repository then parses only the SQL it has not seen: the base of a branch is analysed once.
+ *
+ * Never fatal: a missing or unreadable folder is an empty store, an entry that does not validate is analysed again
+ * (and replaced), and a store that cannot be written is left as it was.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { DIALECTS } from '../config.js';
+import type { ShapeCache } from '../ports.js';
+import type { ModelShape } from '../sql/types.js';
+
+/** Bump when the stored form changes without a change to `src/sql/` (e.g. this schema). */
+const STORE_FORMAT = 1;
+
+/** Beyond this many stored shapes (~2 KB each), a review keeps only the ones it used. */
+const MAX_STORED_SHAPES = 5_000;
+
+const line = z.number().int().nonnegative();
+const clause = { canonical: z.string(), text: z.string(), line: line.optional() };
+const clauses = z.array(z.object(clause));
+const names = z.array(z.string());
+
+const modelShapeSchema = z.object({
+  parse: z.enum(['full', 'tolerant', 'failed']),
+  error: z.string().optional(),
+  dialect: z.enum(DIALECTS),
+  columns: z.array(z.object({ name: z.string(), expr: z.string(), type: z.string().optional(), text: z.string(), line: line.optional() })),
+  unresolvedStars: z.array(z.object({ relations: names, except: names, line: line.optional() })),
+  relations: names,
+  relationLines: z.record(z.string(), line),
+  filters: clauses,
+  joins: z.array(z.object({ ...clause, type: z.string(), target: z.string(), condition: z.string(), relations: names })),
+  grain: z.array(z.object({ ...clause, kind: z.enum(['group_by', 'aggregate', 'qualify', 'distinct', 'distinct_on']) })),
+  setOperations: clauses,
+  orderLimit: clauses,
+  fanOut: clauses,
+  columnsUsed: z.record(z.string(), names),
+  ctes: names,
+  rewrites: names,
+}) satisfies z.ZodType<ModelShape>;
+
+const KEY = /^[0-9a-f]{64}$/;
+
+export function shapeStoreRoot(gitDir: string): string {
+  return join(gitDir, 'dbt-pr-reviewer', 'shapes');
+}
+
+/**
+ * Names the code that computes a shape: this store's format, node-sql-parser's version and the text of every
+ * module of `src/sql/` (the analyser imports nothing else but types), as 16 hex digits.
+ */
+export async function analyserId(): Promise<string> {
+  const sqlDir = fileURLToPath(new URL('../sql/', import.meta.url));
+  const files = (await readdir(sqlDir)).filter((f) => /\.(?:[cm]?js|ts)$/.test(f) && !f.endsWith('.d.ts')).sort();
+  const hash = createHash('sha256').update(`format ${STORE_FORMAT}\0`);
+  const parser = createRequire(import.meta.url)('node-sql-parser/package.json') as { version?: string };
+  hash.update(`node-sql-parser ${parser.version ?? '?'}\0`);
+  for (const [i, text] of (await Promise.all(files.map((f) => readFile(join(sqlDir, f))))).entries()) {
+    hash.update(`${files[i]}\0`).update(text).update('\0');
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+export class ShapeStore implements ShapeCache {
+  /** Shapes analysed in this review, not stored yet. */
+  private readonly added = new Map<string, ModelShape>();
+  /** Keys this review read or analysed: kept when the store is trimmed. */
+  private readonly used = new Set<string>();
+
+  private constructor(
+    private readonly root: string,
+    private readonly analyser: string,
+    /** Keys stored in the folder when it was opened. */
+    private readonly stored: Set<string>,
+    private readonly maxEntries: number,
+  ) {}
+
+  /** The store of `analyser` under `root` (empty when there is none or it cannot be read). */
+  static async open(root: string, analyser: string, maxEntries = MAX_STORED_SHAPES): Promise<ShapeStore> {
+    let stored = new Set<string>();
+    try {
+      const files = await readdir(join(root, analyser));
+      stored = new Set(files.filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length)).filter((k) => KEY.test(k)));
+    } catch {
+      /* no store yet, or not readable: start empty */
+    }
+    return new ShapeStore(root, analyser, stored, maxEntries);
+  }
+
+  get(key: string): ModelShape | undefined {
+    const shape = this.added.get(key) ?? (this.stored.has(key) ? this.read(key) : undefined);
+    if (shape) this.used.add(key);
+    return shape;
+  }
+
+  set(key: string, shape: ModelShape): void {
+    this.added.set(key, shape);
+    this.used.add(key);
+  }
+
+  private read(key: string): ModelShape | undefined {
+    try {
+      const parsed = modelShapeSchema.safeParse(JSON.parse(readFileSync(this.pathOf(key), 'utf8')));
+      if (parsed.success) return parsed.data;
+    } catch {
+      /* unreadable or not JSON: analysed again */
+    }
+    // A damaged or hand-edited entry is analysed again, and replaced by `save`.
+    this.stored.delete(key);
+    return undefined;
+  }
+
+  private pathOf(key: string): string {
+    return join(this.root, this.analyser, `${key}.json`);
+  }
+
+  /**
+   * Writes the shapes analysed in this review, each atomically (a temporary file renamed over the entry). Removes
+   * the folders of other analysers, and, beyond `maxEntries`, every shape this review did not use.
+   * Returns an error message instead of throwing.
+   */
+  async save(): Promise<string | undefined> {
+    if (this.added.size === 0) return undefined;
+    const dir = join(this.root, this.analyser);
+    try {
+      await mkdir(dir, { recursive: true });
+      const others = (await readdir(this.root)).filter((name) => name !== this.analyser);
+      await Promise.all(others.map((name) => rm(join(this.root, name), { recursive: true, force: true })));
+      await Promise.all(
+        [...this.added].map(async ([key, shape]) => {
+          const temporary = `${this.pathOf(key)}.${process.pid}.tmp`;
+          try {
+            await writeFile(temporary, JSON.stringify(shape));
+            await rename(temporary, this.pathOf(key));
+          } catch (error) {
+            await rm(temporary, { force: true }).catch(() => undefined);
+            throw error;
+          }
+        }),
+      );
+      for (const key of this.added.keys()) this.stored.add(key);
+      this.added.clear();
+      if (this.stored.size > this.maxEntries) {
+        const unused = [...this.stored].filter((key) => !this.used.has(key));
+        await Promise.all(unused.map((key) => rm(this.pathOf(key), { force: true })));
+        for (const key of unused) this.stored.delete(key);
+      }
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The analysed SQL kept in the git directory between local reviews. A shape read back must be exactly the one the
+ * analyser computed; a damaged entry, a store of another analyser version or an unwritable folder must only cost
+ * the speed-up, never change or fail a review.
+ */
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { shapeKey } from '../../src/analysis.js';
+import { analyserId, ShapeStore } from '../../src/sources/shape-store.js';
+import { analyzeSql } from '../../src/sql/index.js';
+import type { ModelShape } from '../../src/sql/types.js';
+import { removeTempDirs, tempDir } from './git-fixture.js';
+
+afterAll(removeTempDirs);
+
+const ANALYSER = '0123456789abcdef';
+
+/** Real shapes: a full parse with most clause kinds, a `*` expanded from upstream columns, SQL only the tolerant
+ * extractor reads, and SQL nothing reads. */
+const SQLS = [
+  `with orders as (select * from analytics.stg_orders where status <> 'test')
+select customer_id, count(*) as orders, sum(amount)::number(12, 2) as revenue
+from orders left join analytics.dim_customers c on c.id = orders.customer_id
+group by customer_id
+qualify row_number() over (partition by customer_id order by revenue desc) = 1
+order by revenue desc limit 10`,
+  'select * from analytics.stg_orders',
+  'select id, amount +* 2 as a from analytics.orders',
+  'select from where (',
+];
+const UPSTREAM = { 'analytics.stg_orders': ['id', 'customer_id', 'status', 'amount'] };
+
+function shapes(): [string, ModelShape][] {
+  return SQLS.map((sql) => {
+    const shape = analyzeSql(sql, { dialect: 'snowflake', upstreamColumns: (rel) => UPSTREAM[rel.toLowerCase() as keyof typeof UPSTREAM] });
+    return [shapeKey('snowflake', sql, UPSTREAM), shape];
+  });
+}
+
+/** The shape as it reads back from JSON (properties set to undefined are absent). */
+function asStored(shape: ModelShape): ModelShape {
+  return JSON.parse(JSON.stringify(shape)) as ModelShape;
+}
+
+describe('ShapeStore', () => {
+  it('gives back every kind of shape exactly as analysed, in the next review', async () => {
+    const root = tempDir();
+    const all = shapes();
+    expect(all.map(([, s]) => s.parse)).toEqual(['full', 'full', 'tolerant', 'failed']);
+    expect(all[1]![1].columns.map((c) => c.name)).toEqual(UPSTREAM['analytics.stg_orders']);
+
+    const first = await ShapeStore.open(root, ANALYSER);
+    for (const [key] of all) expect(first.get(key)).toBeUndefined();
+    for (const [key, shape] of all) first.set(key, shape);
+    expect(first.get(all[0]![0])).toBe(all[0]![1]);
+    expect(await first.save()).toBeUndefined();
+    expect(readdirSync(join(root, ANALYSER)).sort()).toEqual(all.map(([key]) => `${key}.json`).sort());
+
+    const next = await ShapeStore.open(root, ANALYSER);
+    for (const [key, shape] of all) expect(next.get(key)).toEqual(asStored(shape));
+    expect(next.get('f'.repeat(64))).toBeUndefined();
+    // nothing new: nothing written
+    expect(await next.save()).toBeUndefined();
+  });
+
+  it('analyses again an entry that is damaged or does not match the shape schema, and replaces it', async () => {
+    const root = tempDir();
+    const [[key, shape]] = shapes() as [[string, ModelShape]];
+    const dir = join(root, ANALYSER);
+    mkdirSync(dir, { recursive: true });
+    const damaged = [
+      '{"parse": "full", "columns": [',
+      JSON.stringify({ ...asStored(shape), parse: 'partly' }),
+      JSON.stringify({ ...asStored(shape), columns: [{ name: 'a' }] }),
+      JSON.stringify({ ...asStored(shape), dialect: 'oracle' }),
+      JSON.stringify({ ...asStored(shape), relationLines: { a: 'one' } }),
+      '[]',
+    ];
+    for (const text of damaged) {
+      writeFileSync(join(dir, `${key}.json`), text);
+      const store = await ShapeStore.open(root, ANALYSER);
+      expect(store.get(key), text.slice(0, 60)).toBeUndefined();
+      store.set(key, shape);
+      expect(await store.save()).toBeUndefined();
+      expect((await ShapeStore.open(root, ANALYSER)).get(key)).toEqual(asStored(shape));
+    }
+  });
+
+  it('ignores files that are not entries, and a store of another analyser version, which it removes', async () => {
+    const root = tempDir();
+    const [[key, shape]] = shapes() as [[string, ModelShape]];
+    mkdirSync(join(root, 'fedcba9876543210'), { recursive: true });
+    writeFileSync(join(root, 'fedcba9876543210', `${key}.json`), JSON.stringify(shape));
+    mkdirSync(join(root, ANALYSER), { recursive: true });
+    writeFileSync(join(root, ANALYSER, 'notes.json'), JSON.stringify(shape));
+    writeFileSync(join(root, ANALYSER, `${key}.json.123.tmp`), JSON.stringify(shape));
+
+    const store = await ShapeStore.open(root, ANALYSER);
+    expect(store.get(key)).toBeUndefined();
+    expect(store.get('notes')).toBeUndefined();
+    store.set(key, shape);
+    expect(await store.save()).toBeUndefined();
+    expect(readdirSync(root)).toEqual([ANALYSER]);
+  });
+
+  it('keeps only the shapes a review used once it holds more than its limit', async () => {
+    const root = tempDir();
+    const all = shapes();
+    const filling = await ShapeStore.open(root, ANALYSER, 2);
+    for (const [key, shape] of all.slice(0, 2)) filling.set(key, shape);
+    await filling.save();
+    expect(readdirSync(join(root, ANALYSER))).toHaveLength(2);
+
+    // 3 stored > 2: the one not used by this review goes
+    const next = await ShapeStore.open(root, ANALYSER, 2);
+    expect(next.get(all[1]![0])).toBeDefined();
+    next.set(all[2]![0], all[2]![1]);
+    await next.save();
+    expect(readdirSync(join(root, ANALYSER)).sort()).toEqual([`${all[1]![0]}.json`, `${all[2]![0]}.json`].sort());
+  });
+
+  it('reports a folder it cannot write instead of throwing, and serves the review from memory', async () => {
+    const parent = tempDir();
+    const root = join(parent, 'shapes');
+    writeFileSync(root, 'a file where the folder should be');
+    const [[key, shape]] = shapes() as [[string, ModelShape]];
+    const store = await ShapeStore.open(root, ANALYSER);
+    store.set(key, shape);
+    expect(store.get(key)).toBe(shape);
+    expect(await store.save()).toMatch(/ENOTDIR|EEXIST/);
+    expect(existsSync(join(root, ANALYSER))).toBe(false);
+  });
+});
+
+describe('shapeKey', () => {
+  it('names the dialect, the SQL and the upstream columns, whatever their order', () => {
+    const key = shapeKey('snowflake', 'select 1', { b: ['x'], a: ['y', 'z'] });
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    expect(shapeKey('snowflake', 'select 1', { a: ['y', 'z'], b: ['x'] })).toBe(key);
+    expect(shapeKey('bigquery', 'select 1', { a: ['y', 'z'], b: ['x'] })).not.toBe(key);
+    expect(shapeKey('snowflake', 'select 2', { a: ['y', 'z'], b: ['x'] })).not.toBe(key);
+    expect(shapeKey('snowflake', 'select 1', { a: ['z', 'y'], b: ['x'] })).not.toBe(key);
+    expect(shapeKey('snowflake', 'select 1', { a: ['y', 'z'] })).not.toBe(key);
+  });
+});
+
+describe('analyserId', () => {
+  it('names the analyser code with 16 hex digits, the same on every call', async () => {
+    const id = await analyserId();
+    expect(id).toMatch(/^[0-9a-f]{16}$/);
+    expect(await analyserId()).toBe(id);
+  });
+});
