@@ -7,7 +7,9 @@
  *   npm run bench -- --profile 5000:pr-100          # also a CPU profile of that review
  *
  * For each project size and PR scenario it measures the CLI as a user runs it (`node cli.js review --format json
- * --no-llm`: process wall time, median of --runs after one warm-up, and peak RSS), models reviewed per second, an
+ * --no-llm`: process wall time, median of --runs after one warm-up, and peak RSS) cold (`--no-cache`), warm (the
+ * same review again, with what the warm-up kept in the git directory) and as the re-review of one more push (with
+ * what the review before it kept), models reviewed per second, an
  * in-process phase breakdown (bench/phases.ts), `sqlfluff lint` on the same changed model files (bench/sqlfluff.ts)
  * and, when the fake GitHub and the App exist, the GitHub requests of a first review and a re-review.
  *
@@ -16,7 +18,7 @@
  * Results: printed, and saved to bench/.work/results.json and bench/.work/results.md.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, loadavg, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ensureProject, WORK_DIR, BENCH_DIR, GENERATOR_VERSION, type GeneratedProject, type Scenario } from './generate.js';
@@ -82,9 +84,12 @@ interface Row {
   /** Cold: `--no-cache`, every file of both revisions read and scanned. */
   wallMs: number[];
   medianMs: number;
-  /** Warm: the file facts of an earlier review of the repository are in its git directory. */
+  /** Warm: the same review again, with the file facts and analysed SQL the warm-up kept in the git directory. */
   warmWallMs: number[];
   warmMedianMs: number;
+  /** The review of one more push on the PR (`pr/<n>-models-push2`), with what the review of the PR kept. */
+  pushWallMs: number[];
+  pushMedianMs: number;
   peakRssMb: number;
   modelsPerSecond: number;
   conclusion: string;
@@ -128,8 +133,9 @@ async function reviewOnce(
   repo: string,
   scenario: Scenario,
   cache: 'cold' | 'warm',
+  head = scenario.head,
 ): Promise<{ wallMs: number; rssKb: number; exitCode: number; review?: ReviewJson; stderr: string }> {
-  const args = [cli, 'review', '--repo', repo, '--base', scenario.base, '--head', scenario.head, '--format', 'json', '--no-llm'];
+  const args = [cli, 'review', '--repo', repo, '--base', scenario.base, '--head', head, '--format', 'json', '--no-llm'];
   const m = await measureCommand(process.execPath, cache === 'cold' ? [...args, '--no-cache'] : args, {
     env: { ...process.env, OPENAI_API_KEY: '', NODE_OPTIONS: '' },
   });
@@ -194,11 +200,12 @@ function table(rows: Row[], sqlfluff: SqlfluffInfo | undefined, githubNote: stri
     'PR',
     'changed models (files)',
     'review wall, cold (`--no-cache`), median (min-max)',
-    'warm (file facts of an earlier review)',
+    'warm: the same review again (file facts and analysed SQL kept)',
+    're-review of one more push (what the review kept)',
     'peak RSS',
     'models/s (cold)',
   ];
-  if (sqlfluff?.available) head.push('sqlfluff lint, same .sql files', 'sqlfluff / review');
+  if (sqlfluff?.available) head.push('sqlfluff lint, same .sql files', 'sqlfluff / review: cold, warm');
   head.push('GitHub API requests: first review / re-review');
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`];
   for (const r of rows) {
@@ -208,12 +215,13 @@ function table(rows: Row[], sqlfluff: SqlfluffInfo | undefined, githubNote: stri
       `${r.changedModels} (${r.changedFiles})`,
       `${fmtS(r.medianMs)} (${fmtS(Math.min(...r.wallMs))}-${fmtS(Math.max(...r.wallMs))})`,
       `${fmtS(r.warmMedianMs)} (${fmtS(Math.min(...r.warmWallMs))}-${fmtS(Math.max(...r.warmWallMs))})`,
+      `${fmtS(r.pushMedianMs)} (${fmtS(Math.min(...r.pushWallMs))}-${fmtS(Math.max(...r.pushWallMs))})`,
       `${r.peakRssMb.toFixed(0)} MB`,
       r.modelsPerSecond.toFixed(0),
     ];
     if (sqlfluff?.available) {
       cells.push(r.sqlfluff ? `${fmtS(r.sqlfluff.medianMs)} (${r.sqlfluff.files} files${r.sqlfluff.runs > 1 ? `, median of ${r.sqlfluff.runs}` : ''})` : '-');
-      cells.push(r.ratio !== undefined ? `${r.ratio.toFixed(1)}x` : '-');
+      cells.push(r.ratio !== undefined && r.sqlfluff ? `${r.ratio.toFixed(1)}x, ${(r.sqlfluff.medianMs / r.warmMedianMs).toFixed(1)}x` : '-');
     }
     const dl = (n: number | undefined): string => (n ? ` (+${n} dl)` : '');
     cells.push(r.github ? (r.github.error ? `error: ${r.github.error}` : `${r.github.first}${dl(r.github.firstDownloads)} / ${r.github.rereview}${dl(r.github.rereviewDownloads)}`) : githubNote);
@@ -287,13 +295,18 @@ function goals(rows: Row[]): string[] {
   if (ratios.length > 0) {
     const min = ratios.reduce((m, r) => (r.ratio! < m.ratio! ? r : m));
     out.push(`vs sqlfluff: ${ratios.map((r) => r.ratio!.toFixed(0)).join(', ')}x (lowest ${min.ratio!.toFixed(1)}x at ${min.size}/${min.scenario}; goal >= 100x: ${min.ratio! >= 100 ? 'PASS' : 'FAIL'})`);
+    out.push(`vs sqlfluff, warm (the same review again): ${ratios.map((r) => (r.sqlfluff!.medianMs / r.warmMedianMs).toFixed(0)).join(', ')}x`);
     // marginal cost per model (startup and project load excluded): least-squares slopes over the scenarios
     for (const size of sizes) {
       const rs = ratios.filter((r) => r.size === size && r.sqlfluff && r.sqlfluff.files > 0);
       if (rs.length >= 2) {
         const fluff = leastSquaresSlope(rs.map((r) => [r.sqlfluff!.files, r.sqlfluff!.medianMs]));
         const ours = leastSquaresSlope(rs.map((r) => [r.changedModels, r.medianMs]));
-        out.push(`${size} models, marginal cost (slopes; startup and project load excluded): sqlfluff ${fluff.toFixed(0)} ms per file vs review ${ours.toFixed(1)} ms per model = ${ours > 0 ? `${(fluff / ours).toFixed(0)}x` : 'n/a'}`);
+        const warm = leastSquaresSlope(rs.map((r) => [r.changedModels, r.warmMedianMs]));
+        const ratio = (ms: number): string => (ms > 0 ? `${(fluff / ms).toFixed(0)}x` : 'n/a');
+        out.push(
+          `${size} models, marginal cost (slopes; startup and project load excluded): sqlfluff ${fluff.toFixed(0)} ms per file vs review ${ours.toFixed(1)} ms per model cold = ${ratio(ours)}, ${warm.toFixed(1)} ms warm = ${ratio(warm)}`,
+        );
       }
     }
   }
@@ -338,14 +351,21 @@ async function main(): Promise<void> {
     console.error(`${size} models: ${project.cached ? 'reused' : `generated in ${fmtS(project.generatedMs)}`} ${project.repo}`);
     for (const scenario of project.scenarios) {
       if (options.scenarios && !options.scenarios.includes(scenario.name)) continue;
-      // The warm-up run also leaves the file facts of this scenario's revisions in the git directory.
+      // The warm-up run also leaves the file facts and analysed SQL of this scenario's revisions in the git
+      // directory, as a review of the PR does before its next push: kept aside, and put back before each re-review.
+      const store = join(spawnSync('git', ['-C', project.repo, 'rev-parse', '--absolute-git-dir'], { encoding: 'utf8' }).stdout.trim(), 'dbt-pr-reviewer');
+      const keptByReview = join(WORK_DIR, String(size), 'store-after-review');
+      rmSync(store, { recursive: true, force: true });
       const warm = await reviewOnce(cli, project.repo, scenario, 'warm');
       if (!warm.review) {
         console.error(`  ${scenario.name}: the CLI failed (exit ${warm.exitCode}): ${warm.stderr.trim().split('\n').slice(0, 3).join(' | ')}`);
         continue;
       }
+      rmSync(keptByReview, { recursive: true, force: true });
+      cpSync(store, keptByReview, { recursive: true });
       const walls: number[] = [];
       const warmWalls: number[] = [];
+      const pushWalls: number[] = [];
       let rss = 0;
       for (let i = 0; i < options.runs; i++) {
         for (const cache of ['cold', 'warm'] as const) {
@@ -353,6 +373,11 @@ async function main(): Promise<void> {
           (cache === 'cold' ? walls : warmWalls).push(r.wallMs);
           rss = Math.max(rss, r.rssKb);
         }
+        rmSync(store, { recursive: true, force: true });
+        cpSync(keptByReview, store, { recursive: true });
+        const pushed = await reviewOnce(cli, project.repo, scenario, 'warm', scenario.push2);
+        pushWalls.push(pushed.wallMs);
+        rss = Math.max(rss, pushed.rssKb);
       }
       const medianMs = median(walls);
       const review = warm.review;
@@ -368,6 +393,8 @@ async function main(): Promise<void> {
         medianMs,
         warmWallMs: warmWalls,
         warmMedianMs: median(warmWalls),
+        pushWallMs: pushWalls,
+        pushMedianMs: median(pushWalls),
         peakRssMb: rss / 1024,
         modelsPerSecond: review.models.length / (medianMs / 1000),
         conclusion: review.conclusion,
@@ -401,7 +428,7 @@ async function main(): Promise<void> {
       }
       rows.push(row);
       console.error(
-        `  ${scenario.name}: ${fmtS(medianMs)} cold / ${fmtS(row.warmMedianMs)} warm, median of ${options.runs}, ${row.peakRssMb.toFixed(0)} MB, ${row.reviewedModels} models reviewed, ${review.conclusion}` +
+        `  ${scenario.name}: ${fmtS(medianMs)} cold / ${fmtS(row.warmMedianMs)} warm / ${fmtS(row.pushMedianMs)} after one more push, median of ${options.runs}, ${row.peakRssMb.toFixed(0)} MB, ${row.reviewedModels} models reviewed, ${review.conclusion}` +
           `${row.sqlfluff ? `; sqlfluff ${fmtS(row.sqlfluff.medianMs)} (${row.ratio!.toFixed(1)}x)` : ''}${row.sanity.length ? `; sanity: ${row.sanity.length} issue(s)` : ''}`,
       );
     }
