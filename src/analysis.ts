@@ -48,11 +48,14 @@ export class ModelAnalyzer {
   ) {}
 
   private analyzeSql(sql: string, upstreamColumns: Record<string, string[]>): ModelShape {
-    const key = this.cache ? shapeKey(this.dialect, sql, upstreamColumns) : undefined;
-    const cached = key === undefined ? undefined : this.cache!.get(key);
-    if (cached) return cached;
-    const shape = analyzeSql(sql, { dialect: this.dialect, upstreamColumns: (rel) => upstreamColumns[rel.toLowerCase()] });
-    if (key !== undefined) this.cache!.set(key, shape);
+    const analyse = () => analyzeSql(sql, { dialect: this.dialect, upstreamColumns: (rel) => upstreamColumns[rel.toLowerCase()] });
+    if (!this.cache) return analyse();
+    const key = shapeKey(this.dialect, sql, upstreamColumns);
+    let shape = this.cache.get(key);
+    if (!shape) {
+      shape = analyse();
+      this.cache.set(key, shape);
+    }
     return shape;
   }
 
