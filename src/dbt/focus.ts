@@ -9,11 +9,13 @@
  * `ref()` them (the dependants the downstream report lists, with their owners and the columns they use), and a few
  * levels upstream of both (the columns they read), from a scan of every `ref()` in every `.sql` and `.py` file of
  * both revisions: a superset of what the review uses. It is undefined (parse everything) when the change can touch every
- * model: a changed `dbt_project.yml`, macro, group or exposure, or a property file that is not valid YAML. A
+ * model: a changed `dbt_project.yml`, macro, group or exposure, or a property file that is not valid YAML. Of an
+ * unchanged property file, only the entries that mention a model in focus are parsed (`withEntriesInFocus`). A
  * review's output is the same with and without it; only the models nobody asks about are built without their YAML
  * properties.
  */
-import { DEFINES_GROUPS, MODEL_CODE, PROPERTY_FILE, WORD, scanCodeLazily, type CodeFacts, type YamlFacts } from './fileFacts.js';
+import { DEFINES_GROUPS, MODEL_CODE, PROPERTY_FILE, scanCodeLazily, type CodeFacts, type YamlFacts } from './fileFacts.js';
+import { FEW_MODELS, mentionsModel } from './focusedYaml.js';
 import { readPropertyFile } from './propertyFile.js';
 import { refNamesOf } from './refs.js';
 import { blankJinjaComments, dirnameOf, stemOf } from './textLines.js';
@@ -224,33 +226,10 @@ export function needsPropertyFile(focus: PropertyFocus, path: string, content: s
       for (const word of facts.words.split(' ')) if ((mentions = word !== '' && focus.models.has(word))) break;
     }
   } else {
-    const lower = (content as string).toLowerCase();
-    if (focus.models.size <= FEW_MODELS) {
-      for (const name of focus.models) if ((mentions = containsWord(lower, name))) break;
-    } else {
-      WORD.lastIndex = 0;
-      for (let m = WORD.exec(lower); m !== null && !mentions; m = WORD.exec(lower)) mentions = focus.models.has(m[0]);
-    }
+    mentions = mentionsModel((content as string).toLowerCase(), focus.models);
   }
   focus.decided.set(content, mentions);
   return mentions;
-}
-
-/** Up to this many models in focus, each name is searched for (`indexOf`) instead of scanning every word. */
-const FEW_MODELS = 64;
-
-/**
- * Whether `name` occurs in `text` not glued to a longer identifier: the same as finding it among the `WORD`s of
- * `text`, except that a digit just before it also counts as a boundary (a superset, which only parses more).
- */
-function containsWord(text: string, name: string): boolean {
-  if (name === '') return false;
-  for (let at = text.indexOf(name); at !== -1; at = text.indexOf(name, at + 1)) {
-    const before = at === 0 ? '' : text[at - 1]!;
-    const after = text[at + name.length] ?? '';
-    if (!/[a-z_]/.test(before) && !/[a-z0-9_]/.test(after)) return true;
-  }
-  return false;
 }
 
 /**

@@ -32,9 +32,10 @@ export interface LoadOptions {
    */
   reuse?: { projects: readonly DbtProject[]; changedPaths: ReadonlySet<string> };
   /**
-   * Parse only the property files a review of this change needs (see `propertyFocus`); the other models are built
-   * from their SQL and `dbt_project.yml` alone, and only when read (`stubModel`: from their code facts, so their
-   * files need not be read). Absent: every property file is parsed and every model built.
+   * Parse only the property files a review of this change needs (see `propertyFocus`), and of an unchanged one only
+   * the entries that mention a model in focus (`withEntriesInFocus`); the other models are built from their SQL and
+   * `dbt_project.yml` alone, and only when read (`stubModel`: from their code facts, so their files need not be
+   * read). Absent: every property file is parsed and every model built.
    */
   focus?: PropertyFocus;
 }
@@ -147,7 +148,11 @@ function loadProject(
   snapshot.preload?.([...macroFiles, ...propertyFiles, ...[...modelFiles].filter(([stem]) => !stubFacts.has(stem)).map(([, f]) => f.path)]);
   for (const path of macroFiles) project.macros.push(...extractMacros(snapshot.read(path) ?? '', path));
   const propertyEntries = new Map<string, ModelEntry>();
-  for (const path of propertyFiles) readProperties(snapshot.read(path) ?? '', path, project, propertyEntries, options.yamlCache);
+  for (const path of propertyFiles) {
+    // An unchanged file is read for the entries of the models in focus only.
+    const focusModels = focus && !focus.changedPaths.has(path) ? focus.models : undefined;
+    readProperties(snapshot.read(path) ?? '', path, project, propertyEntries, options.yamlCache, focusModels);
+  }
   // A versioned model, a model described in a changed property file (whose problems the review reports) and one
   // whose entry computes `enabled` are built from their text, in focus or not.
   for (const entry of propertyEntries.values()) {
@@ -245,8 +250,9 @@ function readProperties(
   project: DbtProject,
   entries: Map<string, ModelEntry>,
   yamlCache?: Map<string, YamlParseResult>,
+  focusModels?: ReadonlySet<string>,
 ): void {
-  const result = readPropertyFile(text, path, yamlCache);
+  const result = readPropertyFile(text, path, yamlCache, focusModels);
   if (result.kind === 'invalid') {
     project.problems.push(result.problem);
     project.propertyFiles.push(path);

@@ -3,6 +3,7 @@
  * exposures. `sources`, `unit_tests`, `semantic_models`, `metrics`... are recognised (the file counts as a property
  * file) but not modelled.
  */
+import { withEntriesInFocus } from './focusedYaml.js';
 import { refTargetsOf } from './refs.js';
 import type { DbtExposure, DbtGroup, ProjectProblem } from './types.js';
 import { entryOf, isYMap, itemsOf, parseYamlTree, stringOf, type YamlParseResult, type YMap, type YNode } from './yamlTree.js';
@@ -17,6 +18,24 @@ export interface PropertyFileContent {
   models: ModelEntry[];
   groups: DbtGroup[];
   exposures: DbtExposure[];
+}
+
+function parsedYaml(text: string, yamlCache?: Map<string, YamlParseResult>): YamlParseResult {
+  let parsed = yamlCache?.get(text);
+  if (!parsed) {
+    parsed = parseYamlTree(text);
+    yamlCache?.set(text, parsed);
+  }
+  return parsed;
+}
+
+/** The parse of `text` with its entries out of focus blanked, if it holds exactly the entries kept. */
+function parsedInFocus(text: string, focusModels: ReadonlySet<string>, yamlCache?: Map<string, YamlParseResult>): YamlParseResult | undefined {
+  const focused = withEntriesInFocus(text, focusModels);
+  if (focused.keptEntries === undefined) return undefined;
+  const parsed = parsedYaml(focused.text, yamlCache);
+  if (!parsed.ok || !isYMap(parsed.root)) return undefined;
+  return itemsOf(entryOf(parsed.root, 'models')?.value).length === focused.keptEntries ? parsed : undefined;
 }
 
 const PROPERTY_KEYS = [
@@ -40,12 +59,17 @@ export type PropertyFileResult =
   | { kind: 'other' }
   | { kind: 'invalid'; problem: ProjectProblem };
 
-export function readPropertyFile(text: string, path: string, yamlCache?: Map<string, YamlParseResult>): PropertyFileResult {
-  let parsed = yamlCache?.get(text);
-  if (!parsed) {
-    parsed = parseYamlTree(text);
-    yamlCache?.set(text, parsed);
-  }
+/**
+ * The property file at `path`. With `focusModels` (an unchanged file in a review's focus), only the `models:`
+ * entries that mention one of them are read (`withEntriesInFocus`); the others are as if absent.
+ */
+export function readPropertyFile(
+  text: string,
+  path: string,
+  yamlCache?: Map<string, YamlParseResult>,
+  focusModels?: ReadonlySet<string>,
+): PropertyFileResult {
+  const parsed = (focusModels && parsedInFocus(text, focusModels, yamlCache)) ?? parsedYaml(text, yamlCache);
   if (!parsed.ok) {
     return {
       kind: 'invalid',

@@ -216,7 +216,8 @@ describe('models out of focus are stubs', () => {
     for (const model of focused.models) expectSameFields(model, modelNamed(full, model.name));
   });
 
-  it('stubs a model that an unchanged property file read for this change describes, with its entry built on demand', () => {
+  it('stubs a model whose entry in an unchanged property file mentions a model in focus, with its entry built on demand', () => {
+    // The entries of plain, scored and off mention stg_a (in focus), so they are read; on_again's is not.
     const head = {
       ...HEAD,
       'models/staging/_staging.yml': lines(
@@ -230,10 +231,16 @@ describe('models out of focus are stubs', () => {
         '    columns:',
         '      - name: id',
         '        data_tests: [unique, not_null]',
+        '      - name: a_id',
+        "        data_tests: [{relationships: {to: ref('stg_a'), field: a_id}}]",
         '  - name: scored',
+        '    description: Scores of stg_a.',
         '    config: {enabled: false}',
         '  - name: off',
+        '    description: Off while stg_a is rebuilt.',
         "    config: {enabled: \"{{ var('off_on') }}\"}",
+        '  - name: on_again',
+        '    description: Unrelated.',
       ),
     };
     const base = { ...head, 'models/staging/stg_a.sql': BASE['models/staging/stg_a.sql']! };
@@ -255,6 +262,10 @@ describe('models out of focus are stubs', () => {
     // A computed `enabled` in the entry needs the build.
     expect(isStubModel(modelNamed(focused!, 'off'))).toBe(false);
     expect(modelNamed(focused!, 'off')).toEqual(modelNamed(full!, 'off'));
+    // An entry that mentions no model in focus is not read: the model is a stub without YAML, as out of focus.
+    expect(modelNamed(full!, 'on_again').properties?.description).toBe('Unrelated.');
+    expect(isStubModel(modelNamed(focused!, 'on_again'))).toBe(true);
+    expect(modelNamed(focused!, 'on_again').properties).toBeUndefined();
   });
 
   it('builds the models described in a changed property file (their problems are the change’s)', () => {
