@@ -37,7 +37,7 @@ const CATEGORIES: [RegExp, string][] = [
   [/node_modules\/node-sql-parser\//, 'SQL parse (node-sql-parser)'],
   [/node_modules\/sql-formatter\//, 'SQL format (sql-formatter)'],
   [/node_modules\/minijinja-js\/|wasm:\/\//, 'Jinja render (minijinja WASM)'],
-  [/node_modules\/(zod|picomatch)\//, 'config/glob (zod, picomatch)'],
+  [/node_modules\/(valibot|picomatch)\//, 'config/glob (valibot, picomatch)'],
   [/node_modules\//, 'other dependencies'],
   [/\/dbt\/jinja\//, 'Jinja glue (dbt/jinja)'],
   [/\/dbt\//, 'project model (dbt/)'],

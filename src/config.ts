@@ -1,101 +1,85 @@
 /**
- * Per-repo configuration (`.github/dbt-pr-reviewer.yml`), validated with zod. Unknown keys are errors, so a typo is
- * reported instead of silently ignored.
+ * Per-repo configuration (`.github/dbt-pr-reviewer.yml`), validated with a valibot schema. Unknown keys are errors,
+ * so a typo is reported instead of silently ignored.
  */
-import { z } from 'zod';
+import * as v from 'valibot';
 import { isYMap, isYSeq, parseYamlTree, toPlain, type YNode } from './dbt/yamlTree.js';
 import type { Severity } from './review/types.js';
 
 export const DIALECTS = ['snowflake', 'bigquery', 'postgres', 'redshift', 'databricks', 'duckdb', 'trino'] as const;
 export type Dialect = (typeof DIALECTS)[number];
 
-const severity = z.enum(['error', 'warning', 'info']);
-const ruleSetting = z.union([severity, z.literal('off')]);
+const severity = v.picklist(['error', 'warning', 'info']);
+const ruleSetting = v.picklist(['error', 'warning', 'info', 'off']);
+const name = v.pipe(v.string(), v.minLength(1));
+const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
+/** An optional list of strings, `fallback` when absent (a fresh array each time). */
+const list = (item: v.GenericSchema<string>, fallback: readonly string[]) => v.optional(v.array(item), () => [...fallback]);
 
-export const configSchema = z
-  .object({
-    dialect: z.enum(DIALECTS).optional(),
-    /** Per-rule severity override, or `off`. */
-    rules: z.record(z.string(), ruleSetting).default({}),
-    /** Severity of `breaking-*` findings. */
-    breakingSeverity: severity.default('error'),
-    ownerKey: z.string().min(1).default('owner'),
-    businessKey: z
-      .object({
-        /** meta keys that declare a business key. */
-        metaKeys: z.array(z.string().min(1)).default(['primary_key', 'business_key']),
-        /** Regex (case-insensitive) a column must match to be inferred as the key; `{entity}` is the model's entity. */
-        inferPattern: z.string().default('^{entity}_id$'),
-        /** Suffixes of columns that may be inferred as a key when no column matches the entity. */
-        inferSuffixes: z.array(z.string()).default(['_id', '_key', '_sk']),
-        /** Tests that prove uniqueness of one column. */
-        uniqueTests: z.array(z.string()).default(['unique', 'dbt_constraints.primary_key', 'dbt_constraints.unique_key']),
-        /** Tests that prove not-null of one column. */
-        notNullTests: z.array(z.string()).default(['not_null', 'dbt_constraints.primary_key']),
-        /** Tests that prove uniqueness of a combination of columns. */
-        compoundUniqueTests: z
-          .array(z.string())
-          .default([
-            'dbt_utils.unique_combination_of_columns',
-            'dbt_expectations.expect_compound_columns_to_be_unique',
-            'dbt_constraints.primary_key',
-            'dbt_constraints.unique_key',
-          ]),
-        /** Layers (first folder below the model path) where a key is required. Empty = every model. */
-        layers: z.array(z.string()).default([]),
-      })
-      .strict()
-      .default({
-        metaKeys: ['primary_key', 'business_key'],
-        inferPattern: '^{entity}_id$',
-        inferSuffixes: ['_id', '_key', '_sk'],
-        uniqueTests: ['unique', 'dbt_constraints.primary_key', 'dbt_constraints.unique_key'],
-        notNullTests: ['not_null', 'dbt_constraints.primary_key'],
-        compoundUniqueTests: [
-          'dbt_utils.unique_combination_of_columns',
-          'dbt_expectations.expect_compound_columns_to_be_unique',
-          'dbt_constraints.primary_key',
-          'dbt_constraints.unique_key',
-        ],
-        layers: [],
-      }),
-    /** Folder (first segment(s) below the model path) -> required model-name prefixes. */
-    layers: z
-      .record(z.string(), z.array(z.string().min(1)))
-      .default({ staging: ['stg_'], intermediate: ['int_'], marts: ['fct_', 'dim_', 'mart_', 'rpt_', 'agg_'] }),
-    /** Glob patterns (picomatch) of paths the reviewer ignores. */
-    ignore: z.array(z.string()).default([]),
-    llm: z
-      .object({
-        enabled: z.boolean().default(true),
-        model: z.string().min(1).default('gpt-4.1-mini'),
-        fallbackModels: z.array(z.string().min(1)).default([]),
-        maxInputTokens: z.number().int().positive().default(60000),
-        maxOutputTokens: z.number().int().positive().default(4000),
-        concurrency: z.number().int().min(1).max(8).default(2),
-        timeoutSeconds: z.number().positive().max(600).default(60),
-        /** USD per million tokens, by model name. */
-        prices: z.record(z.string(), z.object({ input: z.number().nonnegative(), output: z.number().nonnegative() }).strict()).default({}),
-      })
-      .strict()
-      .default({
-        enabled: true,
-        model: 'gpt-4.1-mini',
-        fallbackModels: [],
-        maxInputTokens: 60000,
-        maxOutputTokens: 4000,
-        concurrency: 2,
-        timeoutSeconds: 60,
-        prices: {},
-      }),
-  })
-  .strict();
+// A missing section is read as `{}`, so each of its keys takes its own default.
+export const configSchema = v.strictObject({
+  dialect: v.optional(v.picklist(DIALECTS)),
+  /** Per-rule severity override, or `off`. */
+  rules: v.optional(v.record(v.string(), ruleSetting), () => ({})),
+  /** Severity of `breaking-*` findings. */
+  breakingSeverity: v.optional(severity, 'error'),
+  ownerKey: v.optional(name, 'owner'),
+  businessKey: v.optional(
+    v.strictObject({
+      /** meta keys that declare a business key. */
+      metaKeys: list(name, ['primary_key', 'business_key']),
+      /** Regex (case-insensitive) a column must match to be inferred as the key; `{entity}` is the model's entity. */
+      inferPattern: v.optional(v.string(), '^{entity}_id$'),
+      /** Suffixes of columns that may be inferred as a key when no column matches the entity. */
+      inferSuffixes: list(v.string(), ['_id', '_key', '_sk']),
+      /** Tests that prove uniqueness of one column. */
+      uniqueTests: list(v.string(), ['unique', 'dbt_constraints.primary_key', 'dbt_constraints.unique_key']),
+      /** Tests that prove not-null of one column. */
+      notNullTests: list(v.string(), ['not_null', 'dbt_constraints.primary_key']),
+      /** Tests that prove uniqueness of a combination of columns. */
+      compoundUniqueTests: list(v.string(), [
+        'dbt_utils.unique_combination_of_columns',
+        'dbt_expectations.expect_compound_columns_to_be_unique',
+        'dbt_constraints.primary_key',
+        'dbt_constraints.unique_key',
+      ]),
+      /** Layers (first folder below the model path) where a key is required. Empty = every model. */
+      layers: list(v.string(), []),
+    }),
+    () => ({}),
+  ),
+  /** Folder (first segment(s) below the model path) -> required model-name prefixes. */
+  layers: v.optional(v.record(v.string(), v.array(name)), () => ({
+    staging: ['stg_'],
+    intermediate: ['int_'],
+    marts: ['fct_', 'dim_', 'mart_', 'rpt_', 'agg_'],
+  })),
+  /** Glob patterns (picomatch) of paths the reviewer ignores. */
+  ignore: list(v.string(), []),
+  llm: v.optional(
+    v.strictObject({
+      enabled: v.optional(v.boolean(), true),
+      model: v.optional(name, 'gpt-4.1-mini'),
+      fallbackModels: list(name, []),
+      maxInputTokens: v.optional(positiveInt, 60000),
+      maxOutputTokens: v.optional(positiveInt, 4000),
+      concurrency: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(8)), 2),
+      timeoutSeconds: v.optional(v.pipe(v.number(), v.gtValue(0), v.maxValue(600)), 60),
+      /** USD per million tokens, by model name. */
+      prices: v.optional(
+        v.record(v.string(), v.strictObject({ input: v.pipe(v.number(), v.minValue(0)), output: v.pipe(v.number(), v.minValue(0)) })),
+        () => ({}),
+      ),
+    }),
+    () => ({}),
+  ),
+});
 
-export type ReviewerConfig = z.infer<typeof configSchema>;
-export type RuleSetting = z.infer<typeof ruleSetting>;
+export type ReviewerConfig = v.InferOutput<typeof configSchema>;
+export type RuleSetting = v.InferOutput<typeof ruleSetting>;
 
 export function defaultConfig(): ReviewerConfig {
-  return configSchema.parse({});
+  return v.parse(configSchema, {});
 }
 
 export interface ConfigError {
@@ -108,21 +92,18 @@ export type ConfigResult = { ok: true; config: ReviewerConfig } | { ok: false; e
 
 /** Validates an already-parsed config object (e.g. from Probot's `context.config`). */
 export function validateConfig(input: unknown, lineOf?: (keyPath: (string | number)[]) => number | undefined): ConfigResult {
-  const parsed = configSchema.safeParse(input ?? {});
-  if (parsed.success) return { ok: true, config: parsed.data };
+  const parsed = v.safeParse(configSchema, input ?? {});
+  if (parsed.success) return { ok: true, config: parsed.output };
   const errors: ConfigError[] = [];
-  for (const issue of parsed.error.issues) {
-    let keyPath = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-    let message = issue.message;
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        const full = [...keyPath, key];
-        errors.push({ key: full.join('.'), line: lineOf?.(full), message: `unknown key \`${full.join('.')}\`` });
-      }
+  for (const issue of parsed.issues) {
+    const keyPath = (issue.path ?? []).map((item) => (typeof item.key === 'number' ? item.key : String(item.key)));
+    const key = keyPath.join('.');
+    // A strict object reports each key it does not know at the key's own path, expecting `never` there.
+    if (issue.type === 'strict_object' && issue.expected === 'never') {
+      errors.push({ key, line: lineOf?.(keyPath), message: `unknown key \`${key}\`` });
       continue;
     }
-    const key = keyPath.join('.') || '(root)';
-    errors.push({ key, line: lineOf?.(keyPath), message: `\`${key}\`: ${message}` });
+    errors.push({ key: key || '(root)', line: lineOf?.(keyPath), message: `\`${key || '(root)'}\`: ${issue.message}` });
   }
   return { ok: false, errors };
 }

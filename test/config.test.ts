@@ -49,7 +49,32 @@ describe('per-repo configuration', () => {
     expect(result.ok).toBe(false);
   });
 
+  it('reports every problem of a file at once, each with its key and line', () => {
+    const result = parseConfigYaml(
+      ['llm:', '  concurrency: 9', '  modle: x', 'rulez: {}', 'rules:', '  owner-missing: fatal', 'businessKey:', '  metaKeys: [""]', ''].join('\n'),
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors.map((e) => [e.key, e.line])).toEqual([
+      ['rules.owner-missing', 6],
+      ['businessKey.metaKeys.0', 8],
+      ['llm.concurrency', 2],
+      ['llm.modle', 3],
+      ['rulez', 4],
+    ]);
+    expect(result.errors[0]!.message).toMatch(/^`rules\.owner-missing`: .*"fatal"/);
+    expect(result.errors[2]!.message).toMatch(/^`llm\.concurrency`: .*8.*9/);
+  });
+
+  it('gives every review its own defaults (no list is shared between configs)', () => {
+    defaultConfig().ignore.push('models/legacy/**');
+    defaultConfig().layers['staging']!.push('base_');
+    expect(defaultConfig().ignore).toEqual([]);
+    expect(defaultConfig().layers['staging']).toEqual(['stg_']);
+  });
+
   it('validates objects from Probot the same way', () => {
+    expect(validateConfig('dialect: snowflake')).toMatchObject({ ok: false, errors: [{ key: '(root)' }] });
     expect(validateConfig({ breakingSeverity: 'fatal' }).ok).toBe(false);
     expect(validateConfig(null).ok).toBe(true);
   });

@@ -1,9 +1,9 @@
 /**
- * The LLM's answer: its schema (sent as structured output, then validated again here with zod), and the checks
+ * The LLM's answer: its schema (sent as structured output, then validated again here with valibot), and the checks
  * every finding must pass to reach the review: a path and line that were sent in the diff, and a quote of that
  * line's text. Findings that fail are dropped and counted. Pure.
  */
-import { z } from 'zod';
+import * as v from 'valibot';
 import type { Finding, Severity } from '../review/types.js';
 import { withFingerprint } from '../review/fingerprint.js';
 import type { SentLine } from './prompt.js';
@@ -22,34 +22,36 @@ export const LLM_RULES: Record<LlmCategory, string> = {
 /** Prefix of every AI finding's message (the review also marks origin `llm`). */
 export const AI_PREFIX = 'AI review:';
 
+const text = (min: number, max: number) => v.pipe(v.string(), v.minLength(min), v.maxLength(max));
+const optionalName = v.nullable(text(0, 200));
+
 /** One finding as the model must return it (strict structured output: every key present, nullable when optional). */
-export const llmFindingSchema = z
-  .object({
-    path: z.string().min(1).max(500),
-    line: z.number().int().positive(),
-    quote: z.string().min(1).max(500),
-    severity: z.enum(['warning', 'info']),
-    category: z.enum(LLM_CATEGORIES),
-    model: z.string().max(200).nullable(),
-    column: z.string().max(200).nullable(),
-    message: z.string().min(1).max(1000),
-    consequence: z.string().min(1).max(1000),
-  })
-  .strict();
+export const llmFindingSchema = v.strictObject({
+  path: text(1, 500),
+  line: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  quote: text(1, 500),
+  severity: v.picklist(['warning', 'info']),
+  category: v.picklist(LLM_CATEGORIES),
+  model: optionalName,
+  column: optionalName,
+  message: text(1, 1000),
+  consequence: text(1, 1000),
+});
 
-export const llmAnswerSchema = z.object({ findings: z.array(llmFindingSchema).max(50) }).strict();
+export const llmAnswerSchema = v.strictObject({ findings: v.pipe(v.array(llmFindingSchema), v.maxLength(50)) });
 
-export type LlmFinding = z.infer<typeof llmFindingSchema>;
+export type LlmFinding = v.InferOutput<typeof llmFindingSchema>;
 
 /** Lenient envelope: the answer is an object with a `findings` array; each entry is validated on its own. */
-const envelope = z.object({ findings: z.array(z.unknown()) }).passthrough();
+const envelope = v.looseObject({ findings: v.array(v.unknown()) });
 
-/** Severity the model may claim in JSON mode even though the schema forbids it: capped, not rejected. */
-const lenientFinding = llmFindingSchema.extend({
-  severity: z.enum(['error', 'warning', 'info']),
-  model: z.string().max(200).nullable().optional(),
-  column: z.string().max(200).nullable().optional(),
-}).strip();
+/** Severity the model may claim in JSON mode even though the schema forbids it: capped, not rejected. Extra keys are dropped. */
+const lenientFinding = v.object({
+  ...llmFindingSchema.entries,
+  severity: v.picklist(['error', 'warning', 'info']),
+  model: v.nullish(text(0, 200)),
+  column: v.nullish(text(0, 200)),
+});
 
 export type ParseOutcome = { ok: true; findings: unknown[] } | { ok: false; reason: string };
 
@@ -65,9 +67,9 @@ export function parseAnswer(content: string | null | undefined): ParseOutcome {
   } catch (e) {
     return { ok: false, reason: `answer is not valid JSON (${(e as Error).message.split('\n')[0]})` };
   }
-  const parsed = envelope.safeParse(json);
+  const parsed = v.safeParse(envelope, json);
   if (!parsed.success) return { ok: false, reason: 'answer does not match the schema (no `findings` array)' };
-  return { ok: true, findings: parsed.data.findings };
+  return { ok: true, findings: parsed.output.findings };
 }
 
 export interface ValidationContext {
@@ -133,12 +135,13 @@ export function validateFindings(raw: readonly unknown[], ctx: ValidationContext
   const dropped: DroppedFinding[] = [];
   const seen = new Set<string>();
   for (const entry of raw) {
-    const parsed = lenientFinding.safeParse(entry);
+    const parsed = v.safeParse(lenientFinding, entry);
     if (!parsed.success) {
-      dropped.push({ reason: `does not match the schema: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`.trim(), raw: entry });
+      const issue = parsed.issues[0];
+      dropped.push({ reason: `does not match the schema: ${v.getDotPath(issue) ?? ''} ${issue.message}`.trim(), raw: entry });
       continue;
     }
-    const f = parsed.data;
+    const f = parsed.output;
     const path = normalisePath(f.path);
     const byLine = ctx.lines.get(path);
     if (!byLine) {

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { DIALECTS } from '../config.js';
 import type { ShapeCache } from '../ports.js';
 import type { ModelShape } from '../sql/types.js';
@@ -25,29 +25,29 @@ const STORE_FORMAT = 1;
 /** Beyond this many stored shapes (~2 KB each), a review keeps only the ones it used. */
 const MAX_STORED_SHAPES = 5_000;
 
-const line = z.number().int().nonnegative();
-const clause = { canonical: z.string(), text: z.string(), line: line.optional() };
-const clauses = z.array(z.object(clause));
-const names = z.array(z.string());
+const line = v.pipe(v.number(), v.integer(), v.minValue(0));
+const clause = { canonical: v.string(), text: v.string(), line: v.optional(line) };
+const clauses = v.array(v.object(clause));
+const names = v.array(v.string());
 
-const modelShapeSchema = z.object({
-  parse: z.enum(['full', 'tolerant', 'failed']),
-  error: z.string().optional(),
-  dialect: z.enum(DIALECTS),
-  columns: z.array(z.object({ name: z.string(), expr: z.string(), type: z.string().optional(), text: z.string(), line: line.optional() })),
-  unresolvedStars: z.array(z.object({ relations: names, except: names, line: line.optional() })),
+const modelShapeSchema = v.object({
+  parse: v.picklist(['full', 'tolerant', 'failed']),
+  error: v.optional(v.string()),
+  dialect: v.picklist(DIALECTS),
+  columns: v.array(v.object({ name: v.string(), expr: v.string(), type: v.optional(v.string()), text: v.string(), line: v.optional(line) })),
+  unresolvedStars: v.array(v.object({ relations: names, except: names, line: v.optional(line) })),
   relations: names,
-  relationLines: z.record(z.string(), line),
+  relationLines: v.record(v.string(), line),
   filters: clauses,
-  joins: z.array(z.object({ ...clause, type: z.string(), target: z.string(), condition: z.string(), relations: names })),
-  grain: z.array(z.object({ ...clause, kind: z.enum(['group_by', 'aggregate', 'qualify', 'distinct', 'distinct_on']) })),
+  joins: v.array(v.object({ ...clause, type: v.string(), target: v.string(), condition: v.string(), relations: names })),
+  grain: v.array(v.object({ ...clause, kind: v.picklist(['group_by', 'aggregate', 'qualify', 'distinct', 'distinct_on']) })),
   setOperations: clauses,
   orderLimit: clauses,
   fanOut: clauses,
-  columnsUsed: z.record(z.string(), names),
+  columnsUsed: v.record(v.string(), names),
   ctes: names,
   rewrites: names,
-}) satisfies z.ZodType<ModelShape>;
+}) satisfies v.GenericSchema<unknown, ModelShape>;
 
 const KEY = /^[0-9a-f]{64}$/;
 
@@ -110,8 +110,8 @@ export class ShapeStore implements ShapeCache {
 
   private read(key: string): ModelShape | undefined {
     try {
-      const parsed = modelShapeSchema.safeParse(JSON.parse(readFileSync(this.pathOf(key), 'utf8')));
-      if (parsed.success) return parsed.data;
+      const parsed = v.safeParse(modelShapeSchema, JSON.parse(readFileSync(this.pathOf(key), 'utf8')));
+      if (parsed.success) return parsed.output;
     } catch {
       /* unreadable or not JSON: analysed again */
     }

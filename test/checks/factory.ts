@@ -1,6 +1,7 @@
 /**
  * Hand-built project-model values for rule tests, plus a snapshot helper that goes through the real `loadProjects`.
  */
+import * as v from 'valibot';
 import { configSchema, type ReviewerConfig } from '../../src/config.js';
 import type { CheckContext } from '../../src/checks/types.js';
 import { loadProjects } from '../../src/dbt/index.js';
@@ -8,7 +9,7 @@ import type { ConfigEntry, DbtColumn, DbtModel, DbtProject, FileSnapshot, TestRe
 import type { ModelChange } from '../../src/review/types.js';
 
 export function config(overrides: Record<string, unknown> = {}): ReviewerConfig {
-  return configSchema.parse(overrides);
+  return v.parse(configSchema, overrides);
 }
 
 export function entry(value: unknown, path = 'dbt_project.yml', line = 1, extra: Partial<ConfigEntry> = {}): ConfigEntry {

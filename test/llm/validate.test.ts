@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SentLine } from '../../src/llm/prompt.js';
+import * as v from 'valibot';
 import { AI_PREFIX, indexSentLines, llmAnswerSchema, parseAnswer, quoteMatches, sanitiseModelText, validateFindings } from '../../src/llm/validate.js';
 import { ANSWER_JSON_SCHEMA } from '../../src/llm/stage.js';
 
@@ -84,12 +85,12 @@ describe('validateFindings', () => {
 });
 
 describe('answer schema', () => {
-  it('the JSON schema sent and the zod schema agree on a valid answer and on required keys', () => {
-    expect(llmAnswerSchema.safeParse({ findings: [good] }).success).toBe(true);
+  it('the JSON schema sent and the valibot schema agree on a valid answer and on required keys', () => {
+    expect(v.safeParse(llmAnswerSchema, { findings: [good] }).success).toBe(true);
     const items = (ANSWER_JSON_SCHEMA.schema['properties'] as { findings: { items: { required: string[]; properties: object } } }).findings.items;
     expect([...items.required].sort()).toEqual(Object.keys(good).sort());
     expect(Object.keys(items.properties).sort()).toEqual(Object.keys(good).sort());
     const { column: _omit, ...missing } = good;
-    expect(llmAnswerSchema.safeParse({ findings: [missing] }).success).toBe(false);
+    expect(v.safeParse(llmAnswerSchema, { findings: [missing] }).success).toBe(false);
   });
 });
