@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { buildProject } from '../../bench/generate.js';
 import { withEntriesInFocus } from '../../src/dbt/focusedYaml.js';
 import { loadProjects, propertyFocus } from '../../src/dbt/index.js';
 import { readPropertyFile, type PropertyFileResult } from '../../src/dbt/propertyFile.js';
@@ -131,5 +132,32 @@ describe('loading with a focus reads the entries of the models in focus', () => 
     const focused = propertyFocus({ base: snapshotOf(files), head: snapshotOf(head) }, changed, new Map())!;
     const [partial] = loadProjects(snapshotOf(head), { ownerKey: 'owner', focus: focused });
     expect(modelNamed(partial!, 'stg_customers').properties?.description).toBe('Customers.\n\nOne row per customer.\n');
+  });
+});
+
+describe('on the property files of a generated project (the benchmark generator, 60 models)', () => {
+  const files = [...buildProject(60).files].filter(([path]) => /^models\/.*\.ya?ml$/.test(path));
+
+  it('reads every entry of a model in focus exactly as a whole parse does, groups, exposures and lines included', () => {
+    let reduced = 0;
+    for (const [path, text] of files) {
+      const whole = readPropertyFile(text, path);
+      if (whole.kind !== 'properties') continue;
+      const names = whole.content.models.map((m) => m.name.toLowerCase());
+      // Each model alone, and every other one, as a review's focus.
+      const foci = [...names.map((n) => new Set([n])), new Set(names.filter((_, i) => i % 2 === 0))];
+      for (const focus of foci) {
+        const focused = readPropertyFile(text, path, undefined, focus);
+        if (focused.kind !== 'properties') throw new Error(`${path}: ${focused.kind}`);
+        if (withEntriesInFocus(text, focus).keptEntries !== undefined) reduced += 1;
+        expect(focused.content.groups, path).toEqual(whole.content.groups);
+        expect(focused.content.exposures, path).toEqual(whole.content.exposures);
+        const byName = new Map(models(whole).map((m) => [m.name.toLowerCase(), m]));
+        for (const m of models(focused)) expect(m, `${path} ${m.name}`).toEqual(byName.get(m.name.toLowerCase()));
+        for (const name of focus) expect(models(focused).some((m) => m.name.toLowerCase() === name), `${path} keeps ${name}`).toBe(true);
+      }
+    }
+    // The staging and intermediate files describe several models each: most reads were reduced.
+    expect(reduced).toBeGreaterThan(20);
   });
 });
