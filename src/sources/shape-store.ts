@@ -2,14 +2,15 @@
  * Analysed SQL (`ModelShape`, see `ShapeCache` in `src/ports.ts`) kept between local reviews in the repository's
  * git directory: `<git dir>/dbt-pr-reviewer/shapes/<analyser>/<key>.json`, one file per shape. The key names the
  * analysed content (dialect, rendered SQL, upstream columns); `<analyser>` names the analyser's own code (a digest
- * of `src/sql/` and of node-sql-parser's version), so an upgrade starts a new folder and removes the old ones. The
- * next review of the repository then parses only the SQL it has not seen: the base of a branch is analysed once.
+ * of `src/sql/` and of node-sql-parser's version), so an upgrade starts a new folder (the old one goes after a
+ * week). The next review of the repository then parses only the SQL it has not seen: the base of a branch is
+ * analysed once.
  *
  * Never fatal: a missing or unreadable folder is an empty store, an entry that does not validate is analysed again
  * (and replaced), and a store that cannot be written is left as it was.
  */
 import { readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -24,6 +25,12 @@ const STORE_FORMAT = 1;
 
 /** Beyond this many stored shapes (~2 KB each), a review keeps only the ones it used. */
 const MAX_STORED_SHAPES = 5_000;
+
+/**
+ * The folder of another analyser is removed once no review has written to it for this long: two versions of the
+ * CLI used on one repository (a global install and a project's own) keep their shapes, an upgrade's old folder goes.
+ */
+const OTHER_ANALYSER_KEPT_MS = 7 * 24 * 60 * 60 * 1000;
 
 const line = v.pipe(v.number(), v.integer(), v.minValue(0));
 const clause = { canonical: v.string(), text: v.string(), line: v.optional(line) };
@@ -50,6 +57,8 @@ const modelShapeSchema = v.object({
 }) satisfies v.GenericSchema<unknown, ModelShape>;
 
 const KEY = /^[0-9a-f]{64}$/;
+/** The name of an analyser's folder (`analyserId`). */
+const ANALYSER = /^[0-9a-f]{16}$/;
 
 export function shapeStoreRoot(gitDir: string): string {
   return join(gitDir, 'dbt-pr-reviewer', 'shapes');
@@ -126,16 +135,23 @@ export class ShapeStore implements ShapeCache {
 
   /**
    * Writes the shapes analysed in this review, each atomically (a temporary file renamed over the entry). Removes
-   * the folders of other analysers, and, beyond `maxEntries`, every shape this review did not use.
+   * what is not a folder of an analyser and the folders of other analysers unused for a week
+   * (`OTHER_ANALYSER_KEPT_MS`), and, beyond `maxEntries`, every shape this review did not use.
    * Returns an error message instead of throwing.
    */
-  async save(): Promise<string | undefined> {
+  async save(now = Date.now()): Promise<string | undefined> {
     if (this.added.size === 0) return undefined;
     const dir = join(this.root, this.analyser);
     try {
       await mkdir(dir, { recursive: true });
-      const others = (await readdir(this.root)).filter((name) => name !== this.analyser);
-      await Promise.all(others.map((name) => rm(join(this.root, name), { recursive: true, force: true })));
+      const others = (await readdir(this.root, { withFileTypes: true })).filter((entry) => entry.name !== this.analyser);
+      await Promise.all(
+        others.map(async (entry) => {
+          const path = join(this.root, entry.name);
+          const stale = !entry.isDirectory() || !ANALYSER.test(entry.name) || now - (await stat(path)).mtimeMs > OTHER_ANALYSER_KEPT_MS;
+          if (stale) await rm(path, { recursive: true, force: true });
+        }),
+      );
       await Promise.all(
         [...this.added].map(async ([key, shape]) => {
           const temporary = `${this.pathOf(key)}.${process.pid}.tmp`;

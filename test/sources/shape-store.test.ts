@@ -3,7 +3,7 @@
  * analyser computed; a damaged entry, a store of another analyser version or an unwritable folder must only cost
  * the speed-up, never change or fail a review.
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { shapeKey } from '../../src/analysis.js';
@@ -87,11 +87,18 @@ describe('ShapeStore', () => {
     }
   });
 
-  it('ignores files that are not entries, and a store of another analyser version, which it removes', async () => {
+  it('ignores files that are not entries and the stores of other analyser versions, and removes those unused for a week', async () => {
     const root = tempDir();
     const [[key, shape]] = shapes() as [[string, ModelShape]];
-    mkdirSync(join(root, 'fedcba9876543210'), { recursive: true });
-    writeFileSync(join(root, 'fedcba9876543210', `${key}.json`), JSON.stringify(shape));
+    const DAY = 24 * 60 * 60 * 1000;
+    const now = Date.now();
+    // Another CLI version used yesterday on this repository, an upgraded-from one last used 8 days ago.
+    for (const [other, daysAgo] of [['fedcba9876543210', 1], ['aaaaaaaaaaaaaaaa', 8]] as const) {
+      mkdirSync(join(root, other), { recursive: true });
+      writeFileSync(join(root, other, `${key}.json`), JSON.stringify(shape));
+      utimesSync(join(root, other), new Date(now - daysAgo * DAY), new Date(now - daysAgo * DAY));
+    }
+    writeFileSync(join(root, 'stray.txt'), 'not a store');
     mkdirSync(join(root, ANALYSER), { recursive: true });
     writeFileSync(join(root, ANALYSER, 'notes.json'), JSON.stringify(shape));
     writeFileSync(join(root, ANALYSER, `${key}.json.123.tmp`), JSON.stringify(shape));
@@ -100,8 +107,9 @@ describe('ShapeStore', () => {
     expect(store.get(key)).toBeUndefined();
     expect(store.get('notes')).toBeUndefined();
     store.set(key, shape);
-    expect(await store.save()).toBeUndefined();
-    expect(readdirSync(root)).toEqual([ANALYSER]);
+    expect(await store.save(now)).toBeUndefined();
+    expect(readdirSync(root).sort()).toEqual([ANALYSER, 'fedcba9876543210']);
+    expect(existsSync(join(root, 'fedcba9876543210', `${key}.json`))).toBe(true);
   });
 
   it('keeps only the shapes a review used once it holds more than its limit', async () => {
