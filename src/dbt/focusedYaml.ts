@@ -8,8 +8,8 @@
  * the same test that decides whether the file is parsed at all. The text is left whole when blanking could change
  * what the rest means, or when it cannot be sliced by lines with certainty: anchors and aliases (an entry could use
  * an anchor defined in another), several documents or directives, `models:` not written as a block sequence, a line
- * whose indentation does not fit, a carriage return without a line feed. Parsing the kept text must give exactly the
- * kept entries, or the caller parses the whole text.
+ * whose indentation does not fit or holds a tab, a carriage return without a line feed. Parsing the kept text must
+ * give exactly the kept entries, or the caller parses the whole text.
  *
  * Only unchanged files are reduced (a changed file's problems are reported, so it is parsed whole). One difference
  * remains: a file that is not valid YAML only outside the kept entries reads as valid; dbt rejects such a project
@@ -71,7 +71,7 @@ function modelEntries(lines: readonly string[]): Entry[] | undefined {
     const line = lines[i]!;
     if (BLANK_OR_COMMENT.test(line)) continue;
     const indent = line.length - line.trimStart().length;
-    if (line[indent] === '\t') return undefined;
+    if (line.slice(0, indent).includes('\t')) return undefined; // not YAML indentation: let the parser say so
     const startsItem = line[indent] === '-' && (line.length === indent + 1 || line[indent + 1] === ' ');
     if (itemIndent < 0) {
       if (!startsItem) return undefined; // not a block sequence of entries

@@ -91,6 +91,7 @@ describe('withEntriesInFocus: an unchanged property file is read for the models 
       'an indentation that fits nothing': lines('models:', '    - name: a', '  - name: b'),
       'a duplicate models key': lines('models:', '  - name: a', 'models:', '  - name: b'),
       'a lone carriage return': 'models:\n  - name: a\r  - name: b\n',
+      'a tab in an indentation': lines('models:', '  - name: a', '  \t description: A.', '  - name: b'),
     };
     for (const [label, text] of Object.entries(cases)) {
       expect(withEntriesInFocus(text, focus('b')), label).toEqual({ text });
