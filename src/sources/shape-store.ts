@@ -3,14 +3,14 @@
  * git directory: `<git dir>/dbt-pr-reviewer/shapes/<analyser>/<key>.json`, one file per shape. The key names the
  * analysed content (dialect, rendered SQL, upstream columns); `<analyser>` names the analyser's own code (a digest
  * of `src/sql/` and of node-sql-parser's version), so an upgrade starts a new folder (the old one goes after a
- * week). The next review of the repository then parses only the SQL it has not seen: the base of a branch is
+ * week unused). The next review of the repository then parses only the SQL it has not seen: the base of a branch is
  * analysed once.
  *
  * Never fatal: a missing or unreadable folder is an empty store, an entry that does not validate is analysed again
  * (and replaced), and a store that cannot be written is left as it was.
  */
 import { readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -27,8 +27,9 @@ const STORE_FORMAT = 1;
 const MAX_STORED_SHAPES = 5_000;
 
 /**
- * The folder of another analyser is removed once no review has written to it for this long: two versions of the
- * CLI used on one repository (a global install and a project's own) keep their shapes, an upgrade's old folder goes.
+ * The folder of another analyser is removed once no review has used it (written to it, or touched it after reading)
+ * for this long: two versions of the CLI used on one repository (a global install and a project's own) keep their
+ * shapes, an upgrade's old folder goes.
  */
 const OTHER_ANALYSER_KEPT_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -134,14 +135,19 @@ export class ShapeStore implements ShapeCache {
   }
 
   /**
-   * Writes the shapes analysed in this review, each atomically (a temporary file renamed over the entry). Removes
-   * what is not a folder of an analyser and the folders of other analysers unused for a week
-   * (`OTHER_ANALYSER_KEPT_MS`), and, beyond `maxEntries`, every shape this review did not use.
+   * Writes the shapes analysed in this review, each atomically (a temporary file renamed over the entry), or, when
+   * it only read, marks the folder as used. Removes what is not a folder of an analyser and the folders of other
+   * analysers unused for a week (`OTHER_ANALYSER_KEPT_MS`), and, beyond `maxEntries`, every shape this review did
+   * not use.
    * Returns an error message instead of throwing.
    */
   async save(now = Date.now()): Promise<string | undefined> {
-    if (this.added.size === 0) return undefined;
     const dir = join(this.root, this.analyser);
+    if (this.added.size === 0) {
+      // A review that only read: its folder counts as used (see `OTHER_ANALYSER_KEPT_MS`).
+      if (this.used.size > 0) await utimes(dir, now / 1000, now / 1000).catch(() => undefined);
+      return undefined;
+    }
     try {
       await mkdir(dir, { recursive: true });
       const others = (await readdir(this.root, { withFileTypes: true })).filter((entry) => entry.name !== this.analyser);

@@ -3,7 +3,7 @@
  * analyser computed; a damaged entry, a store of another analyser version or an unwritable folder must only cost
  * the speed-up, never change or fail a review.
  */
-import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { shapeKey } from '../../src/analysis.js';
@@ -110,6 +110,13 @@ describe('ShapeStore', () => {
     expect(await store.save(now)).toBeUndefined();
     expect(readdirSync(root).sort()).toEqual([ANALYSER, 'fedcba9876543210']);
     expect(existsSync(join(root, 'fedcba9876543210', `${key}.json`))).toBe(true);
+
+    // A review that only reads (every shape found) marks its folder as used too.
+    utimesSync(join(root, ANALYSER), new Date(now - 8 * DAY), new Date(now - 8 * DAY));
+    const reader = await ShapeStore.open(root, ANALYSER);
+    expect(reader.get(key)).toEqual(asStored(shape));
+    expect(await reader.save(now)).toBeUndefined();
+    expect(Math.abs(statSync(join(root, ANALYSER)).mtimeMs - now)).toBeLessThan(2000);
   });
 
   it('keeps only the shapes a review used once it holds more than its limit', async () => {
