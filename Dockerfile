@@ -1,12 +1,13 @@
 # dbt-pr-reviewer GitHub App. Build: docker build -t dbt-pr-reviewer .   (see docs/github-app.md)
 
-# 1. Compile TypeScript.
+# 1. Compile TypeScript, and bundle the CLI (scripts/bundle-cli.mjs).
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY scripts/bundle-cli.mjs ./scripts/
 RUN npm run build
 
 # 2. Production dependencies only.

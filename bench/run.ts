@@ -6,21 +6,22 @@
  *   npm run bench -- --no-sqlfluff --no-github      # reviewer only
  *   npm run bench -- --profile 5000:pr-100          # also a CPU profile of that review
  *
- * For each project size and PR scenario it measures the CLI as a user runs it (`node cli.js review --format json
+ * For each project size and PR scenario it measures the CLI as a user runs it (the bin, `node bundle/cli.js review --format json
  * --no-llm`: process wall time, median of --runs after one warm-up, and peak RSS) cold (`--no-cache`), warm (the
  * same review again, with what the warm-up kept in the git directory) and as the re-review of one more push (with
  * what the review before it kept), models reviewed per second, an
  * in-process phase breakdown (bench/phases.ts), `sqlfluff lint` on the same changed model files (bench/sqlfluff.ts)
  * and, when the fake GitHub and the App exist, the GitHub requests of a first review and a re-review.
  *
- * The CLI is compiled into bench/.work/dist (`tsc -p tsconfig.build.json --outDir bench/.work/dist`) so that the
- * benchmark never races with someone's `npm run build`; pass `--cli dist/cli.js` to measure an existing build.
+ * The CLI is compiled into bench/.work/dist (`tsc -p tsconfig.build.json --outDir bench/.work/dist`, then bundled into
+ * its `bundle/` by scripts/bundle-cli.mjs, as `npm run build` does) so that the
+ * benchmark never races with someone's `npm run build`; pass `--cli dist/bundle/cli.js` to measure an existing build.
  * Results: printed, and saved to bench/.work/results.json and bench/.work/results.md.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, loadavg, release } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ensureProject, WORK_DIR, BENCH_DIR, GENERATOR_VERSION, type GeneratedProject, type Scenario } from './generate.js';
 import { measureCommand, median, rssMethod } from './measure.js';
 import { detectSqlfluff, prepareLintDir, runSqlfluff, type SqlfluffInfo } from './sqlfluff.js';
@@ -101,18 +102,36 @@ interface Row {
   phases?: PhaseReport;
 }
 
-function buildCli(options: Options): string {
-  if (options.cli) return options.cli;
-  const outDir = join(WORK_DIR, 'dist');
-  const cli = join(outDir, 'cli.js');
+/**
+ * The CLI to measure: the bin as installed (the bundle `<dist>/bundle/cli.js` that `scripts/bundle-cli.mjs`
+ * writes), else the `tsc` output's `<dist>/cli.js`. `dist` is the compiled tree the in-process tools load
+ * (phases, the App's server for the GitHub counts), and `modules` its unbundled CLI, which the CPU profile runs
+ * so that its time is attributed to the reviewer's own files.
+ */
+interface BuiltCli {
+  bin: string;
+  dist: string;
+  modules: string;
+}
+
+function buildCli(options: Options): BuiltCli {
+  if (options.cli) {
+    const dir = dirname(options.cli);
+    const dist = basename(dir) === 'bundle' ? dirname(dir) : dir;
+    return { bin: options.cli, dist, modules: join(dist, 'cli.js') };
+  }
+  const dist = join(WORK_DIR, 'dist');
+  const bin = join(dist, 'bundle', 'cli.js');
   if (options.build) {
     const t = performance.now();
-    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', outDir], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', dist], { cwd: ROOT, encoding: 'utf8' });
     const errors = (r.stdout + r.stderr).split('\n').filter((l) => l.includes('error TS'));
-    console.error(`built the CLI into ${outDir} in ${((performance.now() - t) / 1000).toFixed(1)} s${errors.length ? ` (${errors.length} type errors; emitted anyway)` : ''}`);
+    const b = spawnSync(process.execPath, [join(ROOT, 'scripts/bundle-cli.mjs'), join(dist, 'bundle')], { cwd: ROOT, encoding: 'utf8' });
+    if (b.status !== 0) throw new Error(`bundling the CLI failed: ${b.stderr}`);
+    console.error(`built the CLI into ${dist} (bin: bundle/cli.js) in ${((performance.now() - t) / 1000).toFixed(1)} s${errors.length ? ` (${errors.length} type errors; emitted anyway)` : ''}`);
   }
-  if (!existsSync(cli)) throw new Error(`no CLI at ${cli}: build failed?`);
-  return cli;
+  if (!existsSync(bin)) throw new Error(`no CLI at ${bin}: build failed?`);
+  return { bin, dist, modules: join(dist, 'cli.js') };
 }
 
 function machine(): Record<string, string> {
@@ -177,8 +196,7 @@ function sanity(scenario: Scenario, review: ReviewJson | undefined): string[] {
   return problems;
 }
 
-async function runPhases(cli: string, project: GeneratedProject, scenario: Scenario): Promise<PhaseReport | undefined> {
-  const dist = resolve(cli, '..');
+async function runPhases(dist: string, project: GeneratedProject, scenario: Scenario): Promise<PhaseReport | undefined> {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(BENCH_DIR, 'phases.ts'), '--dist', dist, '--repo', project.repo, '--base', scenario.base, '--head', scenario.head], {
     cwd: ROOT,
     encoding: 'utf8',
@@ -338,7 +356,8 @@ function leastSquaresSlope(points: [number, number][]): number {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const info = machine();
-  const cli = buildCli(options);
+  const built = buildCli(options);
+  const cli = built.bin;
   const nodeStart = median(await Promise.all([0, 1, 2].map(async () => (await measureCommand(process.execPath, ['-e', '0'])).wallMs)));
   const fluff = options.sqlfluff ? detectSqlfluff({ install: options.installSqlfluff }) : undefined;
   if (fluff) console.error(`sqlfluff: ${fluff.available ? fluff.version : 'not available'} - ${fluff.how}`);
@@ -420,9 +439,9 @@ async function main(): Promise<void> {
           row.ratio = row.sqlfluff.medianMs / medianMs;
         }
       }
-      if (options.phases) row.phases = await runPhases(cli, project, scenario);
+      if (options.phases) row.phases = await runPhases(built.dist, project, scenario);
       if (options.github) {
-        const gh = await githubRequestCounts(project, scenario, resolve(cli, '..'));
+        const gh = await githubRequestCounts(project, scenario, built.dist);
         if ('unavailable' in gh) githubNote = `n/a: ${gh.unavailable}`;
         else row.github = gh;
       }
@@ -439,7 +458,7 @@ async function main(): Promise<void> {
     const [sizeText, scenarioName] = spec.split(':');
     const project = ensureProject(Number(sizeText));
     const scenario = project.scenarios.find((s) => s.name === (scenarioName ?? 'pr-100')) ?? project.scenarios[project.scenarios.length - 1]!;
-    const summary = await profileReview(cli, project.repo, scenario.base, scenario.head, join(WORK_DIR, 'profiles', `${project.size}-${scenario.name}`));
+    const summary = await profileReview(built.modules, project.repo, scenario.base, scenario.head, join(WORK_DIR, 'profiles', `${project.size}-${scenario.name}`));
     profiles.push(`### CPU profile: ${project.size} models, ${scenario.name}\n\n${formatProfile(summary)}`);
   }
 

@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-/** The `dbt-pr-reviewer` executable (`dist/cli.js`). See `src/cli/main.ts` and docs/cli.md. */
+/**
+ * The `dbt-pr-reviewer` executable. The bin is this module bundled (`dist/bundle/cli.js`, scripts/bundle-cli.mjs);
+ * `tsc` also compiles it to `dist/cli.js`. See `src/cli/main.ts` and docs/cli.md.
+ */
 import module from 'node:module';
 import { tuneV8ForOneShot } from './cli/one-shot-v8.js';
 
