@@ -17,6 +17,7 @@ import {
   type LoadOptions,
   type PropertyFocus,
   type YamlParseResult,
+  type YamlTreeCache,
 } from './dbt/index.js';
 import { runChecks } from './checks/index.js';
 import type { CheckContext } from './checks/types.js';
@@ -47,7 +48,7 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
 
   // Base and head share most property files: parse each distinct text once, and only those the change needs.
   const changedPaths = new Set(changedPathsOf(changedFiles));
-  const yamlCache = new Map<string, YamlParseResult>();
+  const yamlCache = reviewYamlCache(ports.yamlTrees);
   let focus = propertyFocus(ports, changedPaths, yamlCache);
   const optionsFor = (f: PropertyFocus | undefined): LoadOptions => ({ ownerKey: config.ownerKey, ignore: config.ignore, yamlCache, ...(f ? { focus: f } : {}) });
   let headProjects = loadProjects(ports.head, optionsFor(focus));
@@ -270,6 +271,26 @@ function toModelReport(a: AnalysedModel, config: ReviewerConfig): ModelReport {
     layer: model.folders[0],
     unknownReason: a.unknownReason,
     columns: a.headColumns ?? (model.columns.length > 0 ? model.columns.map((c) => c.name) : undefined),
+  };
+}
+
+/** This review's parses, in front of the ones the edge kept (read once each, and given every new parse). */
+function reviewYamlCache(kept: YamlTreeCache | undefined): YamlTreeCache {
+  const parses = new Map<string, YamlParseResult>();
+  if (!kept) return parses;
+  return {
+    get(text) {
+      let result = parses.get(text);
+      if (!result) {
+        result = kept.get(text);
+        if (result) parses.set(text, result);
+      }
+      return result;
+    },
+    set(text, result) {
+      parses.set(text, result);
+      kept.set(text, result);
+    },
   };
 }
 

@@ -21,7 +21,7 @@ import { refNamesOf } from './refs.js';
 import { blankJinjaComments, dirnameOf, stemOf } from './textLines.js';
 import { ownerOf } from './owner.js';
 import type { DbtProject, FileSnapshot } from './types.js';
-import { toPlain, type YamlParseResult } from './yamlTree.js';
+import { toPlain, type YamlTreeCache } from './yamlTree.js';
 
 export interface PropertyFocus {
   /** Lower-case names of the models in focus (and their versioned file stems). */
@@ -114,7 +114,7 @@ function codeGraph(snapshots: readonly FileSnapshot[]): CodeGraph {
  * The models whose entry in the property file at `path` differs between the revisions, or undefined when
  * something else a review reads changed there (groups, exposures) or a side is not valid YAML.
  */
-function changedModelEntries(path: string, texts: { base?: string; head?: string }, yamlCache: Map<string, YamlParseResult>): Set<string> | undefined {
+function changedModelEntries(path: string, texts: { base?: string; head?: string }, yamlCache: YamlTreeCache): Set<string> | undefined {
   const read = (text: string | undefined) => {
     const result = readPropertyFile(text ?? '', path, yamlCache);
     return result.kind === 'properties' ? result.content : result.kind === 'other' ? { models: [], groups: [], exposures: [] } : undefined;
@@ -135,7 +135,7 @@ function changedModelEntries(path: string, texts: { base?: string; head?: string
 export function propertyFocus(
   snapshots: { base: FileSnapshot; head: FileSnapshot },
   changedPaths: ReadonlySet<string>,
-  yamlCache: Map<string, YamlParseResult>,
+  yamlCache: YamlTreeCache,
 ): PropertyFocus | undefined {
   const { base, head } = snapshots;
   for (const snapshot of [base, head]) snapshot.preload?.([...changedPaths]);

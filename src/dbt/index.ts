@@ -3,7 +3,7 @@ export * from './types.js';
 export { loadProjects, type LoadOptions } from './project.js';
 export { isStubModel } from './modelBuilder.js';
 export { propertyFocus, needsPropertyFile, widenedFocus, withOwnerlessSiblings, type PropertyFocus } from './focus.js';
-export type { YamlParseResult } from './yamlTree.js';
+export type { YamlParseResult, YamlTreeCache } from './yamlTree.js';
 export { ownerOf, ownerText, COMPUTED_OWNER } from './owner.js';
 export {
   businessKeyOf,

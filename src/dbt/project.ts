@@ -13,7 +13,7 @@ import { readPropertyFile, type ModelEntry } from './propertyFile.js';
 import { basenameOf, dirnameOf, joinPath, relativeTo, stemOf } from './textLines.js';
 import type { CodeFacts } from './fileFacts.js';
 import type { DbtModel, DbtProject, FileSnapshot, ProjectProblem } from './types.js';
-import { entryOf, isYMap, itemsOf, stringOf, type YamlParseResult, type YMap } from './yamlTree.js';
+import { entryOf, isYMap, itemsOf, stringOf, type YamlTreeCache, type YMap } from './yamlTree.js';
 
 export interface LoadOptions {
   /** The meta key naming a model's owner (reserved for owner-aware loading; owners are read with `ownerOf`). */
@@ -24,7 +24,7 @@ export interface LoadOptions {
    * Parsed YAML by file text, shared between loads (the base and head of a review parse the same unchanged property
    * files once). Parse results are read-only.
    */
-  yamlCache?: Map<string, YamlParseResult>;
+  yamlCache?: YamlTreeCache;
   /**
    * Models of another revision to reuse: a model whose SQL file, property file and `dbt_project.yml` are not in
    * `changedPaths` is the same object in both revisions (a review loads the base this way after the head, so the
@@ -249,7 +249,7 @@ function readProperties(
   path: string,
   project: DbtProject,
   entries: Map<string, ModelEntry>,
-  yamlCache?: Map<string, YamlParseResult>,
+  yamlCache?: YamlTreeCache,
   focusModels?: ReadonlySet<string>,
 ): void {
   const result = readPropertyFile(text, path, yamlCache, focusModels);

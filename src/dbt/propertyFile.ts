@@ -6,7 +6,7 @@
 import { withEntriesInFocus } from './focusedYaml.js';
 import { refTargetsOf } from './refs.js';
 import type { DbtExposure, DbtGroup, ProjectProblem } from './types.js';
-import { entryOf, isYMap, itemsOf, parseYamlTree, stringOf, type YamlParseResult, type YMap, type YNode } from './yamlTree.js';
+import { entryOf, isYMap, itemsOf, parseYamlTree, stringOf, type YamlParseResult, type YamlTreeCache, type YMap, type YNode } from './yamlTree.js';
 
 export interface ModelEntry {
   name: string;
@@ -20,7 +20,7 @@ export interface PropertyFileContent {
   exposures: DbtExposure[];
 }
 
-function parsedYaml(text: string, yamlCache?: Map<string, YamlParseResult>): YamlParseResult {
+function parsedYaml(text: string, yamlCache?: YamlTreeCache): YamlParseResult {
   let parsed = yamlCache?.get(text);
   if (!parsed) {
     parsed = parseYamlTree(text);
@@ -30,7 +30,7 @@ function parsedYaml(text: string, yamlCache?: Map<string, YamlParseResult>): Yam
 }
 
 /** The parse of `text` with its entries out of focus blanked, if it holds exactly the entries kept. */
-function parsedInFocus(text: string, focusModels: ReadonlySet<string>, yamlCache?: Map<string, YamlParseResult>): YamlParseResult | undefined {
+function parsedInFocus(text: string, focusModels: ReadonlySet<string>, yamlCache?: YamlTreeCache): YamlParseResult | undefined {
   const focused = withEntriesInFocus(text, focusModels);
   if (focused.keptEntries === undefined) return undefined;
   const parsed = parsedYaml(focused.text, yamlCache);
@@ -66,7 +66,7 @@ export type PropertyFileResult =
 export function readPropertyFile(
   text: string,
   path: string,
-  yamlCache?: Map<string, YamlParseResult>,
+  yamlCache?: YamlTreeCache,
   focusModels?: ReadonlySet<string>,
 ): PropertyFileResult {
   const parsed = (focusModels && parsedInFocus(text, focusModels, yamlCache)) ?? parsedYaml(text, yamlCache);

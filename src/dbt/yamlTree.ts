@@ -39,6 +39,17 @@ export type YNode = YMap | YSeq | YScalar;
 
 export type YamlParseResult = { ok: true; root: YNode | null } | { ok: false; message: string; line?: number };
 
+/**
+ * Parsed YAML (`parseYamlTree`) by the text parsed, kept by the edge between reviews like `ShapeCache`: the text is
+ * all a parse depends on, so a stored one never goes stale (the edge names the parser's version). A tree from it is
+ * shared, never modified. A `Map` is one, for a single review.
+ */
+export interface YamlTreeCache {
+  get(text: string): YamlParseResult | undefined;
+  set(text: string, result: YamlParseResult): void;
+}
+
+
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { FACTS_VERSION, factsKindOf, scanFile, type CodeFacts, type FactsKey, type FileFacts, type YamlFacts } from '../dbt/fileFacts.js';
 import type { RefCall, SourceCall } from '../dbt/types.js';
 import type { GitSnapshot, StoredFacts } from './git.js';
+import { storesRoot } from './versioned-store.js';
 
 const FORMAT = 'dbt-pr-reviewer file facts';
 
@@ -36,7 +37,7 @@ const KEYS = ['sql', 'python', 'yaml'] as const;
 const SPARE_ENTRIES = 20_000;
 
 export function factsStorePath(gitDir: string): string {
-  return join(gitDir, 'dbt-pr-reviewer', 'file-facts.json');
+  return join(storesRoot(gitDir), 'file-facts.json');
 }
 
 export class FactsStore implements StoredFacts {

@@ -6,32 +6,23 @@
  * week unused). The next review of the repository then parses only the SQL it has not seen: the base of a branch is
  * analysed once.
  *
- * Never fatal: a missing or unreadable folder is an empty store, an entry that does not validate is analysed again
- * (and replaced), and a store that cannot be written is left as it was.
+ * Never fatal (see `VersionedStore`): an entry that does not validate is analysed again (and replaced).
  */
-import { readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as v from 'valibot';
 import { DIALECTS } from '../config.js';
-import type { ShapeCache } from '../ports.js';
 import type { ModelShape } from '../sql/types.js';
+import { storesRoot, VersionedStore, type StoreCodec } from './versioned-store.js';
 
 /** Bump when the stored form changes without a change to `src/sql/` (e.g. this schema). */
 const STORE_FORMAT = 1;
 
 /** Beyond this many stored shapes (~2 KB each), a review keeps only the ones it used. */
 const MAX_STORED_SHAPES = 5_000;
-
-/**
- * The folder of another analyser is removed once no review has used it (written to it, or touched it after reading)
- * for this long: two versions of the CLI used on one repository (a global install and a project's own) keep their
- * shapes, an upgrade's old folder goes.
- */
-const OTHER_ANALYSER_KEPT_MS = 7 * 24 * 60 * 60 * 1000;
 
 const line = v.pipe(v.number(), v.integer(), v.minValue(0));
 const clause = { canonical: v.string(), text: v.string(), line: v.optional(line) };
@@ -57,12 +48,8 @@ const modelShapeSchema = v.object({
   rewrites: names,
 }) satisfies v.GenericSchema<unknown, ModelShape>;
 
-const KEY = /^[0-9a-f]{64}$/;
-/** The name of an analyser's folder (`analyserId`). */
-const ANALYSER = /^[0-9a-f]{16}$/;
-
 export function shapeStoreRoot(gitDir: string): string {
-  return join(gitDir, 'dbt-pr-reviewer', 'shapes');
+  return join(storesRoot(gitDir), 'shapes');
 }
 
 /**
@@ -81,105 +68,20 @@ export async function analyserId(): Promise<string> {
   return hash.digest('hex').slice(0, 16);
 }
 
-export class ShapeStore implements ShapeCache {
-  /** Shapes analysed in this review, not stored yet. */
-  private readonly added = new Map<string, ModelShape>();
-  /** Keys this review read or analysed: kept when the store is trimmed. */
-  private readonly used = new Set<string>();
+const SHAPE_CODEC: StoreCodec<ModelShape> = {
+  encode: (shape) => shape,
+  decode: (stored) => {
+    const parsed = v.safeParse(modelShapeSchema, stored);
+    return parsed.success ? parsed.output : undefined;
+  },
+};
 
-  private constructor(
-    private readonly root: string,
-    private readonly analyser: string,
-    /** Keys stored in the folder when it was opened. */
-    private readonly stored: Set<string>,
-    private readonly maxEntries: number,
-  ) {}
+/** The analysed SQL of one analyser version (`analyserId`); a `ShapeCache`. */
+export type ShapeStore = VersionedStore<ModelShape>;
 
+export const ShapeStore = {
   /** The store of `analyser` under `root` (empty when there is none or it cannot be read). */
-  static async open(root: string, analyser: string, maxEntries = MAX_STORED_SHAPES): Promise<ShapeStore> {
-    let stored = new Set<string>();
-    try {
-      const files = await readdir(join(root, analyser));
-      stored = new Set(files.filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length)).filter((k) => KEY.test(k)));
-    } catch {
-      /* no store yet, or not readable: start empty */
-    }
-    return new ShapeStore(root, analyser, stored, maxEntries);
-  }
-
-  get(key: string): ModelShape | undefined {
-    const shape = this.added.get(key) ?? (this.stored.has(key) ? this.read(key) : undefined);
-    if (shape) this.used.add(key);
-    return shape;
-  }
-
-  set(key: string, shape: ModelShape): void {
-    this.added.set(key, shape);
-    this.used.add(key);
-  }
-
-  private read(key: string): ModelShape | undefined {
-    try {
-      const parsed = v.safeParse(modelShapeSchema, JSON.parse(readFileSync(this.pathOf(key), 'utf8')));
-      if (parsed.success) return parsed.output;
-    } catch {
-      /* unreadable or not JSON: analysed again */
-    }
-    // A damaged or hand-edited entry is analysed again, and replaced by `save`.
-    this.stored.delete(key);
-    return undefined;
-  }
-
-  private pathOf(key: string): string {
-    return join(this.root, this.analyser, `${key}.json`);
-  }
-
-  /**
-   * Writes the shapes analysed in this review, each atomically (a temporary file renamed over the entry), or, when
-   * it only read, marks the folder as used. Removes what is not a folder of an analyser and the folders of other
-   * analysers unused for a week (`OTHER_ANALYSER_KEPT_MS`), and, beyond `maxEntries`, every shape this review did
-   * not use.
-   * Returns an error message instead of throwing.
-   */
-  async save(now = Date.now()): Promise<string | undefined> {
-    const dir = join(this.root, this.analyser);
-    if (this.added.size === 0) {
-      // A review that only read: its folder counts as used (see `OTHER_ANALYSER_KEPT_MS`).
-      if (this.used.size > 0) await utimes(dir, now / 1000, now / 1000).catch(() => undefined);
-      return undefined;
-    }
-    try {
-      await mkdir(dir, { recursive: true });
-      const others = (await readdir(this.root, { withFileTypes: true })).filter((entry) => entry.name !== this.analyser);
-      await Promise.all(
-        others.map(async (entry) => {
-          const path = join(this.root, entry.name);
-          const stale = !entry.isDirectory() || !ANALYSER.test(entry.name) || now - (await stat(path)).mtimeMs > OTHER_ANALYSER_KEPT_MS;
-          if (stale) await rm(path, { recursive: true, force: true });
-        }),
-      );
-      await Promise.all(
-        [...this.added].map(async ([key, shape]) => {
-          const temporary = `${this.pathOf(key)}.${process.pid}.tmp`;
-          try {
-            await writeFile(temporary, JSON.stringify(shape));
-            await rename(temporary, this.pathOf(key));
-          } catch (error) {
-            await rm(temporary, { force: true }).catch(() => undefined);
-            throw error;
-          }
-        }),
-      );
-      for (const key of this.added.keys()) this.stored.add(key);
-      this.added.clear();
-      if (this.stored.size > this.maxEntries) {
-        const unused = [...this.stored].filter((key) => !this.used.has(key));
-        await Promise.all(unused.map((key) => rm(this.pathOf(key), { force: true })));
-        for (const key of unused) this.stored.delete(key);
-      }
-      return undefined;
-    } catch (error) {
-      return error instanceof Error ? error.message : String(error);
-    }
-  }
-}
+  open(root: string, analyser: string, maxEntries = MAX_STORED_SHAPES): Promise<ShapeStore> {
+    return VersionedStore.open(root, analyser, SHAPE_CODEC, maxEntries);
+  },
+};

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Review } from '../../src/review/types.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../fakes/openai/server.js';
 import { analyserId, shapeStoreRoot } from '../../src/sources/shape-store.js';
+import { yamlParserId, yamlStoreRoot } from '../../src/sources/yaml-store.js';
 import { commit, initRepo, removeTempDirs } from '../sources/git-fixture.js';
 import { quietEnv, ROOT, runCli, type CliRun } from './run-cli.js';
 
@@ -40,11 +41,12 @@ function comparable(stdout: string): Review {
 
 beforeAll(() => {
   execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle-cli.mjs'), join(pkg, 'dist', 'bundle')], { cwd: ROOT, stdio: 'pipe' });
-  // What the package holds around the bundle: its manifest, dependencies, prompts, demo, and the compiled SQL analyser.
+  // What the package holds around the bundle: its manifest, dependencies, prompts, demo, and the compiled modules
+  // that name the versions of the stores (the SQL analyser, the YAML parser).
   copyFileSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
   for (const dir of ['node_modules', 'prompts', 'examples']) symlinkSync(join(ROOT, dir), join(pkg, dir), 'dir');
   mkdirSync(join(pkg, 'dist'), { recursive: true });
-  symlinkSync(join(ROOT, 'src', 'sql'), join(pkg, 'dist', 'sql'), 'dir');
+  for (const dir of ['sql', 'dbt']) symlinkSync(join(ROOT, 'src', dir), join(pkg, 'dist', dir), 'dir');
 }, 60_000);
 afterAll(() => {
   rmSync(pkg, { recursive: true, force: true });
@@ -80,15 +82,20 @@ describe('the bundled bin', () => {
     expect(review.skipped.filter((s) => /Jinja|render/i.test(s.reason))).toEqual([]);
   }, 60_000);
 
-  it('keeps the analysed SQL under the same analyser id as the sources, so both share the store', async () => {
+  it('keeps the analysed SQL and the parsed YAML under the same versions as the sources, so both share the stores', async () => {
     const repo = initRepo();
-    const base = commit(repo, { 'dbt_project.yml': 'name: shop\nversion: "1.0"\nconfig-version: 2\n', 'models/a.sql': 'select 1 as id\n' });
+    const base = commit(repo, {
+      'dbt_project.yml': 'name: shop\nversion: "1.0"\nconfig-version: 2\n',
+      'models/a.sql': 'select 1 as id\n',
+      'models/_models.yml': 'version: 2\nmodels:\n  - name: a\n    columns:\n      - name: id\n',
+    });
     const head = commit(repo, { 'models/a.sql': 'select 1 as id, 2 as extra\n' });
     const run = await runBundle(['review', '--repo', repo, '--base', base, '--head', head, '--format', 'json', '--no-llm']);
     expect(comparable(run.stdout).models.map((m) => m.changes.map((c) => c.kind))).toEqual([['column_added']]);
     const folders = readdirSync(shapeStoreRoot(join(repo, '.git')));
     expect(folders).toEqual([await analyserId()]);
     expect(readdirSync(join(shapeStoreRoot(join(repo, '.git')), folders[0]!)).length).toBeGreaterThanOrEqual(2);
+    expect(readdirSync(yamlStoreRoot(join(repo, '.git')))).toEqual([await yamlParserId()]);
   }, 60_000);
 
   describe('with an OpenAI-compatible endpoint', () => {

@@ -11,9 +11,10 @@ export interface CliRun {
   stderr: string;
 }
 
-/** The environment of a user without an OpenAI key (tests never reach the network). */
+/** The environment of a user without an OpenAI key (tests never reach the network), outside CI (the CLI keeps its
+ * stores in CI only when their folder exists: a test sets `CI` itself when that is what it checks). */
 export function quietEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = { ...process.env, OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined, DEBUG: undefined };
+  const env: Record<string, string | undefined> = { ...process.env, OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined, DEBUG: undefined, CI: undefined };
   return { ...env, ...extra };
 }
 
