@@ -209,7 +209,8 @@ async function demoCommand(args: string[], io: CliIo): Promise<number> {
   try {
     io.stderr('Reviewing the bundled demo: a change to the Juniper Outfitters dbt project (see examples/demo/README.md).\n');
     const review = await reviewRepository(
-      { repo: demo.repo, base: demo.base, head: demo.head, noLlm: values['no-llm'] ?? false },
+      // The repository is removed afterwards: nothing is kept for a next review.
+      { repo: demo.repo, base: demo.base, head: demo.head, noLlm: values['no-llm'] ?? false, noCache: true },
       io,
     );
     printReview(review, format, io);
