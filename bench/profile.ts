@@ -7,7 +7,7 @@
  *   tsx bench/profile.ts --size 5000 --scenario pr-1 --warm     # the same review again, with what a first one kept
  *
  * Cold (default) is `--no-cache`: every file read and every model SQL parsed. Warm reviews once first, unprofiled,
- * so the profiled review finds the file facts and analysed SQL of the same change in the git directory.
+ * so the profiled review finds the file facts, analysed SQL and parsed property files of the same change in the git directory.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -113,7 +113,7 @@ export async function profileReview(cli: string, repo: string, base: string, hea
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const review = [cli, 'review', '--repo', repo, '--base', base, '--head', head, '--format', 'json', '--no-llm'];
-  const env = { ...process.env, NODE_OPTIONS: '' };
+  const env = { ...process.env, NODE_OPTIONS: '', CI: '' }; // as on a developer's machine (see run.ts)
   if (cache === 'warm') await measureCommand(process.execPath, review, { env });
   const m = await measureCommand(process.execPath, ['--cpu-prof', '--cpu-prof-dir', outDir, '--cpu-prof-interval', '200', ...review, ...(cache === 'cold' ? ['--no-cache'] : [])], { env });
   if (m.exitCode > 1) throw new Error(`CLI failed under the profiler: ${m.stderr.slice(0, 500)}`);

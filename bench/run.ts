@@ -85,7 +85,7 @@ interface Row {
   /** Cold: `--no-cache`, every file of both revisions read and scanned. */
   wallMs: number[];
   medianMs: number;
-  /** Warm: the same review again, with the file facts and analysed SQL the warm-up kept in the git directory. */
+  /** Warm: the same review again, with the file facts, analysed SQL and parsed property files the warm-up kept in the git directory. */
   warmWallMs: number[];
   warmMedianMs: number;
   /** The review of one more push on the PR (`pr/<n>-models-push2`), with what the review of the PR kept. */
@@ -156,7 +156,8 @@ async function reviewOnce(
 ): Promise<{ wallMs: number; rssKb: number; exitCode: number; review?: ReviewJson; stderr: string }> {
   const args = [cli, 'review', '--repo', repo, '--base', scenario.base, '--head', head, '--format', 'json', '--no-llm'];
   const m = await measureCommand(process.execPath, cache === 'cold' ? [...args, '--no-cache'] : args, {
-    env: { ...process.env, OPENAI_API_KEY: '', NODE_OPTIONS: '' },
+    // As on a developer's machine: in CI (`CI` set) the CLI keeps its stores only where their folder exists.
+    env: { ...process.env, OPENAI_API_KEY: '', NODE_OPTIONS: '', CI: '' },
   });
   let review: ReviewJson | undefined;
   try {
@@ -218,7 +219,7 @@ function table(rows: Row[], sqlfluff: SqlfluffInfo | undefined, githubNote: stri
     'PR',
     'changed models (files)',
     'review wall, cold (`--no-cache`), median (min-max)',
-    'warm: the same review again (file facts and analysed SQL kept)',
+    'warm: the same review again (file facts, analysed SQL, parsed YAML kept)',
     're-review of one more push (what the review kept)',
     'peak RSS',
     'models/s (cold)',
@@ -370,7 +371,7 @@ async function main(): Promise<void> {
     console.error(`${size} models: ${project.cached ? 'reused' : `generated in ${fmtS(project.generatedMs)}`} ${project.repo}`);
     for (const scenario of project.scenarios) {
       if (options.scenarios && !options.scenarios.includes(scenario.name)) continue;
-      // The warm-up run also leaves the file facts and analysed SQL of this scenario's revisions in the git
+      // The warm-up run also leaves the file facts, analysed SQL and parsed YAML of this scenario's revisions in the git
       // directory, as a review of the PR does before its next push: kept aside, and put back before each re-review.
       const store = join(spawnSync('git', ['-C', project.repo, 'rev-parse', '--absolute-git-dir'], { encoding: 'utf8' }).stdout.trim(), 'dbt-pr-reviewer');
       const keptByReview = join(WORK_DIR, String(size), 'store-after-review');
