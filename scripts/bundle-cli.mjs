@@ -13,7 +13,7 @@
  *
  *   node scripts/bundle-cli.mjs [outdir]     # default dist/bundle
  */
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -37,3 +37,7 @@ await build({
   logLevel: 'warning',
 });
 chmodSync(join(outdir, 'cli.js'), 0o755);
+// `tsc`'s unbundled entry stays executable too: bin links made before the bin moved to the bundle (npx keeps them in
+// its cache, keyed by the project's path) still point to it.
+const unbundled = join(outdir, '..', 'cli.js');
+if (existsSync(unbundled)) chmodSync(unbundled, 0o755);
