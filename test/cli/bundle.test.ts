@@ -4,7 +4,7 @@
  * package version, and the LLM stage (a separate chunk, with its prompts). Built here into a temporary package
  * laid out like the installed one, so the test never depends on a stale `dist/`.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,22 +14,13 @@ import { startFakeOpenAi, type FakeOpenAi } from '../fakes/openai/server.js';
 import { analyserId, shapeStoreRoot } from '../../src/sources/shape-store.js';
 import { yamlParserId, yamlStoreRoot } from '../../src/sources/yaml-store.js';
 import { commit, initRepo, removeTempDirs } from '../sources/git-fixture.js';
-import { quietEnv, ROOT, runCli, type CliRun } from './run-cli.js';
+import { quietEnv, ROOT, runCli, spawnNode, type CliRun } from './run-cli.js';
 
 const pkg = mkdtempSync(join(tmpdir(), 'cli-bundle-'));
 const bin = join(pkg, 'dist', 'bundle', 'cli.js');
 
 function runBundle(argv: string[], env: Record<string, string | undefined> = quietEnv()): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const defined = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
-    const child = spawn(process.execPath, [bin, ...argv], { cwd: pkg, env: defined, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return spawnNode([bin, ...argv], { cwd: pkg, env });
 }
 
 /** The review without what differs from run to run. */

@@ -36,9 +36,14 @@ export async function runCli(argv: string[], options: { cwd?: string; env?: Reco
 
 /** Spawns `node --import tsx src/cli.ts ...` exactly as the `dbt-pr-reviewer` bin runs (after the build). */
 export function spawnCli(argv: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliRun> {
+  return spawnNode(['--import', 'tsx', `${ROOT}src/cli.ts`, ...argv], options);
+}
+
+/** Runs `node <args>` as a process (stdin closed) and captures its exit code and output. */
+export function spawnNode(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const env = Object.fromEntries(Object.entries(options.env ?? quietEnv()).filter((e): e is [string, string] => e[1] !== undefined));
-    const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}src/cli.ts`, ...argv], {
+    const child = spawn(process.execPath, args, {
       cwd: options.cwd ?? ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
