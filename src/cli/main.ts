@@ -274,7 +274,7 @@ async function reviewWith(engineStart: Promise<Engine>, options: ReviewOptions, 
   // git answers.
   const revisions = resolveRevs(repo, [options.base, options.head]);
   const headShaRead = revisions.then(([, head]) => head!);
-  const stores = options.noCache ? Promise.resolve<Stores>({}) : openStores(repo, isCi(io.env));
+  const stores = options.noCache ? Promise.resolve<Stores>({}) : openStores(repo, isCi(io.env), io);
   const store = stores.then((s) => s.facts);
   const headSnapshot = Promise.all([headShaRead, store]).then(([sha, facts]) => gitSnapshot(repo, sha, facts ? { facts } : {}));
   headSnapshot.catch(() => undefined); // awaited below, after the errors a user should see first
@@ -348,9 +348,16 @@ interface Stores {
  * a fresh clone that nothing carries to the next run would only pay for writing them (2,000-model benchmark project,
  * 50-model PR: ~100 ms, a sixth of the review).
  */
-async function openStores(repo: string, ci: boolean): Promise<Stores> {
+async function openStores(repo: string, ci: boolean, io: CliIo): Promise<Stores> {
   const gitDir = assertRepository(repo);
-  if (ci && !(await gitDir.then((dir) => stat(storesRoot(dir))).then((s) => s.isDirectory(), () => false))) return {};
+  if (ci) {
+    const root = await gitDir.then(storesRoot, () => undefined);
+    const present = root !== undefined && (await stat(root).then((s) => s.isDirectory(), () => false));
+    if (!present) {
+      if (root !== undefined && io.env.DEBUG) io.stderr(`dbt-pr-reviewer: CI is set and ${root} does not exist: nothing is kept for the next run (see docs/cli.md)\n`);
+      return {};
+    }
+  }
   const optional = <T>(open: () => Promise<T>): Promise<T | undefined> => gitDir.then(open).catch(() => undefined);
   const [facts, shapes, yamlTrees] = await Promise.all([
     optional(async () => {

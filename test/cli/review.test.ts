@@ -260,6 +260,9 @@ describe('what a review keeps in the git directory', () => {
       expect(await run(quietEnv({ CI: ci }))).toEqual(uncached);
       expect(existsSync(storeDir)).toBe(false);
     }
+    // DEBUG says why.
+    const debug = await runCli(['review', '--repo', clone, '--base', 'origin/main', '--head', 'origin/breaking', '--format', 'json'], { env: quietEnv({ CI: 'true', DEBUG: '1' }) });
+    expect(debug.stderr).toContain(`CI is set and ${storeDir} does not exist: nothing is kept for the next run`);
     // CI=false is not CI: the review keeps its stores as on a developer's machine.
     expect(await run(quietEnv({ CI: 'false' }))).toEqual(uncached);
     expect(readdirSync(storeDir).sort()).toEqual(['file-facts.json', 'shapes', 'yaml']);
