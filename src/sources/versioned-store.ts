@@ -18,9 +18,9 @@ export function storesRoot(gitDir: string): string {
 }
 
 /** A key: 64 hex digits (a SHA-256 of what the value was computed from). */
-export const STORE_KEY = /^[0-9a-f]{64}$/;
+const STORE_KEY = /^[0-9a-f]{64}$/;
 /** The name of a version's folder: 16 hex digits. */
-export const STORE_VERSION = /^[0-9a-f]{16}$/;
+const STORE_VERSION = /^[0-9a-f]{16}$/;
 
 /**
  * The folder of another version is removed once no review has used it (written to it, or touched it after reading)
@@ -29,7 +29,10 @@ export const STORE_VERSION = /^[0-9a-f]{16}$/;
  */
 const OTHER_VERSION_KEPT_MS = 7 * 24 * 60 * 60 * 1000;
 
-/** How values are written and read back; `decode` returns undefined for what is not a value (damaged, hand-edited). */
+/**
+ * How values are written and read back: `encode` returns undefined for a value it cannot write exactly (it is not
+ * kept), `decode` for what is not a value (damaged, hand-edited).
+ */
 export interface StoreCodec<T> {
   encode(value: T): unknown;
   decode(stored: unknown): T | undefined;
