@@ -85,6 +85,9 @@ interface Row {
   /** Cold: `--no-cache`, every file of both revisions read and scanned. */
   wallMs: number[];
   medianMs: number;
+  /** First review on a developer's machine: an empty store in the git directory, which the review writes. */
+  firstWallMs: number[];
+  firstMedianMs: number;
   /** Warm: the same review again, with the file facts, analysed SQL and parsed property files the warm-up kept in the git directory. */
   warmWallMs: number[];
   warmMedianMs: number;
@@ -213,12 +216,16 @@ async function runPhases(dist: string, project: GeneratedProject, scenario: Scen
 
 const fmtS = (ms: number): string => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
 
+/** `median (min-max)` of a cell's runs. */
+const spread = (medianMs: number, runs: number[]): string => `${fmtS(medianMs)} (${fmtS(Math.min(...runs))}-${fmtS(Math.max(...runs))})`;
+
 function table(rows: Row[], sqlfluff: SqlfluffInfo | undefined, githubNote: string): string {
   const head = [
     'project models',
     'PR',
     'changed models (files)',
-    'review wall, cold (`--no-cache`), median (min-max)',
+    'review wall, cold (`--no-cache`, as CI on a fresh clone), median (min-max)',
+    'first review with an empty store (it writes the store)',
     'warm: the same review again (file facts, analysed SQL, parsed YAML kept)',
     're-review of one more push (what the review kept)',
     'peak RSS',
@@ -232,9 +239,10 @@ function table(rows: Row[], sqlfluff: SqlfluffInfo | undefined, githubNote: stri
       String(r.size),
       r.scenario,
       `${r.changedModels} (${r.changedFiles})`,
-      `${fmtS(r.medianMs)} (${fmtS(Math.min(...r.wallMs))}-${fmtS(Math.max(...r.wallMs))})`,
-      `${fmtS(r.warmMedianMs)} (${fmtS(Math.min(...r.warmWallMs))}-${fmtS(Math.max(...r.warmWallMs))})`,
-      `${fmtS(r.pushMedianMs)} (${fmtS(Math.min(...r.pushWallMs))}-${fmtS(Math.max(...r.pushWallMs))})`,
+      spread(r.medianMs, r.wallMs),
+      spread(r.firstMedianMs, r.firstWallMs),
+      spread(r.warmMedianMs, r.warmWallMs),
+      spread(r.pushMedianMs, r.pushWallMs),
       `${r.peakRssMb.toFixed(0)} MB`,
       r.modelsPerSecond.toFixed(0),
     ];
@@ -384,10 +392,15 @@ async function main(): Promise<void> {
       rmSync(keptByReview, { recursive: true, force: true });
       cpSync(store, keptByReview, { recursive: true });
       const walls: number[] = [];
+      const firstWalls: number[] = [];
       const warmWalls: number[] = [];
       const pushWalls: number[] = [];
       let rss = 0;
       for (let i = 0; i < options.runs; i++) {
+        rmSync(store, { recursive: true, force: true });
+        const first = await reviewOnce(cli, project.repo, scenario, 'warm');
+        firstWalls.push(first.wallMs);
+        rss = Math.max(rss, first.rssKb);
         for (const cache of ['cold', 'warm'] as const) {
           const r = await reviewOnce(cli, project.repo, scenario, cache);
           (cache === 'cold' ? walls : warmWalls).push(r.wallMs);
@@ -411,6 +424,8 @@ async function main(): Promise<void> {
         runs: options.runs,
         wallMs: walls,
         medianMs,
+        firstWallMs: firstWalls,
+        firstMedianMs: median(firstWalls),
         warmWallMs: warmWalls,
         warmMedianMs: median(warmWalls),
         pushWallMs: pushWalls,
@@ -448,7 +463,7 @@ async function main(): Promise<void> {
       }
       rows.push(row);
       console.error(
-        `  ${scenario.name}: ${fmtS(medianMs)} cold / ${fmtS(row.warmMedianMs)} warm / ${fmtS(row.pushMedianMs)} after one more push, median of ${options.runs}, ${row.peakRssMb.toFixed(0)} MB, ${row.reviewedModels} models reviewed, ${review.conclusion}` +
+        `  ${scenario.name}: ${fmtS(medianMs)} cold / ${fmtS(row.firstMedianMs)} first with an empty store / ${fmtS(row.warmMedianMs)} warm / ${fmtS(row.pushMedianMs)} after one more push, median of ${options.runs}, ${row.peakRssMb.toFixed(0)} MB, ${row.reviewedModels} models reviewed, ${review.conclusion}` +
           `${row.sqlfluff ? `; sqlfluff ${fmtS(row.sqlfluff.medianMs)} (${row.ratio!.toFixed(1)}x)` : ''}${row.sanity.length ? `; sanity: ${row.sanity.length} issue(s)` : ''}`,
       );
     }
