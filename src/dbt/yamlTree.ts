@@ -49,8 +49,8 @@ export interface YamlTreeCache {
   set(text: string, result: YamlParseResult): void;
 }
 
-
-const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Keys a tree never holds (they would reach `Object.prototype` through `toPlain`). */
+export const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * Aliases may make a document mean more values than it spells (an alias bomb: 500 bytes that expand to a billion

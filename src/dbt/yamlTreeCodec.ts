@@ -7,7 +7,7 @@
  * scalar: the value; date: epoch milliseconds). Aliased nodes are written out at each use, so a decoded tree holds
  * copies where the parse shared objects (nothing reads a tree for identity).
  */
-import type { YamlParseResult, YEntry, YNode } from './yamlTree.js';
+import { UNSAFE_KEYS, type YamlParseResult, type YEntry, type YNode } from './yamlTree.js';
 
 const MAP = 0;
 const SEQ = 1;
@@ -17,15 +17,12 @@ const DATE = 3;
 /** Nodes an encoded tree may hold: aliases repeat nodes, and a store is no place for an alias bomb's expansion. */
 const MAX_ENCODED_NODES = 500_000;
 
-/** Keys the parser never keeps (see `UNSAFE_KEYS` in yamlTree.ts): a stored tree holding one is not a parse. */
-const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
 /** The largest epoch milliseconds a Date holds. */
 const MAX_TIME = 8.64e15;
 
 class Unstorable extends Error {}
 
-/** The JSON form of a parse, or undefined when it cannot be stored exactly (NaN, binary, huge expansions...). */
+/** The JSON form of a parse, or undefined when it cannot be stored exactly (NaN, infinities, -0, huge expansions). */
 export function encodeYamlParse(result: YamlParseResult): unknown {
   if (!result.ok) return result.line === undefined ? { e: result.message } : { e: result.message, l: result.line };
   const budget = { left: MAX_ENCODED_NODES };
@@ -97,6 +94,7 @@ function decodeNode(value: unknown): YNode | undefined {
       for (let i = 0; i < payload.length; i += 3) {
         const key: unknown = payload[i];
         const keyLine: unknown = payload[i + 1];
+        // A stored tree with a key the parser never keeps is not a parse.
         if (typeof key !== 'string' || UNSAFE_KEYS.has(key) || entries.has(key) || !isLine(keyLine)) return undefined;
         const entryValue = decodeNode(payload[i + 2]);
         if (!entryValue) return undefined;

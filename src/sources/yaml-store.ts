@@ -46,11 +46,10 @@ export async function yamlParserId(): Promise<string> {
 
 const TREE_CODEC: StoreCodec<YamlParseResult> = { encode: encodeYamlParse, decode: decodeYamlParse };
 
-function keyOf(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
 export class YamlTreeStore implements YamlTreeCache {
+  /** The key of each text this review asked for: a text that was missing is hashed once, not again when it is set. */
+  private readonly keys = new Map<string, string>();
+
   private constructor(private readonly store: VersionedStore<YamlParseResult>) {}
 
   /** The store of `parser` under `root` (empty when there is none or it cannot be read). */
@@ -59,11 +58,20 @@ export class YamlTreeStore implements YamlTreeCache {
   }
 
   get(text: string): YamlParseResult | undefined {
-    return this.store.get(keyOf(text));
+    return this.store.get(this.keyOf(text));
   }
 
   set(text: string, result: YamlParseResult): void {
-    this.store.set(keyOf(text), result);
+    this.store.set(this.keyOf(text), result);
+  }
+
+  private keyOf(text: string): string {
+    let key = this.keys.get(text);
+    if (key === undefined) {
+      key = createHash('sha256').update(text).digest('hex');
+      this.keys.set(text, key);
+    }
+    return key;
   }
 
   /** Writes the trees parsed in this review (see `VersionedStore.save`); an error message instead of throwing. */
