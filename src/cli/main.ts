@@ -358,19 +358,19 @@ async function openStores(repo: string, ci: boolean, io: CliIo): Promise<Stores>
       return {};
     }
   }
-  const optional = <T>(open: () => Promise<T>): Promise<T | undefined> => gitDir.then(open).catch(() => undefined);
+  const optional = <T>(open: (dir: string) => Promise<T>): Promise<T | undefined> => gitDir.then(open).catch(() => undefined);
   const [facts, shapes, yamlTrees] = await Promise.all([
-    optional(async () => {
+    optional(async (dir) => {
       const m = await import('../sources/facts-store.js');
-      return m.FactsStore.open(m.factsStorePath(await gitDir));
+      return m.FactsStore.open(m.factsStorePath(dir));
     }),
-    optional(async () => {
+    optional(async (dir) => {
       const m = await import('../sources/shape-store.js');
-      return m.ShapeStore.open(m.shapeStoreRoot(await gitDir), await m.analyserId());
+      return m.ShapeStore.open(m.shapeStoreRoot(dir), await m.analyserId());
     }),
-    optional(async () => {
+    optional(async (dir) => {
       const m = await import('../sources/yaml-store.js');
-      return m.YamlTreeStore.open(m.yamlStoreRoot(await gitDir), await m.yamlParserId());
+      return m.YamlTreeStore.open(m.yamlStoreRoot(dir), await m.yamlParserId());
     }),
   ]);
   return { ...(facts ? { facts } : {}), ...(shapes ? { shapes } : {}), ...(yamlTrees ? { yamlTrees } : {}) };
