@@ -358,20 +358,14 @@ async function openStores(repo: string, ci: boolean, io: CliIo): Promise<Stores>
       return {};
     }
   }
-  const optional = <T>(open: (dir: string) => Promise<T>): Promise<T | undefined> => gitDir.then(open).catch(() => undefined);
+  // The modules load while git answers.
+  const modules = Promise.all([import('../sources/facts-store.js'), import('../sources/shape-store.js'), import('../sources/yaml-store.js')]);
+  const optional = <T>(open: (dir: string, m: Awaited<typeof modules>) => Promise<T>): Promise<T | undefined> =>
+    Promise.all([gitDir, modules]).then(([dir, m]) => open(dir, m)).catch(() => undefined);
   const [facts, shapes, yamlTrees] = await Promise.all([
-    optional(async (dir) => {
-      const m = await import('../sources/facts-store.js');
-      return m.FactsStore.open(m.factsStorePath(dir));
-    }),
-    optional(async (dir) => {
-      const m = await import('../sources/shape-store.js');
-      return m.ShapeStore.open(m.shapeStoreRoot(dir), await m.analyserId());
-    }),
-    optional(async (dir) => {
-      const m = await import('../sources/yaml-store.js');
-      return m.YamlTreeStore.open(m.yamlStoreRoot(dir), await m.yamlParserId());
-    }),
+    optional((dir, [m]) => m.FactsStore.open(m.factsStorePath(dir))),
+    optional(async (dir, [, m]) => m.ShapeStore.open(m.shapeStoreRoot(dir), await m.analyserId())),
+    optional(async (dir, [, , m]) => m.YamlTreeStore.open(m.yamlStoreRoot(dir), await m.yamlParserId())),
   ]);
   return { ...(facts ? { facts } : {}), ...(shapes ? { shapes } : {}), ...(yamlTrees ? { yamlTrees } : {}) };
 }
