@@ -79,13 +79,15 @@ Options:
   --config FILE    reviewer config (default: .github/dbt-pr-reviewer.yml read at the base revision)
   --no-cache       neither read nor write what reviews keep in the git directory (dbt-pr-reviewer/): the file
                    facts that let the next review of a big project skip the files it does not look at closely,
-                   and the analysed SQL that spares it parsing a model it has seen
+                   and the analysed SQL and parsed YAML that spare it parsing what it has seen. In CI (CI set)
+                   they are kept only when that folder exists (a cache step restores it, or mkdir creates it)
   -h, --help       show this help
   -v, --version    show the version
 
 Environment:
   OPENAI_API_KEY   enables the LLM stage; OPENAI_BASE_URL points it at any OpenAI-compatible endpoint
-  DEBUG            print stack traces of unexpected errors
+  CI               set by CI services: see --no-cache
+  DEBUG            print stack traces of unexpected errors, and why nothing was kept
 
 Exit codes: 0 success or neutral, 1 failure, 2 usage, configuration or repository error.
 `;
