@@ -34,6 +34,23 @@ export function encodeYamlParse(result: YamlParseResult): unknown {
   }
 }
 
+/**
+ * Whether the parse holds at most `limit` nodes, aliases expanded (as `encodeYamlParse` writes it out). Stops
+ * counting past the limit.
+ */
+export function yamlNodesWithin(result: YamlParseResult, limit: number): boolean {
+  if (!result.ok || !result.root) return true;
+  let left = limit;
+  const stack: YNode[] = [result.root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (--left < 0) return false;
+    if (node.kind === 'map') for (const entry of node.entries.values()) stack.push(entry.value);
+    else if (node.kind === 'seq') for (const item of node.items) stack.push(item);
+  }
+  return true;
+}
+
 function encodeNode(node: YNode, budget: { left: number }): unknown[] {
   budget.left -= 1;
   if (budget.left < 0) throw new Unstorable();

@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { YamlParseResult, YamlTreeCache } from '../dbt/yamlTree.js';
-import { decodeYamlParse, encodeYamlParse } from '../dbt/yamlTreeCodec.js';
+import { decodeYamlParse, encodeYamlParse, yamlNodesWithin } from '../dbt/yamlTreeCodec.js';
 import { storesRoot, VersionedStore, type StoreCodec } from './versioned-store.js';
 
 /** Bump when the stored form changes without a change to the modules `yamlParserId` reads. */
@@ -22,6 +22,14 @@ const STORE_FORMAT = 1;
 
 /** Beyond this many stored trees (~1-20 KB each), a review keeps only the ones it used. */
 const MAX_STORED_TREES = 3_000;
+
+/**
+ * A tree is stored only when it holds at most this many nodes per character of its text, plus `NODES_ALLOWED`: a
+ * property file holds about one node per 10-20 characters, and a text whose aliases expand it far beyond its size is
+ * cheap to parse again but would take many times its size on disk (PR content is untrusted).
+ */
+const NODES_PER_CHARACTER = 0.5;
+const NODES_ALLOWED = 1_000;
 
 /** The modules of `src/dbt/` whose code decides a stored tree (compiled `.js`, or `.ts` when run from sources). */
 const PARSER_MODULES = /^(?:yamlTree|yamlTreeCodec|textLines)\.(?:js|ts)$/;
@@ -62,6 +70,7 @@ export class YamlTreeStore implements YamlTreeCache {
   }
 
   set(text: string, result: YamlParseResult): void {
+    if (!yamlNodesWithin(result, NODES_ALLOWED + NODES_PER_CHARACTER * text.length)) return;
     this.store.set(this.keyOf(text), result);
   }
 

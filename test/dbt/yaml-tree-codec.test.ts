@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseYamlTree, type YamlParseResult } from '../../src/dbt/yamlTree.js';
-import { decodeYamlParse, encodeYamlParse } from '../../src/dbt/yamlTreeCodec.js';
+import { decodeYamlParse, encodeYamlParse, yamlNodesWithin } from '../../src/dbt/yamlTreeCodec.js';
 
 /** What a store gives back for a parse: its encoding through JSON text, decoded. */
 function storedAndRead(result: YamlParseResult): YamlParseResult | undefined {
@@ -98,6 +98,15 @@ describe('encodeYamlParse / decodeYamlParse', () => {
     expect(smaller.ok).toBe(false); // 10^5 values from 200 characters: an alias bomb, refused by the parser
     const small = parseYamlTree(levels.slice(0, 3).join('\n'));
     expect(storedAndRead(small)).toEqual(small);
+  });
+
+  it('count nodes with aliases expanded, as they would be written', () => {
+    // root map, `l` seq with 2 items, `u` the same seq again: 1 + 3 + 3
+    const parsed = parseYamlTree('l: &l [1, 2]\nu: *l\n');
+    expect(yamlNodesWithin(parsed, 7)).toBe(true);
+    expect(yamlNodesWithin(parsed, 6)).toBe(false);
+    expect(yamlNodesWithin(parseYamlTree(''), 0)).toBe(true);
+    expect(yamlNodesWithin(parseYamlTree('a: [1\n'), 0)).toBe(true);
   });
 
   it('read what is not a stored parse as nothing', () => {

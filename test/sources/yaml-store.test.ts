@@ -62,6 +62,20 @@ describe('YamlTreeStore', () => {
     expect((await YamlTreeStore.open(root, PARSER)).get('a: .nan\n')).toBeUndefined();
   });
 
+  it('does not keep a tree whose aliases make it far bigger than its text', async () => {
+    const root = tempDir();
+    const store = await YamlTreeStore.open(root, PARSER);
+    // 10^3 values from 100 characters: parsed (within the parser's allowance), not worth its size on disk.
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]', `b: &b [${Array(10).fill('*a').join(', ')}]`, `c: [${Array(10).fill('*b').join(', ')}]`];
+    const bomb = levels.join('\n');
+    expect(parseYamlTree(bomb).ok).toBe(true);
+    store.set(bomb, parseYamlTree(bomb));
+    store.set(TEXTS[0]!, parseYamlTree(TEXTS[0]!));
+    expect(await store.save()).toBeUndefined();
+    expect(readdirSync(join(root, PARSER))).toHaveLength(1);
+    expect((await YamlTreeStore.open(root, PARSER)).get(bomb)).toBeUndefined();
+  });
+
   it('reports a store it cannot write instead of throwing', async () => {
     const root = join(tempDir(), 'file');
     writeFileSync(root, 'not a folder');
