@@ -192,10 +192,10 @@ async function reviewCommand(args: string[], io: CliIo): Promise<number> {
       configFile: values.config,
       noLlm: values['no-llm'] ?? false,
       noCache: values['no-cache'] ?? false,
+      onReview: (done) => printReview(done, format, io),
     },
     io,
   );
-  printReview(review, format, io);
   return exitCodeOf(review);
 }
 
@@ -210,12 +210,18 @@ async function demoCommand(args: string[], io: CliIo): Promise<number> {
   const demo = await buildDemoRepository();
   try {
     io.stderr('Reviewing the bundled demo: a change to the Juniper Outfitters dbt project (see examples/demo/README.md).\n');
-    const review = await reviewRepository(
-      // The repository is removed afterwards: nothing is kept for a next review.
-      { repo: demo.repo, base: demo.base, head: demo.head, noLlm: values['no-llm'] ?? false, noCache: true },
+    await reviewRepository(
+      {
+        repo: demo.repo,
+        base: demo.base,
+        head: demo.head,
+        noLlm: values['no-llm'] ?? false,
+        // The repository is removed afterwards: nothing is kept for a next review.
+        noCache: true,
+        onReview: (review) => printReview(review, format, io),
+      },
       io,
     );
-    printReview(review, format, io);
     // The demo's change is meant to be caught: its verdict is `failure`, yet the demo itself ran fine.
     return 0;
   } finally {
@@ -239,8 +245,10 @@ export interface ReviewOptions {
   /** A config file on disk; default: `.github/dbt-pr-reviewer.yml` at the base revision. */
   configFile?: string;
   noLlm: boolean;
-  /** Neither read nor write the file facts and analysed SQL kept in the git directory (see docs/cli.md). */
+  /** Neither read nor write the file facts, analysed SQL and parsed YAML kept in the git directory (docs/cli.md). */
   noCache?: boolean;
+  /** Called with the review as soon as it is complete, before what it keeps for the next one is written. */
+  onReview?: (review: Review) => void;
 }
 
 /** The review engine: the pipeline and the Jinja sandbox (started, not yet used). */
@@ -320,6 +328,8 @@ async function reviewWith(engineStart: Promise<Engine>, options: ReviewOptions, 
   if (shapes) ports.shapes = shapes;
   if (yamlTrees) ports.yamlTrees = yamlTrees;
   const review = await engine.runReview(request, ports);
+  // The user reads the review while the stores are written.
+  options.onReview?.(review);
   // What this review read, analysed and parsed is kept for the next one (a failure to write only costs that speed-up).
   if (facts) facts.learn([head, base]);
   const failures = await Promise.all([facts?.save([head, base]), shapes?.save(), yamlTrees?.save()]);

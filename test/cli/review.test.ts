@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Review } from '../../src/review/types.js';
 import { commit, git, initRepo, removeTempDirs, tempDir } from '../sources/git-fixture.js';
+import { main } from '../../src/cli/main.js';
 import { quietEnv, runCli, spawnCli } from './run-cli.js';
 
 afterAll(removeTempDirs);
@@ -227,6 +228,20 @@ describe('what a review keeps in the git directory', () => {
 
     const uncached = await run(['--no-cache']);
     expect(existsSync(yamlDir)).toBe(false);
+    // The review is printed as soon as it is complete, before the stores are written.
+    let printedBeforeWrites: boolean | undefined;
+    let printed = '';
+    const io = { stderr: () => undefined, env: quietEnv(), cwd: clone };
+    await main(['review', '--repo', clone, '--format', 'json', '--base', 'origin/main', '--head', 'origin/breaking'], {
+      ...io,
+      stdout: (text) => {
+        printedBeforeWrites ??= !existsSync(yamlDir);
+        printed += text;
+      },
+    });
+    expect(printedBeforeWrites).toBe(true);
+    expect(comparable(JSON.parse(printed) as Review)).toEqual(uncached);
+    rmSync(join(yamlDir, '..'), { recursive: true });
     expect(await run()).toEqual(uncached);
     const [parser, ...others] = readdirSync(yamlDir);
     expect(others).toEqual([]);
