@@ -340,7 +340,7 @@ async function reviewWith(engineStart: Promise<Engine>, options: ReviewOptions, 
 }
 
 /** `CI` as CI services set it (`true`, `1`, a name...); `false` and `0` say it is not. */
-export function isCi(env: Record<string, string | undefined>): boolean {
+function isCi(env: Record<string, string | undefined>): boolean {
   const value = env.CI?.trim().toLowerCase();
   return value !== undefined && value !== '' && value !== 'false' && value !== '0';
 }

@@ -9,25 +9,17 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Review } from '../../src/review/types.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../fakes/openai/server.js';
 import { analyserId, shapeStoreRoot } from '../../src/sources/shape-store.js';
 import { yamlParserId, yamlStoreRoot } from '../../src/sources/yaml-store.js';
 import { commit, initRepo, removeTempDirs } from '../sources/git-fixture.js';
-import { quietEnv, ROOT, runCli, spawnNode, type CliRun } from './run-cli.js';
+import { quietEnv, reviewWithoutTiming, ROOT, runCli, spawnNode, type CliRun } from './run-cli.js';
 
 const pkg = mkdtempSync(join(tmpdir(), 'cli-bundle-'));
 const bin = join(pkg, 'dist', 'bundle', 'cli.js');
 
 function runBundle(argv: string[], env: Record<string, string | undefined> = quietEnv()): Promise<CliRun> {
   return spawnNode([bin, ...argv], { cwd: pkg, env });
-}
-
-/** The review without what differs from run to run. */
-function comparable(stdout: string): Review {
-  const review = JSON.parse(stdout) as Review;
-  if (review.stats) delete review.stats.durationMs;
-  return review;
 }
 
 beforeAll(() => {
@@ -67,8 +59,8 @@ describe('the bundled bin', () => {
     const [bundled, sources] = await Promise.all([runBundle(['demo', '--format', 'json']), runCli(['demo', '--format', 'json'])]);
     expect(bundled.stderr).not.toMatch(/Error|could not/);
     expect(bundled.code).toBe(sources.code);
-    const review = comparable(bundled.stdout);
-    expect(review).toEqual(comparable(sources.stdout));
+    const review = reviewWithoutTiming(bundled.stdout);
+    expect(review).toEqual(reviewWithoutTiming(sources.stdout));
     // Rendered through the worker: no model is left unanalysed for want of a render.
     expect(review.models.length).toBeGreaterThanOrEqual(5);
     expect(review.skipped.filter((s) => /Jinja|render/i.test(s.reason))).toEqual([]);
@@ -83,7 +75,7 @@ describe('the bundled bin', () => {
     });
     const head = commit(repo, { 'models/a.sql': 'select 1 as id, 2 as extra\n' });
     const run = await runBundle(['review', '--repo', repo, '--base', base, '--head', head, '--format', 'json', '--no-llm']);
-    expect(comparable(run.stdout).models.map((m) => m.changes.map((c) => c.kind))).toEqual([['column_added']]);
+    expect(reviewWithoutTiming(run.stdout).models.map((m) => m.changes.map((c) => c.kind))).toEqual([['column_added']]);
     const folders = readdirSync(shapeStoreRoot(join(repo, '.git')));
     expect(folders).toEqual([await analyserId()]);
     expect(readdirSync(join(shapeStoreRoot(join(repo, '.git')), folders[0]!)).length).toBeGreaterThanOrEqual(2);
@@ -108,7 +100,7 @@ describe('the bundled bin', () => {
       const head = commit(repo, { 'models/fct_orders.sql': model("status not in ('cancelled', 'fraud_review')") });
       const env = quietEnv({ OPENAI_API_KEY: openai.apiKey, OPENAI_BASE_URL: openai.baseURL });
       const run = await runBundle(['review', '--repo', repo, '--base', base, '--head', head, '--format', 'json'], env);
-      const review = comparable(run.stdout);
+      const review = reviewWithoutTiming(run.stdout);
       expect(review.llm, run.stderr).toMatchObject({ status: 'ran', promptVersion: expect.any(String) });
       expect(review.llm.inputTokens).toBeGreaterThan(0);
       expect(openai.requests).toHaveLength(1);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Review } from '../../src/review/types.js';
 import { commit, git, initRepo, removeTempDirs, tempDir } from '../sources/git-fixture.js';
 import { main } from '../../src/cli/main.js';
-import { quietEnv, runCli, spawnCli } from './run-cli.js';
+import { quietEnv, reviewWithoutTiming, runCli, spawnCli } from './run-cli.js';
 
 afterAll(removeTempDirs);
 
@@ -181,13 +181,6 @@ describe('review --format json', () => {
 });
 
 describe('what a review keeps in the git directory', () => {
-  /** The review without its timing, which differs from run to run. */
-  function comparable(review: Review): Review {
-    const copy = structuredClone(review);
-    delete copy.stats?.durationMs;
-    return copy;
-  }
-
   it('keeps the analysed SQL, and a second review reads it and says the same', async () => {
     const clone = join(tempDir(), 'shop');
     git(tempDir(), 'clone', '--quiet', repo, clone);
@@ -195,7 +188,7 @@ describe('what a review keeps in the git directory', () => {
     const args = ['--base', 'origin/main', '--head', 'origin/breaking'];
     const run = async (extra: string[] = []) => {
       const r = await runCli(['review', '--repo', clone, '--format', 'json', ...args, ...extra]);
-      return comparable(JSON.parse(r.stdout) as Review);
+      return reviewWithoutTiming(r.stdout);
     };
 
     const uncached = await run(['--no-cache']);
@@ -223,7 +216,7 @@ describe('what a review keeps in the git directory', () => {
     const yamlDir = join(git(clone, 'rev-parse', '--absolute-git-dir').trim(), 'dbt-pr-reviewer', 'yaml');
     const run = async (extra: string[] = []) => {
       const r = await runCli(['review', '--repo', clone, '--format', 'json', '--base', 'origin/main', '--head', 'origin/breaking', ...extra]);
-      return comparable(JSON.parse(r.stdout) as Review);
+      return reviewWithoutTiming(r.stdout);
     };
 
     const uncached = await run(['--no-cache']);
@@ -240,7 +233,7 @@ describe('what a review keeps in the git directory', () => {
       },
     });
     expect(printedBeforeWrites).toBe(true);
-    expect(comparable(JSON.parse(printed) as Review)).toEqual(uncached);
+    expect(reviewWithoutTiming(printed)).toEqual(uncached);
     rmSync(join(yamlDir, '..'), { recursive: true });
     expect(await run()).toEqual(uncached);
     const [parser, ...others] = readdirSync(yamlDir);
@@ -267,7 +260,7 @@ describe('what a review keeps in the git directory', () => {
     const storeDir = join(git(clone, 'rev-parse', '--absolute-git-dir').trim(), 'dbt-pr-reviewer');
     const run = async (env: Record<string, string | undefined>, extra: string[] = []) => {
       const r = await runCli(['review', '--repo', clone, '--format', 'json', '--base', 'origin/main', '--head', 'origin/breaking', ...extra], { env });
-      return comparable(JSON.parse(r.stdout) as Review);
+      return reviewWithoutTiming(r.stdout);
     };
     const uncached = await run(quietEnv(), ['--no-cache']);
 

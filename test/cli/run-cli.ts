@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
+import type { Review } from '../../src/review/types.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -9,6 +10,11 @@ export interface CliRun {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+/** A `--format json` review without what differs between runs of the same review (its timing). */
+export function reviewWithoutTiming(stdout: string): Review {
+  return JSON.parse(stdout, (key, value: unknown) => (key === 'durationMs' ? undefined : value)) as Review;
 }
 
 /** The environment of a user without an OpenAI key (tests never reach the network), outside CI (the CLI keeps its

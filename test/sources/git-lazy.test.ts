@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanFile } from '../../src/dbt/fileFacts.js';
 import { FactsStore, factsStorePath } from '../../src/sources/facts-store.js';
 import { gitSnapshot, type GitSnapshot } from '../../src/sources/git.js';
-import { runCli } from '../cli/run-cli.js';
+import { reviewWithoutTiming, runCli } from '../cli/run-cli.js';
 import { GIT_TEST_ENV, commit, git, initRepo, removeTempDirs } from './git-fixture.js';
 
 afterAll(removeTempDirs);
@@ -258,11 +258,6 @@ describe('gitSnapshot with stored facts', () => {
   });
 });
 
-/** The review JSON without what differs between runs of the same review (timings). */
-function stable(stdout: string): unknown {
-  return JSON.parse(stdout, (key, value: unknown) => (key === 'durationMs' ? undefined : value));
-}
-
 describe('review with the file facts store (CLI)', () => {
   let repo: string;
   let base: string;
@@ -298,7 +293,7 @@ describe('review with the file facts store (CLI)', () => {
     expect(stored.sql.length).toBeGreaterThan(0);
     expect(stored.yaml.length).toBeGreaterThan(0);
 
-    const coldReview = stable(cold.stdout) as { findings: { rule: string }[]; models: { name: string }[] };
+    const coldReview = reviewWithoutTiming(cold.stdout) as { findings: { rule: string }[]; models: { name: string }[] };
     // The review found what it is meant to find, so the comparison below compares something.
     expect(coldReview.findings.map((f) => f.rule)).toContain('breaking-column-removed');
     expect(coldReview.models.map((m) => m.name)).toContain('stg_orders');
@@ -306,11 +301,11 @@ describe('review with the file facts store (CLI)', () => {
     const warm = await review();
     expect(warm.stderr).toBe('');
     expect(warm.code).toBe(cold.code);
-    expect(stable(warm.stdout)).toEqual(coldReview);
+    expect(reviewWithoutTiming(warm.stdout)).toEqual(coldReview);
 
     const uncached = await review('--no-cache');
     expect(uncached.code).toBe(cold.code);
-    expect(stable(uncached.stdout)).toEqual(coldReview);
+    expect(reviewWithoutTiming(uncached.stdout)).toEqual(coldReview);
   });
 
   it('the warm review reads the files it does not look at closely from facts alone', async () => {
@@ -332,17 +327,17 @@ describe('review with the file facts store (CLI)', () => {
     expect(existsSync(join(path, '..'))).toBe(false);
     // and without it, the same review creates one
     const cached = await runCli(['review', '--repo', fresh, '--base', b, '--head', h, '--format', 'json', '--no-llm']);
-    expect(stable(cached.stdout)).toEqual(stable(run.stdout));
+    expect(reviewWithoutTiming(cached.stdout)).toEqual(reviewWithoutTiming(run.stdout));
     expect(existsSync(path)).toBe(true);
   });
 
   it('a corrupt store does not change the review, and is replaced by a valid one', async () => {
-    const reference = stable((await review('--no-cache')).stdout);
+    const reference = reviewWithoutTiming((await review('--no-cache')).stdout);
     for (const corrupt of ['{', '', JSON.stringify({ format: 'dbt-pr-reviewer file facts', version: 1, code: [1, 2, 3], yaml: 'x' })]) {
       writeFileSync(storePath, corrupt);
       const run = await review();
       expect(run.stderr).toBe('');
-      expect(stable(run.stdout)).toEqual(reference);
+      expect(reviewWithoutTiming(run.stdout)).toEqual(reference);
       expect(() => JSON.parse(readFileSync(storePath, 'utf8')) as unknown).not.toThrow();
     }
   });
