@@ -1,19 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { ONE_SHOT_V8_FLAGS, tuneV8ForOneShot } from '../../src/cli/one-shot-v8.js';
+import { oneShotV8Flags, tuneV8ForOneShot } from '../../src/cli/one-shot-v8.js';
 import { spawnCli } from './run-cli.js';
 
 describe('V8 settings of the one-shot CLI', () => {
   it('are known to this Node: the CLI starts with them and V8 reports no unrecognized flag', async () => {
+    expect(oneShotV8Flags(process.versions.v8)).toBeDefined();
     const run = await spawnCli(['--version']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^\d+\.\d+\.\d+/);
     expect(run.stderr).toBe('');
   });
 
+  it("follow V8's tiering: an interrupt budget on V8 11 (Node 20), an invocation count on V8 12 and 13 (Node 22, 24)", () => {
+    expect(oneShotV8Flags('11.3.244.8-node.38')).toEqual(['--liftoff-only', '--interrupt-budget=500000']);
+    for (const v8 of ['12.4.254.21-node.57', '13.6.233.17-node.53']) {
+      expect(oneShotV8Flags(v8)).toEqual(['--liftoff-only', '--invocation-count-for-turbofan=100000']);
+    }
+  });
+
   it('are left out on V8 versions they were not checked with', () => {
     expect(tuneV8ForOneShot('14.2.100')).toBe(false);
     expect(tuneV8ForOneShot('10.2.154.26-node.22')).toBe(false);
     expect(tuneV8ForOneShot('not a version')).toBe(false);
-    expect(ONE_SHOT_V8_FLAGS).toContain('--liftoff-only');
   });
 });
