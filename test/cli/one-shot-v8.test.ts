@@ -4,7 +4,6 @@ import { spawnCli } from './run-cli.js';
 
 describe('V8 settings of the one-shot CLI', () => {
   it('are known to this Node: the CLI starts with them and V8 reports no unrecognized flag', async () => {
-    expect(oneShotV8Flags(process.versions.v8)).toBeDefined();
     const run = await spawnCli(['--version']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^\d+\.\d+\.\d+/);
@@ -18,7 +17,8 @@ describe('V8 settings of the one-shot CLI', () => {
     }
   });
 
-  it('are left out on V8 versions they were not checked with', () => {
+  it('are left out on V8 versions where they were not checked or did not help (V8 14, Node 26: within noise)', () => {
+    expect(oneShotV8Flags('14.6.202.34-node.34')).toBeUndefined();
     expect(tuneV8ForOneShot('14.2.100')).toBe(false);
     expect(tuneV8ForOneShot('10.2.154.26-node.22')).toBe(false);
     expect(tuneV8ForOneShot('not a version')).toBe(false);
