@@ -8,15 +8,11 @@
  *
  * Never fatal (see `VersionedStore`): an entry that does not validate is analysed again (and replaced).
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as v from 'valibot';
 import { DIALECTS } from '../config.js';
 import type { ModelShape } from '../sql/types.js';
-import { storesRoot, VersionedStore, type StoreCodec } from './versioned-store.js';
+import { codeVersionId, storesRoot, VersionedStore, type StoreCodec } from './versioned-store.js';
 
 /** Bump when the stored form changes without a change to `src/sql/` (e.g. this schema). */
 const STORE_FORMAT = 1;
@@ -56,16 +52,8 @@ export function shapeStoreRoot(gitDir: string): string {
  * Names the code that computes a shape: this store's format, node-sql-parser's version and the text of every
  * module of `src/sql/` (the analyser imports nothing else but types), as 16 hex digits.
  */
-export async function analyserId(): Promise<string> {
-  const sqlDir = fileURLToPath(new URL('../sql/', import.meta.url));
-  const files = (await readdir(sqlDir)).filter((f) => /\.(?:[cm]?js|ts)$/.test(f) && !f.endsWith('.d.ts')).sort();
-  const hash = createHash('sha256').update(`format ${STORE_FORMAT}\0`);
-  const parser = createRequire(import.meta.url)('node-sql-parser/package.json') as { version?: string };
-  hash.update(`node-sql-parser ${parser.version ?? '?'}\0`);
-  for (const [i, text] of (await Promise.all(files.map((f) => readFile(join(sqlDir, f))))).entries()) {
-    hash.update(`${files[i]}\0`).update(text).update('\0');
-  }
-  return hash.digest('hex').slice(0, 16);
+export function analyserId(): Promise<string> {
+  return codeVersionId({ format: STORE_FORMAT, packageName: 'node-sql-parser', dir: new URL('../sql/', import.meta.url), modules: /^(?!.*\.d\.ts$).*\.(?:[cm]?js|ts)$/ });
 }
 
 const SHAPE_CODEC: StoreCodec<ModelShape> = {

@@ -8,13 +8,34 @@
  * Never fatal: a missing or unreadable folder is an empty store, an entry that does not decode is computed again
  * (and replaced), and a store that cannot be written is left as it was.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Where the CLI keeps what it learns about a repository: `<git dir>/dbt-pr-reviewer` (see docs/cli.md). */
 export function storesRoot(gitDir: string): string {
   return join(gitDir, 'dbt-pr-reviewer');
+}
+
+/**
+ * Names the code that computes a store's values, as 16 hex digits (a version's folder): the store's own format, the
+ * version of the package it relies on, and the text of the modules of `dir` whose names match `modules` (compiled
+ * `.js`, or `.ts` when run from sources). Throws when no module matches: a version must name some code.
+ */
+export async function codeVersionId(code: { format: number; packageName: string; dir: URL; modules: RegExp }): Promise<string> {
+  const dir = fileURLToPath(code.dir);
+  const files = (await readdir(dir)).filter((f) => code.modules.test(f)).sort();
+  if (files.length === 0) throw new Error(`no modules matching ${code.modules} in ${dir}`);
+  const hash = createHash('sha256').update(`format ${code.format}\0`);
+  const pkg = createRequire(import.meta.url)(`${code.packageName}/package.json`) as { version?: string };
+  hash.update(`${code.packageName} ${pkg.version ?? '?'}\0`);
+  for (const [i, text] of (await Promise.all(files.map((f) => readFile(join(dir, f))))).entries()) {
+    hash.update(`${files[i]}\0`).update(text).update('\0');
+  }
+  return hash.digest('hex').slice(0, 16);
 }
 
 /** A key: 64 hex digits (a SHA-256 of what the value was computed from). */

@@ -9,13 +9,10 @@
  * Never fatal (see `VersionedStore`): an entry that does not decode is parsed again (and replaced).
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { YamlParseResult, YamlTreeCache } from '../dbt/yamlTree.js';
 import { decodeYamlParse, encodeYamlParse, yamlNodesWithin } from '../dbt/yamlTreeCodec.js';
-import { storesRoot, VersionedStore, type StoreCodec } from './versioned-store.js';
+import { codeVersionId, storesRoot, VersionedStore, type StoreCodec } from './versioned-store.js';
 
 /** Bump when the stored form changes without a change to the modules `yamlParserId` reads. */
 const STORE_FORMAT = 1;
@@ -39,17 +36,8 @@ export function yamlStoreRoot(gitDir: string): string {
 }
 
 /** Names the code that turns a text into a stored tree: this store's format, js-yaml's version and its modules. */
-export async function yamlParserId(): Promise<string> {
-  const dbtDir = fileURLToPath(new URL('../dbt/', import.meta.url));
-  const files = (await readdir(dbtDir)).filter((f) => PARSER_MODULES.test(f)).sort();
-  if (files.length === 0) throw new Error(`no YAML parser modules in ${dbtDir}`);
-  const hash = createHash('sha256').update(`format ${STORE_FORMAT}\0`);
-  const jsYaml = createRequire(import.meta.url)('js-yaml/package.json') as { version?: string };
-  hash.update(`js-yaml ${jsYaml.version ?? '?'}\0`);
-  for (const [i, text] of (await Promise.all(files.map((f) => readFile(join(dbtDir, f))))).entries()) {
-    hash.update(`${files[i]}\0`).update(text).update('\0');
-  }
-  return hash.digest('hex').slice(0, 16);
+export function yamlParserId(): Promise<string> {
+  return codeVersionId({ format: STORE_FORMAT, packageName: 'js-yaml', dir: new URL('../dbt/', import.meta.url), modules: PARSER_MODULES });
 }
 
 const TREE_CODEC: StoreCodec<YamlParseResult> = { encode: encodeYamlParse, decode: decodeYamlParse };
