@@ -98,6 +98,18 @@ function descendantLine(node: unknown, depth = 0): number | undefined {
   return undefined;
 }
 
+/**
+ * The expression of a select-list item. node-sql-parser gives most items as `{ expr, as }`, but a `::` cast of a
+ * parenthesised expression (`(a / 100.0)::varchar as amount`) as the cast node itself, alias included.
+ */
+function selectItemExpression(item: AstNode): AstNode | undefined {
+  if (item.type === 'cast' && isNode(item.expr)) {
+    const { as: _alias, ...cast } = item;
+    return cast;
+  }
+  return isNode(item.expr) ? item.expr : undefined;
+}
+
 function lineOf(node: unknown): number | undefined {
   if (!isNode(node)) return undefined;
   const loc = node.loc as { start?: { line?: number } } | undefined;
@@ -260,7 +272,7 @@ export class AstAnalyzer {
     const items = Array.isArray(node.columns) ? (node.columns as unknown[]) : [];
     for (const raw of items) {
       if (!isNode(raw)) continue;
-      const expr = isNode(raw.expr) ? raw.expr : undefined;
+      const expr = selectItemExpression(raw);
       if (!expr) continue;
       if (this.isStar(expr)) {
         this.expandStar(raw, expr, scope, columns, unresolved);

@@ -33,6 +33,15 @@ describe('diffShapes: column changes', () => {
     expect(kinds(diff("select 1 as id", "select '1' as id"))).toContain('column_type_changed:id');
   });
 
+  it('sees a `::` cast of a parenthesised expression (node-sql-parser gives it as the select item itself)', () => {
+    const base = 'select order_id, amount_cents::number(18, 2) / 100 as amount from stg_orders';
+    const head = 'select order_id, (amount_cents::number(18, 2) / 100)::varchar as amount from stg_orders';
+    expect(diff('select order_id, amount as amount from stg_orders', 'select order_id, (amount)::varchar as amount from stg_orders')).toEqual([
+      expect.objectContaining({ kind: 'column_expression_changed', column: 'amount', detail: '`amount` is now cast to text' }),
+    ]);
+    expect(diff(base, head).map((c) => c.column)).toEqual(['amount']);
+  });
+
   it('reports a redefined column as a column-level, non-breaking expression change with old and new text', () => {
     const changes = diff('select order_id, discount from stg_orders', 'select order_id, coalesce(discount, 0) as discount from stg_orders', 'databricks');
     expect(changes).toEqual([expect.objectContaining({ kind: 'column_expression_changed', column: 'discount', impact: 'column', breaking: false })]);
