@@ -93,14 +93,18 @@ export class ModelAnalyzer {
     const model = (head ?? base)!;
     const result: AnalysedModel = { changed, changes: [] };
     if (status === 'removed') {
-      result.changes.push({
+      // A disabled model points at what disabled it: its `config()`, its property entry or `dbt_project.yml`.
+      const disabled = head !== undefined && !head.enabled;
+      const where = (disabled && head.config.enabled) || { path: (disabled ? head : base ?? model).path, line: 1 };
+      const removal: ModelChange = {
         kind: 'model_removed',
-        detail: head && !head.enabled ? `${model.name} is now disabled (enabled: false)` : `${model.name} was removed`,
-        path: head && !head.enabled ? head.path : (base ?? model).path,
-        line: 1,
+        detail: disabled ? `${model.name} is now disabled (${head.config.enabled?.origin ?? 'enabled: false'})` : `${model.name} was removed`,
+        path: where.path,
         breaking: true,
         impact: 'model_wide',
-      });
+      };
+      if (where.line !== undefined) removal.line = where.line;
+      result.changes.push(removal);
       return result;
     }
     if (!head) return result;
@@ -192,7 +196,9 @@ export class ModelAnalyzer {
     if (b.rendered.ok && h.rendered.ok) {
       if (b.rendered.sql === h.rendered.sql) {
         if (base.raw === head.raw) return 'identical';
-        return { changes: [formatting(head, prefix ? `${prefix}rendered SQL is identical` : 'the rendered SQL is identical (a Jinja-only change)')] };
+        const jinjaOnly = formatting(head, prefix ? `${prefix}rendered SQL is identical` : 'the rendered SQL is identical (a Jinja-only change)');
+        renderIdentical.add(jinjaOnly);
+        return { changes: [jinjaOnly] };
       }
       if (isFormattingOnly(b.rendered.sql, h.rendered.sql, this.dialect)) {
         return { changes: [formatting(head, `${prefix}only formatting, comments or keyword case changed`)] };
@@ -375,6 +381,14 @@ function isIncremental(model: DbtModel): boolean {
 
 function addedChange(head: DbtModel): ModelChange {
   return { kind: 'model_added', detail: `new model ${head.name}`, path: head.path, line: 1, breaking: false, impact: 'additive' };
+}
+
+/** `formatting_only` changes of a template edit that renders the same SQL (e.g. an edit of its `config()` call). */
+const renderIdentical = new WeakSet<ModelChange>();
+
+/** Whether `change` says the template changed but renders the same SQL (`config()` changes explain such an edit). */
+export function isRenderIdentical(change: ModelChange): boolean {
+  return renderIdentical.has(change);
 }
 
 function formatting(head: DbtModel, detail: string): ModelChange {

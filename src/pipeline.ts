@@ -22,7 +22,7 @@ import {
 import { runChecks } from './checks/index.js';
 import type { CheckContext } from './checks/types.js';
 import { breakingOf, conclusionOf, impactOf } from './review/verdict.js';
-import { ModelAnalyzer, type AnalysedModel } from './analysis.js';
+import { isRenderIdentical, ModelAnalyzer, type AnalysedModel } from './analysis.js';
 import { buildDownstream } from './review/downstream.js';
 import { modelPropertiesFingerprint } from './review/model-fingerprint.js';
 
@@ -253,9 +253,10 @@ function changedMacroCallers(
 function toModelReport(a: AnalysedModel, config: ReviewerConfig): ModelReport {
   const { changed } = a;
   const model = (changed.head ?? changed.base)!;
-  const changes: ModelChange[] = [...a.changes];
   const configChanges = changed.status === 'added' || changed.status === 'removed' ? [] : diffModelConfig(changed.base, changed.head);
-  changes.push(...configChanges);
+  // An edit of the model's `config()` that renders the same SQL is told by its config changes alone.
+  const configInSql = configChanges.some((c) => c.path === model.path);
+  const changes: ModelChange[] = [...a.changes.filter((c) => !(configInSql && isRenderIdentical(c))), ...configChanges];
   const ownerModel = changed.status === 'removed' ? changed.base ?? model : model;
   const ownerProject = changed.status === 'removed' ? changed.baseProject ?? changed.project : changed.project;
   return {

@@ -124,7 +124,9 @@ function keyColumns(value: unknown): string {
 }
 
 function uniqueKeyChanges(base: DbtModel, head: DbtModel): ModelChange[] {
-  if (!isIncremental(base) && !isIncremental(head)) return [];
+  // `unique_key` only means something to an incremental model: becoming (or ceasing to be) one is the
+  // materialization change, whatever the key says.
+  if (!isIncremental(base) || !isIncremental(head)) return [];
   const b = base.config.unique_key;
   const h = head.config.unique_key;
   if (!isKnown(b) || !isKnown(h)) return [];

@@ -67,6 +67,14 @@ describe('diffModelConfig', () => {
     ).toEqual([]);
   });
 
+  it('an incremental model rebuilt as a table (or the reverse) is a materialization change, not a unique_key change', () => {
+    const incremental = sql("materialized='incremental', unique_key='order_id'");
+    const table = sql("materialized='table'");
+    for (const [base, head] of [[incremental, table], [table, incremental]] as const) {
+      expect(diff({ 'models/orders.sql': base }, { 'models/orders.sql': head }).map((c) => [c.kind, c.breaking])).toEqual([['materialization_changed', false]]);
+    }
+  });
+
   it('alias, schema and database changes change the relation identity', () => {
     const changes = diff(
       { 'models/orders.sql': 'select 1\n', 'dbt_project.yml': lines('name: shop', 'models:', '  shop:', '    +schema: sales') },

@@ -233,6 +233,27 @@ describe('runReview', () => {
     expect(m.breaking).toBe(true);
   });
 
+  it('points a model disabled in its property entry or in dbt_project.yml at the line that disabled it', async () => {
+    const inYaml = { ...BASE, 'models/marts/_marts.yml': BASE['models/marts/_marts.yml']!.replace('    description: Revenue per customer.\n', '    description: Revenue per customer.\n    config:\n      enabled: false\n') };
+    const inProject = { ...BASE, 'dbt_project.yml': `${PROJECT}      customer_revenue:\n        +enabled: false\n` };
+    for (const [head, path, line] of [[inYaml, 'models/marts/_marts.yml', 11], [inProject, 'dbt_project.yml', 15]] as const) {
+      const r = await review(head);
+      expect(r.models.find((x) => x.name === 'customer_revenue')!.changes).toEqual([
+        expect.objectContaining({ kind: 'model_removed', path, line, detail: expect.stringContaining('now disabled') }),
+      ]);
+      expect(r.findings).toContainEqual(expect.objectContaining({ rule: 'breaking-model-removed', path, line }));
+    }
+  });
+
+  it('tells an edit of a model\'s config() by its config changes, without a "Jinja-only change" beside them', async () => {
+    const incremental = (config: string) => `{{ config(${config}) }}\n${BASE['models/marts/fct_orders.sql']}`;
+    const base = { ...BASE, 'models/marts/fct_orders.sql': incremental("materialized='incremental', unique_key='order_id'") };
+    const r = await review({ ...BASE, 'models/marts/fct_orders.sql': incremental("materialized='table'") }, base);
+    const fct = r.models.find((m) => m.name === 'fct_orders')!;
+    expect(fct.changes.map((c) => [c.kind, c.breaking])).toEqual([['materialization_changed', false]]);
+    expect(r.findings.map((f) => f.rule)).not.toContain('breaking-unique-key-changed');
+  });
+
   it('reports an added model as additive and runs the rules on it', async () => {
     const head = { ...BASE, 'models/marts/orders_summary.sql': `select status, count(*) as orders from {{ ref('fct_orders') }} group by status\n` };
     const config = defaultConfig();
