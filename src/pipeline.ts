@@ -170,14 +170,24 @@ export function findChangedModels(
   const seenBase = new Set<DbtModel>();
 
   const baseByProjectFile = new Map(baseProjects.map((p) => [p.projectFile, p]));
+  const notCompared = new Set<string>();
   for (const project of headProjects) {
     const baseProject = baseByProjectFile.get(project.projectFile);
+    // Without a readable dbt_project.yml on both sides, the models' names and configs cannot be compared: every
+    // model would look removed and added again. The file's own finding says what to fix.
+    const unreadable = project.unreadable ? `at the head: ${project.unreadable}` : baseProject?.unreadable ? `at the base: ${baseProject.unreadable}` : undefined;
+    if (unreadable) {
+      notCompared.add(project.projectFile);
+      skipped.push({ path: project.projectFile, reason: `cannot be read ${unreadable}; the models of this project are not compared until it is fixed` });
+      continue;
+    }
     const baseById = new Map((baseProject?.models ?? []).map((m) => [m.uniqueId, m]));
     const baseByPath = new Map((baseProject?.models ?? []).map((m) => [`${m.path}#${m.version ?? ''}`, m]));
     for (const head of project.models) {
       const previousPath = renamedFrom.get(head.path);
+      // By file (a renamed file, or the same file in a renamed project), else by name.
       const base =
-        (previousPath ? baseByPath.get(`${previousPath}#${head.version ?? ''}`) : undefined) ?? baseById.get(head.uniqueId);
+        baseByPath.get(`${previousPath ?? head.path}#${head.version ?? ''}`) ?? baseById.get(head.uniqueId);
       if (base) seenBase.add(base);
       // The base load reuses the head's model object when nothing it is built from changed.
       if (base === head && !callsChangedMacro(head)) continue;
@@ -209,6 +219,7 @@ export function findChangedModels(
   const headByProjectFile = new Map(headProjects.map((p) => [p.projectFile, p]));
   for (const baseProject of baseProjects) {
     const project = headByProjectFile.get(baseProject.projectFile);
+    if (notCompared.has(baseProject.projectFile)) continue;
     for (const base of baseProject.models) {
       if (seenBase.has(base) || !base.enabled) continue;
       if (project) result.push({ project, baseProject, base, status: 'removed' });

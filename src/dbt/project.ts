@@ -99,6 +99,7 @@ function loadProject(
     problems: [...info.problems],
     propertyFiles: [],
   };
+  if (info.unreadable) project.unreadable = info.unreadable;
   const sorted = isSorted(files) ? files : files.slice().sort(compareText);
   const { focus } = options;
   // First what each file is, without reading it; then the files this load reads, together; then read them.

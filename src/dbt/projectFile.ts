@@ -17,6 +17,8 @@ export interface ProjectFileInfo {
   /** The `models:` mapping. */
   modelsTree?: YMap;
   problems: ProjectProblem[];
+  /** Why the file does not define a project dbt could load (invalid YAML, not a mapping, no `name`). */
+  unreadable?: string;
 }
 
 export function readProjectFile(text: string, path: string): ProjectFileInfo {
@@ -24,16 +26,21 @@ export function readProjectFile(text: string, path: string): ProjectFileInfo {
   const parsed = parseYamlTree(text);
   if (!parsed.ok) {
     info.problems.push({ rule: 'yaml-invalid', path, line: parsed.line, message: `invalid YAML in ${path}: ${parsed.message}` });
+    info.unreadable = 'invalid YAML';
     return info;
   }
   const root = parsed.root;
   if (!isYMap(root)) {
     info.problems.push({ rule: 'dbt-project-invalid', path, line: 1, message: `${path} must be a mapping of keys to values` });
+    info.unreadable = 'not a mapping';
     return info;
   }
   const name = stringOf(entryOf(root, 'name')?.value);
   if (name) info.name = name;
-  else info.problems.push({ rule: 'dbt-project-invalid', path, line: 1, message: `${path} has no \`name\`` });
+  else {
+    info.problems.push({ rule: 'dbt-project-invalid', path, line: 1, message: `${path} has no \`name\`` });
+    info.unreadable = 'no `name`';
+  }
   info.modelPaths = pathList(entryOf(root, 'model-paths')?.value ?? entryOf(root, 'source-paths')?.value) ?? info.modelPaths;
   info.macroPaths = pathList(entryOf(root, 'macro-paths')?.value) ?? info.macroPaths;
   const vars = toPlain(entryOf(root, 'vars')?.value);

@@ -197,6 +197,8 @@ export interface DbtProject {
   propertyFiles: string[];
   /** Source tables declared in property files (`sources:`), with their documented columns. */
   sources?: DbtSourceTable[];
+  /** Why `dbt_project.yml` does not define a project dbt could load; its models are then built without it. */
+  unreadable?: string;
 }
 
 /** One table of a `sources:` entry; `source('source', 'table')` renders to `source__table`. */

@@ -215,6 +215,23 @@ describe('runReview', () => {
     }
   });
 
+  it('does not compare the models of a project whose dbt_project.yml the change broke: it reports the file and says why', async () => {
+    for (const broken of [PROJECT.replace('owner: "@analytics"', '{owner: "@analytics"'), PROJECT.replace('name: shop\n', '')]) {
+      const r = await review({ ...BASE, 'dbt_project.yml': broken });
+      expect(r.models).toEqual([]);
+      expect(r.findings.map((f) => [f.rule, f.path])).toEqual([[broken.includes('name:') ? 'yaml-invalid' : 'dbt-project-invalid', 'dbt_project.yml']]);
+      expect(r.skipped).toContainEqual({ path: 'dbt_project.yml', reason: expect.stringContaining('the models of this project are not compared until it is fixed') });
+      expect(r.conclusion).toBe('failure');
+    }
+  });
+
+  it('pairs the models of a renamed project by file: their config under the old name no longer applies', async () => {
+    const head = { ...BASE, 'dbt_project.yml': PROJECT.replace('name: shop', 'name: shop_v2') };
+    const r = await review(head);
+    expect(new Set(r.models.map((m) => m.status))).toEqual(new Set(['modified']));
+    expect(r.models.find((m) => m.name === 'fct_orders')!.changes).toContainEqual(expect.objectContaining({ kind: 'materialization_changed', detail: 'materialized: table -> view' }));
+  });
+
   it('reports a removed model as breaking with the models that still ref it', async () => {
     const head = { ...BASE };
     delete head['models/marts/customer_revenue.sql'];
