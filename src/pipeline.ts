@@ -5,7 +5,7 @@
 import picomatch from 'picomatch';
 import type { Dialect, ReviewerConfig } from './config.js';
 import { changedPathsOf, type ChangedFile, type ReviewPorts, type ReviewRequest } from './ports.js';
-import type { DbtModel, DbtProject } from './dbt/types.js';
+import type { DbtModel, DbtProject, ProjectProblem } from './dbt/types.js';
 import type { Finding, LlmReport, ModelChange, ModelReport, ModelStatus, Review, Skipped } from './review/types.js';
 import {
   loadProjects,
@@ -93,10 +93,8 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
   await buildDownstream(models, analysed, headProjects, analyzer, config.ownerKey);
 
   // Problems of files outside the change were there before it: they are not this change's findings.
-  const problemProjects = headProjects.map((p) => ({
-    ...p,
-    problems: p.problems.filter((problem) => changedPaths.has(problem.path)),
-  }));
+  const goneModels = new Set(changed.flatMap((c) => (c.base && (c.status === 'removed' || c.status === 'renamed') ? [c.base.name] : [])));
+  const problemProjects = headProjects.map((p) => ({ ...p, problems: p.problems.flatMap((problem) => causedByChange(problem, changedPaths, goneModels)) }));
   const deterministic: Finding[] = runChecks(contexts, config, problemProjects);
   for (const m of models) {
     if (m.impact === 'unknown' && m.unknownReason) skipped.push({ path: m.path, reason: m.unknownReason });
@@ -127,6 +125,17 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
   }
   review.conclusion = conclusionOf(review.findings, review.models, review.llm);
   return review;
+}
+
+/**
+ * A project problem as this change's finding, or nothing when the change did not cause it: it is in a changed file;
+ * or it involves one (the other of two duplicate entries: the finding moves there); or it is about a model whose
+ * file the change removed or renamed (its entry left behind).
+ */
+function causedByChange(problem: ProjectProblem, changedPaths: ReadonlySet<string>, goneModels: ReadonlySet<string>): ProjectProblem[] {
+  if (changedPaths.has(problem.path)) return [problem];
+  if (problem.alsoAt && changedPaths.has(problem.alsoAt.path)) return [{ ...problem, ...problem.alsoAt }];
+  return problem.model !== undefined && goneModels.has(problem.model) ? [problem] : [];
 }
 
 function resolveDialect(config: ReviewerConfig, request: ReviewRequest): { name: Dialect; source: string } {

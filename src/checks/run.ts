@@ -63,6 +63,7 @@ export function runRules(rules: readonly Rule[], contexts: CheckContext[], confi
       if (severity === 'off') continue;
       const hit: RuleHit = { rule: problem.rule, path: problem.path, message: problem.message };
       if (problem.line !== undefined) hit.line = problem.line;
+      if (problem.model !== undefined) hit.model = problem.model;
       findings.push(toFinding(hit, severity, 'rule'));
     }
   }

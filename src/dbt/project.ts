@@ -187,6 +187,7 @@ function loadProject(
             path: entry.path,
             line: versionNode.line,
             message: `version ${v} of model \`${entry.name}\` has no model file (expected ${stem}.sql)`,
+            model: stem,
           });
         }
         continue;
@@ -216,6 +217,7 @@ function loadProject(
       path: entry.path,
       line: entry.node.line,
       message: `properties for model \`${entry.name}\` but no model file \`${entry.name}.sql\` exists in project ${name}`,
+      model: entry.name,
     });
   }
   project.models = models.sort((a, b) => compareText(a.path, b.path) || compareText(a.version ?? '', b.version ?? ''));
@@ -270,7 +272,8 @@ function readProperties(
         rule: 'properties-duplicate',
         path: entry.path,
         line: entry.node.line,
-        message: `model \`${entry.name}\` is described twice (${existing.path}:${existing.node.line} and here); dbt rejects duplicate patches`,
+        message: `model \`${entry.name}\` is described twice, in ${existing.path}:${existing.node.line} and ${entry.path}:${entry.node.line}; dbt rejects duplicate patches: keep one entry`,
+        alsoAt: { path: existing.path, line: existing.node.line },
       };
       project.problems.push(problem);
       continue;

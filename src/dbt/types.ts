@@ -30,6 +30,10 @@ export interface Location {
 export interface ProjectProblem extends Location {
   rule: string; // e.g. 'yaml-invalid', 'meta-conflict', 'dbt-project-invalid'
   message: string;
+  /** The other place the problem involves (the first of two duplicate entries): a change to it causes it too. */
+  alsoAt?: Location;
+  /** The model it is about: a change that removes or renames that model's file causes it too. */
+  model?: string;
 }
 
 export type ConfigLevel = 'dbt_project' | 'properties' | 'sql';

@@ -232,6 +232,26 @@ describe('runReview', () => {
     expect(r.models.find((m) => m.name === 'fct_orders')!.changes).toContainEqual(expect.objectContaining({ kind: 'materialization_changed', detail: 'materialized: table -> view' }));
   });
 
+  it('reports a second property entry that a new file adds for a described model, in whichever order the files sort', async () => {
+    const entry = 'version: 2\nmodels:\n  - name: stg_orders\n    description: Orders, again.\n';
+    for (const path of ['models/staging/_docs.yml', 'models/staging/_zdocs.yml']) {
+      const r = await review({ ...BASE, [path]: entry });
+      expect(r.findings).toContainEqual(
+        expect.objectContaining({ rule: 'properties-duplicate', severity: 'error', path, line: 3, message: expect.stringContaining('models/staging/_staging.yml:3') }),
+      );
+      expect(r.conclusion).toBe('failure');
+    }
+  });
+
+  it('reports the property entry a removed model file leaves behind, and not the orphans that were there before', async () => {
+    const withOldOrphan = { ...BASE, 'models/marts/_old.yml': 'version: 2\nmodels:\n  - name: long_gone\n' };
+    const head = { ...withOldOrphan };
+    delete head['models/marts/customer_revenue.sql'];
+    const r = await review(head, withOldOrphan);
+    const orphans = r.findings.filter((f) => f.rule === 'properties-orphan');
+    expect(orphans).toEqual([expect.objectContaining({ path: 'models/marts/_marts.yml', line: 8, model: 'customer_revenue' })]);
+  });
+
   it('reports a removed model as breaking with the models that still ref it', async () => {
     const head = { ...BASE };
     delete head['models/marts/customer_revenue.sql'];
