@@ -3,7 +3,10 @@
  * so a typo is reported instead of silently ignored.
  */
 import * as v from 'valibot';
+import { RULES } from './checks/registry.js';
+import { nearestRule } from './checks/waivers.js';
 import { isYMap, isYSeq, parseYamlTree, toPlain, type YNode } from './dbt/yamlTree.js';
+import { LLM_RULES } from './llm/validate.js';
 import type { Severity } from './review/types.js';
 
 export const DIALECTS = ['snowflake', 'bigquery', 'postgres', 'redshift', 'databricks', 'duckdb', 'trino'] as const;
@@ -93,7 +96,10 @@ export type ConfigResult = { ok: true; config: ReviewerConfig } | { ok: false; e
 /** Validates an already-parsed config object (e.g. from Probot's `context.config`). */
 export function validateConfig(input: unknown, lineOf?: (keyPath: (string | number)[]) => number | undefined): ConfigResult {
   const parsed = v.safeParse(configSchema, input ?? {});
-  if (parsed.success) return { ok: true, config: parsed.output };
+  if (parsed.success) {
+    const errors = meaningErrors(parsed.output, lineOf);
+    return errors.length === 0 ? { ok: true, config: parsed.output } : { ok: false, errors };
+  }
   const errors: ConfigError[] = [];
   for (const issue of parsed.issues) {
     const keyPath = (issue.path ?? []).map((item) => (typeof item.key === 'number' ? item.key : String(item.key)));
@@ -106,6 +112,26 @@ export function validateConfig(input: unknown, lineOf?: (keyPath: (string | numb
     errors.push({ key: key || '(root)', line: lineOf?.(keyPath), message: `\`${key || '(root)'}\`: ${issue.message}` });
   }
   return { ok: false, errors };
+}
+
+const RULE_IDS: readonly string[] = [...RULES.map((r) => r.id), ...Object.values(LLM_RULES)];
+
+/** What the schema cannot see: a rule id that names no rule (a typo would leave that rule as it was), a bad regex. */
+function meaningErrors(config: ReviewerConfig, lineOf?: (keyPath: (string | number)[]) => number | undefined): ConfigError[] {
+  const errors: ConfigError[] = [];
+  for (const id of Object.keys(config.rules)) {
+    if (RULE_IDS.includes(id)) continue;
+    const near = nearestRule(id, RULE_IDS);
+    errors.push({ key: `rules.${id}`, line: lineOf?.(['rules', id]), message: `\`rules.${id}\`: no rule is named \`${id}\`: ${near ? `did you mean \`${near}\`?` : 'the rule ids are listed in the README'}` });
+  }
+  const pattern = config.businessKey.inferPattern;
+  try {
+    new RegExp(pattern.split('{entity}').join('entity'), 'i');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.replace(/^Invalid regular expression: /, '') : String(error);
+    errors.push({ key: 'businessKey.inferPattern', line: lineOf?.(['businessKey', 'inferPattern']), message: `\`businessKey.inferPattern\`: not a valid regular expression (${reason})` });
+  }
+  return errors;
 }
 
 /** Parses and validates config YAML text; errors carry the line of the offending key. */

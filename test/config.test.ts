@@ -28,6 +28,24 @@ describe('per-repo configuration', () => {
     expect(result.errors).toEqual([{ key: 'llm.modle', line: 4, message: 'unknown key `llm.modle`' }]);
   });
 
+  it('names a rule id that is no rule, with the rule it probably meant, and accepts the AI rules', () => {
+    const result = parseConfigYaml('rules:\n  select-stars: off\n  key-untested: warning\n  llm-performance: off\n  no-such-thing: info\n');
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toEqual([
+      { key: 'rules.select-stars', line: 2, message: '`rules.select-stars`: no rule is named `select-stars`: did you mean `select-star`?' },
+      { key: 'rules.no-such-thing', line: 5, message: '`rules.no-such-thing`: no rule is named `no-such-thing`: the rule ids are listed in the README' },
+    ]);
+  });
+
+  it('rejects a business-key pattern that is not a regular expression', () => {
+    const result = parseConfigYaml('businessKey:\n  inferPattern: "^({entity}_id$"\n');
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toEqual([{ key: 'businessKey.inferPattern', line: 2, message: expect.stringMatching(/^`businessKey.inferPattern`: not a valid regular expression \(.+\)$/) }]);
+    expect(parseConfigYaml('businessKey:\n  inferPattern: "^(dim_)?{entity}_(id|key)$"\n').ok).toBe(true);
+  });
+
   it('names a key with a wrong value and its line', () => {
     const result = parseConfigYaml('ownerKey: owner\ndialect: oracle\n');
     expect(result.ok).toBe(false);

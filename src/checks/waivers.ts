@@ -72,7 +72,7 @@ export function waiverHits(model: DbtModel, knownRules: readonly string[], sever
     }
     for (const rule of waiver.rules) {
       if (knownRules.some((k) => matches(rule, k)) || UNWAIVABLE.has(rule) || rule.startsWith(LLM_RULE_PREFIX)) continue;
-      const near = nearest(rule, knownRules);
+      const near = nearestRule(rule, knownRules);
       hits.push({
         rule: WAIVER_UNKNOWN_RULE,
         severity: 'warning',
@@ -93,7 +93,7 @@ function waivedSeverity(waiver: Waiver, knownRules: readonly string[], severityO
 }
 
 /** The known rule closest to `name` by edit distance, when close enough to be a typo. */
-function nearest(name: string, known: readonly string[]): string | undefined {
+export function nearestRule(name: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(name.length / 4)) + 1;
   for (const k of known) {

@@ -244,7 +244,7 @@ describe('runReview', () => {
   });
 
   it('reports the property entry a removed model file leaves behind, and not the orphans that were there before', async () => {
-    const withOldOrphan = { ...BASE, 'models/marts/_old.yml': 'version: 2\nmodels:\n  - name: long_gone\n' };
+    const withOldOrphan: Record<string, string> = { ...BASE, 'models/marts/_old.yml': 'version: 2\nmodels:\n  - name: long_gone\n' };
     const head = { ...withOldOrphan };
     delete head['models/marts/customer_revenue.sql'];
     const r = await review(head, withOldOrphan);
