@@ -294,12 +294,12 @@ async function reviewWith(engineStart: Promise<Engine>, options: ReviewOptions, 
     import('../config.js'),
     import('./dialect.js'),
   ]);
-  const [{ config, source: configSource }, mergeBaseSha] = await Promise.all([
+  const [{ config, source: configSource, note: configNote }, mergeBaseSha] = await Promise.all([
     loadConfig(configModule, repo, baseSha, options, io),
     mergeBase(repo, baseSha, headSha),
   ]);
   const fromSha = mergeBaseSha ?? baseSha;
-  const notes: string[] = [];
+  const notes: string[] = configNote ? [configNote] : [];
   if (fromSha !== baseSha) {
     notes.push(
       `${options.base} (${baseSha.slice(0, 7)}) has moved on since ${options.head} branched off: the change is compared against their merge base ${fromSha.slice(0, 7)}, as on GitHub.`,
@@ -397,7 +397,7 @@ async function loadConfig(
   baseSha: string,
   options: ReviewOptions,
   io: CliIo,
-): Promise<{ config: ReviewerConfig; source: string }> {
+): Promise<{ config: ReviewerConfig; source: string; note?: string }> {
   let text: string | undefined;
   let where: string;
   let source: string;
@@ -417,9 +417,14 @@ async function loadConfig(
     source = `${CONFIG_PATH}@${baseSha.slice(0, 7)}`;
     if (text === undefined) return { config: defaultConfig(), source: `defaults (no ${CONFIG_PATH} at the base revision)` };
   }
-  const parsed = parseConfigYaml(text);
+  // The App follows `_extends` to another repository through the GitHub API; a local review cannot (the line is
+  // blanked, so errors keep their line numbers).
+  const extendsFrom = /^_extends:[ \t]*(.*)$/m.exec(text)?.[1]?.trim();
+  const parsed = parseConfigYaml(extendsFrom === undefined ? text : text.replace(/^_extends:.*$/m, ''));
   if (!parsed.ok) {
     throw new CliError(`invalid configuration in ${where}:`, formatConfigErrors(options.configFile ?? CONFIG_PATH, parsed.errors));
   }
-  return { config: parsed.config, source };
+  if (extendsFrom === undefined) return { config: parsed.config, source };
+  const note = `${where} extends \`${extendsFrom || '(empty)'}\`, which only the GitHub App can read: this review uses the file's own settings (pass the merged settings with --config FILE to review as the App does).`;
+  return { config: parsed.config, source: `${source} (without its _extends)`, note };
 }

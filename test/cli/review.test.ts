@@ -393,6 +393,23 @@ describe('the configuration is read at the base revision', () => {
     expect(review.llm.status).toBe('disabled');
     expect(review.llm.detail).toContain('llm.enabled: false');
   });
+
+  it('uses the own settings of a config that extends another repository (only the App can read it), and says so', async () => {
+    const r = initRepo();
+    const b = commit(r, { ...BASE_FILES, '.github/dbt-pr-reviewer.yml': '_extends: acme/.github\nbreakingSeverity: warning\nnot-a-key: true\n' });
+    const h = commit(r, { 'models/staging/stg_orders.sql': "select id as order_id, amount_cents / 100.0 as amount, status from {{ source('shop', 'orders') }}\n" });
+    const invalid = await runCli(['review', '--repo', r, '--base', b, '--head', h, '--no-llm'], { env: quietEnv() });
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toContain('.github/dbt-pr-reviewer.yml:3: unknown key `not-a-key`');
+    const r2 = initRepo();
+    const fixed = commit(r2, { ...BASE_FILES, '.github/dbt-pr-reviewer.yml': '_extends: acme/.github\nbreakingSeverity: warning\n' });
+    const head = commit(r2, { 'models/staging/stg_orders.sql': "select id as order_id, amount_cents / 100.0 as amount, status from {{ source('shop', 'orders') }}\n" });
+    const run = await runCli(['review', '--repo', r2, '--base', fixed, '--head', head, '--no-llm', '--format', 'json'], { env: quietEnv() });
+    expect(run.code).toBe(0); // breaking findings are warnings, as the file's own settings say
+    const review = JSON.parse(run.stdout) as Review;
+    expect(review.findings).toContainEqual(expect.objectContaining({ rule: 'breaking-column-removed', severity: 'warning' }));
+    expect(review.notes).toContainEqual(expect.stringContaining('extends `acme/.github`, which only the GitHub App can read'));
+  });
 });
 
 describe('the real process', () => {
