@@ -38,7 +38,7 @@ export const PROJECT_PROBLEM_RULES: readonly RuleDoc[] = [
   { id: 'meta-conflict', defaultSeverity: 'error', origin: 'rule', description: 'A model entry sets both top-level `meta` and `config.meta`; dbt rejects it.' },
   { id: 'config-conflict', defaultSeverity: 'error', origin: 'rule', description: 'A model entry sets a config key both at the top level and under `config:`; dbt rejects it.' },
   { id: 'tests-conflict', defaultSeverity: 'error', origin: 'rule', description: 'An entry has both `data_tests` and `tests`; dbt rejects it.' },
-  { id: 'model-duplicate', defaultSeverity: 'error', origin: 'rule', description: 'Two model files of a project have the same name; dbt rejects it.' },
+  { id: 'model-duplicate', defaultSeverity: 'error', origin: 'rule', description: 'Two enabled model files of a project have the same name; dbt rejects it (a disabled copy, or folders enabled per target, are accepted).' },
   { id: 'properties-duplicate', defaultSeverity: 'error', origin: 'rule', description: 'A model is described in two property entries; dbt rejects it.' },
   { id: 'properties-orphan', defaultSeverity: 'warning', origin: 'rule', description: 'A property entry names a model (or version) that has no file: its tests and docs apply to nothing.' },
 ];

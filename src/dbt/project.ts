@@ -4,9 +4,10 @@
  * found on the way. Pure and synchronous: YAML parsing plus a regex scan of each model file, no rendering.
  */
 import picomatch from 'picomatch';
-import { codeFactsOf, needsPropertyFile, type PropertyFocus } from './focus.js';
+import { codeFactsOf, needsPropertyFile, type CodeFactsCache, type PropertyFocus } from './focus.js';
 import { extractMacros } from './macros.js';
 import { buildModel, entryEnabled, isStubModel, propertiesPathOf, stubModel, type BuildContext, type ModelFile } from './modelBuilder.js';
+import { booleanOf } from './configMerge.js';
 import { containsComputed } from './pyLiteral.js';
 import { ProjectConfigTree, readProjectFile } from './projectFile.js';
 import { readPropertyFile, type ModelEntry } from './propertyFile.js';
@@ -106,6 +107,8 @@ function loadProject(
   const macroFiles: string[] = [];
   const propertyFiles: string[] = [];
   const modelFiles = new Map<string, Omit<ModelFile, 'raw'>>();
+  /** Further files with the name of a model in `modelFiles`. */
+  const sameName = new Map<string, Omit<ModelFile, 'raw'>[]>();
   for (const path of sorted) {
     const rel = relativeTo(path, root);
     if (rel === undefined) continue;
@@ -120,21 +123,20 @@ function loadProject(
     const lower = path.toLowerCase();
     if (lower.endsWith('.sql') || lower.endsWith('.py')) {
       const stem = stemOf(path);
-      const existing = modelFiles.get(stem);
-      if (existing) {
-        project.problems.push({
-          rule: 'model-duplicate',
-          path,
-          message: `model name \`${stem}\` is defined twice (${existing.path} and ${path}); dbt requires unique model names in a project`,
-        });
-        continue;
-      }
       const folders = dirnameOf(inModelPath).split('/').filter((s) => s !== '');
-      modelFiles.set(stem, { path, language: lower.endsWith('.py') ? 'python' : 'sql', modelPath, folders });
+      const file = { path, language: lower.endsWith('.py') ? ('python' as const) : ('sql' as const), modelPath, folders };
+      if (modelFiles.has(stem)) sameName.set(stem, [...(sameName.get(stem) ?? []), file]);
+      else modelFiles.set(stem, file);
     } else if (lower.endsWith('.yml') || lower.endsWith('.yaml')) {
       const facts = focus && snapshot.facts?.(path);
       if (!focus || needsPropertyFile(focus, path, facts?.kind === 'yaml' ? facts : snapshot.read(path) ?? '')) propertyFiles.push(path);
     }
+  }
+  const projectConfig = new ProjectConfigTree(info.modelsTree, projectFile);
+  const scanned: CodeFactsCache = focus?.scanned ?? new Map();
+  for (const [stem, others] of sameName) {
+    const first = modelFiles.get(stem)!;
+    modelFiles.set(stem, enabledOfSameName(stem, [first, ...others], project, (file) => enabledByFile(snapshot, file, stem, name, projectConfig, scanned)));
   }
   // Out of focus, a model is made from its code facts (no text needed) unless they say it must be built.
   const stubFacts = new Map<string, CodeFacts & { enabled: unknown[] }>();
@@ -166,7 +168,7 @@ function loadProject(
   }
   snapshot.preload?.([...modelFiles].filter(([stem]) => !stubFacts.has(stem)).map(([, f]) => f.path));
   const withText = (file: Omit<ModelFile, 'raw'>): ModelFile => ({ ...file, raw: snapshot.read(file.path) ?? '' });
-  const ctx: BuildContext = { projectName: name, projectConfig: new ProjectConfigTree(info.modelsTree, projectFile), problems: project.problems };
+  const ctx: BuildContext = { projectName: name, projectConfig, problems: project.problems };
   const claimed = new Set<string>();
   const models: DbtModel[] = [];
   const ignoredStems = new Set(ignoredFiles.filter((p) => /\.(sql|py)$/i.test(p)).map(stemOf));
@@ -222,6 +224,51 @@ function loadProject(
   }
   project.models = models.sort((a, b) => compareText(a.path, b.path) || compareText(a.version ?? '', b.version ?? ''));
   return project;
+}
+
+/**
+ * Of several files named like one model, the one that is the model: dbt accepts them when at most one is enabled
+ * (a disabled copy, or folders switched on and off per target). Two that are surely enabled are a duplicate, reported
+ * at the second; when some are enabled by Jinja, the first that is surely enabled (else the first that may be) wins.
+ */
+function enabledOfSameName(
+  stem: string,
+  files: Omit<ModelFile, 'raw'>[],
+  project: DbtProject,
+  enabledBy: (file: Omit<ModelFile, 'raw'>) => boolean | 'computed',
+): Omit<ModelFile, 'raw'> {
+  const states = files.map(enabledBy);
+  const sure = files.filter((_, i) => states[i] === true);
+  for (const file of sure.slice(1)) {
+    project.problems.push({
+      rule: 'model-duplicate',
+      path: file.path,
+      message: `model name \`${stem}\` is defined twice (${sure[0]!.path} and ${file.path}), both enabled; dbt requires unique names among a project's enabled models: disable or rename one`,
+    });
+  }
+  return sure[0] ?? files.find((_, i) => states[i] !== false) ?? files[0]!;
+}
+
+/**
+ * Whether a model file is enabled by what the file and `dbt_project.yml` say (its `config()`, else its folders'
+ * `+enabled`): a property-file entry names the model, not one of its files.
+ */
+function enabledByFile(
+  snapshot: FileSnapshot,
+  file: Omit<ModelFile, 'raw'>,
+  stem: string,
+  projectName: string,
+  projectConfig: ProjectConfigTree,
+  scanned: CodeFactsCache,
+): boolean | 'computed' {
+  const facts = codeFactsOf(snapshot, file.path, scanned);
+  if (!facts || facts.enabled === 'computed') return 'computed';
+  const inFile = facts.enabled.at(-1);
+  if (inFile !== undefined) return booleanOf(inFile) ?? 'computed';
+  const setting = projectConfig.settingFor({ projectName, modelPath: file.modelPath, folders: file.folders, name: stem }, 'enabled');
+  if (!setting) return true;
+  if (setting.unknown || containsComputed(setting.value)) return 'computed';
+  return booleanOf(setting.value) ?? 'computed';
 }
 
 /**

@@ -280,6 +280,19 @@ describe('loadProjects: property nodes', () => {
     expect(project.models.map((m) => m.path)).toEqual(['models/a/orders.sql']);
     expect(project.problems).toEqual([expect.objectContaining({ rule: 'model-duplicate', path: 'models/b/orders.sql' })]);
   });
+
+  it('accepts files sharing a model name when at most one is enabled, and loads the enabled one', () => {
+    const disabledCopy = loadOne({ 'dbt_project.yml': PROJECT, 'models/a/orders.sql': `{{ config(enabled=false) }}\n${SELECT}`, 'models/b/orders.sql': SELECT });
+    expect(disabledCopy.models.map((m) => [m.path, m.enabled])).toEqual([['models/b/orders.sql', true]]);
+    expect(disabledCopy.problems).toEqual([]);
+    // Folders switched on per target (Fivetran's packages): enabled by Jinja, not known here, never a duplicate.
+    const perTarget = `${PROJECT}models:\n  shop:\n    snowflake:\n      +enabled: "{{ target.type == 'snowflake' }}"\n    bigquery:\n      +enabled: "{{ target.type == 'bigquery' }}"\n`;
+    const switched = loadOne({ 'dbt_project.yml': perTarget, 'models/bigquery/orders.sql': SELECT, 'models/snowflake/orders.sql': SELECT });
+    expect(switched.models.map((m) => m.path)).toEqual(['models/bigquery/orders.sql']);
+    expect(switched.problems).toEqual([]);
+    const folderOff = `${PROJECT}models:\n  shop:\n    a:\n      +enabled: false\n`;
+    expect(loadOne({ 'dbt_project.yml': folderOff, 'models/a/orders.sql': SELECT, 'models/b/orders.sql': SELECT }).models.map((m) => m.path)).toEqual(['models/b/orders.sql']);
+  });
 });
 
 describe('loadProjects: versions', () => {

@@ -262,6 +262,14 @@ describe('runReview', () => {
     expect(removed.breaking).toBe(true);
   });
 
+  it('leaves a model alone when a disabled copy of it is added under the same name, wherever it sorts', async () => {
+    for (const folder of ['models/staging/next', 'models/staging/a_next']) {
+      const r = await review({ ...BASE, [`${folder}/stg_orders.sql`]: `{{ config(enabled=false) }}\n${BASE['models/staging/stg_orders.sql']}` });
+      expect(r.models).toEqual([]);
+      expect(r.findings).toEqual([]);
+    }
+  });
+
   it('treats a disabled model as removed', async () => {
     const head = { ...BASE, 'models/marts/customer_revenue.sql': `{{ config(enabled=false) }}\n${BASE['models/marts/customer_revenue.sql']}` };
     const r = await review(head);
