@@ -51,12 +51,15 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
   const yamlCache = reviewYamlCache(ports.yamlTrees);
   let focus = propertyFocus(ports, changedPaths, yamlCache);
   const optionsFor = (f: PropertyFocus | undefined): LoadOptions => ({ ownerKey: config.ownerKey, ignore: config.ignore, yamlCache, ...(f ? { focus: f } : {}) });
-  let headProjects = loadProjects(ports.head, optionsFor(focus));
+  // A property file the change made unparseable is read as it was: its invalid YAML is the finding, not the tests
+  // and docs its models would seem to lose.
+  const priorText = (path: string): string | undefined => ports.base.read(path);
+  let headProjects = loadProjects(ports.head, { ...optionsFor(focus), priorText });
   const widened = focus && widenedFocus(focus, headProjects, config.ownerKey);
   if (widened) {
     focus = widened;
     // Same revision: every model whose property entry is unchanged by the wider focus is reused as built.
-    headProjects = loadProjects(ports.head, { ...optionsFor(focus), reuse: { projects: headProjects, changedPaths: new Set() } });
+    headProjects = loadProjects(ports.head, { ...optionsFor(focus), priorText, reuse: { projects: headProjects, changedPaths: new Set() } });
   }
   const loadOptions = optionsFor(focus);
   // The base shares every model the change does not touch with the head: build only the others.

@@ -39,6 +39,12 @@ export interface LoadOptions {
    * read). Absent: every property file is parsed and every model built.
    */
   focus?: PropertyFocus;
+  /**
+   * The text a property file had before (the base of a review), for a file this revision cannot parse: its entries
+   * are read from there, so the models it describes do not look as if they had lost their tests, docs and owners.
+   * The invalid YAML is still reported.
+   */
+  priorText?: (path: string) => string | undefined;
 }
 
 const PROJECT_FILE = 'dbt_project.yml';
@@ -80,7 +86,7 @@ function loadProject(
   root: string,
   files: string[],
   ignoredFiles: string[],
-  options: Pick<LoadOptions, 'yamlCache' | 'focus'>,
+  options: Pick<LoadOptions, 'yamlCache' | 'focus' | 'priorText'>,
   reusable?: (file: Pick<ModelFile, 'path'>, entry: ModelEntry | undefined) => DbtModel | undefined,
 ): DbtProject {
   const projectFile = joinPath(root, PROJECT_FILE);
@@ -154,7 +160,7 @@ function loadProject(
   for (const path of propertyFiles) {
     // An unchanged file is read for the entries of the models in focus only.
     const focusModels = focus && !focus.changedPaths.has(path) ? focus.models : undefined;
-    readProperties(snapshot.read(path) ?? '', path, project, propertyEntries, options.yamlCache, focusModels);
+    readProperties(snapshot.read(path) ?? '', path, project, propertyEntries, options, focusModels);
   }
   // A versioned model, a model described in a changed property file (whose problems the review reports) and one
   // whose entry computes `enabled` are built from their text, in focus or not.
@@ -299,17 +305,19 @@ function readProperties(
   path: string,
   project: DbtProject,
   entries: Map<string, ModelEntry>,
-  yamlCache?: YamlTreeCache,
+  { yamlCache, priorText }: Pick<LoadOptions, 'yamlCache' | 'priorText'>,
   focusModels?: ReadonlySet<string>,
 ): void {
-  const result = readPropertyFile(text, path, yamlCache, focusModels);
+  let result = readPropertyFile(text, path, yamlCache, focusModels);
   if (result.kind === 'invalid') {
     project.problems.push(result.problem);
     project.propertyFiles.push(path);
-    return;
-  }
-  if (result.kind !== 'properties') return;
-  project.propertyFiles.push(path);
+    const prior = priorText?.(path);
+    if (prior === undefined) return;
+    result = readPropertyFile(prior, path, yamlCache, focusModels);
+    if (result.kind !== 'properties') return;
+  } else if (result.kind !== 'properties') return;
+  else project.propertyFiles.push(path);
   project.groups.push(...result.content.groups);
   project.exposures.push(...result.content.exposures);
   for (const entry of result.content.models) {

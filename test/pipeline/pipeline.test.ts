@@ -448,4 +448,12 @@ describe('runReview on hostile YAML', () => {
     expect(r.findings).toContainEqual(expect.objectContaining({ rule: 'yaml-invalid', path: 'models/marts/_bomb.yml', message: expect.stringContaining('alias bomb') }));
     expect(r.models.find((m) => m.name === 'fct_orders')?.changes).toContainEqual(expect.objectContaining({ kind: 'column_added', column: 'n' }));
   });
+
+  it('reports a property file the change broke as invalid YAML, not as the tests and docs of its models removed', async () => {
+    const broken = BASE['models/marts/_marts.yml']!.replace('description: Orders.', 'description: [Orders in EUR');
+    const head = { ...BASE, 'models/marts/_marts.yml': broken, 'models/marts/fct_orders.sql': BASE['models/marts/fct_orders.sql']!.replace('    amount\n', '    amount,\n    1 as n\n') };
+    const r = await review(head);
+    expect(r.findings.map((f) => f.rule)).toEqual(['yaml-invalid']);
+    expect(r.models.map((m) => [m.name, m.changes.map((c) => c.kind)])).toEqual([['fct_orders', ['column_added']]]);
+  });
 });
