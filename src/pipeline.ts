@@ -65,7 +65,7 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
   // The base shares every model the change does not touch with the head: build only the others.
   const baseProjects = loadProjects(ports.base, { ...loadOptions, reuse: { projects: headProjects, changedPaths } });
 
-  const changed = findChangedModels(changedFiles, headProjects, baseProjects, skipped);
+  const changed = findChangedModels(changedFiles, headProjects, baseProjects, skipped, config.ownerKey);
   const analyzer = new ModelAnalyzer(ports.renderer, dialect.name, ports.shapes);
 
   analyzer.renderAhead(changed);
@@ -166,6 +166,7 @@ export function findChangedModels(
   headProjects: readonly DbtProject[],
   baseProjects: readonly DbtProject[],
   skipped: Skipped[],
+  ownerKey = 'owner',
 ): ChangedModel[] {
   const changedPaths = new Set<string>();
   const renamedFrom = new Map<string, string>(); // head path -> base path
@@ -210,8 +211,12 @@ export function findChangedModels(
         base !== undefined &&
         (changedPaths.has(base.properties?.path ?? '') || changedPaths.has(head.properties?.path ?? '')) &&
         modelPropertiesFingerprint(base) !== modelPropertiesFingerprint(head);
+      // What dbt_project.yml gives a model changed, in a way the review can tell (not, e.g., a default made explicit).
       const projectChanged =
-        base !== undefined && base.projectConfig !== head.projectConfig && projectConfigFingerprint(base) !== projectConfigFingerprint(head);
+        base !== undefined &&
+        base.projectConfig !== head.projectConfig &&
+        projectConfigFingerprint(base) !== projectConfigFingerprint(head) &&
+        diffModelConfig(base, head, { ownerKey }).length > 0;
       const headOn = head.enabled;
       const baseOn = base?.enabled ?? false;
       if (!headOn && !baseOn) continue;
@@ -276,7 +281,7 @@ function changedMacroCallers(
 function toModelReport(a: AnalysedModel, config: ReviewerConfig): ModelReport {
   const { changed } = a;
   const model = (changed.head ?? changed.base)!;
-  const configChanges = changed.status === 'added' || changed.status === 'removed' ? [] : diffModelConfig(changed.base, changed.head);
+  const configChanges = changed.status === 'added' || changed.status === 'removed' ? [] : diffModelConfig(changed.base, changed.head, { ownerKey: config.ownerKey });
   // An edit of the model's `config()` that renders the same SQL is told by its config changes alone.
   const configInSql = configChanges.some((c) => c.path === model.path);
   const changes: ModelChange[] = [...a.changes.filter((c) => !(configInSql && isRenderIdentical(c))), ...configChanges];

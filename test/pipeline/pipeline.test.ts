@@ -252,6 +252,21 @@ describe('runReview', () => {
     expect(orphans).toEqual([expect.objectContaining({ path: 'models/marts/_marts.yml', line: 8, model: 'customer_revenue' })]);
   });
 
+  it('leaves models alone when dbt_project.yml only makes a default explicit', async () => {
+    const r = await review({ ...BASE, 'dbt_project.yml': PROJECT.replace('      +materialized: table\n', '      +materialized: table\n      +enabled: true\n') });
+    expect(r.models).toEqual([]);
+    expect(r.conclusion).toBe('success');
+  });
+
+  it('reports an owner change made in dbt_project.yml under the configured owner key', async () => {
+    const project = PROJECT.replace('owner: "@analytics"', 'team: "@analytics"');
+    const config = defaultConfig();
+    config.ownerKey = 'team';
+    const r = await review({ ...BASE, 'dbt_project.yml': project.replace('team: "@analytics"', 'team: "@finance"') }, { ...BASE, 'dbt_project.yml': project }, config);
+    expect(r.models.map((m) => m.name).sort()).toEqual(['customer_revenue', 'fct_orders']);
+    expect(r.models[0]!.changes).toEqual([expect.objectContaining({ kind: 'owner_changed', detail: 'owner: @analytics -> @finance', path: 'dbt_project.yml' })]);
+  });
+
   it('reports a removed model as breaking with the models that still ref it', async () => {
     const head = { ...BASE };
     delete head['models/marts/customer_revenue.sql'];
