@@ -89,6 +89,44 @@ export class ModelAnalyzer {
   }
 
   async analyse(changed: ChangedModel): Promise<AnalysedModel> {
+    const result = await this.analyseVersion(changed);
+    await this.addLatestVersionMove(changed, result);
+    return result;
+  }
+
+  /**
+   * A version that became the latest (`latest_version`, or a new highest version): unpinned `ref()`s of the model
+   * now read it instead of the previous latest, so the columns of the two are compared as a change of this version.
+   */
+  private async addLatestVersionMove(changed: ChangedModel, result: AnalysedModel): Promise<void> {
+    const { head, base, status } = changed;
+    if (!head?.enabled || head.version === undefined || head.version !== head.latestVersion || status === 'removed') return;
+    const baseProject = changed.baseProject;
+    const sameName = baseProject?.models.filter((m) => m.name === head.name && m.version !== undefined && m.enabled) ?? [];
+    const previousLatest = base?.latestVersion ?? sameName[0]?.latestVersion;
+    const previous = sameName.find((m) => m.version === previousLatest);
+    if (!baseProject || !previous || previousLatest === head.version) return;
+    const where = head.latestVersionLine !== undefined && head.properties ? { path: head.properties.path, line: head.latestVersionLine } : { path: head.path };
+    const prefix = `for unpinned \`ref('${head.name}')\` (v${previous.version} → v${head.version}): `;
+    result.changes.push({
+      kind: 'latest_version_changed',
+      detail: `the latest version is now v${head.version} (was v${previous.version}): unpinned \`ref('${head.name}')\` reads v${head.version}`,
+      ...where,
+      breaking: false,
+      impact: 'none',
+    });
+    if (previous.language !== 'sql' || head.language !== 'sql') return;
+    const moved = await this.compare(previous, baseProject, head, changed.project, false);
+    if (moved === 'identical') return;
+    for (const c of moved.changes) {
+      if (c.kind === 'formatting_only') continue;
+      result.changes.push({ ...c, detail: `${prefix}${c.detail}` });
+    }
+    // Its unpinned readers were written against the previous latest version's columns.
+    if (moved.base?.shape && moved.base.shape.unresolvedStars.length === 0) result.baseColumns = moved.base.shape.columns.map((c) => c.name);
+  }
+
+  private async analyseVersion(changed: ChangedModel): Promise<AnalysedModel> {
     const { head, base, status } = changed;
     const model = (head ?? base)!;
     const result: AnalysedModel = { changed, changes: [] };

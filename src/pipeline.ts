@@ -228,7 +228,9 @@ export function findChangedModels(
         result.push({ project, baseProject, head, base, status: 'removed' });
         continue;
       }
-      if (!sqlChanged && !propertiesChanged && !projectChanged && !callsChangedMacro(head)) continue;
+      // Unpinned refs move to a version that became the latest.
+      const becameLatest = head.version !== undefined && head.version === head.latestVersion && base.latestVersion !== head.latestVersion;
+      if (!sqlChanged && !propertiesChanged && !projectChanged && !becameLatest && !callsChangedMacro(head)) continue;
       const status: ModelStatus = base.path !== head.path && base.name !== head.name ? 'renamed' : 'modified';
       result.push({ project, baseProject, head, base, status });
     }

@@ -28,6 +28,8 @@ export interface VersionSpec {
   v: string;
   node: YMap;
   latest: string;
+  /** The line of the entry's `latest_version:` (absent: the highest version is the latest). */
+  latestLine?: number;
 }
 
 export interface BuildContext {
@@ -99,6 +101,7 @@ export function buildModel(file: ModelFile, name: string, entry: ModelEntry | un
   if (version) {
     model.version = version.v;
     model.latestVersion = version.latest;
+    if (version.latestLine !== undefined) model.latestVersionLine = version.latestLine;
   }
   const opaque = calls.find((c) => c.opaque)?.opaque;
   if (opaque) model.configOpaque = { path: file.path, line: opaque.line };

@@ -182,6 +182,7 @@ function loadProject(
     const versions = itemsOf(entryOf(entry.node, 'versions')?.value).filter(isYMap);
     if (versions.length === 0) continue;
     const latest = latestVersion(entry.node, versions);
+    const latestLine = entryOf(entry.node, 'latest_version')?.keyLine;
     for (const versionNode of versions) {
       const v = stringOf(entryOf(versionNode, 'v')?.value);
       if (v === undefined) continue;
@@ -201,7 +202,7 @@ function loadProject(
         continue;
       }
       claimed.add(stem);
-      models.push(buildModel(withText(located), entry.name, entry, { v, node: versionNode, latest }, ctx));
+      models.push(buildModel(withText(located), entry.name, entry, { v, node: versionNode, latest, ...(latestLine !== undefined ? { latestLine } : {}) }, ctx));
     }
   }
   for (const [stem, file] of modelFiles) {

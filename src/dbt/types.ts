@@ -158,6 +158,8 @@ export interface DbtModel {
   fqn?: string[];
   /** For versioned models: the latest version of the model. */
   latestVersion?: string;
+  /** For versioned models: the line of `latest_version:` in the property file, when it is set. */
+  latestVersionLine?: number;
   /** The model path (e.g. `models`) the file lives under, project-relative. */
   modelPath?: string;
   /** Problems found while building this model (its YAML entry, its config): a load that reuses it reports them. */

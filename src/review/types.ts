@@ -60,6 +60,7 @@ export type ChangeKind =
   | 'test_removed'
   | 'description_changed'
   | 'owner_changed'
+  | 'latest_version_changed'
   | 'formatting_only'
   | 'unknown';
 

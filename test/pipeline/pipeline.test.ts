@@ -182,6 +182,27 @@ describe('runReview', () => {
     expect(await usersOf('models/marts/dim_customers_v1.sql')).toEqual(['old_report', 'v1_status']);
   });
 
+  it('compares the previous and the new latest version when latest_version moves: unpinned refs read the new one', async () => {
+    const yml = (latest: number) => `version: 2\nmodels:\n  - name: dim_customers\n    latest_version: ${latest}\n    versions:\n      - v: 1\n      - v: 2\n`;
+    const versioned: Record<string, string> = {
+      ...BASE,
+      'models/marts/dim_customers_v1.sql': "select customer_id,\n  status\nfrom {{ ref('stg_orders') }}\n",
+      'models/marts/dim_customers_v2.sql': "select customer_id from {{ ref('stg_orders') }}\n",
+      'models/marts/_dim_customers.yml': yml(1),
+      'models/marts/status_report.sql': "select status, count(*) as n from {{ ref('dim_customers') }} group by status\n",
+      'models/marts/pinned_report.sql': "select status from {{ ref('dim_customers', v=1) }}\n",
+    };
+    const r = await review({ ...versioned, 'models/marts/_dim_customers.yml': yml(2) }, versioned);
+    expect(r.models.map((m) => m.path)).toEqual(['models/marts/dim_customers_v2.sql']);
+    const [v2] = r.models;
+    expect(v2!.changes).toEqual([
+      expect.objectContaining({ kind: 'latest_version_changed', path: 'models/marts/_dim_customers.yml', line: 4, breaking: false }),
+      expect.objectContaining({ kind: 'column_removed', column: 'status', breaking: true, path: 'models/marts/dim_customers_v1.sql', line: 2, detail: expect.stringContaining("for unpinned `ref('dim_customers')` (v1 → v2)") }),
+    ]);
+    expect(v2!.downstream).toEqual([expect.objectContaining({ name: 'status_report', columnsUsed: ['status'] })]);
+    expect(r.findings).toContainEqual(expect.objectContaining({ rule: 'breaking-column-removed', severity: 'error' }));
+  });
+
   it('recognises a formatting-only change', async () => {
     const head = {
       ...BASE,
