@@ -19,7 +19,7 @@ import { extractConfigCalls } from './sqlConfig.js';
 import { blankJinjaComments, LineIndex } from './textLines.js';
 import type { RefCall, SourceCall } from './types.js';
 
-export const FACTS_VERSION = 2;
+export const FACTS_VERSION = 3;
 
 export interface CodeFacts {
   kind: 'code';

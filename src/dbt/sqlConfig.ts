@@ -52,6 +52,14 @@ export function extractConfigCalls(source: string, language: 'sql' | 'python', l
         call.opaque ??= { line: lines.lineAt(arg.node.start), text: shorten(source.slice(arg.node.start, arg.node.end)) };
       }
     }
+    // A call inside `{% if %}` / `{% for %}` runs or not depending on the target, vars...: present but unknown.
+    const block = language === 'sql' ? enclosingBlock(source, at) : undefined;
+    if (block) {
+      for (const arg of call.arguments) {
+        arg.value = onlyWhen(arg.value, block);
+        arg.computed = true;
+      }
+    }
     calls.push(call);
   }
   return calls;
@@ -68,6 +76,27 @@ function argumentOf(key: string, node: PyNode, keyStart: number, source: string,
     subLines,
     text: shorten(source.slice(keyStart, node.end)),
   };
+}
+
+const BLOCK_TAG = /\{%-?\s*(if|for|macro|call|filter|endif|endfor|endmacro|endcall|endfilter)\b[\s\S]*?-?%\}/g;
+
+/** The innermost `{% if %}`/`{% for %}`/... block tag open at offset `at`, shortened, if any. */
+function enclosingBlock(source: string, at: number): string | undefined {
+  const open: string[] = [];
+  BLOCK_TAG.lastIndex = 0;
+  for (let m = BLOCK_TAG.exec(source); m !== null && m.index < at; m = BLOCK_TAG.exec(source)) {
+    if (m[1]!.startsWith('end')) open.pop();
+    else open.push(shorten(m[0], 80));
+  }
+  return open.at(-1);
+}
+
+/** A config value set only when a block runs: each value (of a dict, each entry's) computed by that block. */
+function onlyWhen(value: unknown, block: string): unknown {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof JinjaExpr)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, onlyWhen(v, block)]));
+  }
+  return new JinjaExpr(`only inside ${block}`);
 }
 
 /** Whether offset `at` lies inside a `{{ ... }}` or `{% ... %}` block. */

@@ -49,6 +49,18 @@ describe('ownerOf', () => {
     expect(ownerOf(modelNamed(project, 'other'), project, 'owner')?.value).toBe('(computed by Jinja)');
   });
 
+  it('counts an owner set only inside {% if %} (e.g. for one target) as present but unknown, not as set', () => {
+    const project = loadOne({
+      'dbt_project.yml': PROJECT,
+      'models/orders.sql': lines("{% if target.name == 'dev' %}", "{{ config(meta={'owner': '@dev-sandbox'}, materialized='view') }}", '{% endif %}', 'select 1'),
+      'models/after.sql': lines("{% if target.name == 'dev' %}select 2{% endif %}", "{{ config(meta={'owner': '@core'}) }}", 'select 1'),
+    });
+    const orders = modelNamed(project, 'orders');
+    expect(ownerOf(orders, project, 'owner')?.value).toBe('(computed by Jinja)');
+    expect(orders.config.materialized?.unknown).toBe(true);
+    expect(ownerOf(modelNamed(project, 'after'), project, 'owner')?.value).toBe('@core');
+  });
+
   it('falls back to the owner of the model’s group', () => {
     const project = loadOne({
       'dbt_project.yml': PROJECT,
