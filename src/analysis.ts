@@ -418,7 +418,8 @@ function isIncremental(model: DbtModel): boolean {
 }
 
 function addedChange(head: DbtModel): ModelChange {
-  return { kind: 'model_added', detail: `new model ${head.name}`, path: head.path, line: 1, breaking: false, impact: 'additive' };
+  const detail = head.version !== undefined ? `new version v${head.version} of ${head.name}` : `new model ${head.name}`;
+  return { kind: 'model_added', detail, path: head.path, line: 1, breaking: false, impact: 'additive' };
 }
 
 /** `formatting_only` changes of a template edit that renders the same SQL (e.g. an edit of its `config()` call). */

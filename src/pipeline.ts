@@ -291,6 +291,7 @@ function toModelReport(a: AnalysedModel, config: ReviewerConfig): ModelReport {
   const ownerProject = changed.status === 'removed' ? changed.baseProject ?? changed.project : changed.project;
   return {
     name: model.name,
+    ...(model.version !== undefined ? { version: model.version } : {}),
     path: model.path,
     previousPath: changed.base && changed.base.path !== model.path ? changed.base.path : undefined,
     status: changed.status,

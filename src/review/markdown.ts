@@ -75,10 +75,15 @@ function modelsTable(models: readonly ModelReport[]): string {
     '| --- | --- | --- | --- | --- |',
     ...models.map(
       (m) =>
-        `| \`${cell(m.name)}\` | ${m.status} | ${impactLabel(m)} | ${m.breaking ? '**yes**' : 'no'} | ${m.owner ? cell(m.owner.value) : '_none_'} |`,
+        `| \`${cell(displayName(m))}\` | ${m.status} | ${impactLabel(m)} | ${m.breaking ? '**yes**' : 'no'} | ${m.owner ? cell(m.owner.value) : '_none_'} |`,
     ),
   ];
   return rows.join('\n');
+}
+
+/** A model's name, with its version for a versioned model (`dim_customers v2`). */
+function displayName(m: ModelReport): string {
+  return m.version !== undefined ? `${m.name} v${m.version}` : m.name;
 }
 
 function impactLabel(m: ModelReport): string {
@@ -103,7 +108,7 @@ function downstreamSection(models: readonly ModelReport[]): string | undefined {
   for (const m of affected) {
     const columns = m.changes.filter((c) => c.breaking && c.column).map((c) => c.column as string);
     const what = columns.length > 0 ? ` (${[...new Set(columns)].map((c) => `\`${c}\``).join(', ')})` : '';
-    lines.push(`- \`${m.name}\`${what} is read by:`);
+    lines.push(`- \`${displayName(m)}\`${what} is read by:`);
     for (const d of m.downstream) lines.push(`  - ${downstreamLine(d)}`);
   }
   return lines.join('\n');
@@ -129,7 +134,7 @@ function changesSection(models: readonly ModelReport[]): string | undefined {
   for (const m of models) {
     if (m.changes.length === 0) continue;
     if (lines.length > 0) lines.push('');
-    lines.push(`**\`${m.name}\`** (${m.path})`, '');
+    lines.push(`**\`${displayName(m)}\`** (${m.path})`, '');
     for (const c of m.changes) {
       const col = c.column ? ` \`${c.column}\`` : '';
       const at = c.line ? ` (line ${c.line})` : '';

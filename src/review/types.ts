@@ -100,6 +100,8 @@ export interface DownstreamUse {
 
 export interface ModelReport {
   name: string;
+  /** The version, for a versioned model (each version is reported on its own). */
+  version?: string;
   path: string;
   previousPath?: string;
   status: ModelStatus;

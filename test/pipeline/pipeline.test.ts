@@ -193,7 +193,7 @@ describe('runReview', () => {
       'models/marts/pinned_report.sql': "select status from {{ ref('dim_customers', v=1) }}\n",
     };
     const r = await review({ ...versioned, 'models/marts/_dim_customers.yml': yml(2) }, versioned);
-    expect(r.models.map((m) => m.path)).toEqual(['models/marts/dim_customers_v2.sql']);
+    expect(r.models.map((m) => [m.name, m.version, m.path])).toEqual([['dim_customers', '2', 'models/marts/dim_customers_v2.sql']]);
     const [v2] = r.models;
     expect(v2!.changes).toEqual([
       expect.objectContaining({ kind: 'latest_version_changed', path: 'models/marts/_dim_customers.yml', line: 4, breaking: false }),

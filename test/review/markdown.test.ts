@@ -59,6 +59,13 @@ describe('renderSummaryMarkdown', () => {
     expect(md).toContain('| `dim_customers` | modified | none (formatting only) | no | _none_ |');
   });
 
+  it('names each version of a versioned model with its version', () => {
+    const base = review();
+    const md = renderSummaryMarkdown(review({ models: [{ ...base.models[0]!, name: 'dim_customers', version: '2', path: 'models/marts/dim_customers_v2.sql' }] }));
+    expect(md).toContain('| `dim_customers v2` | modified |');
+    expect(md).toContain('**`dim_customers v2`** (models/marts/dim_customers_v2.sql)');
+  });
+
   it('names the downstream users of a breaking change, the columns they use and their owners', () => {
     const md = renderSummaryMarkdown(review());
     expect(md).toContain('`stg_orders` (`status`) is read by:');
