@@ -29,7 +29,7 @@ const modelShapeSchema = v.object({
   parse: v.picklist(['full', 'tolerant', 'failed']),
   error: v.optional(v.string()),
   dialect: v.picklist(DIALECTS),
-  columns: v.array(v.object({ name: v.string(), expr: v.string(), type: v.optional(v.string()), text: v.string(), line: v.optional(line) })),
+  columns: v.array(v.object({ name: v.string(), expr: v.string(), type: v.optional(v.string()), text: v.string(), line: v.optional(line), sites: v.optional(v.array(v.object({ line, digest: v.string() }))) })),
   unresolvedStars: v.array(v.object({ relations: names, except: names, line: v.optional(line) })),
   relations: names,
   relationLines: v.record(v.string(), line),

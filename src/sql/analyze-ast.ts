@@ -3,9 +3,9 @@
  * CTEs and subqueries down to base relations, filters, joins, grain, set operations, order/limit and fan-out.
  */
 import type { Dialect } from '../config.js';
-import { SETOP_SEPARATOR, baseType, bound, foldIdentifier, relMark, snippet } from './canonical.js';
+import { DEDUP_ORDER, GENERIC_NUMBER, SETOP_SEPARATOR, baseType, bound, columnName, columnSite, groupByAllText, isNumericFamily, relMark, rowNumberDedup, snippet } from './canonical.js';
 import { tokenize } from './lexer.js';
-import { emptyRowSetClauses, type Clause, type RowSetClauses, type UnresolvedStar } from './types.js';
+import { emptyRowSetClauses, type Clause, type ColumnSite, type RowSetClauses, type UnresolvedStar } from './types.js';
 
 type AstNode = Record<string, unknown>;
 
@@ -18,6 +18,24 @@ export interface ColInfo {
   type?: string;
   text: string;
   line?: number;
+  sites?: ColumnSite[];
+}
+
+/** The most sites kept per column. */
+const MAX_SITES = 16;
+
+/** `own` and then the sites of `more`, each once, at most MAX_SITES. */
+function sitesOf(own: ColumnSite[], more: readonly ColInfo[] = []): ColumnSite[] | undefined {
+  const out: ColumnSite[] = [];
+  const seen = new Set<string>();
+  for (const site of [...own, ...more.flatMap((c) => c.sites ?? [])]) {
+    const key = `${site.line}:${site.digest}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(site);
+    if (out.length === MAX_SITES) break;
+  }
+  return out.length ? out : undefined;
 }
 
 interface QueryResult {
@@ -61,6 +79,7 @@ export interface AstAnalysis extends RowSetClauses {
 
 const FANOUT_FUNCS = new Set(['explode', 'explode_outer', 'posexplode', 'posexplode_outer', 'inline', 'inline_outer', 'flatten', 'unnest', 'json_each', 'jsonb_array_elements', 'json_array_elements', 'generate_series', 'split_to_table', 'stack']);
 const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'listagg', 'array_agg', 'string_agg', 'group_concat', 'median', 'stddev', 'stddev_samp', 'stddev_pop', 'variance', 'var_samp', 'var_pop', 'any_value', 'approx_count_distinct', 'count_if', 'bool_and', 'bool_or', 'booland_agg', 'boolor_agg', 'array_union_agg', 'object_agg', 'percentile_cont', 'percentile_disc', 'mode', 'hll', 'approx_percentile', 'collect_list', 'collect_set', 'countif', 'logical_and', 'logical_or', 'max_by', 'min_by', 'arbitrary', 'kurtosis', 'skew', 'corr', 'covar_pop', 'covar_samp', 'bitand_agg', 'bitor_agg', 'sum_if', 'avg_if']);
+const ARITHMETIC = new Set(['+', '-', '*', '/', '%']);
 const COMMUTATIVE = new Set(['+', '*', 'and', 'or', '=', '<>', '==', 'is not distinct from', 'is distinct from']);
 const SKIP_KEYS = new Set(['loc', 'parentheses', 'surround', 'notations', 'collate', 'tableList', 'columnList', 'suffix']);
 
@@ -70,6 +89,16 @@ function isNode(v: unknown): v is AstNode {
 function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
+/**
+ * `*`, `/` and `%` yield a number (or fail) in every supported dialect; `+` and `-` only when every operand is
+ * known to be a number (a date plus a number is a date). Interval arithmetic is not a number.
+ */
+function arithmeticType(op: string, operands: { c: string; type?: string }[]): string | undefined {
+  if (operands.some((o) => o.c.startsWith('interval(') || (o.type !== undefined && !isNumericFamily(o.type)))) return undefined;
+  if (op === '+' || op === '-') return operands.every((o) => isNumericFamily(o.type)) ? GENERIC_NUMBER : undefined;
+  return GENERIC_NUMBER;
+}
+
 /** Comparable token text: words and quoted names lower-cased without quotes; `!=` as `<>`. */
 function tokenKey(text: string, kind: string): string {
   if (kind === 'word') return text.toLowerCase();
@@ -132,6 +161,9 @@ export class AstAnalyzer {
     /** Renders an AST node back to SQL (node-sql-parser's exprToSQL), used to locate nodes without positions. */
     private readonly render?: (node: unknown) => string | undefined,
   ) {}
+
+  /** Collects the CTE and subquery columns an expression reads, while a select item is evaluated. */
+  private readColumns: ColInfo[] | undefined;
 
   private sqlTokens: { text: string; start: number; end: number; line: number }[] | undefined;
 
@@ -227,7 +259,7 @@ export class AstAnalyzer {
       const full = bound(`setop(${exprs.join(SETOP_SEPARATOR)})`);
       const texts = results.map((r) => r.columns[i]?.text ?? 'null');
       const changedLine = results.map((r) => r.columns[i]?.line).find((_line, idx) => idx > 0 && texts[idx] !== texts[0]);
-      return { ...c, expr: full, full, type, text: texts.join(' | '), line: c.line ?? changedLine };
+      return { ...c, expr: full, full, type, text: texts.join(' | '), line: c.line ?? changedLine, sites: sitesOf([], results.flatMap((r) => r.columns[i] ?? [])) };
     });
     return { columns, unresolved: results.flatMap((r) => r.unresolved), relations };
   }
@@ -278,13 +310,18 @@ export class AstAnalyzer {
         this.expandStar(raw, expr, scope, columns, unresolved);
         continue;
       }
+      const saved = this.readColumns;
+      const read: ColInfo[] = [];
+      this.readColumns = read;
       const info = this.expr(expr, scope);
+      this.readColumns = saved;
       const name = this.outputName(raw, expr);
       const inner = expr.type === 'cast' ? this.expr(expr.expr, scope).c : info.c;
       const where = this.locate(expr);
       const text = where.text ?? this.textOf(raw) ?? name;
       const line = lineOf(raw) ?? where.line;
-      columns.push({ name, expr: bound(inner), full: bound(info.c), type: info.type, text: snippet(text), line });
+      const sites = sitesOf(line !== undefined ? [columnSite(line, snippet(text))] : [], read);
+      columns.push({ name, expr: bound(inner), full: bound(info.c), type: info.type, text: snippet(text), line, ...(sites ? { sites } : {}) });
       if (this.hasAggregate(expr)) aggregated.add(columns.length - 1);
       if (this.containsFanout(expr)) this.sink.fanOut.push({ canonical: `select:${bound(info.c)}`, text: snippet(text), line });
     }
@@ -319,7 +356,15 @@ export class AstAnalyzer {
     if (node.qualify) {
       const q = this.expr(node.qualify, scope, true);
       const where = this.locate(node.qualify, this.keywordLine('qualify', columns[0]?.line));
-      this.sink.grain.push({ kind: 'qualify', canonical: `qualify ${q.c}`, text: `qualify ${snippet(where.text ?? q.c)}`, line: where.line });
+      // a row_number() dedup keeps one row per partition: its order by picks which one, it is not the grain
+      let canonical = `qualify ${q.c}`;
+      for (const c of this.conjuncts(node.qualify, scope, true, where.line)) {
+        const dedup = rowNumberDedup(c.canonical);
+        if (!dedup) continue;
+        canonical = canonical.split(c.canonical).join(`dedup(${dedup.partition})`);
+        this.sink.orderLimit.push({ canonical: `${DEDUP_ORDER}${dedup.partition} ${dedup.order}`, text: `qualify ${c.text}`, line: c.line });
+      }
+      this.sink.grain.push({ kind: 'qualify', canonical, text: `qualify ${snippet(where.text ?? q.c)}`, line: where.line });
     }
 
     // grain
@@ -331,10 +376,10 @@ export class AstAnalyzer {
       let groupLine: number | undefined;
       for (const g of groupItems) {
         if (isNode(g) && g.type === 'origin' && String(g.value).toLowerCase() === 'all') {
-          columns.forEach((c, i) => {
-            if (!aggregated.has(i)) keys.push(c.full);
-          });
-          texts.push('all');
+          const grouping = columns.filter((_c, i) => !aggregated.has(i));
+          keys.push(...grouping.map((c) => c.full));
+          texts.push(groupByAllText(grouping.map((c) => c.name)));
+          groupLine ??= this.keywordLine('group', columns[columns.length - 1]?.line);
           continue;
         }
         keys.push(this.orderKey(g, scope, columns));
@@ -415,7 +460,7 @@ export class AstAnalyzer {
       const collect = (n: unknown): void => {
         if (Array.isArray(n)) n.forEach(collect);
         else if (isNode(n)) {
-          if (n.type === 'column_ref') used.add(this.identName(n.column) ?? '');
+          if (n.type === 'column_ref') used.add(this.refColumn(n) ?? '');
           for (const [k, v] of Object.entries(n)) if (k !== 'loc' && typeof v === 'object') collect(v);
         }
       };
@@ -486,7 +531,8 @@ export class AstAnalyzer {
     if (this.upstreamCache.has(relation)) return this.upstreamCache.get(relation);
     let cols = this.upstreamColumns(relation);
     if (!cols && relation.includes('.')) cols = this.upstreamColumns(relation.slice(relation.lastIndexOf('.') + 1));
-    const folded = cols?.map((c) => c.toLowerCase());
+    // names from YAML are plain; names from an analysed upstream are already in `columnName` form
+    const folded = cols?.map((c) => (c.startsWith('"') ? c : this.name(c, false)));
     this.upstreamCache.set(relation, folded);
     return folded;
   }
@@ -552,14 +598,18 @@ export class AstAnalyzer {
 
   private outputName(item: AstNode, expr: AstNode): string {
     const as = item.as;
-    const alias = str(as) ?? (isNode(as) ? str(as.value) ?? this.identName(as) : undefined);
-    if (alias) return foldIdentifier(alias, false);
-    const base = expr.type === 'cast' && isNode(expr.expr) ? expr.expr : expr;
-    if (base.type === 'column_ref') {
-      const n = this.identName(base.column);
+    if (isNode(as)) {
+      const n = this.identName(as);
       if (n) return n;
     }
-    if (base.type === 'double_quote_string' && this.doubleQuotesAreIdentifiers) return String(base.value).toLowerCase();
+    const alias = str(as);
+    if (alias) return this.name(alias, this.quotedAt(item, alias));
+    const base = expr.type === 'cast' && isNode(expr.expr) ? expr.expr : expr;
+    if (base.type === 'column_ref') {
+      const n = this.refColumn(base);
+      if (n) return n;
+    }
+    if (base.type === 'double_quote_string' && this.doubleQuotesAreIdentifiers) return this.name(String(base.value), true);
     if (base.type === 'function' && this.functionName(base) === 'get_path') {
       const args = this.args(base);
       const path = isNode(args[1]) ? String(args[1].value ?? '') : '';
@@ -569,12 +619,41 @@ export class AstAnalyzer {
     return snippet(this.textOf(expr) ?? 'expr').toLowerCase();
   }
 
+  /** A column name as the dialect identifies it (see `columnName`). */
+  private name(value: string, quoted: boolean): string {
+    return columnName(value, quoted, this.dialect);
+  }
+
+  /**
+   * Whether `value`, the last name of `node` (an alias, a column), was written quoted. Some grammars drop the quotes:
+   * the node's text tells, or without it, the SQL (`value` appears quoted, and never as a plain word).
+   */
+  private quotedAt(node: AstNode, value: string): boolean {
+    const text = this.textOf(node)?.trim();
+    if (text !== undefined) return text.endsWith(`"${value}"`) || text.endsWith(`\`${value}\``);
+    if (!this.namesInSql) {
+      const toks = tokenize(this.sql, { dialect: this.dialect });
+      this.namesInSql = { quoted: new Set(toks.filter((t) => t.kind === 'quoted').map((t) => t.text.slice(1, -1))), plain: new Set(toks.filter((t) => t.kind === 'word').map((t) => t.text)) };
+    }
+    return this.namesInSql.quoted.has(value) && !this.namesInSql.plain.has(value);
+  }
+
+  private namesInSql: { quoted: Set<string>; plain: Set<string> } | undefined;
+
+  /** The column a `column_ref` names. */
+  private refColumn(ref: AstNode): string | undefined {
+    const col = ref.column;
+    if (typeof col === 'string') return col === '*' ? col : this.name(col, this.quotedAt(ref, col));
+    return this.identName(col);
+  }
+
+  /** A name node: quoted when the grammar says so (`double_quote_string`, `backticks_quote_string`). */
   private identName(v: unknown): string | undefined {
-    if (typeof v === 'string') return v.toLowerCase();
+    if (typeof v === 'string') return this.name(v, false);
     if (isNode(v)) {
       if (isNode(v.expr)) return this.identName(v.expr);
-      if (typeof v.value === 'string') return v.value.toLowerCase();
-      if (typeof v.column === 'string' || isNode(v.column)) return this.identName(v.column);
+      if (typeof v.value === 'string') return this.name(v.value, v.type === 'double_quote_string' || v.type === 'backticks_quote_string');
+      if (typeof v.column === 'string' || isNode(v.column)) return this.refColumn(v);
     }
     return undefined;
   }
@@ -603,7 +682,10 @@ export class AstAnalyzer {
       if (element) return { c: element.fanout ?? column };
       if (allowAliases && s === scope) {
         const alias = s.aliases?.get(column);
-        if (alias) return { c: alias.full, type: alias.type };
+        if (alias) {
+          this.readColumns?.push(alias);
+          return { c: alias.full, type: alias.type };
+        }
       }
       const open = s.sources.filter((x) => x.unresolved.length > 0 && x.kind !== 'fanout');
       if (open.length === 1) return this.fromSource(open[0]!, column);
@@ -623,7 +705,10 @@ export class AstAnalyzer {
       this.use(src.relation, column);
       return { c: `${relMark(src.relation)}.${column}` };
     }
-    if (col) return { c: col.full, type: col.type };
+    if (col) {
+      this.readColumns?.push(col);
+      return { c: col.full, type: col.type };
+    }
     const rels = src.unresolved.flatMap((u) => u.relations);
     if (rels.length === 1) {
       this.use(rels[0]!, column);
@@ -727,7 +812,7 @@ export class AstAnalyzer {
     const e = (x: unknown): string => this.expr(x, scope, allowAliases).c;
     switch (n.type) {
       case 'column_ref': {
-        const column = this.identName(n.column) ?? '';
+        const column = this.refColumn(n) ?? '';
         if (column === '*') return { c: '*' };
         const schema = str(n.schema);
         const table = str(n.table)?.toLowerCase();
@@ -744,10 +829,10 @@ export class AstAnalyzer {
       case 'regex_string':
         return { c: `'${String(n.value)}'`, type: 'text' };
       case 'double_quote_string':
-        if (this.doubleQuotesAreIdentifiers) return this.resolve(undefined, String(n.value).toLowerCase(), scope, allowAliases);
+        if (this.doubleQuotesAreIdentifiers) return this.resolve(undefined, this.name(String(n.value), true), scope, allowAliases);
         return { c: `'${String(n.value)}'`, type: 'text' };
       case 'backticks_quote_string':
-        return this.resolve(undefined, String(n.value).toLowerCase(), scope, allowAliases);
+        return this.resolve(undefined, this.name(String(n.value), true), scope, allowAliases);
       case 'bool':
         return { c: String(n.value).toLowerCase(), type: 'boolean' };
       case 'null':
@@ -828,7 +913,7 @@ export class AstAnalyzer {
     const boolOps = new Set(['=', '<>', '<', '>', '<=', '>=', 'and', 'or', 'like', 'not like', 'ilike', 'not ilike', 'in', 'not in', 'is', 'is not', 'between', 'not between', 'regexp', 'rlike', 'similar to', 'exists']);
     const type = boolOps.has(op) ? 'boolean' : op === '||' ? 'text' : undefined;
     if (COMMUTATIVE.has(op)) {
-      const operands: string[] = [];
+      const operands: { c: string; type?: string }[] = [];
       const collect = (x: unknown): void => {
         if (isNode(x) && x.type === 'binary_expr') {
           let o = String(x.operator).toLowerCase().replace(/\s+/g, ' ');
@@ -840,21 +925,23 @@ export class AstAnalyzer {
             return;
           }
         }
-        operands.push(e(x));
+        operands.push(this.expr(x, scope, allowAliases));
       };
       collect(n.left);
       collect(n.right);
-      let kept = operands;
-      if (op === 'and') kept = operands.filter((o) => o !== 'true' && !/^=\(([^,()]+),\1\)$/.test(o));
+      let kept = operands.map((o) => o.c);
+      if (op === 'and') kept = kept.filter((o) => o !== 'true' && !/^=\(([^,()]+),\1\)$/.test(o));
       if (op === 'and' && kept.length === 1) return { c: kept[0]!, type };
-      return { c: bound(`${op}(${kept.sort().join(',')})`), type };
+      return { c: bound(`${op}(${kept.sort().join(',')})`), type: ARITHMETIC.has(op) ? arithmeticType(op, operands) : type };
     }
     if (op === '<' || op === '<=') return { c: bound(`${op === '<' ? '>' : '>='}(${e(n.right)},${e(n.left)})`), type };
     if ((op === 'in' || op === 'not in') && isNode(n.right) && n.right.type === 'expr_list' && Array.isArray(n.right.value) && !n.right.value.some((v) => isNode(v) && isNode(v.ast))) {
       const items = n.right.value.map(e).sort();
       return { c: bound(`${op}(${e(n.left)},(${items.join(',')}))`), type };
     }
-    return { c: bound(`${op}(${e(n.left)},${e(n.right)})`), type };
+    const left = this.expr(n.left, scope, allowAliases);
+    const right = this.expr(n.right, scope, allowAliases);
+    return { c: bound(`${op}(${left.c},${right.c})`), type: ARITHMETIC.has(op) ? arithmeticType(op, [left, right]) : type };
   }
 
   private call(n: AstNode, scope: Scope, allowAliases: boolean): { c: string; type?: string } {

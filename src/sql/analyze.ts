@@ -5,10 +5,10 @@
  */
 import { REL_CLOSE, REL_OPEN } from './canonical.js';
 import type { Dialect } from '../config.js';
-import { AstAnalyzer } from './analyze-ast.js';
+import { AstAnalyzer, type AstAnalysis } from './analyze-ast.js';
 import { FALLBACK_GRAMMAR, GRAMMAR_OF, parseWith, renderWith, type Grammar } from './dialect.js';
 import { normaliseSql } from './normalise.js';
-import { extractTolerant } from './tolerant.js';
+import { extractTolerant, starReplaces } from './tolerant.js';
 import { emptyRowSetClauses, type AnalyzeOptions, type ModelShape } from './types.js';
 
 type AstNode = Record<string, unknown>;
@@ -63,12 +63,28 @@ export function analyzeSql(sql: string, options: AnalyzeOptions): ModelShape {
     }
     try {
       const doubleQuotesAreIdentifiers = dialect !== 'bigquery' && dialect !== 'databricks';
-      const analysis = new AstAnalyzer(normalised.sql, dialect, normalised.typeAliases, options.upstreamColumns, doubleQuotesAreIdentifiers, (node) => renderWith(grammar, node)).analyse(root);
+      const analyse = (n: typeof normalised, select: AstNode): AstAnalysis =>
+        new AstAnalyzer(n.sql, dialect, n.typeAliases, options.upstreamColumns, doubleQuotesAreIdentifiers, (node) => renderWith(grammar, node)).analyse(select);
+      let analysis = analyse(normalised, root);
+      if (normalised.rewrites.includes('star-replace') && analysis.unresolvedStars.length > 0) {
+        // The normaliser reads `* replace (e as c)` as `* exclude (c), e as c`: exact over known columns, but over
+        // unknown ones `c` would look excluded from the star and added back (a diff would call it removed). So the
+        // columns are those of the SQL without its REPLACEs, each replaced one with its new expression; a `c` that
+        // only a star over unknown columns has stays in that star.
+        const { names, spans } = starReplaces(sql, dialect);
+        const plain = normaliseSql(spans.reduceRight((text, [from, to]) => text.slice(0, from) + text.slice(from, to).replace(/[^\n]/g, ' ') + text.slice(to), sql), dialect, grammar);
+        const plainRoot = pickSelect(parseWith(grammar, plain.sql));
+        if (!plainRoot) throw new Error('the SQL without its `* replace` is not a select statement');
+        const without = analyse(plain, plainRoot);
+        const replaced = new Map(analysis.columns.filter((c) => names.has(c.name)).map((c) => [c.name, c]));
+        analysis = { ...analysis, columns: without.columns.map((c) => replaced.get(c.name) ?? c), unresolvedStars: without.unresolvedStars };
+      }
       const lineHints = analysis.columns.some((c) => c.line === undefined) ? columnLineHints(sql, dialect) : new Map<string, number>();
       return {
         parse: 'full',
         dialect,
-        columns: analysis.columns.map((c) => ({ name: c.name, expr: c.expr, type: c.type, text: c.text, line: c.line ?? lineHints.get(c.name) })),
+        // a single site is (as good as) the column's own line and text, which the diff assumes: only more are kept
+        columns: analysis.columns.map((c) => ({ name: c.name, expr: c.expr, type: c.type, text: c.text, line: c.line ?? lineHints.get(c.name), ...(c.sites && c.sites.length > 1 ? { sites: c.sites } : {}) })),
         unresolvedStars: analysis.unresolvedStars,
         relations: analysis.relations,
         relationLines: analysis.relationLines,
@@ -156,7 +172,7 @@ export function columnsUsedFrom(shape: ModelShape, relation: string): string[] {
   const used = new Set<string>();
   for (const text of canonicals) {
     for (let at = text.indexOf(mark); at >= 0; at = text.indexOf(mark, at + mark.length)) {
-      const column = /^[^\s,()=<>!+\-*/|'"\u27e6\u27e7\u2016]+/.exec(text.slice(at + mark.length))?.[0];
+      const column = /^("[^"]*"|[^\s,()=<>!+\-*/|'"\u27e6\u27e7\u2016]+)/.exec(text.slice(at + mark.length))?.[0];
       if (column) used.add(column);
     }
   }

@@ -2,6 +2,7 @@
  * Canonical forms: identifier folding, base type families, relation markers in canonical expressions, hashing.
  */
 import type { Dialect } from '../config.js';
+import type { ColumnSite } from './types.js';
 
 /** Relations inside canonical expressions are wrapped in these marks so a relation swap can be mapped. */
 export const REL_OPEN = '\u27e6';
@@ -24,11 +25,28 @@ export function display(canonical: string): string {
 }
 
 /**
- * Folds an identifier as the warehouse does for comparisons: unquoted names are case-insensitive in every
- * supported dialect (Snowflake folds to upper, the others to lower; we compare lower), quoted names keep their case.
+ * A column's name as `dialect` identifies it, in a readable form. Snowflake folds unquoted names to upper case,
+ * Postgres to lower case, and quoted names keep their case there; BigQuery, Databricks, DuckDB and Trino compare
+ * names case-insensitively, and so does Redshift unless `enable_case_sensitive_identifier` is on (off by default:
+ * it folds quoted names to lower case too). A name that an unquoted identifier can reach is given in lower case
+ * (`email`, also for Snowflake's `"EMAIL"`); any other keeps its quotes (`"Email"`, Snowflake's `"email"`).
  */
-export function foldIdentifier(name: string, quoted: boolean): string {
-  return quoted ? name : name.toLowerCase();
+export function columnName(name: string, quoted: boolean, dialect: Dialect): string {
+  if (dialect === 'snowflake') {
+    const id = quoted ? name : name.toUpperCase();
+    return id === id.toUpperCase() ? id.toLowerCase() : `"${id}"`;
+  }
+  if (dialect === 'postgres') {
+    const id = quoted ? name : name.toLowerCase();
+    return id === id.toLowerCase() ? id : `"${id}"`;
+  }
+  return name.toLowerCase();
+}
+
+/** `columnName` of an identifier token's text, quoted (`"Foo"`, `` `foo` ``) or not. */
+export function columnNameOfToken(text: string, dialect: Dialect): string {
+  const quoted = text.length >= 2 && ((text.startsWith('"') && text.endsWith('"')) || (text.startsWith('`') && text.endsWith('`')));
+  return quoted ? columnName(text.slice(1, -1), true, dialect) : columnName(text, false, dialect);
 }
 
 /** Folds a possibly quoted identifier token text (`"Foo"`, `` `foo` ``, `foo`). */
@@ -77,6 +95,52 @@ export function baseType(typeText: string, dialect: Dialect): string {
   return name;
 }
 
+/**
+ * The type family inferred for arithmetic whose exact numeric type is unknown (`a / 100.0`, `a * b`): a number,
+ * but integer, decimal or float depending on the operands. Never the family of a cast.
+ */
+export const GENERIC_NUMBER = 'number';
+
+const NUMERIC_FAMILIES = new Set([GENERIC_NUMBER, 'integer', 'decimal', 'float']);
+
+export function isNumericFamily(family: string | undefined): boolean {
+  return family !== undefined && NUMERIC_FAMILIES.has(family);
+}
+
+/** Two known type families a consumer can tell apart: different families, except a generic number and a numeric one. */
+export function typesDiffer(a: string, b: string): boolean {
+  if (a === b) return false;
+  return !((a === GENERIC_NUMBER || b === GENERIC_NUMBER) && isNumericFamily(a) && isNumericFamily(b));
+}
+
+/**
+ * Marks the order of a `row_number()` dedup (`qualify row_number() over (partition by k order by o) = 1`) among the
+ * order/limit clauses: the partition is the grain, the order only decides which row of a key is kept.
+ * The canonical is `<mark>partition(...) order(...)`.
+ */
+export const DEDUP_ORDER = 'row_number dedup:';
+
+/** The partition and order of a `row_number()` dedup conjunct's canonical (`=(1,row_number() over(...))`). */
+export function rowNumberDedup(canonical: string): { partition: string; order: string } | undefined {
+  const prefix = ['=(1,', '>=(1,', '>(2,'].find((p) => canonical.startsWith(`${p}row_number() over(partition(`));
+  if (!prefix || !canonical.endsWith('))')) return undefined;
+  const window = canonical.slice(prefix.length + 'row_number() over('.length, -2);
+  const at = window.indexOf(');order(');
+  if (at < 0) return undefined;
+  return { partition: window.slice(0, at + 1), order: window.slice(at + 2) };
+}
+
+/** The text of `group by all` in a grain clause, with the output columns it groups by (see `groupByAllColumns`). */
+export function groupByAllText(columns: string[]): string {
+  return `all (${columns.join(', ')})`;
+}
+
+/** The columns a `group by all` grain clause's text lists, or undefined for another clause. */
+export function groupByAllColumns(text: string): string[] | undefined {
+  const m = /^group by all \((.*)\)$/s.exec(text);
+  return m ? (m[1] ? m[1].split(', ') : []) : undefined;
+}
+
 /** 53-bit string hash (cyrb53), used to bound the size of deeply nested canonical strings. */
 export function hash53(text: string): string {
   let h1 = 0xdeadbeef;
@@ -89,6 +153,11 @@ export function hash53(text: string): string {
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
   return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+}
+
+/** Where a column's value is written (see `OutputColumn.sites`). */
+export function columnSite(line: number, text: string): ColumnSite {
+  return { line, digest: hash53(text.replace(/\s+/g, ' ').trim().toLowerCase()) };
 }
 
 const MAX_CANONICAL = 4000;

@@ -2,8 +2,8 @@
  * The semantic diff of two model shapes: typed changes, each with its impact, whether it breaks consumers, and
  * the line it is about (head SQL, or base SQL for removals).
  */
-import { SETOP_SEPARATOR, display, snippet, swapRelation } from './canonical.js';
-import type { Clause, GrainClause, JoinShape, ModelShape, OutputColumn, SqlChange } from './types.js';
+import { DEDUP_ORDER, GENERIC_NUMBER, SETOP_SEPARATOR, columnSite, display, groupByAllColumns, snippet, swapRelation, typesDiffer } from './canonical.js';
+import type { Clause, ColumnSite, GrainClause, JoinShape, ModelShape, OutputColumn, SqlChange } from './types.js';
 
 
 /** Model-level impact: the strongest over the changes (`unknown` wins: something could not be analysed). */
@@ -25,6 +25,20 @@ function joinTypeEffect(from: string, to: string): string {
   if (isLeftInnerSwap(from, to)) return to === 'inner' ? ' (rows without a match are now dropped)' : ' (rows without a match are now kept, with NULLs in its columns)';
   if (to === 'inner') return ' (rows without a match are now dropped)';
   return ['left', 'right', 'full'].includes(to) ? ' (rows without a match are now kept)' : '';
+}
+
+/** What a newly added join of this type with relation `x` (as written) does to the rows. */
+function joinAddedEffect(type: string, x: string): string {
+  const t = type.replace(/^natural ?/, '') || 'inner';
+  const multiply = `rows with several matches in \`${x}\` multiply`;
+  if (t === 'inner') return `rows without a match in \`${x}\` are dropped, ${multiply}`;
+  if (t === 'left') return `${multiply}; rows without a match are kept, with NULLs in the columns of \`${x}\``;
+  if (t === 'right') return `${multiply}; rows without a match in \`${x}\` are dropped, and rows of \`${x}\` without a match are added`;
+  if (t === 'full') return `${multiply}; rows of \`${x}\` without a match are added, with NULLs in the other columns`;
+  if (t === 'cross') return `every row is repeated once per row of \`${x}\``;
+  if (/semi$/.test(t)) return `rows without a match in \`${x}\` are dropped`;
+  if (/anti$/.test(t)) return `rows with a match in \`${x}\` are dropped`;
+  return 'rows can multiply or be dropped';
 }
 
 /** Multiset difference of clauses by canonical form: [only in base, only in head]. */
@@ -108,7 +122,7 @@ export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
         changes.push(modelWide('join_changed', `join condition changed: \`${b.text}\` → \`${a.text}\`${why}`, a.line, 'head'));
       }
     } else {
-      changes.push(modelWide('join_changed', `join added: \`${a.text}\` (rows can multiply or be dropped)`, a.line, 'head'));
+      changes.push(modelWide('join_changed', `join added: \`${a.text}\` (${joinAddedEffect(a.type, a.relations.join(', ') || display(a.target))})`, a.line, 'head'));
     }
   }
   for (const b of unmatchedBase) changes.push(modelWide('join_changed', `join removed: \`${b.text}\``, b.line, 'base'));
@@ -124,7 +138,10 @@ export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
     const kind = distinct ? 'distinct_changed' : 'grain_changed';
     const [gone, added] = clauseDiff(base.grain.filter((g) => isDistinct(g) === distinct).map(mapClause), head.grain.filter((g) => isDistinct(g) === distinct));
     const n = Math.min(gone.length, added.length);
-    for (let i = 0; i < n; i++) changes.push(modelWide(kind, `\`${gone[i]!.text}\` → \`${added[i]!.text}\`${sameText(gone[i]!, added[i]!)}`, added[i]!.line, 'head'));
+    for (let i = 0; i < n; i++) {
+      const all = groupByAllChange(gone[i]!, added[i]!, base, head, map);
+      changes.push(modelWide(kind, all?.detail ?? `\`${gone[i]!.text}\` → \`${added[i]!.text}\`${sameText(gone[i]!, added[i]!)}`, all?.line ?? added[i]!.line, 'head'));
+    }
     for (const a of added.slice(n)) changes.push(modelWide(kind, `added: \`${a.text}\` (${a.kind === 'distinct' || a.kind === 'distinct_on' || a.kind === 'qualify' ? 'duplicate rows collapse' : 'one row per group now'})`, a.line, 'head'));
     for (const g of gone.slice(n)) changes.push(modelWide(kind, `removed: \`${g.text}\` (${g.kind === 'distinct' || g.kind === 'distinct_on' || g.kind === 'qualify' ? 'duplicates can reappear' : 'rows are no longer grouped'})`, g.line, 'base'));
   }
@@ -132,7 +149,15 @@ export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
   // fan-out
   {
     const [gone, added] = clauseDiff(base.fanOut.map(mapClause), head.fanOut);
-    for (const a of added) changes.push(modelWide('grain_changed', `fan-out added: \`${a.text}\` multiplies rows (one per array element; rows with empty arrays disappear)`, a.line, 'head'));
+    // one edit of a fan-out (`lateral flatten(input => a)` → `input => b`) is one change
+    const where = (c: Clause): string => c.canonical.slice(0, c.canonical.indexOf(':') + 1);
+    for (const a of added) {
+      const i = gone.findIndex((g) => where(g) === where(a));
+      if (i >= 0) {
+        const g = gone.splice(i, 1)[0]!;
+        changes.push(modelWide('grain_changed', `fan-out changed: \`${g.text}\` → \`${a.text}\`${sameText(g, a)}: rows now multiply by another expansion (row count and values change)`, a.line, 'head'));
+      } else changes.push(modelWide('grain_changed', `fan-out added: \`${a.text}\` multiplies rows (one per array element; rows with empty arrays disappear)`, a.line, 'head'));
+    }
     for (const g of gone) changes.push(modelWide('grain_changed', `fan-out removed: \`${g.text}\``, g.line, 'base'));
   }
 
@@ -145,15 +170,70 @@ export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
     for (const g of gone.slice(n)) changes.push(modelWide('set_operation_changed', `set operation removed: ${g.text}`, g.line, 'base'));
   }
 
+  // the order of a row_number() dedup: which row of a key is kept (the dedup itself is in the grain)
+  {
+    const isDedup = (c: Clause): boolean => c.canonical.startsWith(DEDUP_ORDER);
+    const partitionOf = (c: Clause): string => c.canonical.slice(0, c.canonical.indexOf(' order('));
+    const [gone, added] = clauseDiff(base.orderLimit.filter(isDedup).map(mapClause), head.orderLimit.filter(isDedup));
+    for (const a of added) {
+      const i = gone.findIndex((g) => partitionOf(g) === partitionOf(a));
+      if (i < 0) continue; // a dedup added or re-keyed: reported as a grain change
+      const b = gone.splice(i, 1)[0]!;
+      const key = /partition\s+by\s+(.+?)\s+order\s+by/is.exec(a.text)?.[1];
+      changes.push({
+        kind: 'order_limit_changed',
+        detail: `\`${b.text}\` → \`${a.text}\`${sameText(b, a)}: still one row per ${key ? `\`${snippet(key, 60)}\`` : 'partition'}, but which row is kept when there are several (and so the values of the other columns) can change`,
+        line: a.line,
+        side: 'head',
+        impact: 'model_wide',
+        breaking: false,
+      });
+    }
+  }
+
   // order + limit/offset
   {
-    const [gone, added] = clauseDiff(base.orderLimit.map(mapClause), head.orderLimit);
+    const notDedup = (c: Clause): boolean => !c.canonical.startsWith(DEDUP_ORDER);
+    const [gone, added] = clauseDiff(base.orderLimit.filter(notDedup).map(mapClause), head.orderLimit.filter(notDedup));
     const n = Math.min(gone.length, added.length);
     for (let i = 0; i < n; i++) changes.push(modelWide('order_limit_changed', `\`${gone[i]!.text}\` → \`${added[i]!.text}\` (a different set of rows survives)`, added[i]!.line, 'head'));
     for (const a of added.slice(n)) changes.push(modelWide('order_limit_changed', `${a.text} added: only part of the rows survive`, a.line, 'head'));
     for (const g of gone.slice(n)) changes.push(modelWide('order_limit_changed', `${g.text} removed: all rows are returned now`, g.line, 'base'));
   }
   return changes;
+}
+
+/**
+ * A `group by all` whose grouping columns changed: which were added, removed or redefined, located on the first
+ * added or redefined column (else on `group by all`). Undefined when the clauses are not both `group by all`, or
+ * their columns are the same (then something upstream was redefined).
+ */
+function groupByAllChange(b: Clause, a: Clause, base: ModelShape, head: ModelShape, map: (c: string) => string): { detail: string; line?: number } | undefined {
+  const before = groupByAllColumns(b.text);
+  const after = groupByAllColumns(a.text);
+  if (!before || !after) return undefined;
+  const baseCols = new Map(base.columns.map((c) => [c.name, c]));
+  const headCols = new Map(head.columns.map((c) => [c.name, c]));
+  const redefined = (name: string): boolean => {
+    const x = baseCols.get(name);
+    const y = headCols.get(name);
+    return !!x && !!y && (map(x.expr) !== y.expr || x.type !== y.type);
+  };
+  const added = after.filter((c) => !before.includes(c));
+  const removed = before.filter((c) => !after.includes(c));
+  const changed = after.filter((c) => before.includes(c) && redefined(c));
+  const list = (names: string[]): string => names.map((c) => `\`${c}\``).join(', ');
+  const parts = [
+    added.length ? `now also groups by ${list(added)}` : '',
+    removed.length ? `no longer groups by ${list(removed)}` : '',
+    changed.length ? `groups by a redefined ${list(changed)}` : '',
+  ].filter(Boolean);
+  if (parts.length === 0) return undefined;
+  const first = added[0] ?? changed[0];
+  return {
+    detail: `\`group by all\` ${parts.join(', ')}: one row per ${after.length ? list(after) : 'nothing (a single row)'} now`,
+    line: (first !== undefined ? headCols.get(first)?.line : undefined) ?? a.line,
+  };
 }
 
 /** The per-branch expressions of a set-operation column (one entry for a plain column). */
@@ -197,6 +277,36 @@ function diffColumnNames(base: OutputColumn[], head: OutputColumn[]): SqlChange[
   return out;
 }
 
+/**
+ * The head line of a change to a column: the first head site whose text is new (the set-operation branch or the
+ * CTE that was edited), else the column's own line.
+ */
+function changeLine(b: OutputColumn, h: OutputColumn): number | undefined {
+  const sites = (c: OutputColumn): ColumnSite[] => c.sites ?? (c.line !== undefined ? [columnSite(c.line, c.text)] : []);
+  const before = new Set(sites(b).map((s) => s.digest));
+  return sites(h).find((s) => !before.has(s.digest))?.line ?? h.line;
+}
+
+const LITERAL = /^('.*'|-?[0-9.]+|null|true|false)$/;
+
+/**
+ * For a set-operation column: a branch that now gives it the value it gave another column (a positional swap or
+ * shift), and that column. Literals do not count (two columns can both be `null`).
+ */
+function movedFrom(name: string, b: OutputColumn, h: OutputColumn, baseCols: ReadonlyMap<string, OutputColumn>): { branch: number; from: string } | undefined {
+  const before = branchesOf(b.expr);
+  const after = branchesOf(h.expr);
+  if (after.length < 2 || before.length !== after.length) return undefined;
+  for (let k = 0; k < after.length; k++) {
+    if (after[k] === before[k] || LITERAL.test(after[k]!)) continue;
+    for (const [other, o] of baseCols) {
+      const theirs = branchesOf(o.expr);
+      if (other !== name && theirs.length === after.length && theirs[k] === after[k]) return { branch: k + 1, from: other };
+    }
+  }
+  return undefined;
+}
+
 function diffColumns(base: ModelShape, head: ModelShape, map: (c: string) => string): SqlChange[] {
   const out: SqlChange[] = [];
   const baseCols = new Map(base.columns.map((c) => [c.name, { ...c, expr: map(c.expr) }]));
@@ -209,30 +319,36 @@ function diffColumns(base: ModelShape, head: ModelShape, map: (c: string) => str
       removed.push(b);
       continue;
     }
-    const typeChanged = b.type !== undefined && h.type !== undefined && b.type !== h.type;
+    const line = changeLine(b, h);
+    const typeChanged = b.type !== undefined && h.type !== undefined && typesDiffer(b.type, h.type);
     if (typeChanged) {
-      out.push({ kind: 'column_type_changed', column: name, detail: `type of \`${name}\` changed: ${b.type} → ${h.type}`, line: h.line, side: 'head', impact: 'column', breaking: true });
+      out.push({ kind: 'column_type_changed', column: name, detail: `type of \`${name}\` changed: ${b.type} → ${h.type}`, line, side: 'head', impact: 'column', breaking: true });
     }
     if (b.expr !== h.expr && !branchesAddedOrRemoved(b.expr, h.expr)) {
-      const castNote = b.type === undefined && h.type !== undefined ? ` (now cast to ${h.type})` : b.type !== undefined && h.type === undefined ? ` (cast to ${b.type} removed)` : '';
+      // a generic number is inferred from arithmetic, never the family of a cast
+      const castNote = b.type === undefined && h.type !== undefined && h.type !== GENERIC_NUMBER ? ` (now cast to ${h.type})` : b.type !== undefined && b.type !== GENERIC_NUMBER && h.type === undefined ? ` (cast to ${b.type} removed)` : '';
       const textSame = normalText(b.text) === normalText(h.text);
+      const moved = movedFrom(name, b, h, baseCols);
+      const movedNote = moved ? ` (branch ${moved.branch} of the set operation now gives this column the value it gave \`${moved.from}\`: branches match columns by position, not by name, so values moved between columns)` : '';
       out.push({
         kind: 'column_expression_changed',
         column: name,
         detail: textSame
           ? `\`${name}\` keeps its text \`${exprText(h)}\` but reads a redefined upstream column: its values change`
-          : `\`${name}\`: \`${exprText(b)}\` → \`${exprText(h)}\`${castNote}`,
-        line: h.line,
+          : `\`${name}\`: \`${exprText(b)}\` → \`${exprText(h)}\`${castNote}${movedNote}`,
+        line,
         side: 'head',
         impact: 'column',
-        breaking: false,
+        breaking: moved !== undefined,
       });
-    } else if (!typeChanged && b.type !== h.type && (b.type === undefined || h.type === undefined)) {
+    } else if (b.expr === h.expr && !typeChanged && b.type !== h.type) {
+      // the same expression with another type: an outer cast was added or removed (or a number made exact)
+      const cast = h.type !== undefined && h.type !== GENERIC_NUMBER;
       out.push({
         kind: 'column_expression_changed',
         column: name,
-        detail: h.type ? `\`${name}\` is now cast to ${h.type}` : `cast of \`${name}\` to ${b.type} removed`,
-        line: h.line,
+        detail: cast ? `\`${name}\` is now cast to ${h.type}` : `cast of \`${name}\` to ${b.type} removed`,
+        line,
         side: 'head',
         impact: 'column',
         breaking: false,
@@ -243,7 +359,7 @@ function diffColumns(base: ModelShape, head: ModelShape, map: (c: string) => str
 
   // renames: a removed and an added column with the same expression
   for (const r of [...removed]) {
-    const i = added.findIndex((a) => a.expr === r.expr && !/^('.*'|-?[0-9.]+|null|true|false)$/.test(a.expr));
+    const i = added.findIndex((a) => a.expr === r.expr && !LITERAL.test(a.expr));
     if (i < 0) continue;
     const a = added.splice(i, 1)[0]!;
     removed.splice(removed.indexOf(r), 1);

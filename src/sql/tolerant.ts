@@ -6,7 +6,7 @@
  * lower-cased, qualifiers dropped, CTE names replaced by their position), so they are weaker than the AST's.
  */
 import type { Dialect } from '../config.js';
-import { SETOP_SEPARATOR, baseType, bound, foldIdentifierText, relMark, snippet } from './canonical.js';
+import { SETOP_SEPARATOR, baseType, bound, columnNameOfToken, foldIdentifierText, relMark, snippet } from './canonical.js';
 import { matchingClose, tokenize, wordOf, type Token } from './lexer.js';
 import { emptyRowSetClauses, type ModelShape, type OutputColumn, type RowSetClauses, type UnresolvedStar } from './types.js';
 
@@ -79,6 +79,23 @@ export function extractTolerant(sql: string, dialect: Dialect, upstreamColumns?:
   };
 }
 
+/** The `replace (e as c, ...)` clauses after a `*` in the SQL: the names they replace and their [start, end) offsets. */
+export function starReplaces(sql: string, dialect: Dialect): { names: Set<string>; spans: [number, number][] } {
+  const tokens = tokenize(sql, { dialect });
+  const names = new Set<string>();
+  const spans: [number, number][] = [];
+  tokens.forEach((t, at) => {
+    const close = tokens[at + 1]?.text === '(' ? matchingClose(tokens, at + 1) : -1;
+    if (wordOf(t) !== 'replace' || tokens[at - 1]?.text !== '*' || close < 0) return;
+    spans.push([t.start, tokens[close]!.end]);
+    for (const item of commaItems(tokens, at + 2, close)) {
+      const name = wordOf(tokens[item.to - 2]) === 'as' ? identifierIn(tokens, { from: item.to - 1, to: item.to }, dialect) : undefined;
+      if (name !== undefined) names.add(name);
+    }
+  });
+  return { names, spans };
+}
+
 interface Extracted extends RowSetClauses {
   relations: Map<string, number>;
   used: Set<string>;
@@ -138,7 +155,7 @@ function selectList(ctx: Ctx, range: Range): { columns: OutputColumn[]; unresolv
     const t = tokens[j]!;
     if (t.text === '(') depth++;
     else if (t.text === ')') depth--;
-    else if (depth === 0 && ['union', 'except', 'intersect', 'minus'].includes(wordOf(t))) {
+    else if (depth === 0 && ['union', 'except', 'intersect', 'minus'].includes(wordOf(t)) && !isStarExcept(tokens, j)) {
       branches.push({ from: branchStart, to: j });
       let kind = wordOf(t);
       if (['all', 'distinct'].includes(wordOf(tokens[j + 1]))) {
@@ -206,70 +223,206 @@ function branch(ctx: Ctx, range: Range): { columns: OutputColumn[]; unresolved: 
   const sources = fromAndClauses(ctx, end, range.to);
   const columns: OutputColumn[] = [];
   const unresolved: UnresolvedStar[] = [];
-  items.forEach((it, position) => {
-    if (it.from >= it.to) return;
-    const last = tokens[it.to - 1]!;
-    const firstTok = tokens[it.from]!;
-    // star: `*`, `t.*`, with exclude/except
-    const starAt = tokens.findIndex((t, idx) => idx >= it.from && idx < it.to && t.text === '*' && (idx === it.from || tokens[idx - 1]!.text === '.'));
-    if (starAt >= 0 && (starAt === it.from || starAt === it.from + 2)) {
-      const qualifier = starAt === it.from + 2 ? foldIdentifierText(firstTok.text) : undefined;
-      const except = new Set<string>();
-      for (let x = starAt + 1; x < it.to; x++) if (tokens[x]!.kind === 'word' && !['exclude', 'except'].includes(wordOf(tokens[x]))) except.add(foldIdentifierText(tokens[x]!.text));
-      for (const src of sources.filter((s) => !qualifier || s.alias === qualifier || s.name === qualifier)) {
-        const expanded = expandSource(ctx, src.name);
-        if (expanded) {
-          for (const c of expanded.columns) if (!except.has(c.name)) columns.push({ ...c, line: c.line ?? firstTok.line });
-          unresolved.push(...expanded.unresolved);
-        } else unresolved.push({ relations: [src.name], except: [...except].sort(), line: firstTok.line });
-      }
-      return;
-    }
-    let exprTo = it.to;
-    let name: string | undefined;
-    if (it.to - it.from >= 3 && wordOf(tokens[it.to - 2]) === 'as') {
-      name = foldIdentifierText(last.text);
-      exprTo = it.to - 2;
-    } else if (it.to - it.from >= 2 && (last.kind === 'word' || last.kind === 'quoted') && tokens[it.to - 2]!.text !== '.' && tokens[it.to - 2]!.text !== '::' && !['end'].includes(wordOf(last))) {
-      name = foldIdentifierText(last.text);
-      exprTo = it.to - 1;
-    }
-    if (!name) {
-      // bare column or t.column
-      const lastWord = [...tokens.slice(it.from, it.to)].reverse().find((t) => t.kind === 'word' || t.kind === 'quoted');
-      name = it.to - it.from <= 3 && lastWord ? foldIdentifierText(lastWord.text) : canonText(ctx, it.from, it.to);
-    }
-    let inner = { from: it.from, to: exprTo };
-    let type: string | undefined;
-    if (exprTo - it.from >= 3 && tokens[exprTo - 2]?.text === '::') {
-      type = baseType(tokens[exprTo - 1]!.text, ctx.dialect);
-      inner = { from: it.from, to: exprTo - 2 };
-    } else if (tokens[exprTo - 1]?.text === ')' && tokens[exprTo - 2]?.text !== '(' && exprTo - it.from >= 3 && tokens[exprTo - 3]?.text === '::') {
-      // x::number(18,2)
-    } else if (['cast', 'try_cast', 'safe_cast'].includes(wordOf(firstTok)) && matchingClose(tokens, it.from + 1) === exprTo - 1) {
-      let asAt = -1;
-      let d = 0;
-      for (let x = it.from + 1; x < exprTo - 1; x++) {
-        if (tokens[x]!.text === '(') d++;
-        else if (tokens[x]!.text === ')') d--;
-        else if (d === 1 && wordOf(tokens[x]) === 'as') asAt = x;
-      }
-      if (asAt > 0) {
-        type = baseType(ctx.sql.slice(tokens[asAt + 1]!.start, tokens[exprTo - 2]!.end), ctx.dialect);
-        inner = { from: it.from + 2, to: asAt };
-      }
-    } else if (exprTo - it.from === 1 && firstTok.kind === 'number') type = /\./.test(firstTok.text) ? 'decimal' : 'integer';
-    else if (exprTo - it.from === 1 && firstTok.kind === 'string') type = 'text';
-    const exprText = canonText(ctx, inner.from, inner.to);
-    columns.push({ name, expr: resolveThroughCte(ctx, sources, exprText), type, text: rangeText(ctx, it.from, exprTo), line: firstTok.line });
-    if (FANOUT.test(rangeText(ctx, it.from, exprTo)) && !/\bover\b/i.test(rangeText(ctx, it.from, exprTo))) {
-      ctx.state.fanOut.push({ canonical: `select:${exprText}`, text: rangeText(ctx, it.from, exprTo), line: firstTok.line });
-    }
-    void position;
-  });
+  for (const it of items) {
+    if (it.from >= it.to) continue;
+    // star: `*` or `t.*`, with its modifiers
+    const starAt = tokens[it.from]!.text === '*' ? it.from : tokens[it.from + 1]?.text === '.' && tokens[it.from + 2]?.text === '*' ? it.from + 2 : -1;
+    if (starAt >= 0) {
+      const star = expandStar(ctx, sources, it, starAt);
+      columns.push(...star.columns);
+      unresolved.push(...star.unresolved);
+    } else columns.push(itemColumn(ctx, sources, it));
+  }
   if (columns.length === 0 && unresolved.length === 0) return undefined;
   void selectLine;
   return { columns, unresolved };
+}
+
+/** What a star's modifiers do (Snowflake: ILIKE/LIKE or EXCLUDE, then REPLACE, then RENAME; BigQuery: EXCEPT, REPLACE). */
+interface StarModifiers {
+  exclude: Set<string>;
+  /** ILIKE/LIKE: the column names the star keeps. */
+  keeps?: (name: string) => boolean;
+  /** REPLACE: the new column of each replaced name. */
+  replace: Map<string, OutputColumn>;
+  /** RENAME: old name -> new name and where it is written. */
+  rename: Map<string, { name: string; line: number }>;
+}
+
+/** The columns of a `*` or `t.*` item: its sources' columns with its modifiers applied, and the stars over unknown columns. */
+function expandStar(ctx: Ctx, sources: SourceRef[], it: Range, starAt: number): { columns: OutputColumn[]; unresolved: UnresolvedStar[] } {
+  const line = ctx.tokens[it.from]!.line;
+  const qualifier = starAt > it.from ? foldIdentifierText(ctx.tokens[it.from]!.text) : undefined;
+  const mods = starModifiers(ctx, sources, starAt + 1, it.to);
+  const known: OutputColumn[] = [];
+  const open: UnresolvedStar[] = [];
+  for (const src of sources.filter((s) => !qualifier || s.alias === qualifier || s.name === qualifier)) {
+    const expanded = expandSource(ctx, src.name);
+    if (expanded) {
+      known.push(...expanded.columns.map((c) => ({ ...c, line: c.line ?? line })));
+      open.push(...expanded.unresolved);
+    } else open.push({ relations: [src.name], except: [], line });
+  }
+  const columns = known
+    .filter((c) => !mods.exclude.has(c.name) && (!mods.keeps || mods.keeps(c.name)))
+    .map((c) => mods.replace.get(c.name) ?? c)
+    .map((c) => {
+      const to = mods.rename.get(c.name);
+      return to ? { ...c, name: to.name, line: to.line } : c;
+    });
+  if (open.length === 0) return { columns, unresolved: [] };
+  // Over unknown columns only what the star surely drops is listed: EXCLUDE's names and RENAME's old names (whose
+  // new names are listed as columns). A REPLACE keeps its column in the star; an ILIKE/LIKE filter is not represented.
+  const renamedAway = [...mods.rename.keys()].filter((n) => !known.some((c) => c.name === n));
+  const except = [...mods.exclude, ...renamedAway];
+  for (const n of renamedAway) {
+    const to = mods.rename.get(n)!;
+    columns.push({ name: to.name, expr: resolveThroughCte(ctx, sources, n), text: n, line: to.line });
+  }
+  return { columns, unresolved: open.map((u) => ({ relations: u.relations, except: [...new Set([...u.except, ...except])].sort(), line })) };
+}
+
+/** Reads the modifiers after a star (tokens from..to). Throws on anything else: its columns would be a guess. */
+function starModifiers(ctx: Ctx, sources: SourceRef[], from: number, to: number): StarModifiers {
+  const { tokens } = ctx;
+  const mods: StarModifiers = { exclude: new Set(), replace: new Map(), rename: new Map() };
+  const unreadable = (at: number): Error => new Error(`cannot read \`${rangeText(ctx, at, to)}\` after \`*\``);
+  for (let x = from; x < to; ) {
+    const w = wordOf(tokens[x]);
+    const open = tokens[x + 1]?.text === '(' ? x + 1 : -1;
+    const close = open > 0 ? matchingClose(tokens, open) : -1;
+    if (open > 0 && (close < 0 || close >= to)) throw unreadable(x);
+    // a parenthesised list, or (EXCLUDE, RENAME) one item without parentheses, up to the next modifier
+    const list = open > 0 ? commaItems(tokens, open + 1, close) : [{ from: x + 1, to: nextModifier(tokens, x + 1, to) }];
+    if (w === 'exclude' || w === 'except') {
+      for (const item of list) {
+        const name = identifierIn(tokens, item, ctx.dialect);
+        if (name === undefined) throw unreadable(x);
+        mods.exclude.add(name);
+      }
+    } else if ((w === 'ilike' || w === 'like') && tokens[x + 1]?.kind === 'string' && !mods.keeps) {
+      mods.keeps = likeMatcher(tokens[x + 1]!.text, w === 'ilike', ctx.dialect);
+      if (!mods.keeps) throw unreadable(x);
+      x += 2;
+      continue;
+    } else if (w === 'replace' && open > 0) {
+      for (const item of list) {
+        const asAt = item.to - 2;
+        if (asAt <= item.from || wordOf(tokens[asAt]) !== 'as' || identifierIn(tokens, { from: asAt + 1, to: item.to }, ctx.dialect) === undefined) throw unreadable(x);
+        const column = itemColumn(ctx, sources, item);
+        mods.replace.set(column.name, column);
+      }
+    } else if (w === 'rename') {
+      for (const item of list) {
+        const asAt = item.to - 2;
+        const old = wordOf(tokens[asAt]) === 'as' ? identifierIn(tokens, { from: item.from, to: asAt }, ctx.dialect) : undefined;
+        const name = identifierIn(tokens, { from: asAt + 1, to: item.to }, ctx.dialect);
+        if (old === undefined || name === undefined) throw unreadable(x);
+        mods.rename.set(old, { name, line: tokens[asAt + 1]!.line });
+      }
+    } else throw unreadable(x);
+    x = open > 0 ? close + 1 : list[0]!.to;
+  }
+  return mods;
+}
+
+const STAR_MODIFIERS = new Set(['exclude', 'except', 'ilike', 'like', 'replace', 'rename']);
+
+function nextModifier(tokens: Token[], from: number, to: number): number {
+  let x = from;
+  while (x < to && !STAR_MODIFIERS.has(wordOf(tokens[x]))) x++;
+  return x;
+}
+
+/** [from, to) ranges of the comma-separated items between `from` and `to` at depth 0. */
+function commaItems(tokens: Token[], from: number, to: number): Range[] {
+  const out: Range[] = [];
+  let depth = 0;
+  let start = from;
+  for (let x = from; x < to; x++) {
+    const t = tokens[x]!.text;
+    if (t === '(' || t === '[') depth++;
+    else if (t === ')' || t === ']') depth--;
+    else if (depth === 0 && t === ',') {
+      out.push({ from: start, to: x });
+      start = x + 1;
+    }
+  }
+  out.push({ from: start, to });
+  return out;
+}
+
+/** The column name of a range that is `name` or `qualifier.name`, else undefined. */
+function identifierIn(tokens: Token[], r: Range, dialect: Dialect): string | undefined {
+  const isName = (t: Token | undefined): boolean => t?.kind === 'word' || t?.kind === 'quoted';
+  if (r.to - r.from === 1 && isName(tokens[r.from])) return columnNameOfToken(tokens[r.from]!.text, dialect);
+  if (r.to - r.from === 3 && isName(tokens[r.from]) && tokens[r.from + 1]!.text === '.' && isName(tokens[r.from + 2])) return columnNameOfToken(tokens[r.from + 2]!.text, dialect);
+  return undefined;
+}
+
+/**
+ * Which column names `* ilike 'pattern'` / `* like 'pattern'` keeps (`%` any run, `_` one character), or undefined
+ * when the pattern is not a plain quoted string without escapes. Snowflake compares the stored names: upper-case,
+ * except a name kept quoted (`"Email"`) or in mixed case. Elsewhere a case-sensitive LIKE whose answer depends on
+ * the name's case throws (the case it was written in is not known here).
+ */
+function likeMatcher(literal: string, caseInsensitive: boolean, dialect: Dialect): ((name: string) => boolean) | undefined {
+  if (!/^'.*'$/s.test(literal) || literal.includes('\\')) return undefined;
+  const pattern = literal.slice(1, -1).replace(/''/g, "'");
+  const source = [...pattern].map((ch) => (ch === '%' ? '[\\s\\S]*' : ch === '_' ? '[\\s\\S]' : ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
+  const re = new RegExp(`^${source}$`, caseInsensitive ? 'iu' : 'u');
+  return (name) => {
+    const stored = /^".+"$/.test(name) ? name.slice(1, -1) : name === name.toLowerCase() ? name.toUpperCase() : name;
+    if (caseInsensitive || dialect === 'snowflake' || re.test(name) === re.test(stored)) return re.test(stored);
+    throw new Error(`cannot tell whether column \`${name}\` matches ${literal}: the case of its name is unknown`);
+  };
+}
+
+/** One select item that is not a star: its output name, canonical expression, outer cast type and line. */
+function itemColumn(ctx: Ctx, sources: SourceRef[], it: Range): OutputColumn {
+  const { tokens } = ctx;
+  const last = tokens[it.to - 1]!;
+  const firstTok = tokens[it.from]!;
+  let exprTo = it.to;
+  let name: string | undefined;
+  if (it.to - it.from >= 3 && wordOf(tokens[it.to - 2]) === 'as') {
+    name = columnNameOfToken(last.text, ctx.dialect);
+    exprTo = it.to - 2;
+  } else if (it.to - it.from >= 2 && (last.kind === 'word' || last.kind === 'quoted') && tokens[it.to - 2]!.text !== '.' && tokens[it.to - 2]!.text !== '::' && !['end'].includes(wordOf(last))) {
+    name = columnNameOfToken(last.text, ctx.dialect);
+    exprTo = it.to - 1;
+  }
+  if (!name) {
+    // bare column or t.column
+    const lastWord = [...tokens.slice(it.from, it.to)].reverse().find((t) => t.kind === 'word' || t.kind === 'quoted');
+    name = it.to - it.from <= 3 && lastWord ? columnNameOfToken(lastWord.text, ctx.dialect) : canonText(ctx, it.from, it.to);
+  }
+  let inner = { from: it.from, to: exprTo };
+  let type: string | undefined;
+  if (exprTo - it.from >= 3 && tokens[exprTo - 2]?.text === '::') {
+    type = baseType(tokens[exprTo - 1]!.text, ctx.dialect);
+    inner = { from: it.from, to: exprTo - 2 };
+  } else if (tokens[exprTo - 1]?.text === ')' && tokens[exprTo - 2]?.text !== '(' && exprTo - it.from >= 3 && tokens[exprTo - 3]?.text === '::') {
+    // x::number(18,2)
+  } else if (['cast', 'try_cast', 'safe_cast'].includes(wordOf(firstTok)) && matchingClose(tokens, it.from + 1) === exprTo - 1) {
+    let asAt = -1;
+    let d = 0;
+    for (let x = it.from + 1; x < exprTo - 1; x++) {
+      if (tokens[x]!.text === '(') d++;
+      else if (tokens[x]!.text === ')') d--;
+      else if (d === 1 && wordOf(tokens[x]) === 'as') asAt = x;
+    }
+    if (asAt > 0) {
+      type = baseType(ctx.sql.slice(tokens[asAt + 1]!.start, tokens[exprTo - 2]!.end), ctx.dialect);
+      inner = { from: it.from + 2, to: asAt };
+    }
+  } else if (exprTo - it.from === 1 && firstTok.kind === 'number') type = /\./.test(firstTok.text) ? 'decimal' : 'integer';
+  else if (exprTo - it.from === 1 && firstTok.kind === 'string') type = 'text';
+  const exprText = canonText(ctx, inner.from, inner.to);
+  if (FANOUT.test(rangeText(ctx, it.from, exprTo)) && !/\bover\b/i.test(rangeText(ctx, it.from, exprTo))) {
+    ctx.state.fanOut.push({ canonical: `select:${exprText}`, text: rangeText(ctx, it.from, exprTo), line: firstTok.line });
+  }
+  return { name, expr: resolveThroughCte(ctx, sources, exprText), type, text: rangeText(ctx, it.from, exprTo), line: firstTok.line };
 }
 
 /** A bare column read from a single CTE stands for that CTE's expression (so CTE-level renames carry through). */
@@ -411,9 +564,14 @@ function fromAndClauses(ctx: Ctx, from: number, to: number): SourceRef[] {
 /** A clause keyword at this token (`group`/`order` only when followed by `by`, so `within group (...)` is not). */
 function startsClause(tokens: Token[], at: number): boolean {
   const w = wordOf(tokens[at]);
-  if (!CLAUSE_START.has(w)) return false;
+  if (!CLAUSE_START.has(w) || isStarExcept(tokens, at)) return false;
   if (w === 'group' || w === 'order') return wordOf(tokens[at + 1]) === 'by';
   return true;
+}
+
+/** BigQuery's and Databricks' `* except (...)`: a star modifier, not a set operation. */
+function isStarExcept(tokens: Token[], at: number): boolean {
+  return wordOf(tokens[at]) === 'except' && tokens[at - 1]?.text === '*';
 }
 
 function backToJoinStart(tokens: Token[], joinAt: number): number {

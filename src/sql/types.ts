@@ -8,7 +8,7 @@ import type { ChangeKind, Impact } from '../review/types.js';
 export type ParseLevel = 'full' | 'tolerant' | 'failed';
 
 export interface OutputColumn {
-  /** Output name, folded (unquoted names lower-cased). */
+  /** Output name as the dialect identifies it (`columnName`): `email`, or quoted when only quotes reach it (`"Email"`). */
   name: string;
   /** Canonical expression without the outer cast, resolved down to base relations. */
   expr: string;
@@ -18,6 +18,17 @@ export interface OutputColumn {
   text: string;
   /** 1-based line in the SQL. */
   line?: number;
+  /**
+   * Where the value is written: the select item, the CTE and subquery columns it reads (transitively) and, for a
+   * set operation, each branch's column. The diff locates a change on the head site whose text is new.
+   */
+  sites?: ColumnSite[];
+}
+
+export interface ColumnSite {
+  line: number;
+  /** A digest of the expression as written (case and whitespace aside): equal digests, same text. */
+  digest: string;
 }
 
 /** A clause that shapes the row set (a filter conjunct, a grain item, a set operation, ...). */

@@ -19,8 +19,8 @@ const ANALYSER = '0123456789abcdef';
 /** Real shapes: a full parse with most clause kinds, a `*` expanded from upstream columns, SQL only the tolerant
  * extractor reads, and SQL nothing reads. */
 const SQLS = [
-  `with orders as (select * from analytics.stg_orders where status <> 'test')
-select customer_id, count(*) as orders, sum(amount)::number(12, 2) as revenue
+  `with orders as (select *, amount / 100.0 as amount_usd from analytics.stg_orders where status <> 'test')
+select customer_id, count(*) as orders, sum(amount)::number(12, 2) as revenue, max(amount_usd) as "Largest"
 from orders left join analytics.dim_customers c on c.id = orders.customer_id
 group by customer_id
 qualify row_number() over (partition by customer_id order by revenue desc) = 1
@@ -49,6 +49,8 @@ describe('ShapeStore', () => {
     const all = shapes();
     expect(all.map(([, s]) => s.parse)).toEqual(['full', 'full', 'tolerant', 'failed']);
     expect(all[1]![1].columns.map((c) => c.name)).toEqual(UPSTREAM['analytics.stg_orders']);
+    // a quoted name, and a column whose value is written in a CTE too (its sites, for locating changes)
+    expect(all[0]![1].columns.at(-1)).toMatchObject({ name: '"Largest"', sites: [expect.objectContaining({ line: 2 }), expect.objectContaining({ line: 1 })] });
 
     const first = await ShapeStore.open(root, ANALYSER);
     for (const [key] of all) expect(first.get(key)).toBeUndefined();
