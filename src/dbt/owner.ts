@@ -18,11 +18,9 @@ export function ownerOf(model: DbtModel, project: DbtProject, ownerKey: string):
     // `meta` itself is computed: it may well hold the owner. Present but unknown: never flag it.
     return { value: COMPUTED_OWNER, source: sourceOf(model.config.meta) };
   }
-  if (model.group) {
-    const group = project.groups.find((g) => g.name === model.group);
-    const value = group?.owner ? ownerText(group.owner) : undefined;
-    if (value) return { value, source: `group ${model.group}` };
-  }
+  const group = model.group ? project.groups.find((g) => g.name === model.group) : undefined;
+  const value = group?.owner ? ownerText(group.owner) : undefined;
+  if (group && value) return { value, source: `${group.path}${group.line !== undefined ? `:${group.line}` : ''} (owner of group ${group.name})` };
   return null;
 }
 

@@ -74,7 +74,7 @@ describe('ownerOf', () => {
         '    config: {group: finance}',
       ),
     });
-    expect(ownerOf(modelNamed(project, 'orders'), project, 'owner')).toEqual({ value: 'Finance <fin@x.io>', source: 'group finance' });
+    expect(ownerOf(modelNamed(project, 'orders'), project, 'owner')).toEqual({ value: 'Finance <fin@x.io>', source: 'models/_m.yml:2 (owner of group finance)' });
   });
 
   it('never takes an exposure owner as the model owner, and returns null when there is none', () => {
