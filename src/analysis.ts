@@ -11,6 +11,7 @@ import type { ModelChange } from './review/types.js';
 import { analyzeSql, columnsUsedFrom, diffShapes, isFormattingOnly, type ModelShape, type SqlChange } from './sql/index.js';
 import type { ChangedModel } from './pipeline.js';
 import { renderedToTemplateLines } from './review/line-map.js';
+import { mergesOnUniqueKey } from './checks/incremental.js';
 
 export interface AnalysedModel {
   changed: ChangedModel;
@@ -187,12 +188,17 @@ export class ModelAnalyzer {
     if (isIncremental(base) && isIncremental(head)) {
       const inc = await this.compare(base, baseProject, head, changed.project, true);
       const seen = new Set(sqlChanges.map(changeKey));
+      // A changed incremental filter decides which rows each run adds: it changes the table's row set, in a way
+      // that depends on the runs (its text speaks of the full refresh), so it is left to judge. Breaking unless rows
+      // are merged on a unique_key: then a row processed again replaces itself (a wider window is safe, a narrower
+      // one can miss late rows); otherwise it is inserted again, or rows are lost.
+      const merged = mergesOnUniqueKey(head, this.dialect);
       for (const c of inc === 'identical' ? [] : inc.changes) {
         if (c.kind === 'formatting_only' || seen.has(changeKey(c))) continue;
-        // A changed incremental filter decides which rows each run adds: it changes the table's row set, in a way
-        // that depends on the runs (its text speaks of the full refresh), so it is left to judge.
         const { settled: _settled, ...unsettled } = c;
-        sqlChanges.push(c.kind === 'filter_changed' ? { ...unsettled, impact: 'model_wide', breaking: true } : unsettled);
+        if (c.kind !== 'filter_changed') sqlChanges.push(unsettled);
+        else if (!merged) sqlChanges.push({ ...unsettled, impact: 'model_wide', breaking: true });
+        else sqlChanges.push({ ...unsettled, detail: `${c.detail} (rows are merged on \`unique_key\`: a row processed again replaces itself, so a wider window only costs time; a narrower one can miss late-arriving rows)`, impact: 'model_wide', breaking: false });
       }
       if (sqlChanges.length > 1) removeRedundantFormatting(sqlChanges);
     }

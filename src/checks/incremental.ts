@@ -7,6 +7,7 @@
  * is any value computed by Jinja.
  */
 import type { Dialect } from '../config.js';
+import type { DbtModel } from '../dbt/types.js';
 import { configString, configValue, dialectOf, hasHead } from './model-facts.js';
 import type { Rule } from './types.js';
 
@@ -62,6 +63,18 @@ export const incrementalUniqueKeyMissing: Rule = {
     ];
   },
 };
+
+/**
+ * Whether an incremental model surely matches re-processed rows on a `unique_key` (a keyed strategy, explicit or the
+ * adapter's default, and a key): then running a row again replaces it instead of duplicating it.
+ */
+export function mergesOnUniqueKey(model: DbtModel, dialect: Dialect): boolean {
+  const strategy = configValue(model, 'incremental_strategy');
+  if (strategy.state === 'unknown' || (strategy.state === 'known' && typeof strategy.value !== 'string')) return false;
+  const name = strategy.state === 'known' ? String(strategy.value).trim().toLowerCase() : DEFAULT_INCREMENTAL_STRATEGY[dialect];
+  const key = configValue(model, 'unique_key');
+  return KEYED_STRATEGIES.has(name) && key.state === 'known' && !isEmptyKey(key.value);
+}
 
 function isEmptyKey(value: unknown): boolean {
   if (typeof value === 'string') return value.trim() === '';

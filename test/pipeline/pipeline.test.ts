@@ -203,6 +203,20 @@ describe('runReview', () => {
     expect(r.findings).toContainEqual(expect.objectContaining({ rule: 'breaking-column-removed', severity: 'error' }));
   });
 
+  it('judges a changed incremental window by how rows are written: merged on unique_key or appended', async () => {
+    const model = (config: string, window: string) =>
+      `{{ config(materialized='incremental'${config}) }}\nselect order_id, customer_id, status, amount, ordered_at\nfrom {{ ref('stg_orders') }}\n{% if is_incremental() %}\nwhere ${window}\n{% endif %}\n`;
+    const since = 'ordered_at > (select max(ordered_at) from {{ this }})';
+    const wider = "ordered_at > (select dateadd(day, -3, max(ordered_at)) from {{ this }})";
+    for (const [config, breaking] of [[", unique_key='order_id'", false], ['', true], [", unique_key='order_id', incremental_strategy='append'", true]] as const) {
+      const base = { ...BASE, 'models/marts/fct_orders.sql': model(config, since) };
+      const r = await review({ ...base, 'models/marts/fct_orders.sql': model(config, wider) }, base);
+      const change = r.models.find((m) => m.name === 'fct_orders')!.changes.find((c) => c.kind === 'filter_changed');
+      expect(change).toMatchObject({ breaking, impact: 'model_wide', line: 5, detail: expect.stringContaining('is_incremental()') });
+      expect(r.findings.some((f) => f.rule === 'breaking-filter-changed')).toBe(breaking);
+    }
+  });
+
   it('recognises a formatting-only change', async () => {
     const head = {
       ...BASE,
