@@ -15,11 +15,13 @@ import type { ShapeStore } from '../sources/shape-store.js';
 import type { YamlTreeStore } from '../sources/yaml-store.js';
 import { storesRoot } from '../sources/versioned-store.js';
 import {
+  FETCH_HISTORY,
   GitError,
   assertRepository,
   diffCommitsRaw,
   gitSnapshot,
   gitSnapshotBefore,
+  isShallow,
   loadChanged,
   mergeBase,
   readFileAt,
@@ -298,7 +300,15 @@ async function reviewWith(engineStart: Promise<Engine>, options: ReviewOptions, 
     loadConfig(configModule, repo, baseSha, options, io),
     mergeBase(repo, baseSha, headSha),
   ]);
-  const fromSha = mergeBaseSha ?? baseSha;
+  if (mergeBaseSha === undefined) {
+    // Comparing with the base's tip would report everything the base did since as undone by the change.
+    throw new CliError(
+      (await isShallow(repo))
+        ? `${options.base} and ${options.head} have no common ancestor in this shallow clone: ${FETCH_HISTORY}, so the change can be compared with the commit it branched from`
+        : `${options.base} and ${options.head} have no common ancestor (unrelated histories): there is no change between them to review`,
+    );
+  }
+  const fromSha = mergeBaseSha;
   const notes: string[] = configNote ? [configNote] : [];
   if (fromSha !== baseSha) {
     notes.push(

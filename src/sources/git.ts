@@ -42,9 +42,19 @@ export async function resolveRev(repo: string, rev: string): Promise<string> {
   const { stdout, code } = await runGit(repo, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], { okCodes: [0, 1, 128] });
   const sha = stdout.toString('utf8').trim();
   if (code !== 0 || !SHA.test(sha)) {
-    throw new GitError(`unknown revision '${rev}' in ${repo}`, 'unknown-revision');
+    const shallow = (await isShallow(repo)) ? ` (the clone is shallow: ${FETCH_HISTORY})` : '';
+    throw new GitError(`unknown revision '${rev}' in ${repo}${shallow}`, 'unknown-revision');
   }
   return sha;
+}
+
+/** How to get the history a review needs, for messages about shallow clones. */
+export const FETCH_HISTORY = 'fetch more history, e.g. `git fetch --unshallow`, or `fetch-depth: 0` with actions/checkout';
+
+/** Whether the repository is a shallow clone (part of its history is missing). */
+export async function isShallow(repo: string): Promise<boolean> {
+  const { stdout, code } = await runGit(repo, ['rev-parse', '--is-shallow-repository'], { okCodes: [0, 128] });
+  return code === 0 && stdout.toString('utf8').trim() === 'true';
 }
 
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;

@@ -310,6 +310,30 @@ describe('review of other repository shapes', () => {
     expect(review.models.map((m) => m.name)).toEqual(['fct_orders']); // main's own change is not part of it
     expect(review.notes?.join('\n')).toContain(`compared against their merge base ${root.slice(0, 7)}`);
   });
+
+  it('refuses to compare revisions without a common ancestor, and names a shallow clone as the cause', async () => {
+    const r = initRepo();
+    commit(r, BASE_FILES, 'base');
+    git(r, 'checkout', '--quiet', '-b', 'feature');
+    commit(r, { 'models/marts/fct_orders.sql': `-- a comment\n${BASE_FILES['models/marts/fct_orders.sql']}` });
+    git(r, 'checkout', '--quiet', 'main');
+    commit(r, { 'models/marts/dim_new.sql': 'select 1 as id\n' });
+    git(r, 'checkout', '--quiet', '--orphan', 'unrelated');
+    commit(r, BASE_FILES, 'another history');
+    const unrelated = await runCli(['review', '--repo', r, '--base', 'main', '--head', 'unrelated']);
+    expect(unrelated.code).toBe(2);
+    expect(unrelated.stderr).toContain('main and unrelated have no common ancestor (unrelated histories)');
+
+    const clone = join(tempDir(), 'shallow');
+    git(tempDir(), 'clone', '--quiet', '--depth', '1', '--no-single-branch', `file://${r}`, clone);
+    const shallow = await runCli(['review', '--repo', clone, '--base', 'origin/main', '--head', 'origin/feature']);
+    expect(shallow.code).toBe(2);
+    expect(shallow.stdout).toBe('');
+    expect(shallow.stderr).toContain('have no common ancestor in this shallow clone: fetch more history, e.g. `git fetch --unshallow`');
+    const missing = await runCli(['review', '--repo', clone, '--base', 'origin/main~1']);
+    expect(missing.stderr).toContain("unknown revision 'origin/main~1'");
+    expect(missing.stderr).toContain('(the clone is shallow: fetch more history');
+  });
 });
 
 describe('review --format markdown', () => {
