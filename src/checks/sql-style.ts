@@ -124,31 +124,66 @@ export const trailingSemicolon: Rule = {
   defaultSeverity: 'error',
   origin: 'rule',
   description:
-    'The model ends with `;`. dbt wraps the model in `create ... as (...)` (and in CTEs for ephemeral models, unit tests and `dbt show`), where the semicolon is a syntax error on Postgres, Redshift, Snowflake, Databricks and others, so the build fails.',
+    'The model ends with `;` (or holds two statements). dbt wraps the model in `create ... as (...)` (and in CTEs for ephemeral models, unit tests and `dbt show`), where the semicolon is a syntax error on Postgres, Redshift, Snowflake, Databricks and others, so the build fails.',
   run(ctx) {
     if (!appliesTo(ctx)) return [];
     const tokens = lexSql(ctx.model.raw, { dialect: dialectOf(ctx) });
-    let last: Token | undefined;
-    for (let i = tokens.length - 1; i >= 0; i--) {
-      const t = tokens[i]!;
-      if (t.type === 'comment' || t.type === 'jinja-stmt' || t.type === 'jinja-comment') continue;
-      last = t;
-      break;
+    const sql = tokens.filter((t) => !rendersNothing(t));
+    const last = sql.at(-1);
+    if (last?.type === 'punct' && last.text === ';') {
+      return [
+        {
+          rule: 'trailing-semicolon',
+          model: ctx.model.name,
+          path: ctx.model.path,
+          line: last.line,
+          message:
+            'Remove the trailing `;`: dbt wraps the model in `create ... as (...)` and the semicolon makes that statement fail on most warehouses.',
+          suggestion: removeChar(ctx.model.raw, last),
+        },
+      ];
     }
-    if (!last || last.type !== 'punct' || last.text !== ';') return [];
+    const separator = statementSeparator(tokens, last);
+    if (!separator) return [];
     return [
       {
         rule: 'trailing-semicolon',
         model: ctx.model.name,
         path: ctx.model.path,
-        line: last.line,
+        line: separator.line,
         message:
-          'Remove the trailing `;`: dbt wraps the model in `create ... as (...)` and the semicolon makes that statement fail on most warehouses.',
-        suggestion: removeChar(ctx.model.raw, last),
+          'This `;` ends a statement and more SQL follows: dbt runs a model as one statement inside `create ... as (...)`, so the build fails. Keep one query in the model (other statements belong in hooks or macros).',
       },
     ];
   },
 };
+
+/** A `{{ config(...) }}` call: it renders to nothing. */
+const CONFIG_EXPR = /^\{\{-?\s*config\s*\(/;
+
+/** Tokens that leave no SQL behind: comments, Jinja statements and comments, `{{ config(...) }}`. */
+function rendersNothing(t: Token): boolean {
+  return t.type === 'comment' || t.type === 'jinja-stmt' || t.type === 'jinja-comment' || (t.type === 'jinja-expr' && CONFIG_EXPR.test(t.text));
+}
+
+const BLOCK_OPEN = /^\{%-?\s*(?:set\s+[\w,\s]+-?%\}$|call\b|macro\b|materialization\b)/;
+const BLOCK_CLOSE = /^\{%-?\s*end(?:set|call|macro|materialization)\b/;
+
+/**
+ * The first `;` of the model's own SQL that more SQL follows (two statements in one model), outside the blocks whose
+ * SQL is not the model's (`{% set x %}`, `{% call statement() %}`, macros).
+ */
+function statementSeparator(tokens: readonly Token[], last: Token | undefined): Token | undefined {
+  let depth = 0;
+  for (const t of tokens) {
+    if (t === last) return undefined;
+    if (t.type === 'jinja-stmt') {
+      if (BLOCK_OPEN.test(t.text)) depth += 1;
+      else if (BLOCK_CLOSE.test(t.text)) depth = Math.max(0, depth - 1);
+    } else if (depth === 0 && t.type === 'punct' && t.text === ';') return t;
+  }
+  return undefined;
+}
 
 function removeChar(raw: string, token: Token): Suggestion {
   const lineStart = raw.lastIndexOf('\n', token.start - 1) + 1;

@@ -106,6 +106,19 @@ describe('trailing-semicolon', () => {
     expect(hits[0]!.suggestion).toEqual({ startLine: 3, endLine: 3, replacement: '' });
   });
 
+  it('sees a trailing ; behind a config() call, which renders to nothing', () => {
+    const hits = run(trailingSemicolon, "select id\nfrom {{ ref('a') }};\n{{ config(materialized='view') }}\n");
+    expect(hits).toEqual([expect.objectContaining({ line: 2, suggestion: { startLine: 2, endLine: 2, replacement: "from {{ ref('a') }}" } })]);
+  });
+
+  it('reports a ; that more SQL follows (two statements in one model), but not one inside a set or call block', () => {
+    const hits = run(trailingSemicolon, "select 1 as a;\nselect id from {{ ref('a') }}\n");
+    expect(hits).toEqual([expect.objectContaining({ rule: 'trailing-semicolon', line: 1, message: expect.stringContaining('more SQL follows') })]);
+    expect(hits[0]!.suggestion).toBeUndefined();
+    const blocks = ["{% set cleanup %}delete from x; delete from y;{% endset %}", "{% call statement('s') %}select 1;{% endcall %}", "select id from {{ ref('a') }}"].join('\n');
+    expect(run(trailingSemicolon, blocks)).toEqual([]);
+  });
+
   it('ignores semicolons in strings and comments and models without one', () => {
     expect(run(trailingSemicolon, "select ';' as s from {{ ref('a') }} -- ;")).toEqual([]);
     expect(run(trailingSemicolon, "select 1 as id /* ; */")).toEqual([]);
