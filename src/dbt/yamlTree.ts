@@ -63,6 +63,13 @@ const ALIAS_GROWTH = 10;
 
 class ExpansionError extends Error {}
 
+/** The 1-based number of the last line holding text (a final newline starts no line). */
+function lastLineOf(text: string): number {
+  let lines = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < text.length - 1; i = text.indexOf('\n', i + 1)) lines += 1;
+  return lines;
+}
+
 /** Parses one YAML document. Syntax errors (and duplicate keys, which dbt also rejects) fail with a line. */
 export function parseYamlTree(text: string): YamlParseResult {
   const builder = new TreeBuilder(text);
@@ -71,7 +78,9 @@ export function parseYamlTree(text: string): YamlParseResult {
   } catch (error) {
     if (error instanceof ExpansionError) return { ok: false, message: error.message };
     const e = error as { reason?: string; message?: string; mark?: { line?: number } };
-    const line = typeof e.mark?.line === 'number' ? e.mark.line + 1 : undefined;
+    // js-yaml reports an unclosed construct at the end of the input: the line after the last one of a file that
+    // ends with a newline. Point at the file's last line instead, where an inline comment can go.
+    const line = typeof e.mark?.line === 'number' ? Math.min(e.mark.line + 1, lastLineOf(text)) : undefined;
     return { ok: false, message: e.reason ?? e.message?.split('\n')[0] ?? 'invalid YAML', ...(line !== undefined ? { line } : {}) };
   }
   const root = builder.root();

@@ -36,6 +36,9 @@ describe('parseYamlTree', () => {
 
   it('fails on duplicate keys and syntax errors with the line', () => {
     expect(parseYamlTree('a: 1\nb: 2\na: 3\n')).toMatchObject({ ok: false, line: 3 });
+    // an unclosed construct is reported at the end of the input: on the file's last line, not the one after it
+    expect(parseYamlTree('models:\n  - name: a\n    description: [unclosed\n')).toMatchObject({ ok: false, line: 3 });
+    expect(parseYamlTree('models:\n  - name: a\n    description: "unclosed')).toMatchObject({ ok: false, line: 3 });
     expect(parseYamlTree('a: [1\nb: 2\n')).toMatchObject({ ok: false });
   });
 
