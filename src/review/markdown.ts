@@ -5,7 +5,7 @@
 import type { DownstreamUse, Finding, ModelReport, Review, Severity } from './types.js';
 
 export interface MarkdownOptions {
-  /** Hard cap on the output length (GitHub comments: 65,536; Check Run summaries: 65,535). */
+  /** Hard cap on the output length (GitHub comments: 65,536; Check Run summaries: 65,535). Default: none. */
   maxChars?: number;
   /** Hidden marker placed on the second line (e.g. `<!-- dbt-pr-reviewer -->`). */
   marker?: string;
@@ -22,7 +22,7 @@ const VERDICT: Record<Review['conclusion'], string> = {
 const SEVERITY_TITLE: Record<Severity, string> = { error: 'Errors', warning: 'Warnings', info: 'Notes' };
 
 export function renderSummaryMarkdown(review: Review, options: MarkdownOptions = {}): string {
-  const maxChars = options.maxChars ?? 60000;
+  const maxChars = options.maxChars ?? Number.POSITIVE_INFINITY;
   const out: string[] = [];
   out.push(`${VERDICT[review.conclusion]} — ${verdictDetail(review)}`);
   if (options.marker) out.push(options.marker);
@@ -183,8 +183,10 @@ function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ');
 }
 
+/** Cuts at the last whole line that fits (never inside a finding), and says where the rest is. */
 function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
-  const note = '\n\n_… summary truncated: see the Check Run annotations or run the CLI for the full list._';
-  return text.slice(0, max - note.length) + note;
+  const note = '\n\n_… summary truncated: every finding is in the Check Run annotations and in `dbt-pr-reviewer review --format json`._';
+  const cut = text.lastIndexOf('\n', max - note.length);
+  return text.slice(0, cut > 0 ? cut : max - note.length) + note;
 }

@@ -103,5 +103,11 @@ describe('renderSummaryMarkdown', () => {
     const md = renderSummaryMarkdown(many, { maxChars: 10000 });
     expect(md.length).toBeLessThanOrEqual(10000);
     expect(md).toContain('summary truncated');
+    // cut between findings: every finding line shown is whole
+    const shown = md.split('\n').filter((l) => l.startsWith('- **select-star**'));
+    expect(shown.length).toBeGreaterThan(10);
+    for (const l of shown) expect(l).toMatch(/: Select the columns you need instead of `\*`\.$/);
+    // without a cap (the CLI) nothing is cut
+    expect(renderSummaryMarkdown(many)).not.toContain('summary truncated');
   });
 });
