@@ -1,7 +1,7 @@
 /**
  * Renders and analyses models (memoised per model and render mode) and computes the SQL-level changes of a changed
- * model between base and head. Upstream columns for `*` expansion come from the upstream model's YAML columns, or
- * from its own analysed SQL (a few levels deep), or from a source table's YAML columns.
+ * model between base and head. Upstream columns for `*` expansion come from the upstream model's YAML columns when
+ * a contract enforces them, else from its own analysed SQL (a few levels deep), or from a source table's YAML columns.
  */
 import type { Dialect } from './config.js';
 import { createHash } from 'node:crypto';
@@ -352,7 +352,10 @@ function declaredUpstreamColumns(model: DbtModel, project: DbtProject): Record<s
   const out: Record<string, string[]> = {};
   const byName = modelIndex(project);
   for (const ref of model.refs) {
-    const declared = byName.get(ref.name.toLowerCase())?.columns.map((c) => c.name) ?? [];
+    // A model's YAML `columns:` are its documentation, often of some columns only: they are all of its columns
+    // only under an enforced contract. Otherwise its own SQL tells (`analysedUpstreamColumns`).
+    const upstream = byName.get(ref.name.toLowerCase());
+    const declared = upstream?.contractEnforced === true ? upstream.columns.map((c) => c.name) : [];
     if (declared.length > 0) out[ref.name.toLowerCase()] = declared;
   }
   for (const src of model.sources) {

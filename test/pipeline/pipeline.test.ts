@@ -217,6 +217,15 @@ describe('runReview', () => {
     }
   });
 
+  it('expands `*` over a model whose YAML documents only some columns with the columns of its SQL', async () => {
+    // stg_orders documents order_id only; its SQL selects five columns
+    const head = { ...BASE, 'models/marts/fct_orders.sql': "select *\nfrom {{ ref('stg_orders') }}\nwhere status != 'test'\n" };
+    const r = await review(head);
+    const fct = r.models.find((m) => m.name === 'fct_orders')!;
+    expect(fct.changes.map((c) => `${c.kind}:${c.column ?? ''}`)).toEqual(['column_added:ordered_at']);
+    expect(r.findings.filter((f) => f.rule === 'breaking-column-removed')).toEqual([]);
+  });
+
   it('recognises a formatting-only change', async () => {
     const head = {
       ...BASE,
