@@ -12,6 +12,7 @@ import {
   ownerOf,
   diffModelConfig,
   projectConfigFingerprint,
+  stableStringify,
   propertyFocus,
   widenedFocus,
   type LoadOptions,
@@ -178,7 +179,7 @@ export function findChangedModels(
     }
   }
   const metadataChanged = [...changedPaths].some((p) => /\.ya?ml$/i.test(p));
-  const callsChangedMacro = changedMacroCallers(changedPaths, headProjects, baseProjects);
+  const readsChangedMacroOrVar = rendersDifferently(changedPaths, headProjects, baseProjects);
   const result: ChangedModel[] = [];
   const seenBase = new Set<DbtModel>();
 
@@ -203,7 +204,7 @@ export function findChangedModels(
         baseByPath.get(`${previousPath ?? head.path}#${head.version ?? ''}`) ?? baseById.get(head.uniqueId);
       if (base) seenBase.add(base);
       // The base load reuses the head's model object when nothing it is built from changed.
-      if (base === head && !callsChangedMacro(head)) continue;
+      if (base === head && !readsChangedMacroOrVar(head)) continue;
       const sqlChanged = changedPaths.has(head.path) || (base !== undefined && base.path !== head.path);
       // Only a changed property file (or dbt_project.yml, below) can change what YAML says about a model.
       const propertiesChanged =
@@ -230,7 +231,7 @@ export function findChangedModels(
       }
       // Unpinned refs move to a version that became the latest.
       const becameLatest = head.version !== undefined && head.version === head.latestVersion && base.latestVersion !== head.latestVersion;
-      if (!sqlChanged && !propertiesChanged && !projectChanged && !becameLatest && !callsChangedMacro(head)) continue;
+      if (!sqlChanged && !propertiesChanged && !projectChanged && !becameLatest && !readsChangedMacroOrVar(head)) continue;
       const status: ModelStatus = base.path !== head.path && base.name !== head.name ? 'renamed' : 'modified';
       result.push({ project, baseProject, head, base, status });
     }
@@ -249,10 +250,11 @@ export function findChangedModels(
 }
 
 /**
- * Models that call a macro defined in a changed macro file render differently at base and head: they are changed
- * (their rendered SQL is compared like any other change).
+ * Models that render differently at base and head without a change of their own: they call a macro defined in a
+ * changed macro file, or read a project var (`var('x')`) whose value `dbt_project.yml` changed, directly or through
+ * a macro. They are changed (their rendered SQL is compared like any other change).
  */
-function changedMacroCallers(
+function rendersDifferently(
   changedPaths: ReadonlySet<string>,
   headProjects: readonly DbtProject[],
   baseProjects: readonly DbtProject[],
@@ -261,23 +263,39 @@ function changedMacroCallers(
   for (const project of [...headProjects, ...baseProjects]) {
     for (const macro of project.macros) if (changedPaths.has(macro.path)) names.add(macro.name);
   }
-  if (names.size === 0) return () => false;
-  const callOf = (set: ReadonlySet<string>) =>
-    new RegExp(`\\b(?:${[...set].map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\\s*\\(`);
-  // Macros that call a changed macro render differently too: close over them.
+  const vars = changedVars(headProjects, baseProjects);
+  if (names.size === 0 && vars.size === 0) return () => false;
+  const alternatives = (set: ReadonlySet<string>) => [...set].map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  const readsVar = vars.size > 0 ? new RegExp(`\\bvar\\s*\\(\\s*['"](?:${alternatives(vars)})['"]`) : undefined;
+  const uses = (text: string, call: RegExp | undefined): boolean => call?.test(text) === true || readsVar?.test(text) === true;
+  const callOf = (set: ReadonlySet<string>) => (set.size > 0 ? new RegExp(`\\b(?:${alternatives(set)})\\s*\\(`) : undefined);
+  // Macros that call a changed macro (or read a changed var) render differently too: close over them.
   const macros = headProjects.flatMap((p) => p.macros);
   for (let grew = true; grew; ) {
     grew = false;
     const call = callOf(names);
     for (const macro of macros) {
-      if (!names.has(macro.name) && call.test(macro.source)) {
+      if (!names.has(macro.name) && uses(macro.source, call)) {
         names.add(macro.name);
         grew = true;
       }
     }
   }
   const call = callOf(names);
-  return (model) => model.language === 'sql' && call.test(model.raw);
+  return (model) => model.language === 'sql' && uses(model.raw, call);
+}
+
+/** The project vars whose value differs between base and head (`vars:` of each `dbt_project.yml`). */
+function changedVars(headProjects: readonly DbtProject[], baseProjects: readonly DbtProject[]): Set<string> {
+  const changed = new Set<string>();
+  for (const head of headProjects) {
+    const base = baseProjects.find((p) => p.projectFile === head.projectFile);
+    if (!base) continue;
+    for (const key of new Set([...Object.keys(head.vars), ...Object.keys(base.vars)])) {
+      if (stableStringify(head.vars[key]) !== stableStringify(base.vars[key])) changed.add(key);
+    }
+  }
+  return changed;
 }
 
 function toModelReport(a: AnalysedModel, config: ReviewerConfig): ModelReport {

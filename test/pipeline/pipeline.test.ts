@@ -226,6 +226,21 @@ describe('runReview', () => {
     expect(r.findings.filter((f) => f.rule === 'breaking-column-removed')).toEqual([]);
   });
 
+  it('reviews the models (and macros) that read a project var whose value dbt_project.yml changed', async () => {
+    const withVars: Record<string, string> = {
+      ...BASE,
+      'dbt_project.yml': `${PROJECT}vars:\n  min_amount: 0\n  currency: USD\n`,
+      'macros/amount.sql': "{% macro min_amount() %}{{ var('min_amount') }}{% endmacro %}\n",
+      'models/marts/fct_orders.sql': "select order_id, customer_id, status, amount\nfrom {{ ref('stg_orders') }}\nwhere amount >= {{ min_amount() }}\n",
+      'models/marts/customer_revenue.sql': "select customer_id, sum(amount) as revenue, '{{ var(\"currency\") }}' as currency\nfrom {{ ref('stg_orders') }}\ngroup by customer_id\n",
+    };
+    const r = await review({ ...withVars, 'dbt_project.yml': withVars['dbt_project.yml']!.replace('min_amount: 0', 'min_amount: 500') }, withVars);
+    expect(r.models.map((m) => m.name)).toEqual(['fct_orders']);
+    expect(r.models[0]!.changes).toEqual([expect.objectContaining({ kind: 'filter_changed', breaking: true })]);
+    const currency = await review({ ...withVars, 'dbt_project.yml': withVars['dbt_project.yml']!.replace('currency: USD', 'currency: EUR') }, withVars);
+    expect(currency.models.map((m) => [m.name, m.changes.map((c) => c.kind)])).toEqual([['customer_revenue', ['column_expression_changed']]]);
+  });
+
   it('recognises a formatting-only change', async () => {
     const head = {
       ...BASE,
