@@ -1,7 +1,8 @@
 /**
  * Renders and analyses models (memoised per model and render mode) and computes the SQL-level changes of a changed
  * model between base and head. Upstream columns for `*` expansion come from the upstream model's YAML columns when
- * a contract enforces them, else from its own analysed SQL (a few levels deep), or from a source table's YAML columns.
+ * a contract enforces them, else from its own analysed SQL (a few levels deep); a `*` over a source stays open (its
+ * YAML columns are documentation, often partial).
  */
 import type { Dialect } from './config.js';
 import { createHash } from 'node:crypto';
@@ -358,10 +359,7 @@ function declaredUpstreamColumns(model: DbtModel, project: DbtProject): Record<s
     const declared = upstream?.contractEnforced === true ? upstream.columns.map((c) => c.name) : [];
     if (declared.length > 0) out[ref.name.toLowerCase()] = declared;
   }
-  for (const src of model.sources) {
-    const table = project.sources?.find((s) => s.source === src.source && s.table === src.table);
-    if (table && table.columns.length > 0) out[`${src.source}__${src.table}`.toLowerCase()] = table.columns;
-  }
+  // A source's YAML columns are documentation too, and nothing enforces them: a `*` over a source stays open.
   return out;
 }
 

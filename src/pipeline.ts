@@ -33,6 +33,17 @@ export interface ChangedModel {
   head?: DbtModel;
   base?: DbtModel;
   status: ModelStatus;
+  /** Sources it reads whose relation (`database`, `schema`, `identifier`) the change moved. */
+  movedSources?: SourceMove[];
+}
+
+/** A source table that now points at another relation. */
+interface SourceMove {
+  call: string;
+  before: string;
+  after: string;
+  path: string;
+  line?: number;
 }
 
 export async function runReview(request: ReviewRequest, ports: ReviewPorts): Promise<Review> {
@@ -180,6 +191,7 @@ export function findChangedModels(
   }
   const metadataChanged = [...changedPaths].some((p) => /\.ya?ml$/i.test(p));
   const readsChangedMacroOrVar = rendersDifferently(changedPaths, headProjects, baseProjects);
+  const moves = sourceMoves(changedPaths, headProjects, baseProjects);
   const result: ChangedModel[] = [];
   const seenBase = new Set<DbtModel>();
 
@@ -203,8 +215,9 @@ export function findChangedModels(
       const base =
         baseByPath.get(`${previousPath ?? head.path}#${head.version ?? ''}`) ?? baseById.get(head.uniqueId);
       if (base) seenBase.add(base);
+      const movedSources = head.sources.flatMap((s) => moves.get(`${project.projectFile}\0${s.source}.${s.table}`) ?? []);
       // The base load reuses the head's model object when nothing it is built from changed.
-      if (base === head && !readsChangedMacroOrVar(head)) continue;
+      if (base === head && movedSources.length === 0 && !readsChangedMacroOrVar(head)) continue;
       const sqlChanged = changedPaths.has(head.path) || (base !== undefined && base.path !== head.path);
       // Only a changed property file (or dbt_project.yml, below) can change what YAML says about a model.
       const propertiesChanged =
@@ -231,9 +244,9 @@ export function findChangedModels(
       }
       // Unpinned refs move to a version that became the latest.
       const becameLatest = head.version !== undefined && head.version === head.latestVersion && base.latestVersion !== head.latestVersion;
-      if (!sqlChanged && !propertiesChanged && !projectChanged && !becameLatest && !readsChangedMacroOrVar(head)) continue;
+      if (!sqlChanged && !propertiesChanged && !projectChanged && !becameLatest && movedSources.length === 0 && !readsChangedMacroOrVar(head)) continue;
       const status: ModelStatus = base.path !== head.path && base.name !== head.name ? 'renamed' : 'modified';
-      result.push({ project, baseProject, head, base, status });
+      result.push({ project, baseProject, head, base, status, ...(movedSources.length > 0 ? { movedSources } : {}) });
     }
   }
   const headByProjectFile = new Map(headProjects.map((p) => [p.projectFile, p]));
@@ -285,6 +298,29 @@ function rendersDifferently(
   return (model) => model.language === 'sql' && uses(model.raw, call);
 }
 
+/**
+ * Source tables of the changed property files that now point at another relation, by project file and
+ * `source.table`. A relation computed by Jinja is not compared.
+ */
+function sourceMoves(changedPaths: ReadonlySet<string>, headProjects: readonly DbtProject[], baseProjects: readonly DbtProject[]): Map<string, SourceMove> {
+  const moves = new Map<string, SourceMove>();
+  for (const project of headProjects) {
+    const base = baseProjects.find((p) => p.projectFile === project.projectFile);
+    for (const table of project.sources ?? []) {
+      if (!changedPaths.has(table.path)) continue;
+      const before = base?.sources?.find((s) => s.source === table.source && s.table === table.table)?.relation;
+      const after = table.relation;
+      const moved = after?.findIndex((part, i) => part.name !== before?.[i]?.name) ?? -1;
+      if (!before || !after || moved < 0 || [...before, ...after].some((part) => part.name.includes('{{'))) continue;
+      const name = (parts: { name: string }[]) => parts.map((part) => part.name).join('.');
+      const line = after[moved]!.line ?? table.line;
+      const call = `source('${table.source}', '${table.table}')`;
+      moves.set(`${project.projectFile}\0${table.source}.${table.table}`, { call, before: name(before), after: name(after), path: table.path, ...(line !== undefined ? { line } : {}) });
+    }
+  }
+  return moves;
+}
+
 /** The project vars whose value differs between base and head (`vars:` of each `dbt_project.yml`). */
 function changedVars(headProjects: readonly DbtProject[], baseProjects: readonly DbtProject[]): Set<string> {
   const changed = new Set<string>();
@@ -304,7 +340,17 @@ function toModelReport(a: AnalysedModel, config: ReviewerConfig): ModelReport {
   const configChanges = changed.status === 'added' || changed.status === 'removed' ? [] : diffModelConfig(changed.base, changed.head, { ownerKey: config.ownerKey });
   // An edit of the model's `config()` that renders the same SQL is told by its config changes alone.
   const configInSql = configChanges.some((c) => c.path === model.path);
-  const changes: ModelChange[] = [...a.changes.filter((c) => !(configInSql && isRenderIdentical(c))), ...configChanges];
+  const sourceChanges = (changed.movedSources ?? []).map(
+    (m): ModelChange => ({
+      kind: 'source_changed',
+      detail: `\`${m.call}\` now reads \`${m.after}\` instead of \`${m.before}\`: every value can change`,
+      path: m.path,
+      ...(m.line !== undefined ? { line: m.line } : {}),
+      breaking: true,
+      impact: 'model_wide',
+    }),
+  );
+  const changes: ModelChange[] = [...a.changes.filter((c) => !(configInSql && isRenderIdentical(c))), ...configChanges, ...sourceChanges];
   const ownerModel = changed.status === 'removed' ? changed.base ?? model : model;
   const ownerProject = changed.status === 'removed' ? changed.baseProject ?? changed.project : changed.project;
   return {

@@ -321,6 +321,7 @@ function readProperties(
   else project.propertyFiles.push(path);
   project.groups.push(...result.content.groups);
   project.exposures.push(...result.content.exposures);
+  if (result.content.sources.length > 0) (project.sources ??= []).push(...result.content.sources);
   for (const entry of result.content.models) {
     const existing = entries.get(entry.name);
     if (existing) {

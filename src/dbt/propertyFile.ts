@@ -5,7 +5,7 @@
  */
 import { withEntriesInFocus } from './focusedYaml.js';
 import { refTargetsOf } from './refs.js';
-import type { DbtExposure, DbtGroup, ProjectProblem } from './types.js';
+import type { DbtExposure, DbtGroup, DbtSourceTable, ProjectProblem } from './types.js';
 import { entryOf, isYMap, itemsOf, parseYamlTree, stringOf, type YamlParseResult, type YamlTreeCache, type YMap, type YNode } from './yamlTree.js';
 
 export interface ModelEntry {
@@ -18,6 +18,7 @@ export interface PropertyFileContent {
   models: ModelEntry[];
   groups: DbtGroup[];
   exposures: DbtExposure[];
+  sources: DbtSourceTable[];
 }
 
 function parsedYaml(text: string, yamlCache?: YamlTreeCache): YamlParseResult {
@@ -78,7 +79,7 @@ export function readPropertyFile(
   }
   const root = parsed.root;
   if (!isYMap(root) || !PROPERTY_KEYS.some((k) => root.entries.has(k))) return { kind: 'other' };
-  const content: PropertyFileContent = { models: [], groups: [], exposures: [] };
+  const content: PropertyFileContent = { models: [], groups: [], exposures: [], sources: [] };
   for (const item of itemsOf(entryOf(root, 'models')?.value)) {
     if (!isYMap(item)) continue;
     const name = stringOf(entryOf(item, 'name')?.value);
@@ -110,7 +111,36 @@ export function readPropertyFile(
     if (owner) exposure.owner = owner;
     content.exposures.push(exposure);
   }
+  content.sources = sourceTables(root, path);
   return { kind: 'properties', content };
+}
+
+/**
+ * The tables of the `sources:` entries, with the relation dbt reads for each: `database.schema.identifier`, where the
+ * schema defaults to the source's name and the identifier to the table's name (the database to the target's).
+ */
+function sourceTables(root: YMap, path: string): DbtSourceTable[] {
+  const tables: DbtSourceTable[] = [];
+  for (const item of itemsOf(entryOf(root, 'sources')?.value)) {
+    if (!isYMap(item)) continue;
+    const source = stringOf(entryOf(item, 'name')?.value);
+    if (!source) continue;
+    const databaseEntry = entryOf(item, 'database') ?? entryOf(item, 'catalog');
+    const schemaEntry = entryOf(item, 'schema');
+    for (const t of itemsOf(entryOf(item, 'tables')?.value)) {
+      if (!isYMap(t)) continue;
+      const table = stringOf(entryOf(t, 'name')?.value);
+      if (!table) continue;
+      const identifierEntry = entryOf(t, 'identifier');
+      const columns = itemsOf(entryOf(t, 'columns')?.value)
+        .map((c) => (isYMap(c) ? stringOf(entryOf(c, 'name')?.value) : undefined))
+        .filter((c): c is string => c !== undefined);
+      const part = (entry: typeof schemaEntry, fallback: string) => ({ name: stringOf(entry?.value) ?? fallback, ...(entry ? { line: entry.keyLine } : {}) });
+      const relation = [part(databaseEntry, '(target database)'), part(schemaEntry, source), part(identifierEntry, table)];
+      tables.push({ source, table, columns, path, line: t.line, relation });
+    }
+  }
+  return tables;
 }
 
 function ownerOfNode(node: YNode | undefined): { name?: string; email?: string } | undefined {

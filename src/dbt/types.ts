@@ -212,4 +212,6 @@ export interface DbtSourceTable extends Location {
   source: string;
   table: string;
   columns: string[];
+  /** The relation dbt reads: database, schema, identifier as configured (Jinja text when computed), each with its line when set. */
+  relation?: { name: string; line?: number }[];
 }

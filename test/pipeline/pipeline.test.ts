@@ -241,6 +241,21 @@ describe('runReview', () => {
     expect(currency.models.map((m) => [m.name, m.changes.map((c) => c.kind)])).toEqual([['customer_revenue', ['column_expression_changed']]]);
   });
 
+  it('reviews the models that read a source whose identifier or schema the change moved', async () => {
+    const sources = BASE['models/staging/_sources.yml']!;
+    const moved = sources.replace('      - name: orders\n', '      - name: orders\n        identifier: orders_v2\n');
+    const r = await review({ ...BASE, 'models/staging/_sources.yml': moved });
+    expect(r.models.map((m) => m.name)).toEqual(['stg_orders']);
+    expect(r.models[0]!.changes).toEqual([
+      expect.objectContaining({ kind: 'source_changed', breaking: true, path: 'models/staging/_sources.yml', line: 6, detail: expect.stringContaining("`source('raw', 'orders')` now reads `(target database).raw.orders_v2` instead of `(target database).raw.orders`") }),
+    ]);
+    expect(r.findings).toContainEqual(expect.objectContaining({ rule: 'breaking-source-changed', path: 'models/staging/_sources.yml', line: 6 }));
+    const schema = await review({ ...BASE, 'models/staging/_sources.yml': sources.replace('  - name: raw\n', '  - name: raw\n    schema: raw_v2\n') });
+    expect(schema.models[0]!.changes).toEqual([expect.objectContaining({ kind: 'source_changed', line: 4, detail: expect.stringContaining('`(target database).raw_v2.orders`') })]);
+    // documenting a column moves nothing
+    expect((await review({ ...BASE, 'models/staging/_sources.yml': sources.replace('{name: status}', '{name: status, description: Order status}') })).models).toEqual([]);
+  });
+
   it('recognises a formatting-only change', async () => {
     const head = {
       ...BASE,
