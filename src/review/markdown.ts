@@ -75,10 +75,21 @@ function modelsTable(models: readonly ModelReport[]): string {
     '| --- | --- | --- | --- | --- |',
     ...models.map(
       (m) =>
-        `| \`${cell(displayName(m))}\` | ${m.status} | ${impactLabel(m)} | ${m.breaking ? '**yes**' : 'no'} | ${m.owner ? cell(m.owner.value) : '_none_'} |`,
+        `| ${cell(code(displayName(m)))} | ${m.status} | ${impactLabel(m)} | ${m.breaking ? '**yes**' : 'no'} | ${m.owner ? cell(m.owner.value) : '_none_'} |`,
     ),
   ];
   return rows.join('\n');
+}
+
+/**
+ * `text` as inline code, whatever it holds: names and paths come from the pull request, and a backtick in one
+ * would end a plain code span and let the rest be read as markdown (links, HTML).
+ */
+function code(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  if (longest === 0) return `\`${text}\``;
+  const fence = '`'.repeat(longest + 1);
+  return `${fence} ${text} ${fence}`;
 }
 
 /** A model's name, with its version for a versioned model (`dim_customers v2`). */
@@ -107,8 +118,8 @@ function downstreamSection(models: readonly ModelReport[]): string | undefined {
   const lines = ['### Downstream impact'];
   for (const m of affected) {
     const columns = m.changes.filter((c) => c.breaking && c.column).map((c) => c.column as string);
-    const what = columns.length > 0 ? ` (${[...new Set(columns)].map((c) => `\`${c}\``).join(', ')})` : '';
-    lines.push(`- \`${displayName(m)}\`${what} is read by:`);
+    const what = columns.length > 0 ? ` (${[...new Set(columns)].map(code).join(', ')})` : '';
+    lines.push(`- ${code(displayName(m))}${what} is read by:`);
     for (const d of m.downstream) lines.push(`  - ${downstreamLine(d)}`);
   }
   return lines.join('\n');
@@ -117,14 +128,14 @@ function downstreamSection(models: readonly ModelReport[]): string | undefined {
 function downstreamLine(d: DownstreamUse): string {
   const kind = d.type === 'exposure' ? 'exposure ' : '';
   const owner = d.owner ? ` — owner ${d.owner}` : ' — no owner';
-  const uses = d.columnsUsed.length > 0 ? `, uses ${d.columnsUsed.map((c) => `\`${c}\``).join(', ')}` : '';
-  return `${kind}\`${d.name}\`${uses}${owner}`;
+  const uses = d.columnsUsed.length > 0 ? `, uses ${d.columnsUsed.map(code).join(', ')}` : '';
+  return `${kind}${code(d.name)}${uses}${owner}`;
 }
 
 function findingLine(f: Finding, options: MarkdownOptions): string {
   const where = f.line ? `${f.path}:${f.line}` : f.path;
   const link = options.linkTo?.(f.path, f.line);
-  const location = link ? `[\`${where}\`](${link})` : `\`${where}\``;
+  const location = link ? `[${code(where)}](${link})` : code(where);
   const ai = f.origin === 'llm' ? ' 🤖 _AI finding_' : '';
   return `- **${f.rule}** ${location}${ai}: ${oneLine(f.message)}`;
 }
@@ -134,9 +145,9 @@ function changesSection(models: readonly ModelReport[]): string | undefined {
   for (const m of models) {
     if (m.changes.length === 0) continue;
     if (lines.length > 0) lines.push('');
-    lines.push(`**\`${displayName(m)}\`** (${m.path})`, '');
+    lines.push(`**${code(displayName(m))}** (${code(m.path)})`, '');
     for (const c of m.changes) {
-      const col = c.column ? ` \`${c.column}\`` : '';
+      const col = c.column ? ` ${code(c.column)}` : '';
       const at = c.line ? ` (line ${c.line})` : '';
       lines.push(`- ${c.kind}${col}: ${oneLine(c.detail)}${at}${c.breaking ? ' — **breaking**' : ''}`);
     }
@@ -147,9 +158,12 @@ function changesSection(models: readonly ModelReport[]): string | undefined {
 function notAnalysedSection(review: Review): string | undefined {
   const unknown = review.models.filter((m) => m.impact === 'unknown');
   if (unknown.length === 0 && review.skipped.length === 0) return undefined;
+  // The review lists a model it could not analyse among `skipped` too: once each.
   const lines = [
-    ...unknown.map((m) => `- \`${m.path}\`: ${m.unknownReason ?? 'could not be analysed'}`),
-    ...review.skipped.map((s) => `- \`${s.path}\`: ${s.reason}`),
+    ...new Set([
+      ...unknown.map((m) => `- ${code(m.path)}: ${m.unknownReason ?? 'could not be analysed'}`),
+      ...review.skipped.map((s) => `- ${code(s.path)}: ${s.reason}`),
+    ]),
   ];
   return details(`Not analysed (${lines.length})`, lines.join('\n'));
 }

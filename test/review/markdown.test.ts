@@ -63,7 +63,22 @@ describe('renderSummaryMarkdown', () => {
     const base = review();
     const md = renderSummaryMarkdown(review({ models: [{ ...base.models[0]!, name: 'dim_customers', version: '2', path: 'models/marts/dim_customers_v2.sql' }] }));
     expect(md).toContain('| `dim_customers v2` | modified |');
-    expect(md).toContain('**`dim_customers v2`** (models/marts/dim_customers_v2.sql)');
+    expect(md).toContain('**`dim_customers v2`** (`models/marts/dim_customers_v2.sql`)');
+  });
+
+  it('keeps a name with a backtick inside its code span, so the rest of it is not read as markdown', () => {
+    const base = review();
+    const name = 'a`b<img src=x>';
+    const md = renderSummaryMarkdown(review({ models: [{ ...base.models[0]!, name, path: `models/${name}.sql` }], findings: [] }));
+    expect(md).toContain('| `` a`b<img src=x> `` | modified |');
+    expect(md).toContain('**`` a`b<img src=x> ``** (`` models/a`b<img src=x>.sql ``)');
+  });
+
+  it('lists a model it could not analyse once, though the review also names it among the skipped files', () => {
+    const base = review();
+    const unknown = { ...base.models[1]!, impact: 'unknown' as const, unknownReason: 'Python model' };
+    const md = renderSummaryMarkdown(review({ models: [unknown], skipped: [{ path: unknown.path, reason: 'Python model' }] }));
+    expect(md).toContain('Not analysed (1)');
   });
 
   it('names the downstream users of a breaking change, the columns they use and their owners', () => {
