@@ -80,8 +80,13 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
   const changed = findChangedModels(changedFiles, headProjects, baseProjects, skipped, config.ownerKey);
   const analyzer = new ModelAnalyzer(ports.renderer, dialect.name, ports.shapes);
 
-  analyzer.renderAhead(changed);
-  const analysed = await mapLimit(changed, 4, (c) => analyzer.analyse(c));
+  const unread = new Map((request.unread ?? []).map((u) => [u.path, u.reason]));
+  const readable = changed.filter((c) => unreadReason(c, unread) === undefined);
+  analyzer.renderAhead(readable);
+  const analysed = await mapLimit(changed, 4, (c) => {
+    const reason = unreadReason(c, unread);
+    return reason === undefined ? analyzer.analyse(c) : Promise.resolve(notRead(c, reason));
+  });
 
   const models: ModelReport[] = [];
   const contexts: CheckContext[] = [];
@@ -319,6 +324,19 @@ function sourceMoves(changedPaths: ReadonlySet<string>, headProjects: readonly D
     }
   }
   return moves;
+}
+
+/** Why a changed model's file was not read, at the head or the base, if it was not. */
+function unreadReason(c: ChangedModel, unread: ReadonlyMap<string, string>): string | undefined {
+  if (c.head && unread.has(c.head.path)) return `its file was not read: ${unread.get(c.head.path)}`;
+  if (c.base && unread.has(c.base.path)) return `its base version was not read: ${unread.get(c.base.path)}`;
+  return undefined;
+}
+
+/** A changed model whose SQL was not read: not analysed, for that reason. */
+function notRead(c: ChangedModel, reason: string): AnalysedModel {
+  const model = (c.head ?? c.base)!;
+  return { changed: c, unknownReason: reason, changes: [{ kind: 'unknown', detail: reason, path: model.path, breaking: false, impact: 'unknown' }] };
 }
 
 /** The project vars whose value differs between base and head (`vars:` of each `dbt_project.yml`). */

@@ -36,6 +36,11 @@ export interface ReviewRequest {
   pr?: { number: number; title: string; body: string };
   /** Notes from the edge (e.g. "PR lists more than 3000 files; only the first 3000 were reviewed"). */
   notes?: string[];
+  /**
+   * Files of either revision whose content the edge did not read (too large, binary, a symbolic link), with why: a
+   * changed model whose file is one of them is not analysed, and says so.
+   */
+  unread?: { path: string; reason: string }[];
 }
 
 export interface RenderInput {

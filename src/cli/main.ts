@@ -327,7 +327,8 @@ async function reviewWith(engineStart: Promise<Engine>, options: ReviewOptions, 
   await loadChanged([head, base], changedPathsOf(files));
   for (const s of head.skipped) notes.push(`${s.path}: ${s.reason}`);
 
-  const request: ReviewRequest = { base: fromSha, head: headSha, config, configSource, changedFiles: files, notes };
+  const unread = [...head.skipped, ...base.skipped.filter((s) => !head.skipped.some((h) => h.path === s.path))];
+  const request: ReviewRequest = { base: fromSha, head: headSha, config, configSource, changedFiles: files, notes, unread };
   if (!config.dialect) {
     const hint = detectDialect(base, head);
     if (hint) request.dialectHint = hint;

@@ -211,6 +211,7 @@ export async function runReviewJob(job: ReviewJobData, signal: AbortSignal, serv
       })),
       pr: { number: job.pr.number, title: job.pr.title, body: job.pr.body },
       notes,
+      unread: snapshots.skipped,
     };
     if (!config.dialect && snapshots.dialectHint) request.dialectHint = snapshots.dialectHint;
     const renderer = await services.createRenderer();

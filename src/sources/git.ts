@@ -431,7 +431,11 @@ async function snapshotOf(repo: string, sha: string, entries: readonly TreeEntry
   const deferred = new Set<string>(); // paths with stored facts, not read yet
   for (const path of dbtRelevantPaths(allPaths)) {
     const entry = byPath.get(path);
-    if (!entry || entry.type !== 'blob' || entry.mode === '120000') continue; // submodules, symlinks
+    if (!entry || entry.type !== 'blob') continue; // submodules
+    if (entry.mode === '120000') {
+      skipped.push({ path, reason: 'a symbolic link: not followed (dbt reads the file it points to)' });
+      continue;
+    }
     if (entry.size !== undefined && entry.size > maxBytes) {
       skipped.push({ path, reason: `file is ${formatBytes(entry.size)}, over the ${formatBytes(maxBytes)} limit; not read` });
       continue;

@@ -256,6 +256,18 @@ describe('runReview', () => {
     expect((await review({ ...BASE, 'models/staging/_sources.yml': sources.replace('{name: status}', '{name: status, description: Order status}') })).models).toEqual([]);
   });
 
+  it('does not analyse a changed model whose file the edge did not read, and says why', async () => {
+    const head = { ...BASE, 'models/marts/fct_orders.sql': '\u0000binary' };
+    const r = await runReview(
+      { base: 'base', head: 'head', config: defaultConfig(), changedFiles: diff(BASE, head), unread: [{ path: 'models/marts/fct_orders.sql', reason: 'binary file; not read' }] },
+      { base: memorySnapshot(BASE), head: memorySnapshot(head), renderer, llmAbsentReason: { status: 'disabled', detail: 'test' } },
+    );
+    const fct = r.models.find((m) => m.name === 'fct_orders')!;
+    expect(fct).toMatchObject({ impact: 'unknown', unknownReason: 'its file was not read: binary file; not read' });
+    expect(r.skipped).toContainEqual({ path: 'models/marts/fct_orders.sql', reason: 'its file was not read: binary file; not read' });
+    expect(r.conclusion).toBe('neutral');
+  });
+
   it('recognises a formatting-only change', async () => {
     const head = {
       ...BASE,
