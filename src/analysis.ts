@@ -135,10 +135,18 @@ export class ModelAnalyzer {
     if (status === 'removed') {
       // A disabled model points at what disabled it: its `config()`, its property entry or `dbt_project.yml`.
       const disabled = head !== undefined && !head.enabled;
-      const where = (disabled && head.config.enabled) || { path: (disabled ? head : base ?? model).path, line: 1 };
+      // A file left outside the project's `model-paths` is no model any more: point at the setting that moved.
+      const gone = base?.modelPath !== undefined && !changed.project.modelPaths.includes(base.modelPath) ? changed.project : undefined;
+      const where =
+        (disabled && head.config.enabled) ||
+        (gone && { path: gone.projectFile, line: gone.modelPathsLine }) || { path: (disabled ? head : base ?? model).path, line: 1 };
       const removal: ModelChange = {
         kind: 'model_removed',
-        detail: disabled ? `${model.name} is now disabled (${head.config.enabled?.origin ?? 'enabled: false'})` : `${model.name} was removed`,
+        detail: disabled
+          ? `${model.name} is now disabled (${head.config.enabled?.origin ?? 'enabled: false'})`
+          : gone
+            ? `${model.name} is no longer a model: \`${base?.path ?? model.path}\` is outside \`model-paths\` (${gone.modelPaths.join(', ')})`
+            : `${model.name} was removed`,
         path: where.path,
         breaking: true,
         impact: 'model_wide',

@@ -19,6 +19,8 @@ export interface ProjectFileInfo {
   problems: ProjectProblem[];
   /** Why the file does not define a project dbt could load (invalid YAML, not a mapping, no `name`). */
   unreadable?: string;
+  /** The line of `model-paths:`, when set. */
+  modelPathsLine?: number;
 }
 
 export function readProjectFile(text: string, path: string): ProjectFileInfo {
@@ -41,7 +43,9 @@ export function readProjectFile(text: string, path: string): ProjectFileInfo {
     info.problems.push({ rule: 'dbt-project-invalid', path, line: 1, message: `${path} has no \`name\`` });
     info.unreadable = 'no `name`';
   }
-  info.modelPaths = pathList(entryOf(root, 'model-paths')?.value ?? entryOf(root, 'source-paths')?.value) ?? info.modelPaths;
+  const modelPathsEntry = entryOf(root, 'model-paths') ?? entryOf(root, 'source-paths');
+  info.modelPaths = pathList(modelPathsEntry?.value) ?? info.modelPaths;
+  if (modelPathsEntry) info.modelPathsLine = modelPathsEntry.keyLine;
   info.macroPaths = pathList(entryOf(root, 'macro-paths')?.value) ?? info.macroPaths;
   const vars = toPlain(entryOf(root, 'vars')?.value);
   if (vars !== null && typeof vars === 'object' && !Array.isArray(vars)) info.vars = vars as Record<string, unknown>;

@@ -205,6 +205,8 @@ export interface DbtProject {
   sources?: DbtSourceTable[];
   /** Why `dbt_project.yml` does not define a project dbt could load; its models are then built without it. */
   unreadable?: string;
+  /** The line of `model-paths:` in `dbt_project.yml`, when set. */
+  modelPathsLine?: number;
 }
 
 /** One table of a `sources:` entry; `source('source', 'table')` renders to `source__table`. */

@@ -353,6 +353,14 @@ describe('runReview', () => {
     expect(r.models[0]!.changes).toEqual([expect.objectContaining({ kind: 'owner_changed', detail: 'owner: @analytics -> @finance', path: 'dbt_project.yml' })]);
   });
 
+  it('points models left outside a changed model-paths at that setting', async () => {
+    const r = await review({ ...BASE, 'dbt_project.yml': PROJECT.replace('profile: shop\n', 'profile: shop\nmodel-paths: ["src"]\n') });
+    expect(r.models.map((m) => m.status)).toEqual(['removed', 'removed', 'removed']);
+    for (const m of r.models) {
+      expect(m.changes).toEqual([expect.objectContaining({ kind: 'model_removed', path: 'dbt_project.yml', line: 4, detail: `${m.name} is no longer a model: \`${m.path}\` is outside \`model-paths\` (src)` })]);
+    }
+  });
+
   it('reports a removed model as breaking with the models that still ref it', async () => {
     const head = { ...BASE };
     delete head['models/marts/customer_revenue.sql'];
