@@ -100,7 +100,9 @@ export function validateConfig(input: unknown, lineOf?: (keyPath: (string | numb
     const errors = meaningErrors(parsed.output, lineOf);
     return errors.length === 0 ? { ok: true, config: parsed.output } : { ok: false, errors };
   }
-  const errors: ConfigError[] = [];
+  // Every problem at once: the rule ids too, when `rules` is a mapping.
+  const rules = isRecord(input) && isRecord(input.rules) ? input.rules : {};
+  const errors: ConfigError[] = unknownRuleErrors(Object.keys(rules), lineOf);
   for (const issue of parsed.issues) {
     const keyPath = (issue.path ?? []).map((item) => (typeof item.key === 'number' ? item.key : String(item.key)));
     const key = keyPath.join('.');
@@ -111,19 +113,15 @@ export function validateConfig(input: unknown, lineOf?: (keyPath: (string | numb
     }
     errors.push({ key: key || '(root)', line: lineOf?.(keyPath), message: `\`${key || '(root)'}\`: ${issue.message}` });
   }
-  return { ok: false, errors };
+  // In the file's order (errors without a line last).
+  return { ok: false, errors: errors.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity)) };
 }
 
 const RULE_IDS: readonly string[] = [...RULES.map((r) => r.id), ...Object.values(LLM_RULES)];
 
 /** What the schema cannot see: a rule id that names no rule (a typo would leave that rule as it was), a bad regex. */
 function meaningErrors(config: ReviewerConfig, lineOf?: (keyPath: (string | number)[]) => number | undefined): ConfigError[] {
-  const errors: ConfigError[] = [];
-  for (const id of Object.keys(config.rules)) {
-    if (RULE_IDS.includes(id)) continue;
-    const near = nearestRule(id, RULE_IDS);
-    errors.push({ key: `rules.${id}`, line: lineOf?.(['rules', id]), message: `\`rules.${id}\`: no rule is named \`${id}\`: ${near ? `did you mean \`${near}\`?` : 'the rule ids are listed in the README'}` });
-  }
+  const errors = unknownRuleErrors(Object.keys(config.rules), lineOf);
   const pattern = config.businessKey.inferPattern;
   try {
     new RegExp(pattern.split('{entity}').join('entity'), 'i');
@@ -132,6 +130,19 @@ function meaningErrors(config: ReviewerConfig, lineOf?: (keyPath: (string | numb
     errors.push({ key: 'businessKey.inferPattern', line: lineOf?.(['businessKey', 'inferPattern']), message: `\`businessKey.inferPattern\`: not a valid regular expression (${reason})` });
   }
   return errors;
+}
+
+function unknownRuleErrors(ids: readonly string[], lineOf?: (keyPath: (string | number)[]) => number | undefined): ConfigError[] {
+  return ids
+    .filter((id) => !RULE_IDS.includes(id))
+    .map((id) => {
+      const near = nearestRule(id, RULE_IDS);
+      return { key: `rules.${id}`, line: lineOf?.(['rules', id]), message: `\`rules.${id}\`: no rule is named \`${id}\`: ${near ? `did you mean \`${near}\`?` : 'the rule ids are listed in the README'}` };
+    });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Parses and validates config YAML text; errors carry the line of the offending key. */

@@ -38,6 +38,13 @@ describe('per-repo configuration', () => {
     ]);
   });
 
+  it('reports a wrong value and a rule id that is no rule at once, in the order of the file', () => {
+    const result = parseConfigYaml('rules:\n  select-stat: off\nbreakingSeverity: warnign\n');
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors.map((e) => [e.key, e.line])).toEqual([['rules.select-stat', 2], ['breakingSeverity', 3]]);
+  });
+
   it('rejects a business-key pattern that is not a regular expression', () => {
     const result = parseConfigYaml('businessKey:\n  inferPattern: "^({entity}_id$"\n');
     expect(result.ok).toBe(false);
@@ -67,21 +74,21 @@ describe('per-repo configuration', () => {
     expect(result.ok).toBe(false);
   });
 
-  it('reports every problem of a file at once, each with its key and line', () => {
+  it('reports every problem of a file at once, each with its key and line, in the order of the file', () => {
     const result = parseConfigYaml(
       ['llm:', '  concurrency: 9', '  modle: x', 'rulez: {}', 'rules:', '  owner-missing: fatal', 'businessKey:', '  metaKeys: [""]', ''].join('\n'),
     );
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.errors.map((e) => [e.key, e.line])).toEqual([
-      ['rules.owner-missing', 6],
-      ['businessKey.metaKeys.0', 8],
       ['llm.concurrency', 2],
       ['llm.modle', 3],
       ['rulez', 4],
+      ['rules.owner-missing', 6],
+      ['businessKey.metaKeys.0', 8],
     ]);
-    expect(result.errors[0]!.message).toMatch(/^`rules\.owner-missing`: .*"fatal"/);
-    expect(result.errors[2]!.message).toMatch(/^`llm\.concurrency`: .*8.*9/);
+    expect(result.errors[3]!.message).toMatch(/^`rules\.owner-missing`: .*"fatal"/);
+    expect(result.errors[0]!.message).toMatch(/^`llm\.concurrency`: .*8.*9/);
   });
 
   it('gives every review its own defaults (no list is shared between configs)', () => {
