@@ -161,7 +161,7 @@ function causedByChange(problem: ProjectProblem, changedPaths: ReadonlySet<strin
 function resolveDialect(config: ReviewerConfig, request: ReviewRequest): { name: Dialect; source: string } {
   if (config.dialect) return { name: config.dialect, source: 'config `dialect`' };
   if (request.dialectHint) return request.dialectHint;
-  return { name: 'snowflake', source: 'default (set `dialect` in .github/dbt-pr-reviewer.yml)' };
+  return { name: 'snowflake', source: 'the default; set `dialect` in .github/dbt-pr-reviewer.yml' };
 }
 
 function absentLlmReport(ports: ReviewPorts): LlmReport {

@@ -70,13 +70,16 @@ function verdictDetail(review: Review): string {
 }
 
 function modelsTable(models: readonly ModelReport[]): string {
+  // Models of the same name (in two projects of a monorepo) are told apart by their file.
+  const names = models.map(displayName);
+  const shared = new Set(names.filter((n, i) => names.indexOf(n) !== i));
   const rows = [
     '| Model | Status | Impact | Breaking | Owner |',
     '| --- | --- | --- | --- | --- |',
-    ...models.map(
-      (m) =>
-        `| ${cell(code(displayName(m)))} | ${m.status} | ${impactLabel(m)} | ${m.breaking ? '**yes**' : 'no'} | ${m.owner ? cell(m.owner.value) : '_none_'} |`,
-    ),
+    ...models.map((m, i) => {
+      const name = shared.has(names[i]!) ? `${code(names[i]!)} (${code(m.path)})` : code(names[i]!);
+      return `| ${cell(name)} | ${m.status} | ${impactLabel(m)} | ${m.breaking ? '**yes**' : 'no'} | ${m.owner ? cell(m.owner.value) : '_none_'} |`;
+    }),
   ];
   return rows.join('\n');
 }

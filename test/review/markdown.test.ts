@@ -74,6 +74,14 @@ describe('renderSummaryMarkdown', () => {
     expect(md).toContain('**`` a`b<img src=x> ``** (`` models/a`b<img src=x>.sql ``)');
   });
 
+  it('tells apart models of the same name (two projects of a monorepo) by their file', () => {
+    const base = review();
+    const one = { ...base.models[0]!, name: 'fct_orders', path: 'shop/models/fct_orders.sql' };
+    const md = renderSummaryMarkdown(review({ models: [one, { ...one, path: 'finance/models/fct_orders.sql' }], findings: [] }));
+    expect(md).toContain('| `fct_orders` (`shop/models/fct_orders.sql`) | modified |');
+    expect(md).toContain('| `fct_orders` (`finance/models/fct_orders.sql`) | modified |');
+  });
+
   it('lists a model it could not analyse once, though the review also names it among the skipped files', () => {
     const base = review();
     const unknown = { ...base.models[1]!, impact: 'unknown' as const, unknownReason: 'Python model' };
