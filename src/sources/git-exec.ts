@@ -171,7 +171,8 @@ export function gitFailure(repo: string, args: readonly string[], stderr: string
     return new GitError(`not a git repository: ${repo}`, 'not-a-repository', text);
   }
   if (/cannot change to|No such file or directory/i.test(text) && text.includes(repo)) {
-    return new GitError(`not a git repository: ${repo} (no such directory)`, 'not-a-repository', text);
+    const what = /Not a directory/i.test(text) ? 'a file, not a directory' : 'no such directory';
+    return new GitError(`not a git repository: ${repo} (${what})`, 'not-a-repository', text);
   }
   if (/detected dubious ownership/i.test(text)) {
     return new GitError(

@@ -60,6 +60,10 @@ describe('repository errors', () => {
     const run = await runCli(['review', '--repo', plain, '--base', 'main']);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(`dbt-pr-reviewer: not a git repository: ${plain}\n`);
+    const file = join(plain, 'dbt_project.yml');
+    writeFileSync(file, 'name: shop\n');
+    const onFile = await runCli(['review', '--repo', file, '--base', 'main']);
+    expect(onFile.stderr).toBe(`dbt-pr-reviewer: not a git repository: ${file} (a file, not a directory)\n`);
   });
 
   it('exits 2 naming an unknown base or head revision', async () => {
