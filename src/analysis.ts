@@ -205,7 +205,8 @@ export class ModelAnalyzer {
       for (const c of inc === 'identical' ? [] : inc.changes) {
         if (c.kind === 'formatting_only' || seen.has(changeKey(c))) continue;
         const { settled: _settled, ...unsettled } = c;
-        if (c.kind !== 'filter_changed') sqlChanges.push(unsettled);
+        // (a filter the diff found harmless to the row set, e.g. on the optional side of a left join, stays so)
+        if (c.kind !== 'filter_changed' || !c.breaking) sqlChanges.push(unsettled);
         else if (!merged) sqlChanges.push({ ...unsettled, impact: 'model_wide', breaking: true });
         else sqlChanges.push({ ...unsettled, detail: `${c.detail} (rows are merged on \`unique_key\`: a row processed again replaces itself, so a wider window only costs time; a narrower one can miss late-arriving rows)`, impact: 'model_wide', breaking: false });
       }

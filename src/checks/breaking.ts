@@ -96,9 +96,9 @@ export const BREAKING_KINDS: BreakingKind[] = [
   {
     id: 'breaking-set-operation-changed',
     kind: 'set_operation_changed',
-    description: 'A set operation changed (e.g. `union` vs `union all`): the row count changes.',
+    description: 'A set operation changed (`union` vs `union all`, a branch added or removed): the rows change.',
     what: () => 'A set operation changed',
-    advice: `keep the set operation (\`union\` removes duplicates, \`union all\` keeps them), or ${TELL_OWNERS}`,
+    advice: `confirm the consumers expect the rows it adds or removes (\`union\` removes duplicates, \`union all\` keeps them), or ${TELL_OWNERS}`,
   },
   {
     id: 'breaking-order-limit-changed',

@@ -3,7 +3,7 @@
  * CTEs and subqueries down to base relations, filters, joins, grain, set operations, order/limit and fan-out.
  */
 import type { Dialect } from '../config.js';
-import { DEDUP_ORDER, GENERIC_NUMBER, SETOP_SEPARATOR, baseType, bound, columnName, columnSite, groupByAllText, isNumericFamily, relMark, rowNumberDedup, snippet } from './canonical.js';
+import { DEDUP_ORDER, GENERIC_NUMBER, GENERIC_TEMPORAL, NUMBER_OR_DATE, SETOP_BRANCH, SETOP_OPERATORS, SETOP_SEPARATOR, baseType, setOpBranchText, outerFilterMark, type OuterSide, bound, columnName, columnSite, groupByAllText, isNumericFamily, relMark, rowNumberDedup, snippet } from './canonical.js';
 import { tokenize } from './lexer.js';
 import { emptyRowSetClauses, type Clause, type ColumnSite, type RowSetClauses, type UnresolvedStar } from './types.js';
 
@@ -42,6 +42,14 @@ interface QueryResult {
   columns: ColInfo[];
   unresolved: UnresolvedStar[];
   relations: Set<string>;
+  /** The row filters (objects of the sink) the rows depend on, with the outer join whose optional side each is on. */
+  filters?: FilterRef[];
+}
+
+interface FilterRef {
+  clause: Clause;
+  /** `left`/`right`: on the optional side of such a join; `full`: on a side of a full join; else a row filter. */
+  outer?: OuterSide;
 }
 
 interface Source {
@@ -52,6 +60,7 @@ interface Source {
   unresolved: UnresolvedStar[];
   relations: Set<string>;
   fanout?: string;
+  filters?: FilterRef[];
 }
 
 interface Scope {
@@ -91,12 +100,51 @@ function str(v: unknown): string | undefined {
 }
 /**
  * `*`, `/` and `%` yield a number (or fail) in every supported dialect; `+` and `-` only when every operand is
- * known to be a number (a date plus a number is a date). Interval arithmetic is not a number.
+ * known to be a number (a date plus a number is a date), else a number or a date when one is (never text).
+ * Interval arithmetic is not a number.
  */
 function arithmeticType(op: string, operands: { c: string; type?: string }[]): string | undefined {
   if (operands.some((o) => o.c.startsWith('interval(') || (o.type !== undefined && !isNumericFamily(o.type)))) return undefined;
-  if (op === '+' || op === '-') return operands.every((o) => isNumericFamily(o.type)) ? GENERIC_NUMBER : undefined;
+  if (op === '+' || op === '-') return operands.every((o) => isNumericFamily(o.type)) ? GENERIC_NUMBER : operands.some((o) => isNumericFamily(o.type)) ? NUMBER_OR_DATE : undefined;
   return GENERIC_NUMBER;
+}
+
+/**
+ * Result families of functions, where every supported dialect that has the function agrees (a number can be an
+ * integer, decimal or float; `date_trunc` gives a date or a timestamp by dialect and input). Functions whose
+ * result is the type of their arguments are in `functionType`.
+ */
+const FUNCTION_FAMILIES: [string, readonly string[]][] = [
+  ['integer', ['count', 'count_if', 'countif']],
+  [GENERIC_NUMBER, ['round', 'abs', 'floor', 'ceil', 'ceiling', 'sign', 'sqrt', 'exp', 'ln', 'log', 'log10', 'power', 'pow', 'mod', 'sum', 'avg', 'stddev', 'stddev_samp', 'stddev_pop', 'variance', 'var_samp', 'var_pop', 'approx_count_distinct', 'datediff', 'date_diff', 'timestampdiff', 'timestamp_diff', 'date_part', 'datepart', 'year', 'quarter', 'month', 'week', 'weekofyear', 'day', 'dayofmonth', 'dayofweek', 'dayofyear', 'hour', 'minute', 'second', 'length', 'len', 'char_length', 'character_length', 'octet_length', 'position', 'strpos', 'charindex', 'row_number', 'rank', 'dense_rank', 'ntile', 'percent_rank', 'cume_dist']],
+  ['date', ['to_date', 'date', 'current_date', 'last_day']],
+  [GENERIC_TEMPORAL, ['date_trunc', 'dateadd', 'date_add', 'date_sub', 'timestampadd', 'timestamp_add', 'to_timestamp', 'current_timestamp', 'now', 'getdate', 'sysdate', 'localtimestamp']],
+  ['text', ['concat', 'concat_ws', 'lower', 'upper', 'initcap', 'trim', 'ltrim', 'rtrim', 'btrim', 'to_char', 'to_varchar', 'substr', 'substring', 'replace', 'regexp_replace', 'lpad', 'rpad', 'split_part', 'listagg', 'string_agg']],
+  ['boolean', ['regexp_like', 'starts_with', 'startswith', 'ends_with', 'endswith', 'bool_and', 'bool_or', 'booland_agg', 'boolor_agg', 'logical_and', 'logical_or']],
+];
+const FAMILY_OF_FUNCTION = new Map(FUNCTION_FAMILIES.flatMap(([family, names]) => names.map((n) => [n, family] as const)));
+/** Functions whose result has the type of their (first) argument, or of all arguments when they agree. */
+const SAME_AS_FIRST = new Set(['min', 'max', 'any_value', 'first_value', 'last_value', 'lag', 'lead', 'nth_value', 'nullif']);
+const SAME_AS_ALL = new Set(['greatest', 'least', 'coalesce', 'ifnull', 'nvl']);
+
+/** The result family of a call to `name` with arguments of these types, when every dialect agrees on it. */
+function functionType(name: string, args: { c: string; type?: string }[]): string | undefined {
+  const first = args[0]?.type;
+  if (name === 'trunc' || name === 'truncate') {
+    // a number, unless it truncates a date (`trunc(d, 'month')` in Snowflake and Databricks)
+    return isNumericFamily(first) || args.length === 1 || /^-?[0-9]+$/.test(args[1]?.c ?? '') ? GENERIC_NUMBER : undefined;
+  }
+  if (SAME_AS_FIRST.has(name)) return first;
+  if (SAME_AS_ALL.has(name)) {
+    const types = args.map((a) => a.type).filter((t) => t !== undefined);
+    if (types.length < args.length) return undefined;
+    if (types.every((t) => t === first)) return first;
+    return types.every((t) => isNumericFamily(t)) ? GENERIC_NUMBER : undefined;
+  }
+  const family = FAMILY_OF_FUNCTION.get(name);
+  // BigQuery's string functions also take bytes
+  if (family === 'text' && args.some((a) => a.type === 'binary')) return undefined;
+  return family;
 }
 
 /** Comparable token text: words and quoted names lower-cased without quotes; `!=` as `<>`. */
@@ -203,6 +251,10 @@ export class AstAnalyzer {
 
   analyse(root: AstNode): AstAnalysis {
     const result = this.query(root, new Map(), undefined);
+    // a filter reached only through the optional side of outer joins does not remove the model's rows: say so
+    const sides = new Map<Clause, OuterSide | undefined>();
+    for (const f of result.filters ?? []) sides.set(f.clause, sides.has(f.clause) && sides.get(f.clause) === undefined ? undefined : f.outer);
+    for (const [clause, side] of sides) if (side) clause.canonical = `${outerFilterMark(side)}${clause.canonical}`;
     const columnsUsed: Record<string, string[]> = {};
     for (const [rel, cols] of [...this.columnsUsed].sort((a, b) => a[0].localeCompare(b[0]))) columnsUsed[rel] = [...cols].sort();
     return {
@@ -245,11 +297,14 @@ export class AstAnalyzer {
     const results = branches.map((b) => this.select(b, scopeEnv, parent));
     if (branches.length === 1) return results[0]!;
     const first = results[0]!;
-    const line = lineOf(branches[1]) ?? first.columns[0]?.line;
-    this.sink.setOperations.push({
-      canonical: `${kinds.join(',')}|branches=${branches.length}`,
-      text: `${kinds.join(', ')} of ${branches.length} branches`,
-      line,
+    // the operators (a `union` made `union all`), and each branch by the relations it reads (a branch added or removed)
+    const lines: (number | undefined)[] = [];
+    results.forEach((r, i) => lines.push((i > 0 || !node.with ? lineOf(branches[i]) : undefined) ?? (i > 0 ? this.branchLine(branches[i]!, lines[i - 1]) : undefined) ?? r.columns[0]?.line));
+    const operators = [...new Set(kinds)].sort().join(', ');
+    this.sink.setOperations.push({ canonical: `${SETOP_OPERATORS}${operators}`, text: operators, line: lines[1] });
+    results.forEach((r, i) => {
+      const relations = [...r.relations].sort();
+      this.sink.setOperations.push({ canonical: `${SETOP_BRANCH}${relations.map(relMark).join(',')}`, text: setOpBranchText(kinds[Math.max(0, i - 1)], relations), line: lines[i] });
     });
     const relations = new Set<string>();
     for (const r of results) for (const rel of r.relations) relations.add(rel);
@@ -261,7 +316,21 @@ export class AstAnalyzer {
       const changedLine = results.map((r) => r.columns[i]?.line).find((_line, idx) => idx > 0 && texts[idx] !== texts[0]);
       return { ...c, expr: full, full, type, text: texts.join(' | '), line: c.line ?? changedLine, sites: sitesOf([], results.flatMap((r) => r.columns[i] ?? [])) };
     });
-    return { columns, unresolved: results.flatMap((r) => r.unresolved), relations };
+    return { columns, unresolved: results.flatMap((r) => r.unresolved), relations, filters: results.flatMap((r) => r.filters ?? []) };
+  }
+
+  /**
+   * The line of a set-operation branch's `select` for grammars without positions: the `select` before the first
+   * name of its FROM, searched from the previous branch's line on.
+   */
+  private branchLine(branch: AstNode, after: number | undefined): number | undefined {
+    const from = Array.isArray(branch.from) ? branch.from.find(isNode) : undefined;
+    const table = from ? str(from.table)?.toLowerCase() : undefined;
+    if (!table) return undefined;
+    const toks = this.tokensOfSql();
+    const at = toks.findIndex((t) => t.line >= (after ?? 1) && t.text === table);
+    for (let k = at; k >= 0; k--) if (toks[k]!.text === 'select') return toks[k]!.line;
+    return undefined;
   }
 
   private cte(entry: CteEntry, env: Map<string, CteEntry>): QueryResult {
@@ -316,7 +385,7 @@ export class AstAnalyzer {
       const info = this.expr(expr, scope);
       this.readColumns = saved;
       const name = this.outputName(raw, expr);
-      const inner = expr.type === 'cast' ? this.expr(expr.expr, scope).c : info.c;
+      const inner = expr.type === 'cast' ? this.castParts(expr, scope).inner.c : info.c;
       const where = this.locate(expr);
       const text = where.text ?? this.textOf(raw) ?? name;
       const line = lineOf(raw) ?? where.line;
@@ -328,9 +397,11 @@ export class AstAnalyzer {
     scope.aliases = new Map(columns.map((c) => [c.name, c]));
 
     // joins (conditions may use any source)
+    const joinTypes = new Map<Source, string>();
     for (const { item, source, index } of pendingJoins) {
       const joinWord = str(item.join)?.toLowerCase().replace(/\s+/g, ' ') ?? (index > 0 ? 'cross join' : 'join');
       const type = joinWord.replace(/ ?join$/, '').replace(/ outer$/, '').replace(/^$/, 'inner').replace(/^natural$/, 'natural inner');
+      joinTypes.set(source, type);
       let condition = '';
       if (item.on) condition = this.conjuncts(item.on, scope).map((c) => c.canonical).sort().join(' and ');
       else if (Array.isArray(item.using)) condition = `using(${item.using.map((u) => this.identName(u) ?? '').sort().join(',')})`;
@@ -349,21 +420,34 @@ export class AstAnalyzer {
       });
     }
 
-    // filters
+    // filters: this select's own, and those of its derived sources (on the optional side of an outer join or not)
     const firstLine = columns[0]?.line;
-    if (node.where) for (const c of this.conjuncts(node.where, scope, true, this.keywordLine('where', firstLine))) this.sink.filters.push(c);
-    if (node.having) for (const c of this.conjuncts(node.having, scope, true, this.keywordLine('having', firstLine))) this.sink.filters.push({ ...c, canonical: `having ${c.canonical}`, text: `having ${c.text}` });
+    const own: Clause[] = [];
+    if (node.where) own.push(...this.conjuncts(node.where, scope, true, this.keywordLine('where', firstLine)));
+    if (node.having) own.push(...this.conjuncts(node.having, scope, true, this.keywordLine('having', firstLine)).map((c) => ({ ...c, canonical: `having ${c.canonical}`, text: `having ${c.text}` })));
+    this.sink.filters.push(...own);
+    const filters: FilterRef[] = [...own.map((clause) => ({ clause })), ...this.sourceFilters(scope.sources, joinTypes)];
     if (node.qualify) {
       const q = this.expr(node.qualify, scope, true);
       const where = this.locate(node.qualify, this.keywordLine('qualify', columns[0]?.line));
-      // a row_number() dedup keeps one row per partition: its order by picks which one, it is not the grain
-      let canonical = `qualify ${q.c}`;
+      // a row_number() dedup keeps one row per partition: its order by picks which one, it is not the grain; the
+      // conditions ANDed to it filter the deduplicated rows (as the same condition in `where` would filter)
+      const dedups: string[] = [];
+      const others: Clause[] = [];
       for (const c of this.conjuncts(node.qualify, scope, true, where.line)) {
         const dedup = rowNumberDedup(c.canonical);
-        if (!dedup) continue;
-        canonical = canonical.split(c.canonical).join(`dedup(${dedup.partition})`);
+        if (!dedup) {
+          others.push({ ...c, canonical: `qualify ${c.canonical}`, text: `qualify ${c.text}` });
+          continue;
+        }
+        dedups.push(`dedup(${dedup.partition})`);
         this.sink.orderLimit.push({ canonical: `${DEDUP_ORDER}${dedup.partition} ${dedup.order}`, text: `qualify ${c.text}`, line: c.line });
       }
+      if (dedups.length > 0) {
+        this.sink.filters.push(...others);
+        filters.push(...others.map((clause) => ({ clause })));
+      }
+      const canonical = dedups.length > 0 ? `qualify ${dedups.sort().join(',')}` : `qualify ${q.c}`;
       this.sink.grain.push({ kind: 'qualify', canonical, text: `qualify ${snippet(where.text ?? q.c)}`, line: where.line });
     }
 
@@ -434,7 +518,23 @@ export class AstAnalyzer {
         line: lineOf(limitNode) ?? this.keywordLine(limit ? 'limit' : offset ? 'offset' : 'top', columns[columns.length - 1]?.line),
       });
     }
-    return { columns, unresolved, relations };
+    return { columns, unresolved, relations, filters };
+  }
+
+  /**
+   * The filters of a select's derived sources, each with the outer join whose optional side it is on: the right
+   * side of a left join, the sources before a right join, both sides of a full join (a filter already on an
+   * optional side inside its source keeps that join).
+   */
+  private sourceFilters(sources: Source[], joinTypes: ReadonlyMap<Source, string>): FilterRef[] {
+    const outer = new Map<Source, OuterSide>();
+    sources.forEach((s, i) => {
+      const type = joinTypes.get(s)?.replace(/^natural /, '');
+      if (type === 'left') outer.set(s, 'left');
+      if (type === 'right') for (const before of sources.slice(0, i)) if (!outer.has(before)) outer.set(before, 'right');
+      if (type === 'full') for (const side of sources.slice(0, i + 1)) outer.set(side, 'full');
+    });
+    return sources.flatMap((s) => (s.filters ?? []).map((f) => ({ clause: f.clause, outer: f.outer ?? outer.get(s) })));
   }
 
   // ---------------------------------------------------------------- sources
@@ -496,7 +596,7 @@ export class AstAnalyzer {
       const cte = parts.length === 1 ? env.get(table.toLowerCase()) : undefined;
       if (cte) {
         const result = this.cte(cte, env);
-        return { alias: (alias ?? table).toLowerCase(), kind: 'derived', columns: result.columns, unresolved: result.unresolved, relations: result.relations };
+        return { alias: (alias ?? table).toLowerCase(), kind: 'derived', columns: result.columns, unresolved: result.unresolved, relations: result.relations, filters: result.filters };
       }
       this.noteRelation(full, lineOf(raw));
       const known = this.upstream(full);
@@ -513,7 +613,7 @@ export class AstAnalyzer {
       const sub = isNode(expr.ast) ? expr.ast : expr.type === 'select' ? expr : undefined;
       if (sub) {
         const result = this.query(sub, env, scope);
-        return { alias: (alias ?? `subquery${scope.sources.length}`).toLowerCase(), kind: 'derived', columns: result.columns, unresolved: result.unresolved, relations: result.relations };
+        return { alias: (alias ?? `subquery${scope.sources.length}`).toLowerCase(), kind: 'derived', columns: result.columns, unresolved: result.unresolved, relations: result.relations, filters: result.filters };
       }
       // table functions: lateral flatten(...), unnest(...), table(flatten(...)), generator(...)
       const canon = this.expr(expr, scope).c;
@@ -772,7 +872,9 @@ export class AstAnalyzer {
     const name = node.name;
     if (typeof name === 'string') return name.toLowerCase();
     if (isNode(name)) {
-      if (Array.isArray(name.name)) return name.name.map((p) => (isNode(p) ? String(p.value) : String(p))).join('.').toLowerCase();
+      // the BigQuery grammar gives `lower(x)` as { name: [], schema: lower } and `safe.f(x)` as { name: [f], schema: safe }
+      const schema = isNode(name.schema) && typeof name.schema.value === 'string' ? [name.schema.value] : [];
+      if (Array.isArray(name.name)) return [...schema, ...name.name.map((p) => (isNode(p) ? String(p.value) : String(p)))].join('.').toLowerCase();
       if (typeof name.value === 'string') return name.value.toLowerCase();
     }
     return 'fn';
@@ -793,6 +895,16 @@ export class AstAnalyzer {
     const loc = node.loc as { start?: { offset?: number }; end?: { offset?: number } } | undefined;
     if (loc?.start?.offset === undefined || loc.end?.offset === undefined) return undefined;
     return this.sql.slice(loc.start.offset, loc.end.offset);
+  }
+
+  /**
+   * A cast node split into its outer (last) target type and what it casts: node-sql-parser gives `x::a::b` as one
+   * node with targets [a, b], which is `(x::a)::b`, of type b.
+   */
+  private castParts(n: AstNode, scope: Scope, allowAliases = false): { inner: { c: string; type?: string }; target: unknown } {
+    const targets = Array.isArray(n.target) ? n.target : [n.target];
+    if (targets.length <= 1) return { inner: this.expr(n.expr, scope, allowAliases), target: targets[0] };
+    return { inner: this.expr({ ...n, target: targets.slice(0, -1) }, scope, allowAliases), target: targets[targets.length - 1] };
   }
 
   private typeText(target: unknown): string {
@@ -856,11 +968,10 @@ export class AstAnalyzer {
         return { c: `${op}(${inner.c})`, type: op === 'not' ? 'boolean' : inner.type };
       }
       case 'cast': {
-        const inner = e(n.expr);
-        const typeText = this.typeText(n.target);
-        const fam = baseType(typeText, this.dialect);
+        const { inner, target } = this.castParts(n, scope, allowAliases);
+        const fam = baseType(this.typeText(target), this.dialect);
         const kw = String(n.keyword ?? 'cast').toLowerCase();
-        return { c: bound(`${kw === 'cast' ? 'cast' : kw}(${inner} as ${fam})`), type: fam };
+        return { c: bound(`${kw === 'cast' ? 'cast' : kw}(${inner.c} as ${fam})`), type: fam };
       }
       case 'aggr_func':
       case 'function':
@@ -879,7 +990,9 @@ export class AstAnalyzer {
         return { c: `interval(${e(n.expr)} ${String(n.unit ?? '').toLowerCase()})` };
       case 'extract': {
         const args = isNode(n.args) ? n.args : {};
-        return { c: `extract(${String(args.field ?? '').toLowerCase()},${e(args.source)})` };
+        const field = String(args.field ?? '').toLowerCase();
+        // BigQuery's `extract(date from ts)` (and time, datetime) is not a number
+        return { c: `extract(${field},${e(args.source)})`, type: /^(date|time|datetime)$/.test(field) ? undefined : GENERIC_NUMBER };
       }
       case 'expr_list':
         return { c: `(${(Array.isArray(n.value) ? n.value : []).map(e).join(',')})` };
@@ -948,7 +1061,8 @@ export class AstAnalyzer {
     const e = (x: unknown): string => this.expr(x, scope, allowAliases).c;
     const name = this.functionName(n);
     const argsNode = n.args;
-    let args = this.args(n).map(e);
+    const argInfos = this.args(n).map((a) => this.expr(a, scope, allowAliases));
+    let args = argInfos.map((a) => a.c);
     let prefix = '';
     if (isNode(argsNode) && argsNode.distinct) prefix = 'distinct ';
     if (name === 'count' && !prefix && (args.length === 0 || args[0] === '*' || /^-?[0-9.]+$/.test(args[0]!) || /^'.*'$/.test(args[0]!))) args = ['*'];
@@ -964,8 +1078,7 @@ export class AstAnalyzer {
     let c = `${name}(${prefix}${args.join(',')}${extras.length ? ';' + extras.join(';') : ''})`;
     if (n.filter) c += ` filter(${e(n.filter)})`;
     if (n.over) c += ` over(${this.window(n.over, scope, allowAliases)})`;
-    const type = name === 'count' || name === 'count_if' ? 'integer' : undefined;
-    return { c: bound(c), type };
+    return { c: bound(c), type: functionType(name, argInfos) };
   }
 
   private window(over: unknown, scope: Scope, allowAliases: boolean): string {

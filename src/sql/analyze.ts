@@ -80,20 +80,24 @@ export function analyzeSql(sql: string, options: AnalyzeOptions): ModelShape {
         analysis = { ...analysis, columns: without.columns.map((c) => replaced.get(c.name) ?? c), unresolvedStars: without.unresolvedStars };
       }
       const lineHints = analysis.columns.some((c) => c.line === undefined) ? columnLineHints(sql, dialect) : new Map<string, number>();
+      // texts are read from the normalised SQL: a type the grammar lacks is written there as a placeholder type
+      const aliases = normalised.typeAliases;
+      const asWritten = (text: string): string => (Object.keys(aliases).length ? text.replace(/[a-z_][a-z0-9_]*/gi, (w) => aliases[w.toLowerCase()] ?? w) : text);
+      const written = <T extends { text: string }>(c: T): T => ({ ...c, text: asWritten(c.text) });
       return {
         parse: 'full',
         dialect,
         // a single site is (as good as) the column's own line and text, which the diff assumes: only more are kept
-        columns: analysis.columns.map((c) => ({ name: c.name, expr: c.expr, type: c.type, text: c.text, line: c.line ?? lineHints.get(c.name), ...(c.sites && c.sites.length > 1 ? { sites: c.sites } : {}) })),
+        columns: analysis.columns.map((c) => ({ name: c.name, expr: c.expr, type: c.type, text: asWritten(c.text), line: c.line ?? lineHints.get(c.name), ...(c.sites && c.sites.length > 1 ? { sites: c.sites } : {}) })),
         unresolvedStars: analysis.unresolvedStars,
         relations: analysis.relations,
         relationLines: analysis.relationLines,
-        filters: [...analysis.filters, ...normalised.extraFilters.map((f) => ({ canonical: f.text, text: f.text, line: f.line }))],
-        joins: analysis.joins,
-        grain: analysis.grain,
+        filters: [...analysis.filters.map(written), ...normalised.extraFilters.map((f) => ({ canonical: f.text, text: f.text, line: f.line }))],
+        joins: analysis.joins.map(written),
+        grain: analysis.grain.map(written),
         setOperations: analysis.setOperations,
-        orderLimit: analysis.orderLimit,
-        fanOut: analysis.fanOut,
+        orderLimit: analysis.orderLimit.map(written),
+        fanOut: analysis.fanOut.map(written),
         columnsUsed: analysis.columnsUsed,
         ctes: analysis.ctes,
         rewrites: normalised.rewrites,

@@ -100,17 +100,36 @@ export function baseType(typeText: string, dialect: Dialect): string {
  * but integer, decimal or float depending on the operands. Never the family of a cast.
  */
 export const GENERIC_NUMBER = 'number';
+/** Inferred for a function whose result is a date in one dialect or for one input and a timestamp for another (`date_trunc`). */
+export const GENERIC_TEMPORAL = 'date or timestamp';
+/** Inferred for `x + 1` with `x` unknown: a number, or a date or timestamp plus days. Never text. */
+export const NUMBER_OR_DATE = 'number or date';
 
-const NUMERIC_FAMILIES = new Set([GENERIC_NUMBER, 'integer', 'decimal', 'float']);
+const NUMERIC = ['integer', 'decimal', 'float'];
+const TEMPORAL = ['date', 'timestamp', 'timestamp_tz', 'timestamp_ltz'];
+/** The families each inferred (generic) family can be. */
+const GENERIC_MEMBERS = new Map<string, readonly string[]>([
+  [GENERIC_NUMBER, NUMERIC],
+  [GENERIC_TEMPORAL, TEMPORAL],
+  [NUMBER_OR_DATE, [...NUMERIC, ...TEMPORAL]],
+]);
+
+const NUMERIC_FAMILIES = new Set([GENERIC_NUMBER, ...NUMERIC]);
+
+/** An inferred family that stands for several (`number`, ...): never the family of a cast. */
+export function isGenericFamily(family: string): boolean {
+  return GENERIC_MEMBERS.has(family);
+}
 
 export function isNumericFamily(family: string | undefined): boolean {
   return family !== undefined && NUMERIC_FAMILIES.has(family);
 }
 
-/** Two known type families a consumer can tell apart: different families, except a generic number and a numeric one. */
+/** Two known type families a consumer can tell apart: no family one can be is a family the other can be. */
 export function typesDiffer(a: string, b: string): boolean {
   if (a === b) return false;
-  return !((a === GENERIC_NUMBER || b === GENERIC_NUMBER) && isNumericFamily(a) && isNumericFamily(b));
+  const other = GENERIC_MEMBERS.get(b) ?? [b];
+  return !(GENERIC_MEMBERS.get(a) ?? [a]).some((f) => other.includes(f));
 }
 
 /**
@@ -128,6 +147,41 @@ export function rowNumberDedup(canonical: string): { partition: string; order: s
   const at = window.indexOf(');order(');
   if (at < 0) return undefined;
   return { partition: window.slice(0, at + 1), order: window.slice(at + 2) };
+}
+
+/**
+ * A filter on the optional side of an outer join (`left`: the right side of a left join; `right`: the left side of
+ * a right join) does not remove the model's rows; one on a side of a `full` join removes only that side's
+ * unmatched rows. Its canonical starts with this mark (the diff compares filters without it).
+ */
+export type OuterSide = 'left' | 'right' | 'full';
+
+export function outerFilterMark(side: OuterSide): string {
+  return `outer(${side}):`;
+}
+
+/** A filter canonical without its outer-join mark, and the mark's side. */
+export function outerFilter(canonical: string): { side?: OuterSide; canonical: string } {
+  const m = /^outer\((left|right|full)\):/.exec(canonical);
+  return m ? { side: m[1] as OuterSide, canonical: canonical.slice(m[0].length) } : { canonical };
+}
+
+/**
+ * A set operation is recorded as one clause of its operators (`<SETOP_OPERATORS>union all`) and one per branch, by
+ * the relations the branch reads (`<SETOP_BRANCH>⟦a⟧,⟦b⟧`), whose text says which operator adds it and what it reads
+ * (see `setOpBranchText`).
+ */
+export const SETOP_OPERATORS = 'set operators:';
+export const SETOP_BRANCH = 'set branch:';
+
+/** `union all|raw__a,raw__b`: the operator before the branch (none for the first branch) and its relations. */
+export function setOpBranchText(operator: string | undefined, relations: string[]): string {
+  return `${operator ?? ''}|${relations.join(', ')}`;
+}
+
+export function parseSetOpBranchText(text: string): { operator?: string; relations: string } {
+  const at = text.indexOf('|');
+  return { operator: text.slice(0, at) || undefined, relations: text.slice(at + 1) };
 }
 
 /** The text of `group by all` in a grain clause, with the output columns it groups by (see `groupByAllColumns`). */

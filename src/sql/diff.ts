@@ -2,7 +2,7 @@
  * The semantic diff of two model shapes: typed changes, each with its impact, whether it breaks consumers, and
  * the line it is about (head SQL, or base SQL for removals).
  */
-import { DEDUP_ORDER, GENERIC_NUMBER, SETOP_SEPARATOR, columnSite, display, groupByAllColumns, snippet, swapRelation, typesDiffer } from './canonical.js';
+import { DEDUP_ORDER, SETOP_BRANCH, SETOP_SEPARATOR, columnSite, parseSetOpBranchText, display, groupByAllColumns, isGenericFamily, outerFilter, relMark, snippet, swapRelation, typesDiffer } from './canonical.js';
 import type { Clause, ColumnSite, GrainClause, JoinShape, ModelShape, OutputColumn, SqlChange } from './types.js';
 
 
@@ -39,6 +39,49 @@ function joinAddedEffect(type: string, x: string): string {
   if (/semi$/.test(t)) return `rows without a match in \`${x}\` are dropped`;
   if (/anti$/.test(t)) return `rows with a match in \`${x}\` are dropped`;
   return 'rows can multiply or be dropped';
+}
+
+const OPTIONAL_SIDE = (side: 'left' | 'right'): string => `on the optional side of a ${side} join`;
+
+/**
+ * A whole filter added (side 'head') or removed ('base'). A row filter's consequence is settled; one on the optional
+ * side of a left or right join keeps the rows (it decides which get NULLs, and how many rows a match multiplies
+ * into), and one on a side of a full join removes only that side's unmatched rows: those are left to judge.
+ */
+function filterAddedOrRemoved(c: Clause, side: 'base' | 'head'): SqlChange {
+  const outer = outerFilter(c.canonical).side;
+  const what = side === 'head' ? `filter added: \`${c.text}\`` : `filter removed: \`${c.text}\``;
+  if (outer === undefined) {
+    return settled(modelWide('filter_changed', side === 'head' ? `${what} (rows for which it is false or NULL are removed for every consumer)` : `${what} (rows that were excluded now appear)`, c.line, side));
+  }
+  if (outer === 'full') {
+    const effect = side === 'head'
+      ? 'on a side of a full join: that side\'s rows for which it is false or NULL no longer appear, and the rows they matched are kept with NULLs in their columns'
+      : 'on a side of a full join: that side\'s rows it excluded now appear, joined where they match';
+    return modelWide('filter_changed', `${what} (${effect})`, c.line, side);
+  }
+  const effect = side === 'head'
+    ? 'every row of the other side is kept, and the joined columns become NULL where the filter is false or NULL; a row that matched several joined rows can now match fewer'
+    : 'every row of the other side is kept, and joined columns that were NULL where it was false can now have values; a row can now match more joined rows';
+  return { ...modelWide('filter_changed', `${what} (${OPTIONAL_SIDE(outer)}: ${effect})`, c.line, side), breaking: false };
+}
+
+/** What a branch added to or removed from a set operation does to the rows. */
+function branchChange(c: Clause, how: 'added' | 'removed'): string {
+  const { operator, relations } = parseSetOpBranchText(c.text);
+  const what = relations ? `\`${relations}\`` : 'a select without a relation';
+  if (!operator || operator.startsWith('union')) {
+    const op = operator ?? 'union';
+    return how === 'added' ? `a \`${op}\` branch was added: rows from ${what} are appended` : `a \`${op}\` branch was removed: rows from ${what} no longer appear`;
+  }
+  return `a branch reading ${what} was ${how === 'added' ? 'added to' : 'removed from'} the \`${operator}\`: which rows are kept changes`;
+}
+
+/** The effect of `union` made `union all` (and back), when that is the whole change. */
+function setOperatorEffect(from: string, to: string): string {
+  if (from === 'union' && to === 'union all') return ' (duplicate rows are now kept)';
+  if (from === 'union all' && to === 'union') return ' (duplicate rows are now removed)';
+  return '';
 }
 
 /** Multiset difference of clauses by canonical form: [only in base, only in head]. */
@@ -97,13 +140,18 @@ export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
 
   changes.push(...diffColumns(base, head, map));
 
-  // filters
+  // filters (one on the optional side of an outer join keeps the model's rows: left to judge, not breaking)
   {
-    const [gone, added] = clauseDiff(base.filters.map(mapClause), head.filters);
+    const [gone, added] = clauseDiff(base.filters.map(mapClause), head.filters, (c) => outerFilter(c.canonical).canonical);
     const n = Math.min(gone.length, added.length);
-    for (let i = 0; i < n; i++) changes.push(modelWide('filter_changed', `filter \`${gone[i]!.text}\` → \`${added[i]!.text}\`${sameText(gone[i]!, added[i]!)}`, added[i]!.line, 'head'));
-    for (const a of added.slice(n)) changes.push(settled(modelWide('filter_changed', `filter added: \`${a.text}\` (rows for which it is false or NULL are removed for every consumer)`, a.line, 'head')));
-    for (const g of gone.slice(n)) changes.push(settled(modelWide('filter_changed', `filter removed: \`${g.text}\` (rows that were excluded now appear)`, g.line, 'base')));
+    for (let i = 0; i < n; i++) {
+      const side = outerFilter(added[i]!.canonical).side;
+      const optional = side !== undefined && side !== 'full' && outerFilter(gone[i]!.canonical).side === side;
+      const change = modelWide('filter_changed', `filter \`${gone[i]!.text}\` → \`${added[i]!.text}\`${sameText(gone[i]!, added[i]!)}${optional ? ` (${OPTIONAL_SIDE(side)}: every row of the other side is kept, the joined columns' values can change)` : ''}`, added[i]!.line, 'head');
+      changes.push(optional ? { ...change, breaking: false } : change);
+    }
+    for (const a of added.slice(n)) changes.push(filterAddedOrRemoved(a, 'head'));
+    for (const g of gone.slice(n)) changes.push(filterAddedOrRemoved(g, 'base'));
   }
 
   // joins
@@ -161,13 +209,21 @@ export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
     for (const g of gone) changes.push(modelWide('grain_changed', `fan-out removed: \`${g.text}\``, g.line, 'base'));
   }
 
-  // set operations
+  // set operations: their operators, and their branches (by the relations each reads)
   {
-    const [gone, added] = clauseDiff(base.setOperations.map(mapClause), head.setOperations);
+    const isBranch = (c: Clause): boolean => c.canonical.startsWith(SETOP_BRANCH);
+    const [gone, added] = clauseDiff(base.setOperations.filter((c) => !isBranch(c)).map(mapClause), head.setOperations.filter((c) => !isBranch(c)));
+    const [goneBranches, newBranches] = clauseDiff(base.setOperations.filter(isBranch).map(mapClause), head.setOperations.filter(isBranch));
     const n = Math.min(gone.length, added.length);
-    for (let i = 0; i < n; i++) changes.push(modelWide('set_operation_changed', `${gone[i]!.text} → ${added[i]!.text}`, added[i]!.line, 'head'));
-    for (const a of added.slice(n)) changes.push(modelWide('set_operation_changed', `set operation added: ${a.text}`, a.line, 'head'));
-    for (const g of gone.slice(n)) changes.push(modelWide('set_operation_changed', `set operation removed: ${g.text}`, g.line, 'base'));
+    for (let i = 0; i < n; i++) changes.push(modelWide('set_operation_changed', `\`${gone[i]!.text}\` → \`${added[i]!.text}\`${setOperatorEffect(gone[i]!.text, added[i]!.text)}`, added[i]!.line, 'head'));
+    // a set operation reduced to one branch (or made of a query and new branches): that branch is the query
+    const readBy = (shape: ModelShape, c: Clause): boolean => c.canonical.slice(SETOP_BRANCH.length).split(',').every((r) => shape.relations.some((x) => map(relMark(x)) === r));
+    const removedBranches = gone.length > n ? goneBranches.filter((b) => !readBy(head, b)) : goneBranches;
+    const addedBranches = added.length > n ? newBranches.filter((a) => !readBy(base, a)) : newBranches;
+    for (const a of addedBranches) changes.push(modelWide('set_operation_changed', branchChange(a, 'added'), a.line, 'head'));
+    for (const g of removedBranches) changes.push(modelWide('set_operation_changed', branchChange(g, 'removed'), g.line, 'base'));
+    if (addedBranches.length === 0) for (const a of added.slice(n)) changes.push(modelWide('set_operation_changed', `set operation added: \`${a.text}\``, a.line, 'head'));
+    if (removedBranches.length === 0) for (const g of gone.slice(n)) changes.push(modelWide('set_operation_changed', `set operation removed: \`${g.text}\``, g.line, 'base'));
   }
 
   // the order of a row_number() dedup: which row of a key is kept (the dedup itself is in the grain)
@@ -234,6 +290,71 @@ function groupByAllChange(b: Clause, a: Clause, base: ModelShape, head: ModelSha
     detail: `\`group by all\` ${parts.join(', ')}: one row per ${after.length ? list(after) : 'nothing (a single row)'} now`,
     line: (first !== undefined ? headCols.get(first)?.line : undefined) ?? a.line,
   };
+}
+
+/**
+ * The columns a head `*` over one relation whose columns are unknown provably yields: each column the base read
+ * from that relation by name (the base query resolved it there, so the relation has it), unless the star excludes
+ * it. Each is the relation's column as is (no cast), at the star's line.
+ */
+function starYields(base: ModelShape, head: ModelShape, map: (c: string) => string): OutputColumn[] {
+  const stars = head.unresolvedStars.filter((s) => s.relations.length === 1);
+  if (stars.length === 0) return [];
+  const canonicals = [
+    ...base.columns.map((c) => c.expr),
+    ...base.filters.map((c) => c.canonical),
+    ...base.joins.flatMap((j) => [j.canonical, j.condition]),
+    ...base.grain.map((c) => c.canonical),
+    ...base.orderLimit.map((c) => c.canonical),
+    ...base.fanOut.map((c) => c.canonical),
+  ].map(map);
+  const out: OutputColumn[] = [];
+  for (const star of stars) {
+    const mark = `${relMark(star.relations[0]!)}.`;
+    for (const text of canonicals) {
+      for (let at = text.indexOf(mark); at >= 0; at = text.indexOf(mark, at + mark.length)) {
+        const name = /^("[^"]*"|[^\s,()=<>!+\-*/|'"\u27e6\u27e7\u2016.:;[\]]+)/.exec(text.slice(at + mark.length))?.[0];
+        if (!name || star.except.includes(name) || out.some((c) => c.name === name)) continue;
+        out.push({ name, expr: `${mark}${name}`, text: name, line: star.line });
+      }
+    }
+  }
+  return out;
+}
+
+/** The expression as written is an outer cast: `x::date`, `(a + b)::varchar`, `cast(x as int)`, `try_cast(...)`. */
+function outerCast(text: string): boolean {
+  // the text at the outermost level: what parentheses and quotes enclose is dropped
+  let flat = '';
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === "'" || ch === '"' || ch === '`') {
+      const end = text.indexOf(ch, i + 1);
+      if (end < 0) return false;
+      if (depth === 0) flat += ch + ch;
+      i = end;
+    } else if (ch === '(') {
+      if (depth++ === 0) flat += ch;
+    } else if (ch === ')') {
+      if (--depth === 0) flat += ch;
+    } else if (depth === 0) flat += ch;
+  }
+  flat = flat.trim();
+  return /^(try_|safe_)?cast\s*\(\)$/i.test(flat) || /^[^\s+\-*/%|<>=!]+\s*::\s*[a-z_][a-z0-9_ ]*(\(\))?$/i.test(flat);
+}
+
+/**
+ * A note on the column's outer cast: added (` (now cast to date)`) or removed (` (cast to date removed)`). A cast
+ * that is still there, inside the new expression (`x::date` → `to_char(x::date, ...)`), was not removed.
+ */
+function castNote(b: OutputColumn, h: OutputColumn): string {
+  const castOf = (c: OutputColumn): string => `cast(${c.expr} as ${c.type})`;
+  const before = b.type !== undefined && outerCast(b.text);
+  const after = h.type !== undefined && outerCast(h.text);
+  if (after && !before && !b.expr.includes(castOf(h))) return ` (now cast to ${h.type})`;
+  if (before && !after && !h.expr.includes(castOf(b))) return ` (cast to ${b.type} removed)`;
+  return '';
 }
 
 /** The per-branch expressions of a set-operation column (one entry for a plain column). */
@@ -311,6 +432,14 @@ function diffColumns(base: ModelShape, head: ModelShape, map: (c: string) => str
   const out: SqlChange[] = [];
   const baseCols = new Map(base.columns.map((c) => [c.name, { ...c, expr: map(c.expr) }]));
   const headCols = new Map(head.columns.map((c) => [c.name, c]));
+  // columns a head `*` over unknown columns provably yields: they stand in for base columns of the same name
+  // (or the same expression: a rename), and are not reported as added (the star is, below)
+  const yielded = new Set<string>();
+  for (const y of starYields(base, head, map)) {
+    if (headCols.has(y.name)) continue;
+    headCols.set(y.name, y);
+    yielded.add(y.name);
+  }
   const removed: OutputColumn[] = [];
   const added: OutputColumn[] = [];
   for (const [name, b] of baseCols) {
@@ -320,13 +449,14 @@ function diffColumns(base: ModelShape, head: ModelShape, map: (c: string) => str
       continue;
     }
     const line = changeLine(b, h);
+    // one side is the other with one more outer cast (`x::date` → `x::date::varchar`): the same value, retyped
+    const recast = (x: OutputColumn, y: OutputColumn): boolean => x.type !== undefined && y.expr === `cast(${x.expr} as ${x.type})`;
+    const sameValue = b.expr === h.expr || recast(b, h) || recast(h, b);
     const typeChanged = b.type !== undefined && h.type !== undefined && typesDiffer(b.type, h.type);
     if (typeChanged) {
       out.push({ kind: 'column_type_changed', column: name, detail: `type of \`${name}\` changed: ${b.type} → ${h.type}`, line, side: 'head', impact: 'column', breaking: true });
     }
-    if (b.expr !== h.expr && !branchesAddedOrRemoved(b.expr, h.expr)) {
-      // a generic number is inferred from arithmetic, never the family of a cast
-      const castNote = b.type === undefined && h.type !== undefined && h.type !== GENERIC_NUMBER ? ` (now cast to ${h.type})` : b.type !== undefined && b.type !== GENERIC_NUMBER && h.type === undefined ? ` (cast to ${b.type} removed)` : '';
+    if (!sameValue && !branchesAddedOrRemoved(b.expr, h.expr)) {
       const textSame = normalText(b.text) === normalText(h.text);
       const moved = movedFrom(name, b, h, baseCols);
       const movedNote = moved ? ` (branch ${moved.branch} of the set operation now gives this column the value it gave \`${moved.from}\`: branches match columns by position, not by name, so values moved between columns)` : '';
@@ -335,15 +465,15 @@ function diffColumns(base: ModelShape, head: ModelShape, map: (c: string) => str
         column: name,
         detail: textSame
           ? `\`${name}\` keeps its text \`${exprText(h)}\` but reads a redefined upstream column: its values change`
-          : `\`${name}\`: \`${exprText(b)}\` → \`${exprText(h)}\`${castNote}${movedNote}`,
+          : `\`${name}\`: \`${exprText(b)}\` → \`${exprText(h)}\`${castNote(b, h)}${movedNote}`,
         line,
         side: 'head',
         impact: 'column',
         breaking: moved !== undefined,
       });
-    } else if (b.expr === h.expr && !typeChanged && b.type !== h.type) {
+    } else if (sameValue && !typeChanged && b.type !== h.type) {
       // the same expression with another type: an outer cast was added or removed (or a number made exact)
-      const cast = h.type !== undefined && h.type !== GENERIC_NUMBER;
+      const cast = h.type !== undefined && (outerCast(h.text) || (!outerCast(b.text) && !isGenericFamily(h.type)));
       out.push({
         kind: 'column_expression_changed',
         column: name,
@@ -363,10 +493,11 @@ function diffColumns(base: ModelShape, head: ModelShape, map: (c: string) => str
     if (i < 0) continue;
     const a = added.splice(i, 1)[0]!;
     removed.splice(removed.indexOf(r), 1);
-    out.push({ kind: 'column_renamed', column: r.name, detail: `column \`${r.name}\` renamed to \`${a.name}\``, line: a.line, side: 'head', impact: 'column', breaking: true });
+    const byStar = yielded.has(a.name) ? ` (the \`*\` yields it under its own name)` : '';
+    out.push({ kind: 'column_renamed', column: r.name, detail: `column \`${r.name}\` renamed to \`${a.name}\`${byStar}`, line: a.line, side: 'head', impact: 'column', breaking: true });
   }
   for (const r of removed) out.push({ kind: 'column_removed', column: r.name, detail: `column \`${r.name}\` removed`, line: r.line, side: 'base', impact: 'column', breaking: true });
-  for (const a of added) out.push({ kind: 'column_added', column: a.name, detail: `column \`${a.name}\` added`, line: a.line, side: 'head', impact: 'additive', breaking: false });
+  for (const a of added) if (!yielded.has(a.name)) out.push({ kind: 'column_added', column: a.name, detail: `column \`${a.name}\` added`, line: a.line, side: 'head', impact: 'additive', breaking: false });
 
   // `*` over relations whose columns are unknown
   const starKey = (s: { relations: string[] }): string => s.relations.map(map).sort().join(',');

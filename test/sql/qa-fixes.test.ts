@@ -18,10 +18,12 @@ describe('QA: arithmetic is a number', () => {
     ]);
   });
 
-  it('infers a number for + and - only when both sides are numbers (dates make them ambiguous), and never calls it a cast', () => {
-    expect(diff('select d + 1 as x from t', 'select (d + 1)::varchar as x from t')).toEqual([expect.objectContaining({ kind: 'column_expression_changed', breaking: false, detail: '`x` is now cast to text' })]);
+  it('infers a number for + and - only when both sides are numbers (dates make them ambiguous, but never text), and never calls it a cast', () => {
+    expect(diff('select d + 1 as x from t', 'select (d + 1)::varchar as x from t')).toEqual([expect.objectContaining({ kind: 'column_type_changed', breaking: true, detail: 'type of `x` changed: number or date → text' })]);
+    expect(diff('select d + 1 as x from t', 'select (d + 1)::date as x from t')).toEqual([expect.objectContaining({ kind: 'column_expression_changed', breaking: false, detail: '`x` is now cast to date' })]);
     expect(diff('select a * 2 + 1 as x from t', 'select (a * 2 + 1)::varchar as x from t')).toEqual([expect.objectContaining({ kind: 'column_type_changed', breaking: true })]);
-    expect(diff('select a - b / 2 as x from t', 'select (a - b / 2)::varchar as x from t')).toEqual([expect.objectContaining({ kind: 'column_expression_changed', breaking: false })]);
+    expect(diff('select a - b / 2 as x from t', 'select (a - b / 2)::varchar as x from t')).toEqual([expect.objectContaining({ kind: 'column_type_changed', breaking: true })]);
+    expect(diff('select a - b as x from t', 'select (a - b)::varchar as x from t')).toEqual([expect.objectContaining({ kind: 'column_expression_changed', breaking: false, detail: '`x` is now cast to text' })]);
     expect(diff('select amount from stg_orders', 'select amount * 2 as amount from stg_orders')).toEqual([
       expect.objectContaining({ kind: 'column_expression_changed', column: 'amount', breaking: false, detail: '`amount`: `amount` → `amount * 2`' }),
     ]);
