@@ -3,7 +3,7 @@
  * SQL rewritten by the normaliser for that grammar; when no grammar parses, the tolerant extractor reads the shape
  * from tokens. Each SQL text is parsed at most once per grammar attempt.
  */
-import { REL_CLOSE, REL_OPEN } from './canonical.js';
+import { columnsReadIn, shapeCanonicals } from './canonical.js';
 import type { Dialect } from '../config.js';
 import { AstAnalyzer, type AstAnalysis } from './analyze-ast.js';
 import { FALLBACK_GRAMMAR, GRAMMAR_OF, parseWith, renderWith, type Grammar } from './dialect.js';
@@ -162,23 +162,8 @@ export function columnsUsedFrom(shape: ModelShape, relation: string): string[] {
   const readKey = key in shape.columnsUsed ? key : Object.keys(shape.columnsUsed).find((k) => k.endsWith(`.${key}`));
   const read = readKey ? shape.columnsUsed[readKey]! : [];
   if (!readKey || read.includes('*') || shape.parse !== 'full') return read;
-  const canonicals = [
-    ...shape.columns.map((c) => c.expr),
-    ...shape.filters.map((c) => c.canonical),
-    ...shape.joins.flatMap((j) => [j.canonical, j.condition]),
-    ...shape.grain.map((c) => c.canonical),
-    ...shape.orderLimit.map((c) => c.canonical),
-    ...shape.setOperations.map((c) => c.canonical),
-    ...shape.fanOut.map((c) => c.canonical),
-  ];
+  const canonicals = shapeCanonicals(shape);
   if (canonicals.some((c) => /^#[0-9a-z]+:\d+$/.test(c))) return read;
-  const mark = `${REL_OPEN}${readKey}${REL_CLOSE}.`;
-  const used = new Set<string>();
-  for (const text of canonicals) {
-    for (let at = text.indexOf(mark); at >= 0; at = text.indexOf(mark, at + mark.length)) {
-      const column = /^("[^"]*"|[^\s,()=<>!+\-*/|'"\u27e6\u27e7\u2016]+)/.exec(text.slice(at + mark.length))?.[0];
-      if (column) used.add(column);
-    }
-  }
+  const used = new Set(columnsReadIn(canonicals, readKey));
   return read.filter((c) => used.has(c));
 }

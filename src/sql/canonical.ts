@@ -2,7 +2,7 @@
  * Canonical forms: identifier folding, base type families, relation markers in canonical expressions, hashing.
  */
 import type { Dialect } from '../config.js';
-import type { ColumnSite } from './types.js';
+import type { ColumnSite, ModelShape } from './types.js';
 
 /** Relations inside canonical expressions are wrapped in these marks so a relation swap can be mapped. */
 export const REL_OPEN = '\u27e6';
@@ -12,6 +12,32 @@ export const SETOP_SEPARATOR = '\u2016';
 
 export function relMark(relation: string): string {
   return `${REL_OPEN}${relation}${REL_CLOSE}`;
+}
+
+/** Every canonical form of a shape: output columns, filters, joins, grain, order/limit, set operations, fan-outs. */
+export function shapeCanonicals(shape: ModelShape): string[] {
+  return [
+    ...shape.columns.map((c) => c.expr),
+    ...shape.filters.map((c) => c.canonical),
+    ...shape.joins.flatMap((j) => [j.canonical, j.condition]),
+    ...shape.grain.map((c) => c.canonical),
+    ...shape.orderLimit.map((c) => c.canonical),
+    ...shape.setOperations.map((c) => c.canonical),
+    ...shape.fanOut.map((c) => c.canonical),
+  ];
+}
+
+/** The columns of `relation` that canonical forms read (`⟦relation⟧.name`), once each, in order of appearance. */
+export function columnsReadIn(canonicals: readonly string[], relation: string): string[] {
+  const mark = `${relMark(relation)}.`;
+  const names = new Set<string>();
+  for (const text of canonicals) {
+    for (let at = text.indexOf(mark); at >= 0; at = text.indexOf(mark, at + mark.length)) {
+      const name = /^("[^"]*"|[^\s,()=<>!+\-*/|'"\u27e6\u27e7\u2016.:;[\]]+)/.exec(text.slice(at + mark.length))?.[0];
+      if (name) names.add(name);
+    }
+  }
+  return [...names];
 }
 
 /** Replaces relation `from` by `to` in a canonical string. */

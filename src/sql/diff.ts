@@ -2,7 +2,7 @@
  * The semantic diff of two model shapes: typed changes, each with its impact, whether it breaks consumers, and
  * the line it is about (head SQL, or base SQL for removals).
  */
-import { DEDUP_ORDER, SETOP_BRANCH, SETOP_SEPARATOR, columnSite, parseSetOpBranchText, display, groupByAllColumns, isGenericFamily, outerFilter, relMark, snippet, swapRelation, typesDiffer } from './canonical.js';
+import { DEDUP_ORDER, SETOP_BRANCH, SETOP_SEPARATOR, columnSite, columnsReadIn, shapeCanonicals, parseSetOpBranchText, display, groupByAllColumns, isGenericFamily, outerFilter, relMark, snippet, swapRelation, typesDiffer } from './canonical.js';
 import type { Clause, ColumnSite, GrainClause, JoinShape, ModelShape, OutputColumn, SqlChange } from './types.js';
 
 
@@ -300,23 +300,13 @@ function groupByAllChange(b: Clause, a: Clause, base: ModelShape, head: ModelSha
 function starYields(base: ModelShape, head: ModelShape, map: (c: string) => string): OutputColumn[] {
   const stars = head.unresolvedStars.filter((s) => s.relations.length === 1);
   if (stars.length === 0) return [];
-  const canonicals = [
-    ...base.columns.map((c) => c.expr),
-    ...base.filters.map((c) => c.canonical),
-    ...base.joins.flatMap((j) => [j.canonical, j.condition]),
-    ...base.grain.map((c) => c.canonical),
-    ...base.orderLimit.map((c) => c.canonical),
-    ...base.fanOut.map((c) => c.canonical),
-  ].map(map);
+  const canonicals = shapeCanonicals(base).map(map);
   const out: OutputColumn[] = [];
   for (const star of stars) {
-    const mark = `${relMark(star.relations[0]!)}.`;
-    for (const text of canonicals) {
-      for (let at = text.indexOf(mark); at >= 0; at = text.indexOf(mark, at + mark.length)) {
-        const name = /^("[^"]*"|[^\s,()=<>!+\-*/|'"\u27e6\u27e7\u2016.:;[\]]+)/.exec(text.slice(at + mark.length))?.[0];
-        if (!name || star.except.includes(name) || out.some((c) => c.name === name)) continue;
-        out.push({ name, expr: `${mark}${name}`, text: name, line: star.line });
-      }
+    const relation = star.relations[0]!;
+    for (const name of columnsReadIn(canonicals, relation)) {
+      if (star.except.includes(name) || out.some((c) => c.name === name)) continue;
+      out.push({ name, expr: `${relMark(relation)}.${name}`, text: name, line: star.line });
     }
   }
   return out;

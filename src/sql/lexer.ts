@@ -195,6 +195,24 @@ export function matchingClose(tokens: readonly Token[], open: number): number {
   return -1;
 }
 
+/** [start, end) token ranges of the non-empty comma-separated items between `from` and `to` at bracket depth 0. */
+export function splitTopLevel(tokens: readonly Token[], from: number, to: number): [number, number][] {
+  const out: [number, number][] = [];
+  let depth = 0;
+  let s = from;
+  for (let j = from; j < to; j++) {
+    const x = tokens[j]!.text;
+    if (x === '(' || x === '[') depth++;
+    else if (x === ')' || x === ']') depth--;
+    else if (x === ',' && depth === 0) {
+      if (j > s) out.push([s, j]);
+      s = j + 1;
+    }
+  }
+  if (to > s) out.push([s, to]);
+  return out;
+}
+
 /** Replaces every comment in the SQL by spaces (keeping its newlines), so offsets and lines are unchanged. */
 export function blankComments(sql: string, dialect: Dialect): string {
   const tokens = tokenize(sql, { dialect, keepTrivia: true });

@@ -8,7 +8,7 @@
  */
 import type { Dialect } from '../config.js';
 import { GRAMMAR_TYPES, placeholderTypes, type Grammar } from './dialect.js';
-import { blankComments, matchingClose, tokenize, wordOf, type Token } from './lexer.js';
+import { blankComments, matchingClose, splitTopLevel, tokenize, wordOf, type Token } from './lexer.js';
 
 export interface NormalisedSql {
   sql: string;
@@ -332,24 +332,6 @@ export function normaliseSql(sql: string, dialect: Dialect, grammar: Grammar): N
 const CLAUSE_WORDS = new Set(['where', 'group', 'having', 'qualify', 'order', 'limit', 'lateral', 'join', 'left', 'right', 'inner', 'full', 'cross', 'union', 'window']);
 function isClauseWord(w: string): boolean {
   return CLAUSE_WORDS.has(w);
-}
-
-/** [start, end) token ranges of the comma-separated items between `from` and `to` at depth 0. */
-function splitTopLevel(tokens: readonly Token[], from: number, to: number): [number, number][] {
-  const out: [number, number][] = [];
-  let depth = 0;
-  let s = from;
-  for (let j = from; j < to; j++) {
-    const x = tokens[j]!.text;
-    if (x === '(' || x === '[') depth++;
-    else if (x === ')' || x === ']') depth--;
-    else if (x === ',' && depth === 0) {
-      if (j > s) out.push([s, j]);
-      s = j + 1;
-    }
-  }
-  if (to > s) out.push([s, to]);
-  return out;
 }
 
 /** Applies non-overlapping edits; each keeps the newlines of the text it replaces. */

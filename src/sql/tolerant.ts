@@ -7,7 +7,7 @@
  */
 import type { Dialect } from '../config.js';
 import { SETOP_SEPARATOR, baseType, bound, columnNameOfToken, foldIdentifierText, relMark, snippet } from './canonical.js';
-import { matchingClose, tokenize, wordOf, type Token } from './lexer.js';
+import { matchingClose, splitTopLevel, tokenize, wordOf, type Token } from './lexer.js';
 import { emptyRowSetClauses, type ModelShape, type OutputColumn, type RowSetClauses, type UnresolvedStar } from './types.js';
 
 /** What the tolerant extractor finds: a model shape without the parse verdict, which the caller sets. */
@@ -336,20 +336,7 @@ function nextModifier(tokens: Token[], from: number, to: number): number {
 
 /** [from, to) ranges of the comma-separated items between `from` and `to` at depth 0. */
 function commaItems(tokens: Token[], from: number, to: number): Range[] {
-  const out: Range[] = [];
-  let depth = 0;
-  let start = from;
-  for (let x = from; x < to; x++) {
-    const t = tokens[x]!.text;
-    if (t === '(' || t === '[') depth++;
-    else if (t === ')' || t === ']') depth--;
-    else if (depth === 0 && t === ',') {
-      out.push({ from: start, to: x });
-      start = x + 1;
-    }
-  }
-  out.push({ from: start, to });
-  return out;
+  return splitTopLevel(tokens, from, to).map(([start, end]) => ({ from: start, to: end }));
 }
 
 /** The column name of a range that is `name` or `qualifier.name`, else undefined. */
