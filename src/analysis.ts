@@ -10,7 +10,7 @@ import type { JinjaRenderer, RenderResult, ShapeCache } from './ports.js';
 import type { DbtModel, DbtProject } from './dbt/types.js';
 import type { ModelChange } from './review/types.js';
 import { analyzeSql, columnsUsedFrom, diffShapes, isFormattingOnly, type ModelShape, type SqlChange } from './sql/index.js';
-import type { ChangedModel } from './pipeline.js';
+import type { ChangedModel } from './changed-models.js';
 import { renderedToTemplateLines } from './review/line-map.js';
 import { mergesOnUniqueKey } from './checks/incremental.js';
 

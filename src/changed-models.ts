@@ -1,0 +1,195 @@
+/**
+ * Which models a change touches: at head and base, paired by file then by
+ * name, with their status. A model is changed when its SQL file, its property entry or the config it inherits from
+ * `dbt_project.yml` changed, when it calls a changed macro or reads a changed project var, when a source it reads
+ * moved, or when it became the latest version of its model.
+ */
+import type { DbtModel, DbtProject } from './dbt/types.js';
+import { diffModelConfig, projectConfigFingerprint, stableStringify } from './dbt/index.js';
+import type { ChangedFile } from './ports.js';
+import type { ModelStatus, Skipped } from './review/types.js';
+import { modelPropertiesFingerprint } from './review/model-fingerprint.js';
+
+export interface ChangedModel {
+  project: DbtProject;
+  baseProject?: DbtProject;
+  head?: DbtModel;
+  base?: DbtModel;
+  status: ModelStatus;
+  /** Sources it reads whose relation (`database`, `schema`, `identifier`) the change moved. */
+  movedSources?: SourceMove[];
+}
+
+/** A source table that now points at another relation. */
+export interface SourceMove {
+  call: string;
+  before: string;
+  after: string;
+  path: string;
+  line?: number;
+}
+
+/**
+ * A model is changed when its SQL file changed, its property-file entry changed, or the config it inherits from
+ * `dbt_project.yml` changed. Removed and disabled models count as removed; renamed files pair base and head.
+ */
+export function findChangedModels(
+  changedFiles: readonly ChangedFile[],
+  headProjects: readonly DbtProject[],
+  baseProjects: readonly DbtProject[],
+  skipped: Skipped[],
+  ownerKey = 'owner',
+): ChangedModel[] {
+  const changedPaths = new Set<string>();
+  const renamedFrom = new Map<string, string>(); // head path -> base path
+  for (const f of changedFiles) {
+    changedPaths.add(f.path);
+    if (f.previousPath) {
+      changedPaths.add(f.previousPath);
+      renamedFrom.set(f.path, f.previousPath);
+    }
+  }
+  const metadataChanged = [...changedPaths].some((p) => /\.ya?ml$/i.test(p));
+  const readsChangedMacroOrVar = rendersDifferently(changedPaths, headProjects, baseProjects);
+  const moves = sourceMoves(changedPaths, headProjects, baseProjects);
+  const result: ChangedModel[] = [];
+  const seenBase = new Set<DbtModel>();
+
+  const baseByProjectFile = new Map(baseProjects.map((p) => [p.projectFile, p]));
+  const notCompared = new Set<string>();
+  for (const project of headProjects) {
+    const baseProject = baseByProjectFile.get(project.projectFile);
+    // Without a readable dbt_project.yml on both sides, the models' names and configs cannot be compared: every
+    // model would look removed and added again. The file's own finding says what to fix.
+    const unreadable = project.unreadable ? `at the head: ${project.unreadable}` : baseProject?.unreadable ? `at the base: ${baseProject.unreadable}` : undefined;
+    if (unreadable) {
+      notCompared.add(project.projectFile);
+      skipped.push({ path: project.projectFile, reason: `cannot be read ${unreadable}; the models of this project are not compared until it is fixed` });
+      continue;
+    }
+    const baseById = new Map((baseProject?.models ?? []).map((m) => [m.uniqueId, m]));
+    const baseByPath = new Map((baseProject?.models ?? []).map((m) => [`${m.path}#${m.version ?? ''}`, m]));
+    for (const head of project.models) {
+      const previousPath = renamedFrom.get(head.path);
+      // By file (a renamed file, or the same file in a renamed project), else by name.
+      const base =
+        baseByPath.get(`${previousPath ?? head.path}#${head.version ?? ''}`) ?? baseById.get(head.uniqueId);
+      if (base) seenBase.add(base);
+      const movedSources = head.sources.flatMap((s) => moves.get(`${project.projectFile}\0${s.source}.${s.table}`) ?? []);
+      // The base load reuses the head's model object when nothing it is built from changed.
+      if (base === head && movedSources.length === 0 && !readsChangedMacroOrVar(head)) continue;
+      const sqlChanged = changedPaths.has(head.path) || (base !== undefined && base.path !== head.path);
+      // Only a changed property file (or dbt_project.yml, below) can change what YAML says about a model.
+      const propertiesChanged =
+        metadataChanged &&
+        base !== undefined &&
+        (changedPaths.has(base.properties?.path ?? '') || changedPaths.has(head.properties?.path ?? '')) &&
+        modelPropertiesFingerprint(base) !== modelPropertiesFingerprint(head);
+      // What dbt_project.yml gives a model changed, in a way the review can tell (not, e.g., a default made explicit).
+      const projectChanged =
+        base !== undefined &&
+        base.projectConfig !== head.projectConfig &&
+        projectConfigFingerprint(base) !== projectConfigFingerprint(head) &&
+        diffModelConfig(base, head, { ownerKey }).length > 0;
+      const headOn = head.enabled;
+      const baseOn = base?.enabled ?? false;
+      if (!headOn && !baseOn) continue;
+      if (!base || !baseOn) {
+        result.push({ project, baseProject, head, base: baseOn ? base : undefined, status: 'added' });
+        continue;
+      }
+      if (!headOn) {
+        result.push({ project, baseProject, head, base, status: 'removed' });
+        continue;
+      }
+      // Unpinned refs move to a version that became the latest.
+      const becameLatest = head.version !== undefined && head.version === head.latestVersion && base.latestVersion !== head.latestVersion;
+      if (!sqlChanged && !propertiesChanged && !projectChanged && !becameLatest && movedSources.length === 0 && !readsChangedMacroOrVar(head)) continue;
+      const status: ModelStatus = base.path !== head.path && base.name !== head.name ? 'renamed' : 'modified';
+      result.push({ project, baseProject, head, base, status, ...(movedSources.length > 0 ? { movedSources } : {}) });
+    }
+  }
+  const headByProjectFile = new Map(headProjects.map((p) => [p.projectFile, p]));
+  for (const baseProject of baseProjects) {
+    const project = headByProjectFile.get(baseProject.projectFile);
+    if (notCompared.has(baseProject.projectFile)) continue;
+    for (const base of baseProject.models) {
+      if (seenBase.has(base) || !base.enabled) continue;
+      if (project) result.push({ project, baseProject, base, status: 'removed' });
+      else skipped.push({ path: base.path, reason: `its dbt project (${baseProject.projectFile}) was removed` });
+    }
+  }
+  return result.sort((a, b) => (a.head ?? a.base)!.path.localeCompare((b.head ?? b.base)!.path));
+}
+
+/**
+ * Models that render differently at base and head without a change of their own: they call a macro defined in a
+ * changed macro file, or read a project var (`var('x')`) whose value `dbt_project.yml` changed, directly or through
+ * a macro. They are changed (their rendered SQL is compared like any other change).
+ */
+function rendersDifferently(
+  changedPaths: ReadonlySet<string>,
+  headProjects: readonly DbtProject[],
+  baseProjects: readonly DbtProject[],
+): (model: DbtModel) => boolean {
+  const names = new Set<string>();
+  for (const project of [...headProjects, ...baseProjects]) {
+    for (const macro of project.macros) if (changedPaths.has(macro.path)) names.add(macro.name);
+  }
+  const vars = changedVars(headProjects, baseProjects);
+  if (names.size === 0 && vars.size === 0) return () => false;
+  const alternatives = (set: ReadonlySet<string>) => [...set].map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  const readsVar = vars.size > 0 ? new RegExp(`\\bvar\\s*\\(\\s*['"](?:${alternatives(vars)})['"]`) : undefined;
+  const uses = (text: string, call: RegExp | undefined): boolean => call?.test(text) === true || readsVar?.test(text) === true;
+  const callOf = (set: ReadonlySet<string>) => (set.size > 0 ? new RegExp(`\\b(?:${alternatives(set)})\\s*\\(`) : undefined);
+  // Macros that call a changed macro (or read a changed var) render differently too: close over them.
+  const macros = headProjects.flatMap((p) => p.macros);
+  for (let grew = true; grew; ) {
+    grew = false;
+    const call = callOf(names);
+    for (const macro of macros) {
+      if (!names.has(macro.name) && uses(macro.source, call)) {
+        names.add(macro.name);
+        grew = true;
+      }
+    }
+  }
+  const call = callOf(names);
+  return (model) => model.language === 'sql' && uses(model.raw, call);
+}
+
+/**
+ * Source tables of the changed property files that now point at another relation, by project file and
+ * `source.table`. A relation computed by Jinja is not compared.
+ */
+function sourceMoves(changedPaths: ReadonlySet<string>, headProjects: readonly DbtProject[], baseProjects: readonly DbtProject[]): Map<string, SourceMove> {
+  const moves = new Map<string, SourceMove>();
+  for (const project of headProjects) {
+    const base = baseProjects.find((p) => p.projectFile === project.projectFile);
+    for (const table of project.sources ?? []) {
+      if (!changedPaths.has(table.path)) continue;
+      const before = base?.sources?.find((s) => s.source === table.source && s.table === table.table)?.relation;
+      const after = table.relation;
+      const moved = after?.findIndex((part, i) => part.name !== before?.[i]?.name) ?? -1;
+      if (!before || !after || moved < 0 || [...before, ...after].some((part) => part.name.includes('{{'))) continue;
+      const name = (parts: { name: string }[]) => parts.map((part) => part.name).join('.');
+      const line = after[moved]!.line ?? table.line;
+      const call = `source('${table.source}', '${table.table}')`;
+      moves.set(`${project.projectFile}\0${table.source}.${table.table}`, { call, before: name(before), after: name(after), path: table.path, ...(line !== undefined ? { line } : {}) });
+    }
+  }
+  return moves;
+}
+
+/** The project vars whose value differs between base and head (`vars:` of each `dbt_project.yml`). */
+function changedVars(headProjects: readonly DbtProject[], baseProjects: readonly DbtProject[]): Set<string> {
+  const changed = new Set<string>();
+  for (const head of headProjects) {
+    const base = baseProjects.find((p) => p.projectFile === head.projectFile);
+    if (!base) continue;
+    for (const key of new Set([...Object.keys(head.vars), ...Object.keys(base.vars)])) {
+      if (stableStringify(head.vars[key]) !== stableStringify(base.vars[key])) changed.add(key);
+    }
+  }
+  return changed;
+}
