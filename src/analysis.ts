@@ -250,9 +250,7 @@ export class ModelAnalyzer {
     if (b.rendered.ok && h.rendered.ok) {
       if (b.rendered.sql === h.rendered.sql) {
         if (base.raw === head.raw) return 'identical';
-        const jinjaOnly = formatting(head, prefix ? `${prefix}rendered SQL is identical` : 'the rendered SQL is identical (a Jinja-only change)');
-        renderIdentical.add(jinjaOnly);
-        return { changes: [jinjaOnly] };
+        return { changes: [formatting(head, prefix ? `${prefix}rendered SQL is identical` : 'the rendered SQL is identical (a Jinja-only change)')] };
       }
       if (isFormattingOnly(b.rendered.sql, h.rendered.sql, this.dialect)) {
         return { changes: [formatting(head, `${prefix}only formatting, comments or keyword case changed`)] };
@@ -436,14 +434,6 @@ function isIncremental(model: DbtModel): boolean {
 function addedChange(head: DbtModel): ModelChange {
   const detail = head.version !== undefined ? `new version v${head.version} of ${head.name}` : `new model ${head.name}`;
   return { kind: 'model_added', detail, path: head.path, line: 1, breaking: false, impact: 'additive' };
-}
-
-/** `formatting_only` changes of a template edit that renders the same SQL (e.g. an edit of its `config()` call). */
-const renderIdentical = new WeakSet<ModelChange>();
-
-/** Whether `change` says the template changed but renders the same SQL (`config()` changes explain such an edit). */
-export function isRenderIdentical(change: ModelChange): boolean {
-  return renderIdentical.has(change);
 }
 
 function formatting(head: DbtModel, detail: string): ModelChange {

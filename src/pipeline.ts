@@ -21,7 +21,7 @@ import {
 import { runChecks } from './checks/index.js';
 import type { CheckContext } from './checks/types.js';
 import { breakingOf, conclusionOf, impactOf } from './review/verdict.js';
-import { isRenderIdentical, ModelAnalyzer, type AnalysedModel } from './analysis.js';
+import { ModelAnalyzer, type AnalysedModel } from './analysis.js';
 import { buildDownstream } from './review/downstream.js';
 import { findChangedModels, type ChangedModel } from './changed-models.js';
 
@@ -170,7 +170,8 @@ function toModelReport(a: AnalysedModel, config: ReviewerConfig): ModelReport {
   const { changed } = a;
   const model = (changed.head ?? changed.base)!;
   const configChanges = changed.status === 'added' || changed.status === 'removed' ? [] : diffModelConfig(changed.base, changed.head, { ownerKey: config.ownerKey });
-  // An edit of the model's `config()` that renders the same SQL is told by its config changes alone.
+  // An edit of the model's `config()` (its SQL renders the same, or with other whitespace) is told by its config
+  // changes alone, not also as "formatting only".
   const configInSql = configChanges.some((c) => c.path === model.path);
   const sourceChanges = (changed.movedSources ?? []).map(
     (m): ModelChange => ({
@@ -182,7 +183,7 @@ function toModelReport(a: AnalysedModel, config: ReviewerConfig): ModelReport {
       impact: 'model_wide',
     }),
   );
-  const changes: ModelChange[] = [...a.changes.filter((c) => !(configInSql && isRenderIdentical(c))), ...configChanges, ...sourceChanges];
+  const changes: ModelChange[] = [...a.changes.filter((c) => !(configInSql && c.kind === 'formatting_only')), ...configChanges, ...sourceChanges];
   const ownerModel = changed.status === 'removed' ? changed.base ?? model : model;
   const ownerProject = changed.status === 'removed' ? changed.baseProject ?? changed.project : changed.project;
   return {

@@ -406,6 +406,9 @@ describe('runReview', () => {
     const fct = r.models.find((m) => m.name === 'fct_orders')!;
     expect(fct.changes.map((c) => [c.kind, c.breaking])).toEqual([['materialization_changed', false]]);
     expect(r.findings.map((f) => f.rule)).not.toContain('breaking-unique-key-changed');
+    // a config() call added on its own lines: the render differs by whitespace only
+    const added = await review({ ...BASE, 'models/marts/fct_orders.sql': `{{ config(materialized='view') }}\n\n${BASE['models/marts/fct_orders.sql']}` });
+    expect(added.models.find((m) => m.name === 'fct_orders')!.changes.map((c) => c.kind)).toEqual(['materialization_changed']);
   });
 
   it('reports an added model as additive and runs the rules on it', async () => {
