@@ -120,9 +120,11 @@ export class ModelAnalyzer {
     if (previous.language !== 'sql' || head.language !== 'sql') return;
     const moved = await this.compare(previous, baseProject, head, changed.project, false);
     if (moved === 'identical') return;
+    // Told where the change was made (`latest_version:`), not in the versions' SQL files, which did not change.
     for (const c of moved.changes) {
       if (c.kind === 'formatting_only') continue;
-      result.changes.push({ ...c, detail: `${prefix}${c.detail}` });
+      const { line: _line, ...rest } = c;
+      result.changes.push({ ...rest, detail: `${prefix}${c.detail}`, ...where });
     }
     // Its unpinned readers were written against the previous latest version's columns.
     if (moved.base?.shape && moved.base.shape.unresolvedStars.length === 0) result.baseColumns = moved.base.shape.columns.map((c) => c.name);

@@ -197,7 +197,7 @@ describe('runReview', () => {
     const [v2] = r.models;
     expect(v2!.changes).toEqual([
       expect.objectContaining({ kind: 'latest_version_changed', path: 'models/marts/_dim_customers.yml', line: 4, breaking: false }),
-      expect.objectContaining({ kind: 'column_removed', column: 'status', breaking: true, path: 'models/marts/dim_customers_v1.sql', line: 2, detail: expect.stringContaining("for unpinned `ref('dim_customers')` (v1 → v2)") }),
+      expect.objectContaining({ kind: 'column_removed', column: 'status', breaking: true, path: 'models/marts/_dim_customers.yml', line: 4, detail: expect.stringContaining("for unpinned `ref('dim_customers')` (v1 → v2)") }),
     ]);
     expect(v2!.downstream).toEqual([expect.objectContaining({ name: 'status_report', columnsUsed: ['status'] })]);
     expect(r.findings).toContainEqual(expect.objectContaining({ rule: 'breaking-column-removed', severity: 'error' }));
