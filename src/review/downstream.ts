@@ -44,12 +44,13 @@ export async function buildDownstream(
 ): Promise<void> {
   const graph = buildRefGraph(headProjects);
   const plans = models.map((report, i) => {
-    const key = report.name.toLowerCase();
     const affectedColumns = new Set(
       report.changes.filter((c) => c.breaking && c.column).map((c) => (c.column as string).toLowerCase()),
     );
     const changed = analysed[i]?.changed;
     const subject = changed?.head ?? changed?.base;
+    // A renamed model's readers are those still reading its old name: their ref() no longer resolves.
+    const key = (changed?.status === 'renamed' && changed.base ? changed.base.name : report.name).toLowerCase();
     const dependants = (graph.children.get(key) ?? []).filter((d) => d.model.name.toLowerCase() !== key && readsVersion(d.versions, subject));
     const exposures = (graph.exposures.get(key) ?? []).filter((e) => readsVersion(e.versions, subject));
     const analysedCount = report.breaking && affectedColumns.size > 0 ? Math.min(dependants.length, MAX_COLUMN_ANALYSIS) : 0;

@@ -361,6 +361,19 @@ describe('runReview', () => {
     }
   });
 
+  it('lists the readers of a renamed model that still ref its old name', async () => {
+    const head = { ...BASE, 'models/marts/fct_customer_revenue.sql': BASE['models/marts/customer_revenue.sql']!, 'models/staging/stg_orders.sql': BASE['models/staging/stg_orders.sql']! };
+    delete head['models/marts/customer_revenue.sql'];
+    const withReader: Record<string, string> = { ...BASE, 'models/marts/revenue_report.sql': "select * from {{ ref('customer_revenue') }}\n" };
+    const r = await runReview(
+      { base: 'base', head: 'head', config: defaultConfig(), changedFiles: [{ path: 'models/marts/fct_customer_revenue.sql', previousPath: 'models/marts/customer_revenue.sql', status: 'renamed' }] },
+      { base: memorySnapshot(withReader), head: memorySnapshot({ ...head, 'models/marts/revenue_report.sql': withReader['models/marts/revenue_report.sql']! }), renderer, llmAbsentReason: { status: 'disabled', detail: 'test' } },
+    );
+    const renamed = r.models.find((m) => m.status === 'renamed')!;
+    expect(renamed.name).toBe('fct_customer_revenue');
+    expect(renamed.downstream.map((d) => d.name)).toEqual(['revenue_report']);
+  });
+
   it('reports a removed model as breaking with the models that still ref it', async () => {
     const head = { ...BASE };
     delete head['models/marts/customer_revenue.sql'];
