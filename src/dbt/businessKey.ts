@@ -2,7 +2,8 @@
  * Business keys (DESIGN.md "Business key"): where a model declares its key, in order — a `primary_key` constraint
  * (model- or column-level), `meta.primary_key`/`meta.business_key`, the incremental `unique_key`, the columns of a
  * compound uniqueness test — else an inferred key: the column matching `inferPattern` with the model's entity
- * (`fct_orders` -> `order_id`), else the first selected column ending in one of `inferSuffixes`.
+ * (`fct_orders` -> `order_id`), else the first column tested (or constrained) unique, else the first selected column
+ * ending in one of `inferSuffixes`.
  */
 import type { ReviewerConfig } from '../config.js';
 import { columnKey } from './propertyNodes.js';
@@ -107,6 +108,25 @@ function fromCompoundTest(model: DbtModel, compoundTests: string[]): BusinessKey
   };
 }
 
+/** The first column whose values a test or constraint declares unique (`unique`, a `unique` constraint). */
+function fromUniqueColumn(model: DbtModel, uniqueTests: string[]): BusinessKey | undefined {
+  const names = new Set(uniqueTests);
+  for (const column of model.columns) {
+    const test = column.tests.find((t) => t.enabled && names.has(t.name));
+    const constraint = column.constraints.find((c) => c.type === 'unique');
+    const where = test ?? (constraint ? { path: column.path, line: column.line } : undefined);
+    if (!where) continue;
+    return {
+      columns: [column.key],
+      how: 'unique_test',
+      path: where.path,
+      ...(where.line !== undefined ? { line: where.line } : {}),
+      detail: `declared by ${test ? `the ${test.name} test` : 'a unique constraint'} on ${column.name} at ${at(where.path, where.line)}`,
+    };
+  }
+  return undefined;
+}
+
 /** The entity a model is about: `fct_orders` -> `order`, `stg_stripe__payments` -> `payment`. */
 export function entityOf(modelName: string, layerPrefixes: string[] = DEFAULT_LAYER_PREFIXES): string {
   return singular(entityWord(modelName, layerPrefixes));
@@ -159,6 +179,9 @@ function inferKey(model: DbtModel, options: BusinessKeyOptions): BusinessKey | u
     const match = known.find((c) => pattern.test(c));
     if (match) return located(match, `inferred from the model name: ${match} (no key is declared)`);
   }
+  // A column the project already tests unique says more than a name ending in _id.
+  const tested = fromUniqueColumn(model, options.config.uniqueTests);
+  if (tested) return tested;
   const ordered = selected.length > 0 ? selected : yamlColumns;
   const suffixes = options.config.inferSuffixes.map((s) => s.toLowerCase());
   const bySuffix = ordered.find((c) => suffixes.some((s) => c.endsWith(s) && c.length > s.length));

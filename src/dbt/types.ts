@@ -87,7 +87,7 @@ export interface DbtColumn extends Location {
 
 export interface BusinessKey extends Location {
   columns: string[];
-  how: 'constraint' | 'meta' | 'unique_key' | 'compound_test' | 'inferred';
+  how: 'constraint' | 'meta' | 'unique_key' | 'compound_test' | 'unique_test' | 'inferred';
   /** Human text, e.g. "declared by meta.primary_key in models/marts/_marts.yml:14" or "inferred from the name". */
   detail: string;
 }

@@ -128,6 +128,16 @@ describe('keyTestStatus', () => {
     expect(keyTestStatus(m, businessKeyOf(m, opts)!, opts).tested).toBe(true);
   });
 
+  it('takes a column tested unique as the key when the model name names none, before a column ending in _id', () => {
+    const m = project(
+      'fct_revenue_daily',
+      lines('models:', '  - name: fct_revenue_daily', '    columns:', '      - name: store_id', '      - name: revenue_date', '        data_tests: [unique, not_null]'),
+    );
+    const key = businessKeyOf(m, opts)!;
+    expect(key).toMatchObject({ columns: ['revenue_date'], how: 'unique_test', path: 'models/_m.yml', line: 6 });
+    expect(keyTestStatus(m, key, opts).tested).toBe(true);
+  });
+
   it('does not accept unique and not_null on different columns', () => {
     const m = project(
       'dim_customers',
