@@ -204,12 +204,15 @@ export class ModelAnalyzer {
       // are merged on a unique_key: then a row processed again replaces itself (a wider window is safe, a narrower
       // one can miss late rows); otherwise it is inserted again, or rows are lost.
       const merged = mergesOnUniqueKey(head, this.dialect);
+      // The window of new rows reads the model itself (`{{ this }}`, rendered as its name): other conditions of the
+      // branch decide which rows are loaded at all, merged or not.
+      const readsItself = new RegExp(`\\b${head.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i');
       for (const c of inc === 'identical' ? [] : inc.changes) {
         if (c.kind === 'formatting_only' || seen.has(changeKey(c))) continue;
         const { settled: _settled, ...unsettled } = c;
         // (a filter the diff found harmless to the row set, e.g. on the optional side of a left join, stays so)
         if (c.kind !== 'filter_changed' || !c.breaking) sqlChanges.push(unsettled);
-        else if (!merged) sqlChanges.push({ ...unsettled, impact: 'model_wide', breaking: true });
+        else if (!merged || !readsItself.test(c.detail)) sqlChanges.push({ ...unsettled, impact: 'model_wide', breaking: true });
         else sqlChanges.push({ ...unsettled, detail: `${c.detail} (rows are merged on \`unique_key\`: a row processed again replaces itself, so a wider window only costs time; a narrower one can miss late-arriving rows)`, impact: 'model_wide', breaking: false });
       }
       if (sqlChanges.length > 1) removeRedundantFormatting(sqlChanges);

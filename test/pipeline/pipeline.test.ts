@@ -215,6 +215,11 @@ describe('runReview', () => {
       expect(change).toMatchObject({ breaking, impact: 'model_wide', line: 5, detail: expect.stringContaining('is_incremental()') });
       expect(r.findings.some((f) => f.rule === 'breaking-filter-changed')).toBe(breaking);
     }
+    // a condition beside the window decides which rows load at all: breaking, merged or not
+    const keyed = ", unique_key='order_id'";
+    const base = { ...BASE, 'models/marts/fct_orders.sql': model(keyed, since) };
+    const r = await review({ ...base, 'models/marts/fct_orders.sql': model(keyed, `${since} and amount > 0`) }, base);
+    expect(r.models.find((m) => m.name === 'fct_orders')!.changes).toContainEqual(expect.objectContaining({ kind: 'filter_changed', breaking: true }));
   });
 
   it('expands `*` over a model whose YAML documents only some columns with the columns of its SQL', async () => {
