@@ -5,7 +5,7 @@
  * moved, or when it became the latest version of its model.
  */
 import type { DbtModel, DbtProject } from './dbt/types.js';
-import { diffModelConfig, projectConfigFingerprint, stableStringify } from './dbt/index.js';
+import { projectConfigFingerprint, stableStringify } from './dbt/index.js';
 import type { ChangedFile } from './ports.js';
 import type { ModelStatus, Skipped } from './review/types.js';
 import { modelPropertiesFingerprint } from './review/model-fingerprint.js';
@@ -38,7 +38,6 @@ export function findChangedModels(
   headProjects: readonly DbtProject[],
   baseProjects: readonly DbtProject[],
   skipped: Skipped[],
-  ownerKey = 'owner',
 ): ChangedModel[] {
   const changedPaths = new Set<string>();
   const renamedFrom = new Map<string, string>(); // head path -> base path
@@ -85,12 +84,11 @@ export function findChangedModels(
         base !== undefined &&
         (changedPaths.has(base.properties?.path ?? '') || changedPaths.has(head.properties?.path ?? '')) &&
         modelPropertiesFingerprint(base) !== modelPropertiesFingerprint(head);
-      // What dbt_project.yml gives a model changed, in a way the review can tell (not, e.g., a default made explicit).
+      // What dbt_project.yml gives a model changed (a default made explicit, `+enabled: true`, changes nothing).
       const projectChanged =
         base !== undefined &&
         base.projectConfig !== head.projectConfig &&
-        projectConfigFingerprint(base) !== projectConfigFingerprint(head) &&
-        diffModelConfig(base, head, { ownerKey }).length > 0;
+        projectConfigFingerprint(base) !== projectConfigFingerprint(head);
       const headOn = head.enabled;
       const baseOn = base?.enabled ?? false;
       if (!headOn && !baseOn) continue;

@@ -56,7 +56,7 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
   // The base shares every model the change does not touch with the head: build only the others.
   const baseProjects = loadProjects(ports.base, { ...loadOptions, reuse: { projects: headProjects, changedPaths } });
 
-  const changed = findChangedModels(changedFiles, headProjects, baseProjects, skipped, config.ownerKey);
+  const changed = findChangedModels(changedFiles, headProjects, baseProjects, skipped);
   const analyzer = new ModelAnalyzer(ports.renderer, dialect.name, ports.shapes);
 
   const unread = new Map((request.unread ?? []).map((u) => [u.path, u.reason]));
@@ -169,7 +169,10 @@ function notRead(c: ChangedModel, reason: string): AnalysedModel {
 function toModelReport(a: AnalysedModel, config: ReviewerConfig): ModelReport {
   const { changed } = a;
   const model = (changed.head ?? changed.base)!;
-  const configChanges = changed.status === 'added' || changed.status === 'removed' ? [] : diffModelConfig(changed.base, changed.head, { ownerKey: config.ownerKey });
+  // Owners inherited from a group are compared too: a model moved to another group changes hands.
+  const projects = { headProject: changed.project, baseProject: changed.baseProject ?? changed.project };
+  const configChanges =
+    changed.status === 'added' || changed.status === 'removed' ? [] : diffModelConfig(changed.base, changed.head, { ownerKey: config.ownerKey, ...projects });
   // An edit of the model's `config()` (its SQL renders the same, or with other whitespace) is told by its config
   // changes alone, not also as "formatting only".
   const configInSql = configChanges.some((c) => c.path === model.path);

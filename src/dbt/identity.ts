@@ -1,5 +1,6 @@
 /** Stable identities across revisions: a model's key, and a fingerprint of the config it inherits from dbt_project.yml. */
 import { isComputed } from './pyLiteral.js';
+import { booleanOf } from './configMerge.js';
 import type { DbtModel } from './types.js';
 
 /** Identity of a model across revisions: `model.<project>.<name>[.v<N>]`. */
@@ -13,7 +14,10 @@ export function modelKey(model: DbtModel): string {
  */
 export function projectConfigFingerprint(model: DbtModel): string {
   const config = model.projectConfig ?? {};
-  const keys = Object.keys(config).sort();
+  // dbt's defaults made explicit change nothing.
+  const keys = Object.keys(config)
+    .filter((k) => !(k === 'enabled' && config[k]?.unknown !== true && booleanOf(config[k]?.value) === true))
+    .sort();
   return stableStringify(keys.map((k) => [k, config[k]?.value, config[k]?.unknown === true]));
 }
 

@@ -343,6 +343,17 @@ describe('runReview', () => {
     expect(orphans).toEqual([expect.objectContaining({ path: 'models/marts/_marts.yml', line: 8, model: 'customer_revenue' })]);
   });
 
+  it('reviews a model whose dbt_project.yml settings changed in ways the rules do not judge, and a change of group owner', async () => {
+    const hooked = await review({ ...BASE, 'dbt_project.yml': PROJECT.replace('      +materialized: table\n', '      +materialized: table\n      +post-hook: "grant select on {{ this }} to role bi"\n') });
+    expect(hooked.models.map((m) => m.name).sort()).toEqual(['customer_revenue', 'fct_orders']);
+    const groups = 'version: 2\ngroups:\n  - name: finance\n    owner: {name: Finance}\n  - name: ops\n    owner: {name: Ops}\n';
+    const inGroup = (group: string) => BASE['models/marts/_marts.yml']!.replace('    description: Orders.\n', `    description: Orders.\n    config: {group: ${group}}\n`);
+    const project = PROJECT.replace('      +meta:\n        owner: "@analytics"\n', '').replace('    +meta:\n      owner: "@data-platform"\n', '');
+    const base = { ...BASE, 'dbt_project.yml': project, 'models/_groups.yml': groups, 'models/marts/_marts.yml': inGroup('finance') };
+    const moved = await review({ ...base, 'models/marts/_marts.yml': inGroup('ops') }, base);
+    expect(moved.models.find((m) => m.name === 'fct_orders')!.changes).toContainEqual(expect.objectContaining({ kind: 'owner_changed', detail: 'owner: Finance -> Ops' }));
+  });
+
   it('leaves models alone when dbt_project.yml only makes a default explicit', async () => {
     const r = await review({ ...BASE, 'dbt_project.yml': PROJECT.replace('      +materialized: table\n', '      +materialized: table\n      +enabled: true\n') });
     expect(r.models).toEqual([]);
