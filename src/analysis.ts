@@ -108,7 +108,9 @@ export class ModelAnalyzer {
     const previousLatest = base?.latestVersion ?? sameName[0]?.latestVersion;
     const previous = sameName.find((m) => m.version === previousLatest);
     if (!baseProject || !previous || previousLatest === head.version) return;
-    const where = head.latestVersionLine !== undefined && head.properties ? { path: head.properties.path, line: head.latestVersionLine } : { path: head.path };
+    // `latest_version:`, else (removed: the highest version is the latest) the model's property entry.
+    const line = head.latestVersionLine ?? head.properties?.line;
+    const where = head.properties ? { path: head.properties.path, ...(line !== undefined ? { line } : {}) } : { path: head.path };
     const prefix = `for unpinned \`ref('${head.name}')\` (v${previous.version} → v${head.version}): `;
     result.changes.push({
       kind: 'latest_version_changed',

@@ -168,7 +168,8 @@ function sourceMoves(changedPaths: ReadonlySet<string>, headProjects: readonly D
       if (!changedPaths.has(table.path)) continue;
       const before = base?.sources?.find((s) => s.source === table.source && s.table === table.table)?.relation;
       const after = table.relation;
-      const moved = after?.findIndex((part, i) => part.name !== before?.[i]?.name) ?? -1;
+      // Unquoted names (dbt's default on Snowflake, BigQuery, Databricks...) do not depend on case.
+      const moved = after?.findIndex((part, i) => part.name.toLowerCase() !== before?.[i]?.name.toLowerCase()) ?? -1;
       if (!before || !after || moved < 0 || [...before, ...after].some((part) => part.name.includes('{{'))) continue;
       const name = (parts: { name: string }[]) => parts.map((part) => part.name).join('.');
       const line = after[moved]!.line ?? table.line;
@@ -185,9 +186,25 @@ function changedVars(headProjects: readonly DbtProject[], baseProjects: readonly
   for (const head of headProjects) {
     const base = baseProjects.find((p) => p.projectFile === head.projectFile);
     if (!base) continue;
-    for (const key of new Set([...Object.keys(head.vars), ...Object.keys(base.vars)])) {
-      if (stableStringify(head.vars[key]) !== stableStringify(base.vars[key])) changed.add(key);
+    for (const [name, before, after] of varPairs(head.vars, base.vars, head.name)) {
+      if (stableStringify(after) !== stableStringify(before)) changed.add(name);
     }
   }
   return changed;
+}
+
+/**
+ * The vars of both revisions by name: top-level ones, and those scoped to the project (`vars: {<project>: {...}}`,
+ * which dbt gives that project's models).
+ */
+function varPairs(head: Record<string, unknown>, base: Record<string, unknown>, projectName: string): [string, unknown, unknown][] {
+  const scoped = (vars: Record<string, unknown>): Record<string, unknown> => {
+    const inner = vars[projectName];
+    return inner !== null && typeof inner === 'object' && !Array.isArray(inner) ? (inner as Record<string, unknown>) : {};
+  };
+  const pairs: [string, unknown, unknown][] = [];
+  for (const [h, b] of [[head, base], [scoped(head), scoped(base)]] as const) {
+    for (const key of new Set([...Object.keys(h), ...Object.keys(b)])) pairs.push([key, b[key], h[key]]);
+  }
+  return pairs;
 }

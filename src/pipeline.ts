@@ -44,7 +44,8 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
   const optionsFor = (f: PropertyFocus | undefined): LoadOptions => ({ ownerKey: config.ownerKey, ignore: config.ignore, yamlCache, ...(f ? { focus: f } : {}) });
   // A property file the change made unparseable is read as it was: its invalid YAML is the finding, not the tests
   // and docs its models would seem to lose.
-  const priorText = (path: string): string | undefined => ports.base.read(path);
+  const renamedFrom = new Map(changedFiles.flatMap((f) => (f.previousPath !== undefined ? [[f.path, f.previousPath] as const] : [])));
+  const priorText = (path: string): string | undefined => ports.base.read(renamedFrom.get(path) ?? path);
   let headProjects = loadProjects(ports.head, { ...optionsFor(focus), priorText });
   const widened = focus && widenedFocus(focus, headProjects, config.ownerKey);
   if (widened) {
@@ -92,7 +93,10 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
   await buildDownstream(models, analysed, headProjects, analyzer, config.ownerKey);
 
   // Problems of files outside the change were there before it: they are not this change's findings.
-  const goneModels = new Set(changed.flatMap((c) => (c.base && (c.status === 'removed' || c.status === 'renamed') ? [c.base.name] : [])));
+  // (by name and by file stem: a version's orphaned entry names its file, `orders_v2`)
+  const goneModels = new Set(
+    changed.flatMap((c) => (c.base && (c.status === 'removed' || c.status === 'renamed') ? [c.base.name, c.base.path.replace(/^.*\//, '').replace(/\.[^.]+$/, '')] : [])),
+  );
   const problemProjects = headProjects.map((p) => ({ ...p, problems: p.problems.flatMap((problem) => causedByChange(problem, changedPaths, goneModels)) }));
   const deterministic: Finding[] = runChecks(contexts, config, problemProjects);
   for (const m of models) {

@@ -244,6 +244,10 @@ describe('runReview', () => {
     expect(r.models[0]!.changes).toEqual([expect.objectContaining({ kind: 'filter_changed', breaking: true })]);
     const currency = await review({ ...withVars, 'dbt_project.yml': withVars['dbt_project.yml']!.replace('currency: USD', 'currency: EUR') }, withVars);
     expect(currency.models.map((m) => [m.name, m.changes.map((c) => c.kind)])).toEqual([['customer_revenue', ['column_expression_changed']]]);
+    // a var scoped to the project (`vars: {shop: {...}}`)
+    const scoped = { ...withVars, 'dbt_project.yml': `${PROJECT}vars:\n  shop:\n    min_amount: 0\n    currency: USD\n` };
+    const scopedChange = await review({ ...scoped, 'dbt_project.yml': scoped['dbt_project.yml']!.replace('currency: USD', 'currency: EUR') }, scoped);
+    expect(scopedChange.models.map((m) => m.name)).toEqual(['customer_revenue']);
   });
 
   it('reviews the models that read a source whose identifier or schema the change moved', async () => {
@@ -257,6 +261,9 @@ describe('runReview', () => {
     expect(r.findings).toContainEqual(expect.objectContaining({ rule: 'breaking-source-changed', path: 'models/staging/_sources.yml', line: 6 }));
     const schema = await review({ ...BASE, 'models/staging/_sources.yml': sources.replace('  - name: raw\n', '  - name: raw\n    schema: raw_v2\n') });
     expect(schema.models[0]!.changes).toEqual([expect.objectContaining({ kind: 'source_changed', line: 4, detail: expect.stringContaining('`(target database).raw_v2.orders`') })]);
+    // a change of case names the same (unquoted) relation
+    const upper = { ...BASE, 'models/staging/_sources.yml': sources.replace('  - name: raw\n', '  - name: raw\n    schema: RAW\n') };
+    expect((await review({ ...BASE, 'models/staging/_sources.yml': sources.replace('  - name: raw\n', '  - name: raw\n    schema: raw\n') }, upper)).models).toEqual([]);
     // documenting a column moves nothing
     expect((await review({ ...BASE, 'models/staging/_sources.yml': sources.replace('{name: status}', '{name: status, description: Order status}') })).models).toEqual([]);
   });
@@ -271,6 +278,33 @@ describe('runReview', () => {
     expect(fct).toMatchObject({ impact: 'unknown', unknownReason: 'its file was not read: binary file; not read' });
     expect(r.skipped).toContainEqual({ path: 'models/marts/fct_orders.sql', reason: 'its file was not read: binary file; not read' });
     expect(r.conclusion).toBe('neutral');
+  });
+
+  it('reports the versions entry a deleted version file leaves behind, and locates a removed latest_version at the entry', async () => {
+    const yml = (latest: string) => `version: 2\nmodels:\n  - name: dim_customers\n${latest}    versions:\n      - v: 1\n      - v: 2\n`;
+    const versioned: Record<string, string> = {
+      ...BASE,
+      'models/marts/dim_customers_v1.sql': "select customer_id, status from {{ ref('stg_orders') }}\n",
+      'models/marts/dim_customers_v2.sql': "select customer_id from {{ ref('stg_orders') }}\n",
+      'models/marts/_dim_customers.yml': yml('    latest_version: 1\n'),
+    };
+    const head = { ...versioned };
+    delete head['models/marts/dim_customers_v2.sql'];
+    const r = await review(head, versioned);
+    expect(r.findings).toContainEqual(expect.objectContaining({ rule: 'properties-orphan', path: 'models/marts/_dim_customers.yml', model: 'dim_customers_v2' }));
+    // without latest_version the highest version is the latest: v2 now, located at the model's entry
+    const unset = await review({ ...versioned, 'models/marts/_dim_customers.yml': yml('') }, versioned);
+    expect(unset.models.find((m) => m.version === '2')!.changes[0]).toMatchObject({ kind: 'latest_version_changed', path: 'models/marts/_dim_customers.yml', line: 3 });
+  });
+
+  it('reads a property file the change renamed and broke as it was before the rename', async () => {
+    const head: Record<string, string> = { ...BASE, 'models/marts/_props.yml': BASE['models/marts/_marts.yml']!.replace('description: Orders.', 'description: [Orders') };
+    delete head['models/marts/_marts.yml'];
+    const r = await runReview(
+      { base: 'base', head: 'head', config: defaultConfig(), changedFiles: [{ path: 'models/marts/_props.yml', previousPath: 'models/marts/_marts.yml', status: 'renamed' }] },
+      { base: memorySnapshot(BASE), head: memorySnapshot(head), renderer, llmAbsentReason: { status: 'disabled', detail: 'test' } },
+    );
+    expect(r.findings.map((f) => f.rule)).toEqual(['yaml-invalid']);
   });
 
   it('recognises a formatting-only change', async () => {
