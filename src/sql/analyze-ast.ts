@@ -3,7 +3,7 @@
  * CTEs and subqueries down to base relations, filters, joins, grain, set operations, order/limit and fan-out.
  */
 import type { Dialect } from '../config.js';
-import { DEDUP_ORDER, GENERIC_NUMBER, GENERIC_TEMPORAL, NUMBER_OR_DATE, SETOP_BRANCH, SETOP_OPERATORS, SETOP_SEPARATOR, baseType, setOpBranchText, outerFilterMark, type OuterSide, bound, columnName, columnSite, groupByAllText, isNumericFamily, relMark, rowNumberDedup, snippet } from './canonical.js';
+import { DEDUP_ORDER, GENERIC_NUMBER, GENERIC_TEMPORAL, NUMBER_OR_DATE, SETOP_BRANCH, SETOP_OPERATORS, SETOP_SEPARATOR, baseType, setOpBranchText, outerFilterMark, type OuterSide, bound, columnName, columnNameOfToken, columnSite, groupByAllText, isNumericFamily, relMark, rowNumberDedup, snippet } from './canonical.js';
 import { tokenize } from './lexer.js';
 import { emptyRowSetClauses, type Clause, type ColumnSite, type RowSetClauses, type UnresolvedStar } from './types.js';
 
@@ -387,7 +387,7 @@ export class AstAnalyzer {
       const name = this.outputName(raw, expr);
       const inner = expr.type === 'cast' ? this.castParts(expr, scope).inner.c : info.c;
       const where = this.locate(expr);
-      const text = where.text ?? this.textOf(raw) ?? name;
+      const text = this.withoutAlias(raw, name, where.text ?? this.textOf(raw) ?? name);
       const line = lineOf(raw) ?? where.line;
       const sites = sitesOf(line !== undefined ? [columnSite(line, snippet(text))] : [], read);
       columns.push({ name, expr: bound(inner), full: bound(info.c), type: info.type, text: snippet(text), line, ...(sites ? { sites } : {}) });
@@ -888,6 +888,19 @@ export class AstAnalyzer {
       if (args.expr !== undefined) return [args.expr];
     }
     return [];
+  }
+
+  /**
+   * The written text of a select item without its alias: the cast node node-sql-parser gives as the item itself
+   * (`(a / 100)::number(16, 2) as amount`, see selectItemExpression) spans the alias too.
+   */
+  private withoutAlias(item: AstNode, name: string, text: string): string {
+    if (item.type !== 'cast' || item.as === undefined || item.as === null) return text;
+    const toks = tokenize(text, { dialect: this.dialect });
+    const last = toks[toks.length - 1];
+    if (toks.length < 2 || !last || (last.kind !== 'word' && last.kind !== 'quoted') || columnNameOfToken(last.text, this.dialect) !== name) return text;
+    const cut = toks.length >= 3 && toks[toks.length - 2]!.kind === 'word' && toks[toks.length - 2]!.text.toLowerCase() === 'as' ? toks[toks.length - 2]! : last;
+    return text.slice(0, cut.start).trimEnd();
   }
 
   private textOf(node: unknown): string | undefined {

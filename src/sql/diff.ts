@@ -331,7 +331,11 @@ function outerCast(text: string): boolean {
     } else if (depth === 0) flat += ch;
   }
   flat = flat.trim();
-  return /^(try_|safe_)?cast\s*\(\)$/i.test(flat) || /^[^\s+\-*/%|<>=!]+\s*::\s*[a-z_][a-z0-9_ ]*(\(\))?$/i.test(flat);
+  const isCast = (t: string): boolean => /^(try_|safe_)?cast\s*\(\)$/i.test(t) || /^[^\s+\-*/%|<>=!]+\s*::\s*[a-z_][a-z0-9_ ]*(\(\))?$/i.test(t);
+  // the text may be captured with the item's alias (`x::t as a`, `cast(x as t) as a`, `(x)::t a`): test without it too
+  // (quoted names were flattened to `""` above)
+  const unaliased = flat.replace(/\s+(?:as\s+)?(?:[a-z_][a-z0-9_$]*|""|``)$/i, '');
+  return isCast(flat) || (unaliased !== flat && isCast(unaliased));
 }
 
 /**

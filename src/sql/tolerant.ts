@@ -231,11 +231,70 @@ function branch(ctx: Ctx, range: Range): { columns: OutputColumn[]; unresolved: 
       const star = expandStar(ctx, sources, it, starAt);
       columns.push(...star.columns);
       unresolved.push(...star.unresolved);
-    } else columns.push(itemColumn(ctx, sources, it));
+    } else {
+      const juxtaposed = juxtaposedOperands(tokens, it);
+      if (juxtaposed) throw new Error(`two operands side by side without an operator (a missing comma?): \`${rangeText(ctx, it.from, juxtaposed.to)}\` at line ${tokens[it.from]!.line}`);
+      columns.push(itemColumn(ctx, sources, it));
+    }
   }
   if (columns.length === 0 && unresolved.length === 0) return undefined;
   void selectLine;
   return { columns, unresolved };
+}
+
+/**
+ * Words that are never a plain operand: operators, keywords of expression constructs (`interval '1' day`,
+ * `x is not null`, `case ... end`, `x over (...)`, `x within group (...)`, `x ignore nulls`, `x collate ...`,
+ * `x at time zone ...`, `connect_by_root x`, ...) and clause words.
+ */
+const NOT_OPERANDS = new Set([
+  'and', 'or', 'not', 'is', 'in', 'like', 'ilike', 'rlike', 'regexp', 'similar', 'between', 'escape', 'collate', 'over', 'within', 'filter', 'ignore', 'respect', 'nulls',
+  'at', 'as', 'case', 'when', 'then', 'else', 'end', 'distinct', 'all', 'any', 'some', 'exists', 'interval', 'array', 'struct', 'map', 'row', 'null', 'true', 'false',
+  'unknown', 'default', 'lateral', 'connect_by_root', 'prior', 'binary', 'unique', 'with', 'select', 'values', 'on', 'using', 'partition', 'by', 'rows', 'range',
+  'asc', 'desc', 'keep', 'separator', 'zone', 'local', 'preceding', 'following', 'unbounded', 'current', 'into', 'top',
+  ...CLAUSE_START,
+  ...JOIN_WORDS,
+]);
+
+type OperandKind = 'number' | 'string' | 'name' | 'qualified' | 'call';
+
+/** A plain operand starting at `at` (before `to`): a literal, a name, a qualified name or a call of one. */
+function plainOperand(tokens: Token[], at: number, to: number): { kind: OperandKind; end: number } | undefined {
+  const t = tokens[at];
+  if (!t || at >= to) return undefined;
+  if (t.kind === 'number') return { kind: 'number', end: at + 1 };
+  if (t.kind === 'string') return { kind: 'string', end: at + 1 };
+  if (t.kind !== 'quoted' && (t.kind !== 'word' || NOT_OPERANDS.has(wordOf(t)))) return undefined;
+  let x = at;
+  while (x + 2 < to && tokens[x + 1]!.text === '.' && (tokens[x + 2]!.kind === 'word' || tokens[x + 2]!.kind === 'quoted')) x += 2;
+  if (tokens[x + 1]?.text === '(' && x + 1 < to) {
+    const close = matchingClose(tokens, x + 1);
+    return close > x && close < to ? { kind: 'call', end: close + 1 } : undefined;
+  }
+  return { kind: x > at ? 'qualified' : 'name', end: x + 1 };
+}
+
+/**
+ * A select item that is two plain operands side by side, with no operator between them, then at most an alias
+ * (`promo_code current_timestamp() as _loaded_at`: a comma forgotten between two items). Not SQL: the item's
+ * column would be a guess (a removed `promo_code`). Anything else is left alone: a name or a string after a
+ * single operand is its alias, a name before a string is a typed or prefixed literal (`date '2020-01-01'`,
+ * `e'\\n'`), two strings are concatenated, and keyword constructs are not plain operands.
+ * Returns the end of the second operand, or undefined.
+ */
+function juxtaposedOperands(tokens: Token[], it: Range): { to: number } | undefined {
+  const first = plainOperand(tokens, it.from, it.to);
+  if (!first) return undefined;
+  const second = plainOperand(tokens, first.end, it.to);
+  if (!second) return undefined;
+  if (second.kind === 'string' && (first.kind === 'name' || first.kind === 'string')) return undefined;
+  const rest = it.to - second.end;
+  const aliasToken = (t: Token | undefined, asWritten: boolean): boolean =>
+    t !== undefined && (t.kind === 'quoted' || (t.kind === 'word' && !NOT_OPERANDS.has(wordOf(t))) || (asWritten && t.kind === 'string'));
+  if (rest === 0) return second.kind === 'name' || second.kind === 'string' ? undefined : { to: second.end };
+  if (rest === 1 && aliasToken(tokens[second.end], false)) return { to: second.end };
+  if (rest === 2 && wordOf(tokens[second.end]) === 'as' && aliasToken(tokens[second.end + 1], true)) return { to: second.end };
+  return undefined;
 }
 
 /** What a star's modifiers do (Snowflake: ILIKE/LIKE or EXCLUDE, then REPLACE, then RENAME; BigQuery: EXCEPT, REPLACE). */
