@@ -130,31 +130,30 @@ export const trailingSemicolon: Rule = {
     const tokens = lexSql(ctx.model.raw, { dialect: dialectOf(ctx) });
     const sql = tokens.filter((t) => !rendersNothing(t));
     const last = sql.at(-1);
-    if (last?.type === 'punct' && last.text === ';') {
-      return [
-        {
-          rule: 'trailing-semicolon',
-          model: ctx.model.name,
-          path: ctx.model.path,
-          line: last.line,
-          message:
-            'Remove the trailing `;`: dbt wraps the model in `create ... as (...)` and the semicolon makes that statement fail on most warehouses.',
-          suggestion: removeChar(ctx.model.raw, last),
-        },
-      ];
-    }
+    const hits: RuleHit[] = [];
     const separator = statementSeparator(tokens, last);
-    if (!separator) return [];
-    return [
-      {
+    if (separator) {
+      hits.push({
         rule: 'trailing-semicolon',
         model: ctx.model.name,
         path: ctx.model.path,
         line: separator.line,
         message:
           'This `;` ends a statement and more SQL follows: dbt runs a model as one statement inside `create ... as (...)`, so the build fails. Keep one query in the model (other statements belong in hooks or macros).',
-      },
-    ];
+      });
+    }
+    if (last?.type === 'punct' && last.text === ';') {
+      hits.push({
+        rule: 'trailing-semicolon',
+        model: ctx.model.name,
+        path: ctx.model.path,
+        line: last.line,
+        message:
+          'Remove the trailing `;`: dbt wraps the model in `create ... as (...)` and the semicolon makes that statement fail on most warehouses.',
+        suggestion: removeChar(ctx.model.raw, last),
+      });
+    }
+    return hits;
   },
 };
 

@@ -115,6 +115,8 @@ describe('trailing-semicolon', () => {
     const hits = run(trailingSemicolon, "select 1 as a;\nselect id from {{ ref('a') }}\n");
     expect(hits).toEqual([expect.objectContaining({ rule: 'trailing-semicolon', line: 1, message: expect.stringContaining('more SQL follows') })]);
     expect(hits[0]!.suggestion).toBeUndefined();
+    // both statements end with `;`: the separator and the trailing one are both reported
+    expect(run(trailingSemicolon, "select 1 as a;\nselect id from {{ ref('a') }};\n").map((h) => h.line)).toEqual([1, 2]);
     const blocks = ["{% set cleanup %}delete from x; delete from y;{% endset %}", "{% call statement('s') %}select 1;{% endcall %}", "select id from {{ ref('a') }}"].join('\n');
     expect(run(trailingSemicolon, blocks)).toEqual([]);
   });
