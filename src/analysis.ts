@@ -16,6 +16,8 @@ import { mergesOnUniqueKey } from './checks/incremental.js';
 
 export interface AnalysedModel {
   changed: ChangedModel;
+  /** Its file was not read (too large, binary, a symbolic link): nothing about it is known to judge. */
+  notRead?: boolean;
   /** Output columns of the base version (what dependants were written against), when known. */
   baseColumns?: string[];
   /** SQL-level and lifecycle changes (config-level changes are added by the pipeline). */

@@ -74,7 +74,8 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
     const report = toModelReport(a, config);
     models.push(report);
     const subject = a.changed.status === 'removed' ? a.changed.base : a.changed.head;
-    if (!subject) continue;
+    // A model whose file was not read has no config, owner or SQL to judge: the rules would see an empty file.
+    if (!subject || a.notRead) continue;
     contexts.push({
       model: subject,
       baseModel: a.changed.base,
@@ -167,7 +168,7 @@ function unreadReason(c: ChangedModel, unread: ReadonlyMap<string, string>): str
 /** A changed model whose SQL was not read: not analysed, for that reason. */
 function notRead(c: ChangedModel, reason: string): AnalysedModel {
   const model = (c.head ?? c.base)!;
-  return { changed: c, unknownReason: reason, changes: [{ kind: 'unknown', detail: reason, path: model.path, breaking: false, impact: 'unknown' }] };
+  return { changed: c, notRead: true, unknownReason: reason, changes: [{ kind: 'unknown', detail: reason, path: model.path, breaking: false, impact: 'unknown' }] };
 }
 
 function toModelReport(a: AnalysedModel, config: ReviewerConfig): ModelReport {
@@ -176,7 +177,7 @@ function toModelReport(a: AnalysedModel, config: ReviewerConfig): ModelReport {
   // Owners inherited from a group are compared too: a model moved to another group changes hands.
   const projects = { headProject: changed.project, baseProject: changed.baseProject ?? changed.project };
   const configChanges =
-    changed.status === 'added' || changed.status === 'removed' ? [] : diffModelConfig(changed.base, changed.head, { ownerKey: config.ownerKey, ...projects });
+    changed.status === 'added' || changed.status === 'removed' || a.notRead ? [] : diffModelConfig(changed.base, changed.head, { ownerKey: config.ownerKey, ...projects });
   // An edit of the model's `config()` (its SQL renders the same, or with other whitespace) is told by its config
   // changes alone, not also as "formatting only".
   const configInSql = configChanges.some((c) => c.path === model.path);

@@ -269,14 +269,20 @@ describe('runReview', () => {
   });
 
   it('does not analyse a changed model whose file the edge did not read, and says why', async () => {
-    const head = { ...BASE, 'models/marts/fct_orders.sql': '\u0000binary' };
+    // its owner is set in its SQL, which the head did not read
+    const project = PROJECT.replace('      +meta:\n        owner: "@analytics"\n', '').replace('    +meta:\n      owner: "@data-platform"\n', '');
+    const base = { ...BASE, 'dbt_project.yml': project, 'models/marts/fct_orders.sql': `{{ config(meta={'owner': '@sales'}) }}\n${BASE['models/marts/fct_orders.sql']}` };
+    const head = { ...base, 'models/marts/fct_orders.sql': '' };
     const r = await runReview(
-      { base: 'base', head: 'head', config: defaultConfig(), changedFiles: diff(BASE, head), unread: [{ path: 'models/marts/fct_orders.sql', reason: 'binary file; not read' }] },
-      { base: memorySnapshot(BASE), head: memorySnapshot(head), renderer, llmAbsentReason: { status: 'disabled', detail: 'test' } },
+      { base: 'base', head: 'head', config: defaultConfig(), changedFiles: diff(base, head), unread: [{ path: 'models/marts/fct_orders.sql', reason: 'binary file; not read' }] },
+      { base: memorySnapshot(base), head: memorySnapshot(head), renderer, llmAbsentReason: { status: 'disabled', detail: 'test' } },
     );
     const fct = r.models.find((m) => m.name === 'fct_orders')!;
     expect(fct).toMatchObject({ impact: 'unknown', unknownReason: 'its file was not read: binary file; not read' });
     expect(r.skipped).toContainEqual({ path: 'models/marts/fct_orders.sql', reason: 'its file was not read: binary file; not read' });
+    // nothing is judged on a file the review could not read (its text looks empty)
+    expect(fct.changes.map((c) => c.kind)).toEqual(['unknown']);
+    expect(r.findings.filter((f) => f.model === 'fct_orders')).toEqual([]);
     expect(r.conclusion).toBe('neutral');
   });
 
