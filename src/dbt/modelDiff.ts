@@ -78,6 +78,7 @@ export function diffModelConfig(base: DbtModel | undefined, head: DbtModel | und
   }
   if (!base || !head || !baseOn || !headOn) return [];
   return [
+    ...computedChanges(base, head),
     ...materializationChanges(base, head),
     ...uniqueKeyChanges(base, head),
     ...strategyChanges(base, head),
@@ -88,6 +89,26 @@ export function diffModelConfig(base: DbtModel | undefined, head: DbtModel | und
     ...descriptionChanges(base, head),
     ...ownerChanges(base, head, options),
   ];
+}
+
+/** Settings whose changes the review judges: a change between a known and a computed value is reported as unknown. */
+const JUDGED_KEYS = ['enabled', 'materialized', 'unique_key', 'incremental_strategy', 'alias', 'schema', 'database'];
+
+/**
+ * A judged setting that became computed by Jinja (e.g. set inside `{% if target.name == 'prod' %}`), or stopped
+ * being computed: its effect depends on the run, so it is left to judge, not called formatting or nothing.
+ */
+function computedChanges(base: DbtModel, head: DbtModel): ModelChange[] {
+  const out: ModelChange[] = [];
+  for (const key of JUDGED_KEYS) {
+    const b = base.config[key];
+    const h = head.config[key];
+    if (isKnown(b) === isKnown(h)) continue;
+    const text = (entry: ConfigEntry | undefined) => (entry && !isKnown(entry) ? `computed by Jinja (${entry.origin ?? key})` : show(entry?.value));
+    // Never a finding (DESIGN: a computed value is present but unknown): a note for the reader and the LLM stage.
+    out.push(change('unknown', `${key}: ${text(b)} -> ${text(h)}: it depends on the run, so it is not judged`, configWhere(key, base, head), 'none', false));
+  }
+  return out;
 }
 
 function materializationChanges(base: DbtModel, head: DbtModel): ModelChange[] {

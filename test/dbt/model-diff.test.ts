@@ -75,6 +75,14 @@ describe('diffModelConfig', () => {
     }
   });
 
+  it('a setting that becomes computed by Jinja (set for one target only) is an unknown change, not nothing', () => {
+    const base = { 'models/orders.sql': "{{ config(materialized='table') }}\nselect 1 as id\n" };
+    const head = { 'models/orders.sql': "{% if target.name == 'prod' %}{{ config(enabled=false) }}{% endif %}\n{{ config(materialized='table') }}\nselect 1 as id\n" };
+    const changes = diff(base, head);
+    expect(changes).toEqual([expect.objectContaining({ kind: 'unknown', impact: 'none', breaking: false, path: 'models/orders.sql', line: 1 })]);
+    expect(changes[0]!.detail).toMatch(/^enabled: \(not set\) -> computed by Jinja .*: it depends on the run, so it is not judged$/);
+  });
+
   it('alias, schema and database changes change the relation identity', () => {
     const changes = diff(
       { 'models/orders.sql': 'select 1\n', 'dbt_project.yml': lines('name: shop', 'models:', '  shop:', '    +schema: sales') },
@@ -86,8 +94,13 @@ describe('diffModelConfig', () => {
     ]);
   });
 
-  it('never reports a change for Jinja-computed values', () => {
-    expect(diff({ 'models/orders.sql': sql("materialized='table', schema='a'") }, { 'models/orders.sql': sql("materialized=var('m'), schema=env_var('S')") })).toEqual([]);
+  it('never judges a Jinja-computed value: a setting that becomes computed is a note, not a finding', () => {
+    const changes = diff({ 'models/orders.sql': sql("materialized='table', schema='a'") }, { 'models/orders.sql': sql("materialized=var('m'), schema=env_var('S')") });
+    expect(changes.map((c) => [c.kind, c.impact, c.breaking])).toEqual([
+      ['unknown', 'none', false],
+      ['unknown', 'none', false],
+    ]);
+    expect(diff({ 'models/orders.sql': sql("materialized=var('m')") }, { 'models/orders.sql': sql("materialized=var('n')") })).toEqual([]);
   });
 
   describe('contracts', () => {
