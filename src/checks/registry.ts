@@ -10,6 +10,7 @@ import { namingLayerPrefix } from './naming.js';
 import { ownerMissing } from './ownership.js';
 import { hardcodedRelation, selectStar, trailingSemicolon } from './sql-style.js';
 import { testRemoved } from './tests-removed.js';
+import { testedColumnMissing } from './column-tests.js';
 import type { Rule, RuleDoc } from './types.js';
 import { WAIVER_RULES } from './waivers.js';
 
@@ -25,6 +26,7 @@ export const REGISTRY: readonly Rule[] = [
   modelDescriptionMissing,
   publicModelContractMissing,
   testRemoved,
+  testedColumnMissing,
   ...breakingRules,
 ];
 

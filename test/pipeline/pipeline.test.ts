@@ -313,6 +313,17 @@ describe('runReview', () => {
     expect(r.findings.map((f) => f.rule)).toEqual(['yaml-invalid']);
   });
 
+  it('reports tests left on a column the SQL no longer outputs, and tests added on a column it never had', async () => {
+    const renamed = await review({ ...BASE, 'models/staging/stg_orders.sql': BASE['models/staging/stg_orders.sql']!.replace('id as order_id', 'id as order_key') });
+    expect(renamed.findings).toContainEqual(
+      expect.objectContaining({ rule: 'tested-column-missing', severity: 'error', column: 'order_id', path: 'models/staging/_staging.yml', line: 6, message: expect.stringContaining('`unique`, `not_null`') }),
+    );
+    const added = await review({ ...BASE, 'models/marts/_marts.yml': BASE['models/marts/_marts.yml']!.replace('      - name: order_id\n', '      - name: refund_reason\n        data_tests: [not_null]\n      - name: order_id\n') });
+    expect(added.findings.filter((f) => f.rule === 'tested-column-missing').map((f) => f.column)).toEqual(['refund_reason']);
+    // a column the SQL outputs: nothing
+    expect((await review({ ...BASE, 'models/marts/_marts.yml': BASE['models/marts/_marts.yml']!.replace('description: Orders.', 'description: All orders.') })).findings.filter((f) => f.rule === 'tested-column-missing')).toEqual([]);
+  });
+
   it('recognises a formatting-only change', async () => {
     const head = {
       ...BASE,
