@@ -129,7 +129,7 @@ export const keyMissing: Rule = {
   defaultSeverity: 'warning',
   origin: 'rule',
   description:
-    'No business key is declared (primary_key constraint, `meta.primary_key`, incremental `unique_key`, compound uniqueness test) and none can be inferred from the model name or its `_id`/`_key`/`_sk` columns.',
+    'No business key is declared (primary_key constraint, `meta.primary_key`, incremental `unique_key`, compound uniqueness test) and none can be inferred from the model name, a column tested unique, or its `_id`/`_key`/`_sk` columns.',
   run(ctx) {
     if (!keyRequired(ctx)) return [];
     // Without the model's columns (SQL not analysable, no YAML columns) a key cannot be inferred: say nothing.
