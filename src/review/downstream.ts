@@ -72,7 +72,7 @@ export async function buildDownstream(
           ? [...affectedColumns]
           : (used ?? []).filter((c) => affectedColumns.has(c.toLowerCase()));
       }
-      uses.push({ name: model.name, type: 'model', path: model.path, owner: owner?.value ?? null, columnsUsed });
+      uses.push({ name: model.name, ...(model.version !== undefined ? { version: model.version } : {}), type: 'model', path: model.path, owner: owner?.value ?? null, columnsUsed });
     }
     for (const exposure of exposures) {
       uses.push({ name: exposure.name, type: 'exposure', path: exposure.path, owner: exposure.owner, columnsUsed: [] });

@@ -90,6 +90,8 @@ export interface OwnerRef {
 
 export interface DownstreamUse {
   name: string;
+  /** The version of a versioned dependant (each version that reads the model is listed). */
+  version?: string;
   /** Kind of dependant: a model or an exposure. */
   type?: 'model' | 'exposure';
   path?: string;

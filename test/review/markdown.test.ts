@@ -74,6 +74,14 @@ describe('renderSummaryMarkdown', () => {
     expect(md).toContain('**`` a`b<img src=x> ``** (`` models/a`b<img src=x>.sql ``)');
   });
 
+  it('names the version of a versioned reader', () => {
+    const base = review();
+    const reader = { name: 'dim_customers', type: 'model' as const, owner: '@crm', columnsUsed: [] };
+    const md = renderSummaryMarkdown(review({ models: [{ ...base.models[0]!, downstream: [{ ...reader, version: '1' }, { ...reader, version: '2' }] }] }));
+    expect(md).toContain('`dim_customers v1` — owner @crm');
+    expect(md).toContain('`dim_customers v2` — owner @crm');
+  });
+
   it('tells apart models of the same name (two projects of a monorepo) by their file', () => {
     const base = review();
     const one = { ...base.models[0]!, name: 'fct_orders', path: 'shop/models/fct_orders.sql' };
