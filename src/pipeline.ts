@@ -92,6 +92,7 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
   }
 
   await buildDownstream(models, analysed, headProjects, analyzer, config.ownerKey);
+  for (const [i, report] of models.entries()) retireAnnouncedRemoval(report, analysed[i]!);
 
   // Problems of files outside the change were there before it: they are not this change's findings.
   // (by name and by file stem: a version's orphaned entry names its file, `orders_v2`)
@@ -156,6 +157,20 @@ function absentLlmReport(ports: ReviewPorts): LlmReport {
 /** LLM findings are advice: never above `warning`, always marked as origin `llm`. */
 function capLlmFinding(f: Finding): Finding {
   return { ...f, origin: 'llm', severity: f.severity === 'error' ? 'warning' : f.severity };
+}
+
+/**
+ * The removal of a model whose deprecation was announced (`deprecation_date`) and that nothing in the project reads
+ * any more is the deprecation completed, not a breaking change: there is no one left to tell, and the rule's advice
+ * (announce it, keep it until consumers moved) has been followed. Changes the report and its check context share.
+ */
+function retireAnnouncedRemoval(report: ModelReport, a: AnalysedModel): void {
+  const date = a.changed.base?.properties?.deprecationDate;
+  const removal = report.changes.find((c) => c.kind === 'model_removed');
+  if (!date || !removal || report.downstream.length > 0 || a.changed.head?.enabled === true) return;
+  removal.breaking = false;
+  removal.detail = `${removal.detail}: its deprecation was announced (deprecation_date: ${date}) and nothing in the project reads it`;
+  report.breaking = breakingOf(report.changes);
 }
 
 /** Why a changed model's file was not read, at the head or the base, if it was not. */

@@ -271,6 +271,8 @@ function attachProperties(model: DbtModel, entry: ModelEntry, version: VersionSp
   }
   const columnsEntry = entryOf(node, 'columns');
   if (columnsEntry) properties.columnsLine = columnsEntry.keyLine;
+  const deprecationDate = stringOf(((version && entryOf(version.node, 'deprecation_date')) || entryOf(node, 'deprecation_date'))?.value);
+  if (deprecationDate) properties.deprecationDate = deprecationDate;
   const testsOwner = version && (entryOf(version.node, 'data_tests') || entryOf(version.node, 'tests')) ? version.node : node;
   const testsEntry = entryOf(testsOwner, 'data_tests') ?? entryOf(testsOwner, 'tests');
   if (testsEntry) properties.testsLine = testsEntry.keyLine;

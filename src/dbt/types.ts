@@ -138,6 +138,8 @@ export interface DbtModel {
     columnsLine?: number;
     /** Line of the entry's model-level `data_tests:`/`tests:` key. */
     testsLine?: number;
+    /** `deprecation_date` (of the version, else of the model), as written: the model's removal was announced. */
+    deprecationDate?: string;
   };
   columns: DbtColumn[];
   /** Model-level tests (column tests are on the columns). */

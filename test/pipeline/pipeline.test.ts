@@ -441,6 +441,27 @@ describe('runReview', () => {
     expect(renamed.downstream.map((d) => d.name)).toEqual(['revenue_report']);
   });
 
+  it('lets a deprecated model that nothing reads be removed: the deprecation is completed, not a breaking change', async () => {
+    const legacy: Record<string, string> = {
+      ...BASE,
+      'models/marts/legacy_export.sql': "select order_id from {{ ref('stg_orders') }}\n",
+      'models/marts/_legacy.yml': 'version: 2\nmodels:\n  - name: legacy_export\n    deprecation_date: 2024-01-01\n',
+    };
+    const head = { ...legacy };
+    delete head['models/marts/legacy_export.sql'];
+    delete head['models/marts/_legacy.yml'];
+    const r = await review(head, legacy);
+    const removed = r.models.find((m) => m.name === 'legacy_export')!;
+    expect(removed).toMatchObject({ status: 'removed', breaking: false });
+    expect(removed.changes[0]!.detail).toContain('its deprecation was announced (deprecation_date: 2024-01-01) and nothing in the project reads it');
+    expect(r.findings.filter((f) => f.rule === 'breaking-model-removed')).toEqual([]);
+    // still read: breaking
+    const read: Record<string, string> = { ...legacy, 'models/marts/legacy_report.sql': "select * from {{ ref('legacy_export') }}\n" };
+    const stillRead = { ...read };
+    delete stillRead['models/marts/legacy_export.sql'];
+    expect((await review(stillRead, read)).models.find((m) => m.name === 'legacy_export')!.breaking).toBe(true);
+  });
+
   it('reports a removed model as breaking with the models that still ref it', async () => {
     const head = { ...BASE };
     delete head['models/marts/customer_revenue.sql'];
