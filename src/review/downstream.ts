@@ -4,7 +4,7 @@
  */
 import type { DbtModel, DbtProject } from '../dbt/types.js';
 import type { DownstreamUse, ModelReport } from './types.js';
-import { isStubModel, ownerOf } from '../dbt/index.js';
+import { materializationOf, ownerOf } from '../dbt/index.js';
 import type { AnalysedModel, ModelAnalyzer } from '../analysis.js';
 
 /** Upper bound of dependants whose SQL is analysed for column use, per changed model. */
@@ -22,8 +22,8 @@ export function buildRefGraph(projects: readonly DbtProject[]): RefGraph {
   const exposures: RefGraph['exposures'] = new Map();
   for (const project of projects) {
     for (const model of project.models) {
-      // A stub is out of the review's focus, which holds every model that refs a changed one: it refs none.
-      if (!model.enabled || isStubModel(model)) continue;
+      // (A stub, out of the review's focus, refs no changed model, but can read an ephemeral one that does.)
+      if (!model.enabled) continue;
       for (const [key, versions] of versionsByName(model.refs)) push(children, key, { model, project, versions });
     }
     for (const exposure of project.exposures) {
@@ -77,8 +77,49 @@ export async function buildDownstream(
     for (const exposure of exposures) {
       uses.push({ name: exposure.name, type: 'exposure', path: exposure.path, owner: exposure.owner, columnsUsed: [] });
     }
+    uses.push(...throughEphemeral(dependants, graph, ownerKey, new Set([key(report), ...uses.map((u) => u.name.toLowerCase())])));
     report.downstream = uses;
   }
+}
+
+/** How deep readers are followed through ephemeral models. */
+const MAX_EPHEMERAL_DEPTH = 3;
+
+function key(report: ModelReport): string {
+  return report.name.toLowerCase();
+}
+
+/**
+ * The readers of the ephemeral models among `dependants`, and theirs in turn: an ephemeral model is inlined into its
+ * readers, so the people a change reaches are downstream of it (`via` names the ephemeral model it flows through).
+ */
+function throughEphemeral(
+  dependants: readonly { model: DbtModel; project: DbtProject }[],
+  graph: RefGraph,
+  ownerKey: string,
+  seen: Set<string>,
+  depth = 1,
+): DownstreamUse[] {
+  if (depth > MAX_EPHEMERAL_DEPTH) return [];
+  const uses: DownstreamUse[] = [];
+  for (const { model } of dependants) {
+    const m = materializationOf(model);
+    if (m.unknown || m.value !== 'ephemeral') continue;
+    const name = model.name.toLowerCase();
+    const readers = (graph.children.get(name) ?? []).filter((d) => !seen.has(d.model.name.toLowerCase()));
+    for (const d of readers) {
+      seen.add(d.model.name.toLowerCase());
+      const owner = ownerOf(d.model, d.project, ownerKey);
+      uses.push({ name: d.model.name, ...(d.model.version !== undefined ? { version: d.model.version } : {}), type: 'model', path: d.model.path, owner: owner?.value ?? null, columnsUsed: [], via: model.name });
+    }
+    for (const e of graph.exposures.get(name) ?? []) {
+      if (seen.has(e.name.toLowerCase())) continue;
+      seen.add(e.name.toLowerCase());
+      uses.push({ name: e.name, type: 'exposure', path: e.path, owner: e.owner, columnsUsed: [], via: model.name });
+    }
+    uses.push(...throughEphemeral(readers, graph, ownerKey, seen, depth + 1));
+  }
+  return uses;
 }
 
 /**

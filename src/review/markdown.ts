@@ -132,7 +132,8 @@ function downstreamLine(d: DownstreamUse): string {
   const kind = d.type === 'exposure' ? 'exposure ' : '';
   const owner = d.owner ? ` — owner ${d.owner}` : ' — no owner';
   const uses = d.columnsUsed.length > 0 ? `, uses ${d.columnsUsed.map(code).join(', ')}` : '';
-  return `${kind}${code(d.version !== undefined ? `${d.name} v${d.version}` : d.name)}${uses}${owner}`;
+  const via = d.via !== undefined ? ` (via ephemeral ${code(d.via)})` : '';
+  return `${kind}${code(d.version !== undefined ? `${d.name} v${d.version}` : d.name)}${via}${uses}${owner}`;
 }
 
 function findingLine(f: Finding, options: MarkdownOptions): string {

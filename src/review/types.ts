@@ -98,6 +98,8 @@ export interface DownstreamUse {
   owner: string | null;
   /** Affected columns of the upstream model that this dependant reads (when its SQL could be analysed). */
   columnsUsed: string[];
+  /** The ephemeral model the change reaches it through (it reads that one, which is inlined into it). */
+  via?: string;
 }
 
 export interface ModelReport {

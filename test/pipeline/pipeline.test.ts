@@ -125,6 +125,19 @@ describe('runReview', () => {
     expect(r.conclusion).toBe('failure');
   });
 
+  it('follows readers through an ephemeral dependant (it is inlined into them), and names it', async () => {
+    const withEphemeral: Record<string, string> = {
+      ...BASE,
+      'models/marts/int_enriched.sql': "{{ config(materialized='ephemeral') }}\nselect order_id, status from {{ ref('stg_orders') }}\n",
+      'models/marts/fct_enriched.sql': "select order_id, status from {{ ref('int_enriched') }}\n",
+    };
+    const head = { ...withEphemeral, 'models/staging/stg_orders.sql': withEphemeral['models/staging/stg_orders.sql']!.replace('    status,\n', '') };
+    const r = await review(head, withEphemeral);
+    const stg = r.models.find((m) => m.name === 'stg_orders')!;
+    expect(stg.downstream.find((d) => d.name === 'fct_enriched')).toMatchObject({ via: 'int_enriched', owner: '@analytics' });
+    expect(stg.downstream.filter((d) => d.name === 'fct_enriched')).toHaveLength(1);
+  });
+
   it('reads a dependant\'s own property file for its owner, and lists only direct dependants', async () => {
     // stg_orders -> fct_orders (owner in its own YAML) -> orders_daily (further downstream, not a user of stg_orders)
     const withChain: Record<string, string> = {
