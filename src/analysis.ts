@@ -158,6 +158,8 @@ export class ModelAnalyzer {
         impact: 'model_wide',
       };
       if (where.line !== undefined) removal.line = where.line;
+      // A deleted file's line is a line of the base revision.
+      if (!disabled && !gone && where.line !== undefined) removal.side = 'base';
       result.changes.push(removal);
       return result;
     }
@@ -459,6 +461,7 @@ function toModelChange(c: SqlChange, model: DbtModel, side: ShapeResult, prefix:
   };
   if (c.column !== undefined) change.column = c.column;
   if (c.line !== undefined) change.line = side.lineOf ? side.lineOf(c.line) : c.line;
+  if (c.side === 'base' && change.line !== undefined) change.side = 'base';
   if (c.settled) change.settled = true;
   return change;
 }

@@ -181,6 +181,7 @@ function breakingHit(ctx: CheckContext, change: ModelChange): RuleHit {
   };
   if (change.column !== undefined) hit.column = change.column;
   if (change.line !== undefined) hit.line = change.line;
+  if (change.side === 'base') hit.side = 'base';
   return hit;
 }
 

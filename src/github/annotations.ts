@@ -26,11 +26,17 @@ const LEVEL: Record<Severity, CheckAnnotation['annotation_level']> = {
  * One annotation per finding on a file of the head revision (findings on removed files have no place to go and
  * stay in the summary). A finding without a line is annotated on the file's first line.
  */
-export function toAnnotations(findings: readonly Finding[], isHeadPath: (path: string) => boolean): CheckAnnotation[] {
+export function toAnnotations(
+  findings: readonly Finding[],
+  isHeadPath: (path: string) => boolean,
+  headLineOfBaseLine: (path: string, line: number) => number | undefined = () => undefined,
+): CheckAnnotation[] {
   const out: CheckAnnotation[] = [];
   for (const f of findings) {
     if (!f.path || !isHeadPath(f.path)) continue;
-    const line = f.line && f.line > 0 ? f.line : 1;
+    // Annotations sit on the head commit: a line of the base revision (a removal) goes where it stood there.
+    const at = f.line && f.line > 0 ? (f.side === 'base' ? headLineOfBaseLine(f.path, f.line) : f.line) : undefined;
+    const line = at ?? 1;
     const subject = [f.model, f.column].filter(Boolean).join('.');
     out.push({
       path: f.path,

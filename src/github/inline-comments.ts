@@ -11,10 +11,17 @@ export const MAX_INLINE_COMMENTS = 30;
 export interface InlineComment {
   path: string;
   line: number;
-  side: 'RIGHT';
+  /** RIGHT: a head line; LEFT: a base line (what a removal removed). */
+  side: 'RIGHT' | 'LEFT';
   start_line?: number;
   start_side?: 'RIGHT';
   body: string;
+}
+
+/** Commentable lines of each side of one file's diff, each with its hunk's index. */
+export interface DiffLines {
+  head: ReadonlyMap<number, number>;
+  base: ReadonlyMap<number, number>;
 }
 
 export interface PlannedComment {
@@ -34,12 +41,12 @@ const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 const ICON: Record<Severity, string> = { error: '🔴', warning: '🟡', info: '🔵' };
 
 /** Diff lines per path, from the PR's file patches. Files without a patch have no commentable lines. */
-export function diffLineIndex(files: readonly { path: string; patch?: string }[]): Map<string, Map<number, number>> {
-  const index = new Map<string, Map<number, number>>();
+export function diffLineIndex(files: readonly { path: string; patch?: string }[]): Map<string, DiffLines> {
+  const index = new Map<string, DiffLines>();
   for (const f of files) {
     if (!f.patch) continue;
     try {
-      index.set(f.path, commentableLines(f.patch));
+      index.set(f.path, { head: commentableLines(f.patch), base: commentableLines(f.patch, 'base') });
     } catch (error) {
       if (!(error instanceof PatchError)) throw error;
     }
@@ -49,7 +56,7 @@ export function diffLineIndex(files: readonly { path: string; patch?: string }[]
 
 export function planInlineComments(
   findings: readonly Finding[],
-  diffLines: ReadonlyMap<string, ReadonlyMap<number, number>>,
+  diffLines: ReadonlyMap<string, DiffLines>,
   alreadyPosted: ReadonlySet<string>,
   max = MAX_INLINE_COMMENTS,
 ): InlinePlan {
@@ -67,8 +74,14 @@ export function planInlineComments(
   return plan;
 }
 
-function placeComment(finding: Finding, lines: ReadonlyMap<number, number> | undefined): InlineComment | undefined {
-  if (!lines) return undefined;
+function placeComment(finding: Finding, diff: DiffLines | undefined): InlineComment | undefined {
+  if (!diff) return undefined;
+  // A finding about what the change removed sits on the removed (base) line.
+  if (finding.side === 'base') {
+    if (finding.line === undefined || !diff.base.has(finding.line)) return undefined;
+    return { path: finding.path, line: finding.line, side: 'LEFT', body: commentBody(finding, false) };
+  }
+  const lines = diff.head;
   const s = finding.suggestion;
   if (s && s.startLine <= s.endLine) {
     const startHunk = lines.get(s.startLine);

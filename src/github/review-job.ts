@@ -16,6 +16,7 @@ import { completeCheckRun, startCheckRun, type CheckOutcome } from './check-run.
 import { loadRepoConfig, type LoadedConfig } from './config-loader.js';
 import { describeError, errorLogFields } from './errors.js';
 import { diffLineIndex, planInlineComments } from './inline-comments.js';
+import { headLineOfBaseLine, PatchError } from '../sources/github-patch.js';
 import { postInlineReview, type PostedReview } from './inline-review.js';
 import { LruCache } from './lru.js';
 import { summaryMarker, type SummaryState } from './markers.js';
@@ -289,7 +290,7 @@ export async function runReviewJob(job: ReviewJobData, signal: AbortSignal, serv
       conclusion: review.conclusion,
       title: checkTitle(review),
       summary: renderSummaryMarkdown(shown, { maxChars: 65000 }),
-      annotations: toAnnotations(review.findings, (p) => headPaths.has(p)),
+      annotations: toAnnotations(review.findings, (p) => headPaths.has(p), baseToHeadLines(listing.files)),
     });
     state.reviewed.set(reviewedKey, true);
     log.info(
@@ -369,3 +370,17 @@ async function completeWithoutDbtChanges(
   await complete({ conclusion: 'success', title: NO_DBT_TITLE, summary: text });
 }
 
+/** Where a base line of a changed file stands in the head, from the PR's patches (see `headLineOfBaseLine`). */
+function baseToHeadLines(files: readonly { path: string; patch?: string }[]): (path: string, line: number) => number | undefined {
+  const patches = new Map(files.flatMap((f) => (f.patch ? [[f.path, f.patch] as const] : [])));
+  return (path, line) => {
+    const patch = patches.get(path);
+    if (!patch) return undefined;
+    try {
+      return headLineOfBaseLine(patch, line);
+    } catch (error) {
+      if (error instanceof PatchError) return undefined;
+      throw error;
+    }
+  };
+}

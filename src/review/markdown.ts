@@ -138,8 +138,9 @@ function downstreamLine(d: DownstreamUse): string {
 
 function findingLine(f: Finding, options: MarkdownOptions): string {
   const where = f.line ? `${f.path}:${f.line}` : f.path;
-  const link = options.linkTo?.(f.path, f.line);
-  const location = link ? `[${code(where)}](${link})` : code(where);
+  // A line of the base revision (what a removal removed) is not a line of the head file the link would open.
+  const link = f.side === 'base' ? undefined : options.linkTo?.(f.path, f.line);
+  const location = (link ? `[${code(where)}](${link})` : code(where)) + (f.side === 'base' && f.line ? ' (before the change)' : '');
   const ai = f.origin === 'llm' ? ' 🤖 _AI finding_' : '';
   return `- **${f.rule}** ${location}${ai}: ${oneLine(f.message)}`;
 }

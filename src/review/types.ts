@@ -16,8 +16,10 @@ export interface Finding {
   column?: string;
   /** Repository-relative path (posix). */
   path: string;
-  /** 1-based line in the head revision of `path` (base revision for removals). */
+  /** 1-based line in the head revision of `path` (base revision for removals: then `side` is `base`). */
   line?: number;
+  /** `base` when `line` is a line of the base revision (what a removal removed); absent: the head. */
+  side?: 'base';
   message: string;
   /** Replacement text for `line` (a committable GitHub suggestion) when the fix is mechanical. */
   suggestion?: Suggestion;
@@ -71,6 +73,8 @@ export interface ModelChange {
   detail: string;
   path: string;
   line?: number;
+  /** `base` when `line` is a line of the base revision (where a removed column or clause was); absent: the head. */
+  side?: 'base';
   /** This change alone makes the model breaking for downstream users. */
   breaking: boolean;
   /** The impact this change alone implies. */

@@ -13,13 +13,37 @@ export function parseHunks(patch: string): Hunk[] {
   return parseUnifiedDiff(patch, { strict: true });
 }
 
-/** Head-side lines a review comment can be placed on (`side: RIGHT`), each with the index of its hunk. */
-export function commentableLines(patch: string): Map<number, number> {
+/** The lines of one side a review comment can be placed on (head: `side: RIGHT`, base: `LEFT`), each with its hunk's index. */
+export function commentableLines(patch: string, side: 'head' | 'base' = 'head'): Map<number, number> {
   const lines = new Map<number, number>();
   parseHunks(patch).forEach((hunk, index) => {
-    for (const line of hunk.lines) if (line.newLine !== undefined) lines.set(line.newLine, index);
+    for (const line of hunk.lines) {
+      const at = side === 'head' ? line.newLine : line.oldLine;
+      if (at !== undefined) lines.set(at, index);
+    }
   });
   return lines;
+}
+
+/**
+ * Where a line of the base revision stands in the head revision: its own head line when it is context, else (it was
+ * removed) the head line that now follows it. Undefined when the patch does not show it.
+ */
+export function headLineOfBaseLine(patch: string, baseLine: number): number | undefined {
+  for (const hunk of parseHunks(patch)) {
+    let nextHead: number | undefined;
+    let found = false;
+    for (const line of hunk.lines) {
+      if (found && line.newLine !== undefined) return line.newLine;
+      if (line.oldLine === baseLine) {
+        if (line.newLine !== undefined) return line.newLine;
+        found = true;
+      }
+      if (line.newLine !== undefined) nextHead = line.newLine + 1;
+    }
+    if (found) return nextHead ?? hunk.newStart;
+  }
+  return undefined;
 }
 
 function splitLines(text: string): { lines: string[]; finalNewline: boolean } {

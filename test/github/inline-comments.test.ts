@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { diffLineIndex, planInlineComments } from '../../src/github/inline-comments.js';
 import type { Finding } from '../../src/review/types.js';
+import { headLineOfBaseLine } from '../../src/sources/github-patch.js';
 
 function finding(over: Partial<Finding> & { fingerprint: string }): Finding {
   return { rule: 'owner-missing', severity: 'error', origin: 'rule', path: 'models/a.yml', line: 2, message: 'no owner', ...over };
@@ -23,6 +24,15 @@ describe('planInlineComments', () => {
     expect(plan.comments.map((c) => c.finding.fingerprint)).toEqual(['f1']);
     expect(plan.comments[0]!.comment).toMatchObject({ path: 'models/a.yml', line: 2, side: 'RIGHT' });
     expect(plan.offDiff.map((f) => f.fingerprint)).toEqual(['f2', 'f3']);
+  });
+
+  it('places a finding about a removed line on that line of the base (LEFT), not on the head line of the same number', () => {
+    const removal = [{ path: 'models/m.sql', patch: '@@ -1,5 +1,4 @@\n select\n   order_id,\n-  discount_total,\n   total_paid\n from x' }];
+    const [planned] = planInlineComments([finding({ fingerprint: 'r', path: 'models/m.sql', line: 3, side: 'base' })], diffLineIndex(removal), new Set()).comments;
+    expect(planned!.comment).toMatchObject({ path: 'models/m.sql', line: 3, side: 'LEFT' });
+    expect(headLineOfBaseLine(removal[0]!.patch, 3)).toBe(3); // it stood where `total_paid` now is
+    expect(headLineOfBaseLine(removal[0]!.patch, 4)).toBe(3);
+    expect(planInlineComments([finding({ fingerprint: 'x', path: 'models/m.sql', line: 9, side: 'base' })], diffLineIndex(removal), new Set()).offDiff).toHaveLength(1);
   });
 
   it('caps a review at 30 comments, errors first', () => {

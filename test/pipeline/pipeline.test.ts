@@ -114,14 +114,15 @@ describe('runReview', () => {
     const stg = r.models.find((m) => m.name === 'stg_orders')!;
     expect(stg.impact).toBe('column');
     expect(stg.breaking).toBe(true);
-    expect(stg.changes).toContainEqual(expect.objectContaining({ kind: 'column_removed', column: 'status', path: 'models/staging/stg_orders.sql' }));
+    // located on the removed line, in the base revision
+    expect(stg.changes).toContainEqual(expect.objectContaining({ kind: 'column_removed', column: 'status', path: 'models/staging/stg_orders.sql', line: 7, side: 'base' }));
     expect(stg.owner?.value).toBe('@data-platform');
     const fct = stg.downstream.find((d) => d.name === 'fct_orders')!;
     expect(fct.owner).toBe('@analytics');
     expect(fct.columnsUsed).toEqual(['status']);
     const revenue = stg.downstream.find((d) => d.name === 'customer_revenue')!;
     expect(revenue.columnsUsed).toEqual([]);
-    expect(r.findings).toContainEqual(expect.objectContaining({ rule: 'breaking-column-removed', severity: 'error', origin: 'semantic' }));
+    expect(r.findings).toContainEqual(expect.objectContaining({ rule: 'breaking-column-removed', severity: 'error', origin: 'semantic', line: 7, side: 'base' }));
     expect(r.conclusion).toBe('failure');
   });
 

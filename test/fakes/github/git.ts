@@ -156,19 +156,28 @@ function diffFile(dir: string, from: string, to: string, path: string, status: D
 
 /** Head-side lines of a patch that GitHub lets a review comment sit on, with the hunk each belongs to. */
 export function rightSideLines(patch: string): Map<number, number> {
+  return sideLines(patch, 'RIGHT');
+}
+
+/** Base-side lines (removed and context lines) a review comment with `side: LEFT` can sit on. */
+export function leftSideLines(patch: string): Map<number, number> {
+  return sideLines(patch, 'LEFT');
+}
+
+function sideLines(patch: string, side: 'LEFT' | 'RIGHT'): Map<number, number> {
   const lines = new Map<number, number>();
   let hunk = -1;
-  let newLine = 0;
+  let line = 0;
   for (const row of patch.split('\n')) {
-    const header = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(row);
+    const header = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/.exec(row);
     if (header) {
       hunk++;
-      newLine = Number(header[1]);
+      line = Number(side === 'LEFT' ? header[1] : header[2]);
       continue;
     }
     if (hunk < 0 || row.startsWith('\\')) continue;
-    if (row.startsWith('-')) continue;
-    lines.set(newLine++, hunk);
+    if (row.startsWith(side === 'LEFT' ? '+' : '-')) continue;
+    lines.set(line++, hunk);
   }
   return lines;
 }

@@ -14,6 +14,7 @@ import {
   commitsBetween,
   mergeBase,
   readFileAt,
+  leftSideLines,
   resolveRef,
   rightSideLines,
   tarball,
@@ -941,12 +942,13 @@ export class FakeGitHub {
     }
     for (const c of comments) {
       const file = files.find((f) => f.filename === c.path);
-      const lines = file?.patch ? rightSideLines(file.patch) : undefined;
+      const side = c.side ?? 'RIGHT';
+      const lines = file?.patch ? (side === 'LEFT' ? leftSideLines(file.patch) : rightSideLines(file.patch)) : undefined;
       const line = Number(c.line);
       const start = c.start_line === undefined ? line : Number(c.start_line);
       const ok =
         lines !== undefined &&
-        (c.side ?? 'RIGHT') === 'RIGHT' &&
+        (side === 'RIGHT' || side === 'LEFT') &&
         lines.has(line) &&
         lines.has(start) &&
         start <= line &&
