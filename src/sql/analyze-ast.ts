@@ -3,7 +3,7 @@
  * CTEs and subqueries down to base relations, filters, joins, grain, set operations, order/limit and fan-out.
  */
 import type { Dialect } from '../config.js';
-import { DEDUP_ORDER, GENERIC_NUMBER, GENERIC_TEMPORAL, NUMBER_OR_DATE, SETOP_BRANCH, SETOP_OPERATORS, SETOP_SEPARATOR, baseType, setOpBranchText, outerFilterMark, type OuterSide, bound, columnName, columnNameOfToken, columnSite, groupByAllText, isNumericFamily, relMark, rowNumberDedup, snippet } from './canonical.js';
+import { DEDUP_ORDER, GENERIC_NUMBER, GENERIC_TEMPORAL, NUMBER_OR_DATE, SETOP_BRANCH, SETOP_OPERATORS, SETOP_SEPARATOR, baseType, setOpBranchOrder, setOpBranchText, outerFilterMark, type OuterSide, bound, columnName, columnNameOfToken, columnSite, groupByAllText, isNumericFamily, REL_OPEN, relMark, rowNumberDedup, snippet } from './canonical.js';
 import { tokenize } from './lexer.js';
 import { emptyRowSetClauses, type Clause, type ColumnSite, type RowSetClauses, type UnresolvedStar } from './types.js';
 
@@ -88,6 +88,20 @@ export interface AstAnalysis extends RowSetClauses {
 
 const FANOUT_FUNCS = new Set(['explode', 'explode_outer', 'posexplode', 'posexplode_outer', 'inline', 'inline_outer', 'flatten', 'unnest', 'json_each', 'jsonb_array_elements', 'json_array_elements', 'generate_series', 'split_to_table', 'stack']);
 const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'listagg', 'array_agg', 'string_agg', 'group_concat', 'median', 'stddev', 'stddev_samp', 'stddev_pop', 'variance', 'var_samp', 'var_pop', 'any_value', 'approx_count_distinct', 'count_if', 'bool_and', 'bool_or', 'booland_agg', 'boolor_agg', 'array_union_agg', 'object_agg', 'percentile_cont', 'percentile_disc', 'mode', 'hll', 'approx_percentile', 'collect_list', 'collect_set', 'countif', 'logical_and', 'logical_or', 'max_by', 'min_by', 'arbitrary', 'kurtosis', 'skew', 'corr', 'covar_pop', 'covar_samp', 'bitand_agg', 'bitor_agg', 'sum_if', 'avg_if']);
+/** Functions that give a new value per row although they read no column: not a constant. */
+const VOLATILE_FUNCS = new Set(['random', 'rand', 'randn', 'randstr', 'uniform', 'normal', 'zipf', 'uuid', 'uuid_string', 'random_uuid', 'gen_random_uuid', 'generate_uuid', 'newid', 'newsequentialid', 'seq1', 'seq2', 'seq4', 'seq8', 'nextval', 'monotonically_increasing_id', 'random_bytes', 'shuffle']);
+
+/**
+ * The canonical expression is a constant for every row: it reads no column (a literal, `current_date()`), no
+ * window and no function that gives a new value per row (`random()`). Such a column cannot split groups.
+ */
+function isConstantExpr(canonical: string): boolean {
+  if (canonical.startsWith('#') || canonical.includes(REL_OPEN) || /\bover\s*\(/i.test(canonical)) return false;
+  // the text outside string literals, where function names are
+  const code = canonical.replace(/'(?:[^']|'')*'/g, "''");
+  for (const m of code.matchAll(/([a-z_][a-z0-9_.]*)\s*\(/gi)) if (VOLATILE_FUNCS.has(m[1]!.toLowerCase().split('.').pop()!)) return false;
+  return true;
+}
 const ARITHMETIC = new Set(['+', '-', '*', '/', '%']);
 const COMMUTATIVE = new Set(['+', '*', 'and', 'or', '=', '<>', '==', 'is not distinct from', 'is distinct from']);
 const SKIP_KEYS = new Set(['loc', 'parentheses', 'surround', 'notations', 'collate', 'tableList', 'columnList', 'suffix']);
@@ -145,6 +159,16 @@ function functionType(name: string, args: { c: string; type?: string }[]): strin
   // BigQuery's string functions also take bytes
   if (family === 'text' && args.some((a) => a.type === 'binary')) return undefined;
   return family;
+}
+
+/**
+ * The canonical reads columns of `reads` only: at least one, none of `others`, and none it cannot place (`⟦?⟧`,
+ * a bounded hash).
+ */
+function readsOnly(canonical: string, reads: ReadonlySet<string>, others: ReadonlySet<string>): boolean {
+  if (canonical.startsWith('#')) return false;
+  const marks = [...canonical.matchAll(/\u27e6([^\u27e7]*)\u27e7/g)].map((m) => m[1]!);
+  return marks.length > 0 && marks.every((r) => reads.has(r) && !others.has(r));
 }
 
 /** Comparable token text: words and quoted names lower-cased without quotes; `!=` as `<>`. */
@@ -308,8 +332,10 @@ export class AstAnalyzer {
     });
     const relations = new Set<string>();
     for (const r of results) for (const rel of r.relations) relations.add(rel);
+    // the branches of a union in an order of their own (swapped branches are the same rows); texts as written
+    const order = setOpBranchOrder(kinds, results.map((r) => first.columns.map((_c, i) => r.columns[i]?.full ?? 'null')));
     const columns = first.columns.map((c, i) => {
-      const exprs = results.map((r) => r.columns[i]?.full ?? 'null');
+      const exprs = order.map((k) => results[k]!.columns[i]?.full ?? 'null');
       const type = results.map((r) => r.columns[i]?.type).find((t) => t !== undefined);
       const full = bound(`setop(${exprs.join(SETOP_SEPARATOR)})`);
       const texts = results.map((r) => r.columns[i]?.text ?? 'null');
@@ -398,15 +424,33 @@ export class AstAnalyzer {
 
     // joins (conditions may use any source)
     const joinTypes = new Map<Source, string>();
+    const onFilters: FilterRef[] = [];
     for (const { item, source, index } of pendingJoins) {
       const joinWord = str(item.join)?.toLowerCase().replace(/\s+/g, ' ') ?? (index > 0 ? 'cross join' : 'join');
       const type = joinWord.replace(/ ?join$/, '').replace(/ outer$/, '').replace(/^$/, 'inner').replace(/^natural$/, 'natural inner');
       joinTypes.set(source, type);
       let condition = '';
-      if (item.on) condition = this.conjuncts(item.on, scope).map((c) => c.canonical).sort().join(' and ');
-      else if (Array.isArray(item.using)) condition = `using(${item.using.map((u) => this.identName(u) ?? '').sort().join(',')})`;
-      const target = source.kind === 'base' && source.relation ? relMark(source.relation) : `(${[...source.relations].sort().map(relMark).join(',')})`;
       const on = item.on ? this.locate(item.on, source.relation ? this.relationLines.get(source.relation) : undefined) : {};
+      if (item.on) {
+        const conjuncts = this.conjuncts(item.on, scope, false, on.line);
+        // in a left (right) join, a conjunct that reads only the optional side filters that side: the other side's
+        // rows are all kept (as a filter inside the joined source would), it is not a join key
+        const optional = this.onFilterSide(type, source, scope.sources);
+        const isFilter = (c: Clause): boolean => optional !== undefined && readsOnly(c.canonical, optional.reads, optional.others);
+        const keys = conjuncts.filter((c) => !isFilter(c));
+        if (optional && keys.length > 0 && keys.length < conjuncts.length) {
+          const side = optional.side;
+          for (const c of conjuncts.filter(isFilter)) {
+            this.sink.filters.push(c);
+            onFilters.push({ clause: c, outer: side });
+          }
+        }
+        condition = (keys.length > 0 ? keys : conjuncts).map((c) => c.canonical).sort().join(' and ');
+      } else if (Array.isArray(item.using)) condition = `using(${item.using.map((u) => this.identName(u) ?? '').sort().join(',')})`;
+      // a derived source over one relation (`(select * from r where ...)`) is joined as that relation: what it
+      // filters is told as a filter
+      const only = source.relations.size === 1 ? [...source.relations][0]! : undefined;
+      const target = source.kind === 'base' && source.relation ? relMark(source.relation) : only !== undefined ? relMark(only) : `(${[...source.relations].sort().map(relMark).join(',')})`;
       const targetText = this.textOf(item) ?? (str(item.table) ? `${str(item.table)}${str(item.as) ? ` as ${str(item.as)}` : ''}` : source.alias);
       const text = `${joinWord} ${targetText}${on.text ? ` on ${on.text}` : Array.isArray(item.using) ? ` using (${item.using.map((u) => this.identName(u) ?? '').join(', ')})` : ''}`;
       this.sink.joins.push({
@@ -426,7 +470,7 @@ export class AstAnalyzer {
     if (node.where) own.push(...this.conjuncts(node.where, scope, true, this.keywordLine('where', firstLine)));
     if (node.having) own.push(...this.conjuncts(node.having, scope, true, this.keywordLine('having', firstLine)).map((c) => ({ ...c, canonical: `having ${c.canonical}`, text: `having ${c.text}` })));
     this.sink.filters.push(...own);
-    const filters: FilterRef[] = [...own.map((clause) => ({ clause })), ...this.sourceFilters(scope.sources, joinTypes)];
+    const filters: FilterRef[] = [...own.map((clause) => ({ clause })), ...onFilters, ...this.sourceFilters(scope.sources, joinTypes)];
     if (node.qualify) {
       const q = this.expr(node.qualify, scope, true);
       const where = this.locate(node.qualify, this.keywordLine('qualify', columns[0]?.line));
@@ -460,7 +504,8 @@ export class AstAnalyzer {
       let groupLine: number | undefined;
       for (const g of groupItems) {
         if (isNode(g) && g.type === 'origin' && String(g.value).toLowerCase() === 'all') {
-          const grouping = columns.filter((_c, i) => !aggregated.has(i));
+          // a constant (`'web' as channel`, `current_date() as d`) cannot split groups: it is not a grouping column
+          const grouping = columns.filter((c, i) => !aggregated.has(i) && !isConstantExpr(c.full));
           keys.push(...grouping.map((c) => c.full));
           texts.push(groupByAllText(grouping.map((c) => c.name)));
           groupLine ??= this.keywordLine('group', columns[columns.length - 1]?.line);
@@ -526,6 +571,21 @@ export class AstAnalyzer {
    * side of a left join, the sources before a right join, both sides of a full join (a filter already on an
    * optional side inside its source keeps that join).
    */
+  /**
+   * The optional side of a left or right join of `source` (the sources before it for a right join): the relations
+   * it reads, those the other side reads, and the side. Undefined for another join, or when the sides share a
+   * relation (a self join: a conjunct's side cannot be told from its relations).
+   */
+  private onFilterSide(type: string, source: Source, sources: readonly Source[]): { side: OuterSide; reads: Set<string>; others: Set<string> } | undefined {
+    if (type !== 'left' && type !== 'right') return undefined;
+    const before = sources.slice(0, sources.indexOf(source));
+    const left = new Set(before.flatMap((s) => [...s.relations]));
+    const right = source.relations;
+    if (left.size === 0 || right.size === 0 || [...right].some((r) => left.has(r))) return undefined;
+    if ([source, ...before].some((s) => s.kind === 'fanout')) return undefined;
+    return type === 'left' ? { side: 'left', reads: new Set(right), others: left } : { side: 'right', reads: left, others: new Set(right) };
+  }
+
   private sourceFilters(sources: Source[], joinTypes: ReadonlyMap<Source, string>): FilterRef[] {
     const outer = new Map<Source, OuterSide>();
     sources.forEach((s, i) => {

@@ -205,6 +205,20 @@ export function setOpBranchText(operator: string | undefined, relations: string[
   return `${operator ?? ''}|${relations.join(', ')}`;
 }
 
+/**
+ * The order in which a set operation's branches make its columns' canonical forms: for a `union` or `union all`
+ * only (every operator the same), whose rows do not depend on the order of the branches, sorted by each branch's
+ * whole row (the branches swapped compare equal; a column swapped within a branch does not); else as written.
+ * `rows[i]` holds branch i's column expressions.
+ */
+export function setOpBranchOrder(kinds: readonly string[], rows: readonly (readonly string[])[]): number[] {
+  const order = rows.map((_r, i) => i);
+  const kind = kinds[0];
+  if ((kind !== 'union' && kind !== 'union all') || kinds.some((k) => k !== kind)) return order;
+  const keys = rows.map((r) => r.join(`${SETOP_SEPARATOR}${SETOP_SEPARATOR}`));
+  return order.sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : a - b));
+}
+
 export function parseSetOpBranchText(text: string): { operator?: string; relations: string } {
   const at = text.indexOf('|');
   return { operator: text.slice(0, at) || undefined, relations: text.slice(at + 1) };

@@ -142,7 +142,21 @@ export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
 
   // filters (one on the optional side of an outer join keeps the model's rows: left to judge, not breaking)
   {
-    const [gone, added] = clauseDiff(base.filters.map(mapClause), head.filters, (c) => outerFilter(c.canonical).canonical);
+    // the same condition on another side (a `where` filter moved into a left join's ON): which rows are kept changes
+    const [goneAny, addedAny] = clauseDiff(base.filters.map(mapClause), head.filters);
+    const [gone, added] = clauseDiff(goneAny, addedAny, (c) => outerFilter(c.canonical).canonical);
+    for (const a of addedAny) {
+      if (added.includes(a)) continue;
+      const g = goneAny.find((x) => !gone.includes(x) && outerFilter(x.canonical).canonical === outerFilter(a.canonical).canonical);
+      if (!g) continue;
+      goneAny.splice(goneAny.indexOf(g), 1);
+      const where = (c: Clause): string => {
+        const side = outerFilter(c.canonical).side;
+        return side === undefined ? 'a row filter' : side === 'full' ? 'on a side of a full join' : OPTIONAL_SIDE(side);
+      };
+      const effect = outerFilter(g.canonical).side === undefined ? ': rows it removed can now appear' : outerFilter(a.canonical).side === undefined ? ': rows for which it is false or NULL are now removed' : '';
+      changes.push(modelWide('filter_changed', `filter \`${g.text}\` was ${where(g)}, is now ${where(a)} (\`${a.text}\`)${effect}`, a.line, 'head'));
+    }
     const n = Math.min(gone.length, added.length);
     for (let i = 0; i < n; i++) {
       const side = outerFilter(added[i]!.canonical).side;
@@ -416,10 +430,22 @@ function movedFrom(name: string, b: OutputColumn, h: OutputColumn, baseCols: Rea
     if (after[k] === before[k] || LITERAL.test(after[k]!)) continue;
     for (const [other, o] of baseCols) {
       const theirs = branchesOf(o.expr);
-      if (other !== name && theirs.length === after.length && theirs[k] === after[k]) return { branch: k + 1, from: other };
+      if (other !== name && theirs.length === after.length && theirs[k] === after[k]) return { branch: writtenBranch(b, h) ?? k + 1, from: other };
     }
   }
   return undefined;
+}
+
+/**
+ * The branch (1-based, as written) whose text changed, when the texts tell: a union's canonical form lists its
+ * branches in an order of its own (see `setOpBranchOrder`), its text as written.
+ */
+function writtenBranch(b: OutputColumn, h: OutputColumn): number | undefined {
+  const before = b.text.split(' | ');
+  const after = h.text.split(' | ');
+  if (before.length !== after.length || after.length !== branchesOf(h.expr).length) return undefined;
+  const k = after.findIndex((t, i) => normalText(t) !== normalText(before[i]!));
+  return k < 0 ? undefined : k + 1;
 }
 
 function diffColumns(base: ModelShape, head: ModelShape, map: (c: string) => string): SqlChange[] {

@@ -6,7 +6,7 @@
  * lower-cased, qualifiers dropped, CTE names replaced by their position), so they are weaker than the AST's.
  */
 import type { Dialect } from '../config.js';
-import { SETOP_SEPARATOR, baseType, bound, columnNameOfToken, foldIdentifierText, relMark, snippet } from './canonical.js';
+import { SETOP_SEPARATOR, baseType, setOpBranchOrder, bound, columnNameOfToken, foldIdentifierText, relMark, snippet } from './canonical.js';
 import { matchingClose, splitTopLevel, tokenize, wordOf, type Token } from './lexer.js';
 import { emptyRowSetClauses, type ModelShape, type OutputColumn, type RowSetClauses, type UnresolvedStar } from './types.js';
 
@@ -172,8 +172,9 @@ function selectList(ctx: Ctx, range: Range): { columns: OutputColumn[]; unresolv
   if (!first) return undefined;
   if (branches.length > 1) {
     ctx.state.setOperations.push({ canonical: `${kinds.join(',')}|branches=${branches.length}`, text: `${kinds.join(', ')} of ${branches.length} branches`, line: tokens[branches[1]!.from]?.line });
+    const order = setOpBranchOrder(kinds, results.map((r) => first.columns.map((_c, i) => r?.columns[i]?.expr ?? 'null')));
     first.columns = first.columns.map((c, i) => {
-      const exprs = results.map((r) => r?.columns[i]?.expr ?? 'null');
+      const exprs = order.map((k) => results[k]?.columns[i]?.expr ?? 'null');
       return { ...c, expr: bound(`setop(${exprs.join(SETOP_SEPARATOR)})`), text: results.map((r) => r?.columns[i]?.text ?? 'null').join(' | ') };
     });
   }

@@ -113,7 +113,9 @@ describe('diffShapes: model-wide changes', () => {
     const typeChange = diff(j('join'), j('left join'));
     expect(typeChange).toEqual([expect.objectContaining({ kind: 'join_changed', line: 3 })]);
     expect(typeChange[0]!.detail).toContain('inner → left');
-    expect(kinds(diff(j('left join'), j('left join', " and c.country = 'NL'")))).toEqual(['join_changed']);
+    // a condition on the joined relation alone in a left join's ON filters its optional side: the rows are kept
+    expect(diff(j('left join'), j('left join', " and c.country = 'NL'"))).toEqual([expect.objectContaining({ kind: 'filter_changed', breaking: false })]);
+    expect(kinds(diff(j('join'), j('join', " and c.country = 'NL'")))).toEqual(['join_changed']);
     const added = diff('select o.order_id from stg_orders as o', 'select o.order_id, i.product_id\nfrom stg_orders as o\njoin order_items as i on o.order_id = i.order_id');
     expect(kinds(added)).toEqual(['column_added:product_id', 'join_changed']);
     expect(impactOf(added)).toBe('model_wide');
