@@ -91,7 +91,7 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
     });
   }
 
-  await buildDownstream(models, analysed, headProjects, analyzer, config.ownerKey);
+  await buildDownstream(models, analysed, headProjects, analyzer, config.ownerKey, (paths) => ports.head.preload?.(paths));
   for (const [i, report] of models.entries()) retireAnnouncedRemoval(report, analysed[i]!);
 
   // Problems of files outside the change were there before it: they are not this change's findings.

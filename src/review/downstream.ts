@@ -41,6 +41,8 @@ export async function buildDownstream(
   headProjects: readonly DbtProject[],
   analyzer: ModelAnalyzer,
   ownerKey: string,
+  /** Reads these head files together (a snapshot that loads lazily); readers out of focus are built from them. */
+  preload: (paths: readonly string[]) => void = () => undefined,
 ): Promise<void> {
   const graph = buildRefGraph(headProjects);
   const plans = models.map((report, i) => {
@@ -56,6 +58,7 @@ export async function buildDownstream(
     const analysedCount = report.breaking && affectedColumns.size > 0 ? Math.min(dependants.length, MAX_COLUMN_ANALYSIS) : 0;
     return { affectedColumns, dependants, exposures, analysedCount };
   });
+  const budget = { left: MAX_THROUGH_EPHEMERAL };
   // Every dependant's render is asked for first: the sandbox renders them while the loop below parses.
   analyzer.renderAheadForColumns(plans.flatMap((p) => p.dependants.slice(0, p.analysedCount)));
   for (const [i, report] of models.entries()) {
@@ -77,13 +80,17 @@ export async function buildDownstream(
     for (const exposure of exposures) {
       uses.push({ name: exposure.name, type: 'exposure', path: exposure.path, owner: exposure.owner, columnsUsed: [] });
     }
-    uses.push(...throughEphemeral(dependants, graph, ownerKey, new Set([key(report), ...uses.map((u) => u.name.toLowerCase())])));
+    uses.push(...throughEphemeral(dependants, graph, ownerKey, new Set([key(report), ...uses.map((u) => u.name.toLowerCase())]), preload, budget));
     report.downstream = uses;
   }
 }
 
-/** How deep readers are followed through ephemeral models. */
+/**
+ * How deep readers are followed through ephemeral models, and how many are listed per review (each one out of focus
+ * is built from its file).
+ */
 const MAX_EPHEMERAL_DEPTH = 3;
+const MAX_THROUGH_EPHEMERAL = 100;
 
 function key(report: ModelReport): string {
   return report.name.toLowerCase();
@@ -92,34 +99,45 @@ function key(report: ModelReport): string {
 /**
  * The readers of the ephemeral models among `dependants`, and theirs in turn: an ephemeral model is inlined into its
  * readers, so the people a change reaches are downstream of it (`via` names the ephemeral model it flows through).
+ * Readers out of the review's focus are built from their files: each level's files are read together (`preload`).
  */
 function throughEphemeral(
   dependants: readonly { model: DbtModel; project: DbtProject }[],
   graph: RefGraph,
   ownerKey: string,
   seen: Set<string>,
+  preload: (paths: readonly string[]) => void,
+  budget: { left: number },
   depth = 1,
 ): DownstreamUse[] {
-  if (depth > MAX_EPHEMERAL_DEPTH) return [];
+  if (depth > MAX_EPHEMERAL_DEPTH || budget.left <= 0) return [];
   const uses: DownstreamUse[] = [];
+  const next: { model: DbtModel; project: DbtProject }[] = [];
+  const level: { reader: { model: DbtModel; project: DbtProject }; via: string }[] = [];
   for (const { model } of dependants) {
     const m = materializationOf(model);
     if (m.unknown || m.value !== 'ephemeral') continue;
     const name = model.name.toLowerCase();
-    const readers = (graph.children.get(name) ?? []).filter((d) => !seen.has(d.model.name.toLowerCase()));
-    for (const d of readers) {
+    for (const d of graph.children.get(name) ?? []) {
+      if (seen.has(d.model.name.toLowerCase()) || budget.left <= 0) continue;
       seen.add(d.model.name.toLowerCase());
-      const owner = ownerOf(d.model, d.project, ownerKey);
-      uses.push({ name: d.model.name, ...(d.model.version !== undefined ? { version: d.model.version } : {}), type: 'model', path: d.model.path, owner: owner?.value ?? null, columnsUsed: [], via: model.name });
+      budget.left -= 1;
+      level.push({ reader: d, via: model.name });
     }
     for (const e of graph.exposures.get(name) ?? []) {
       if (seen.has(e.name.toLowerCase())) continue;
       seen.add(e.name.toLowerCase());
       uses.push({ name: e.name, type: 'exposure', path: e.path, owner: e.owner, columnsUsed: [], via: model.name });
     }
-    uses.push(...throughEphemeral(readers, graph, ownerKey, seen, depth + 1));
   }
-  return uses;
+  preload(level.map(({ reader }) => reader.model.path));
+  for (const { reader, via } of level) {
+    const owner = ownerOf(reader.model, reader.project, ownerKey);
+    const version = reader.model.version !== undefined ? { version: reader.model.version } : {};
+    uses.push({ name: reader.model.name, ...version, type: 'model', path: reader.model.path, owner: owner?.value ?? null, columnsUsed: [], via });
+    next.push(reader);
+  }
+  return [...uses, ...throughEphemeral(next, graph, ownerKey, seen, preload, budget, depth + 1)];
 }
 
 /**
