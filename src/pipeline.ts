@@ -61,10 +61,10 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
   const analyzer = new ModelAnalyzer(ports.renderer, dialect.name, ports.shapes);
 
   const unread = new Map((request.unread ?? []).map((u) => [u.path, u.reason]));
-  const readable = changed.filter((c) => unreadReason(c, unread) === undefined);
-  analyzer.renderAhead(readable);
+  const reasons = new Map(changed.map((c) => [c, unreadReason(c, unread)]));
+  analyzer.renderAhead(changed.filter((c) => reasons.get(c) === undefined));
   const analysed = await mapLimit(changed, 4, (c) => {
-    const reason = unreadReason(c, unread);
+    const reason = reasons.get(c);
     return reason === undefined ? analyzer.analyse(c) : Promise.resolve(notRead(c, reason));
   });
 

@@ -6,6 +6,9 @@ import type { Dialect } from '../config.js';
 import type { ConfigEntry, DbtModel, DbtProject } from '../dbt/types.js';
 import type { CheckContext } from './types.js';
 
+/** Markdown inline code for `text`, also when it contains backticks (BigQuery names). */
+export { codeSpan as code } from '../review/code-span.js';
+
 export interface Place {
   path: string;
   line: number;
@@ -61,7 +64,4 @@ export function listCode(items: readonly string[], conjunction = 'and'): string 
   return `${quoted.slice(0, -1).join(', ')} ${conjunction} ${quoted[quoted.length - 1]}`;
 }
 
-/** Markdown inline code for `text`, also when it contains backticks (BigQuery names). */
-export function code(text: string): string {
-  return text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``;
-}
+

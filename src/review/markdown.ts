@@ -2,6 +2,7 @@
  * The review summary as GitHub-flavoured markdown: the body of the PR summary comment, the Check Run summary and
  * the CLI's `--format markdown` output. One renderer for all of them.
  */
+import { codeSpan as code } from './code-span.js';
 import type { DownstreamUse, Finding, ModelReport, Review, Severity } from './types.js';
 
 export interface MarkdownOptions {
@@ -82,17 +83,6 @@ function modelsTable(models: readonly ModelReport[]): string {
     }),
   ];
   return rows.join('\n');
-}
-
-/**
- * `text` as inline code, whatever it holds: names and paths come from the pull request, and a backtick in one
- * would end a plain code span and let the rest be read as markdown (links, HTML).
- */
-function code(text: string): string {
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
-  if (longest === 0) return `\`${text}\``;
-  const fence = '`'.repeat(longest + 1);
-  return `${fence} ${text} ${fence}`;
 }
 
 /** A model's name, with its version for a versioned model (`dim_customers v2`). */
