@@ -4,6 +4,7 @@
  * that does not exist). dbt runs the test against a column the relation does not have, so the build fails. Judged
  * only when the model's output columns are fully known (its SQL analysed, every `*` resolved).
  */
+import { containsPlaceholder } from '../dbt/jinja/placeholders.js';
 import { columnKey } from '../dbt/propertyNodes.js';
 import { code, hasHead } from './model-facts.js';
 import type { Rule, RuleHit } from './types.js';
@@ -16,11 +17,16 @@ export const testedColumnMissing: Rule = {
     "A column with data tests in the model's property entry is not one of the columns its SQL outputs: dbt runs the tests against a column that does not exist, and the build fails.",
   run(ctx) {
     if (!hasHead(ctx) || ctx.selectedColumns === undefined) return [];
-    const output = new Set(ctx.selectedColumns.map((c) => columnKey(c)));
+    // A var, env var or macro the review could not resolve rendered as a placeholder (or was looped over as one):
+    // the columns are not known.
+    if (ctx.renderedSql === undefined || containsPlaceholder(ctx.renderedSql) || readsUnsetVar(ctx.model.raw, ctx.project.vars, ctx.project.name)) return [];
+    // Compared without case: warehouses differ in how they fold names and quotes, and a false error blocks a PR.
+    const output = new Set(ctx.selectedColumns.map((c) => columnKey(c, true).toLowerCase()));
     const hits: RuleHit[] = [];
     for (const column of ctx.model.columns) {
       const tests = column.tests.filter((t) => t.enabled);
-      if (tests.length === 0 || output.has(column.key)) continue;
+      // `a.b`: a field of a struct column (BigQuery), not a column of its own.
+      if (tests.length === 0 || column.name.includes('.') || output.has(column.key.toLowerCase())) continue;
       hits.push({
         rule: 'tested-column-missing',
         model: ctx.model.name,
@@ -33,3 +39,12 @@ export const testedColumnMissing: Rule = {
     return hits;
   },
 };
+
+/** Whether the template reads a var without a default that the project does not set (it comes from `--vars`). */
+function readsUnsetVar(template: string, vars: Record<string, unknown>, projectName: string): boolean {
+  const scoped = vars[projectName];
+  const set = (name: string): boolean =>
+    name in vars || (scoped !== null && typeof scoped === 'object' && !Array.isArray(scoped) && name in (scoped as Record<string, unknown>));
+  for (const m of template.matchAll(/\bvar\(\s*['"]([^'"]+)['"]\s*\)/g)) if (!set(m[1]!)) return true;
+  return false;
+}

@@ -2,7 +2,7 @@
  * Business keys (DESIGN.md "Business key"): where a model declares its key, in order — a `primary_key` constraint
  * (model- or column-level), `meta.primary_key`/`meta.business_key`, the incremental `unique_key`, the columns of a
  * compound uniqueness test — else an inferred key: the column matching `inferPattern` with the model's entity
- * (`fct_orders` -> `order_id`), else the first column tested (or constrained) unique, else the first selected column
+ * (`fct_orders` -> `order_id`), else the first column tested unique and not null, else the first selected column
  * ending in one of `inferSuffixes`.
  */
 import type { ReviewerConfig } from '../config.js';
@@ -108,20 +108,24 @@ function fromCompoundTest(model: DbtModel, compoundTests: string[]): BusinessKey
   };
 }
 
-/** The first column whose values a test or constraint declares unique (`unique`, a `unique` constraint). */
-function fromUniqueColumn(model: DbtModel, uniqueTests: string[]): BusinessKey | undefined {
-  const names = new Set(uniqueTests);
+/**
+ * The first column tested (or constrained) both unique and not null: the project already treats it as the key. A
+ * column only tested unique can be a nullable alternate key (`email`), so it is not taken.
+ */
+function fromUniqueColumn(model: DbtModel, config: BusinessKeyConfig): BusinessKey | undefined {
+  const unique = new Set(config.uniqueTests);
+  const notNull = new Set(config.notNullTests);
   for (const column of model.columns) {
-    const test = column.tests.find((t) => t.enabled && names.has(t.name));
-    const constraint = column.constraints.find((c) => c.type === 'unique');
-    const where = test ?? (constraint ? { path: column.path, line: column.line } : undefined);
-    if (!where) continue;
+    const tests = column.tests.filter((t) => t.enabled);
+    const isUnique = tests.some((t) => unique.has(t.name)) || column.constraints.some((c) => c.type === 'unique' || c.type === 'primary_key');
+    const isNotNull = tests.some((t) => notNull.has(t.name)) || column.constraints.some((c) => c.type === 'not_null' || c.type === 'primary_key');
+    if (!isUnique || !isNotNull) continue;
     return {
       columns: [column.key],
       how: 'unique_test',
-      path: where.path,
-      ...(where.line !== undefined ? { line: where.line } : {}),
-      detail: `declared by ${test ? `the ${test.name} test` : 'a unique constraint'} on ${column.name} at ${at(where.path, where.line)}`,
+      path: column.path,
+      ...(column.line !== undefined ? { line: column.line } : {}),
+      detail: `inferred: ${column.name} is tested unique and not null at ${at(column.path, column.line)}`,
     };
   }
   return undefined;
@@ -180,7 +184,7 @@ function inferKey(model: DbtModel, options: BusinessKeyOptions): BusinessKey | u
     if (match) return located(match, `inferred from the model name: ${match} (no key is declared)`);
   }
   // A column the project already tests unique says more than a name ending in _id.
-  const tested = fromUniqueColumn(model, options.config.uniqueTests);
+  const tested = fromUniqueColumn(model, options.config);
   if (tested) return tested;
   const ordered = selected.length > 0 ? selected : yamlColumns;
   const suffixes = options.config.inferSuffixes.map((s) => s.toLowerCase());

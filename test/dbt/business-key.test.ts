@@ -128,14 +128,21 @@ describe('keyTestStatus', () => {
     expect(keyTestStatus(m, businessKeyOf(m, opts)!, opts).tested).toBe(true);
   });
 
-  it('takes a column tested unique as the key when the model name names none, before a column ending in _id', () => {
+  it('takes a column tested unique and not null as the key when the model name names none, before a column ending in _id', () => {
     const m = project(
       'fct_revenue_daily',
       lines('models:', '  - name: fct_revenue_daily', '    columns:', '      - name: store_id', '      - name: revenue_date', '        data_tests: [unique, not_null]'),
     );
     const key = businessKeyOf(m, opts)!;
-    expect(key).toMatchObject({ columns: ['revenue_date'], how: 'unique_test', path: 'models/_m.yml', line: 6 });
+    expect(key).toMatchObject({ columns: ['revenue_date'], how: 'unique_test', path: 'models/_m.yml', line: 5 });
     expect(keyTestStatus(m, key, opts).tested).toBe(true);
+    // a column tested unique only (a nullable alternate key) is not taken: the _id column is
+    const alternate = project(
+      'dim_customer_profiles',
+      lines('models:', '  - name: dim_customer_profiles', '    columns:', '      - name: email', '        data_tests: [unique]', '      - name: customer_id', '        data_tests: [unique, not_null]'),
+    );
+    expect(businessKeyOf(alternate, opts)).toMatchObject({ columns: ['customer_id'] });
+    expect(keyTestStatus(alternate, businessKeyOf(alternate, opts)!, opts).tested).toBe(true);
   });
 
   it('does not accept unique and not_null on different columns', () => {

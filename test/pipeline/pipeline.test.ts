@@ -334,6 +334,13 @@ describe('runReview', () => {
     );
     const added = await review({ ...BASE, 'models/marts/_marts.yml': BASE['models/marts/_marts.yml']!.replace('      - name: order_id\n', '      - name: refund_reason\n        data_tests: [not_null]\n      - name: order_id\n') });
     expect(added.findings.filter((f) => f.rule === 'tested-column-missing').map((f) => f.column)).toEqual(['refund_reason']);
+    // not judged: a column named with other case and quote: true, a struct field, columns made by an unknown var
+    const sql = "select\n  id as OrderId,\n  info,\n  {% for m in var('methods') %}amount_{{ m }},{% endfor %}\n  1 as n\nfrom {{ ref('stg_orders') }}\n";
+    const yml = 'version: 2\nmodels:\n  - name: fct_wide\n    columns:\n      - name: OrderId\n        quote: true\n        data_tests: [unique]\n      - name: info.customer_id\n        data_tests: [not_null]\n      - name: amount_card\n        data_tests: [not_null]\n';
+    const unknown = await review({ ...BASE, 'models/marts/fct_wide.sql': sql, 'models/marts/_wide.yml': yml });
+    expect(unknown.findings.filter((f) => f.rule === 'tested-column-missing')).toEqual([]);
+    const known = await review({ ...BASE, 'models/marts/fct_wide.sql': sql.replace(/\{% for[^\n]*\n/, ''), 'models/marts/_wide.yml': yml });
+    expect(known.findings.filter((f) => f.rule === 'tested-column-missing').map((f) => f.column)).toEqual(['amount_card']);
     // a column the SQL outputs: nothing
     expect((await review({ ...BASE, 'models/marts/_marts.yml': BASE['models/marts/_marts.yml']!.replace('description: Orders.', 'description: All orders.') })).findings.filter((f) => f.rule === 'tested-column-missing')).toEqual([]);
   });
