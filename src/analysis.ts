@@ -13,6 +13,7 @@ import { analyzeSql, columnsUsedFrom, diffShapes, isFormattingOnly, type ModelSh
 import type { ChangedModel } from './changed-models.js';
 import { renderedToTemplateLines } from './review/line-map.js';
 import { mergesOnUniqueKey } from './checks/incremental.js';
+import { escapeRegExp } from './dbt/textLines.js';
 
 export interface AnalysedModel {
   changed: ChangedModel;
@@ -212,7 +213,7 @@ export class ModelAnalyzer {
       const merged = mergesOnUniqueKey(head, this.dialect);
       // The window of new rows reads the model itself (`{{ this }}`, rendered as its name): other conditions of the
       // branch decide which rows are loaded at all, merged or not.
-      const readsItself = new RegExp(`\\b${head.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i');
+      const readsItself = new RegExp(`\\b${escapeRegExp(head.name)}\\b`, 'i');
       for (const c of inc === 'identical' ? [] : inc.changes) {
         if (c.kind === 'formatting_only' || seen.has(changeKey(c))) continue;
         const { settled: _settled, ...unsettled } = c;

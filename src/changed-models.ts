@@ -6,6 +6,8 @@
  */
 import type { DbtModel, DbtProject } from './dbt/types.js';
 import { projectConfigFingerprint, stableStringify } from './dbt/index.js';
+import { escapeRegExp } from './dbt/textLines.js';
+import { scopedVars } from './dbt/vars.js';
 import type { ChangedFile } from './ports.js';
 import type { ModelStatus, Skipped } from './review/types.js';
 import { modelPropertiesFingerprint } from './review/model-fingerprint.js';
@@ -136,7 +138,7 @@ function rendersDifferently(
   }
   const vars = changedVars(headProjects, baseProjects);
   if (names.size === 0 && vars.size === 0) return () => false;
-  const alternatives = (set: ReadonlySet<string>) => [...set].map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  const alternatives = (set: ReadonlySet<string>) => [...set].map(escapeRegExp).join('|');
   const readsVar = vars.size > 0 ? new RegExp(`\\bvar\\s*\\(\\s*['"](?:${alternatives(vars)})['"]`) : undefined;
   const uses = (text: string, call: RegExp | undefined): boolean => call?.test(text) === true || readsVar?.test(text) === true;
   const callOf = (set: ReadonlySet<string>) => (set.size > 0 ? new RegExp(`\\b(?:${alternatives(set)})\\s*\\(`) : undefined);
@@ -198,12 +200,8 @@ function changedVars(headProjects: readonly DbtProject[], baseProjects: readonly
  * which dbt gives that project's models).
  */
 function varPairs(head: Record<string, unknown>, base: Record<string, unknown>, projectName: string): [string, unknown, unknown][] {
-  const scoped = (vars: Record<string, unknown>): Record<string, unknown> => {
-    const inner = vars[projectName];
-    return inner !== null && typeof inner === 'object' && !Array.isArray(inner) ? (inner as Record<string, unknown>) : {};
-  };
   const pairs: [string, unknown, unknown][] = [];
-  for (const [h, b] of [[head, base], [scoped(head), scoped(base)]] as const) {
+  for (const [h, b] of [[head, base], [scopedVars(head, projectName), scopedVars(base, projectName)]] as const) {
     for (const key of new Set([...Object.keys(h), ...Object.keys(b)])) pairs.push([key, b[key], h[key]]);
   }
   return pairs;

@@ -5,6 +5,7 @@
 import picomatch from 'picomatch';
 import type { Dialect, ReviewerConfig } from './config.js';
 import { changedPathsOf, type ReviewPorts, type ReviewRequest } from './ports.js';
+import { stemOf } from './dbt/textLines.js';
 import type { ProjectProblem } from './dbt/types.js';
 import type { Finding, LlmReport, ModelChange, ModelReport, Review, Skipped } from './review/types.js';
 import {
@@ -97,7 +98,7 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
   // Problems of files outside the change were there before it: they are not this change's findings.
   // (by name and by file stem: a version's orphaned entry names its file, `orders_v2`)
   const goneModels = new Set(
-    changed.flatMap((c) => (c.base && (c.status === 'removed' || c.status === 'renamed') ? [c.base.name, c.base.path.replace(/^.*\//, '').replace(/\.[^.]+$/, '')] : [])),
+    changed.flatMap((c) => (c.base && (c.status === 'removed' || c.status === 'renamed') ? [c.base.name, stemOf(c.base.path)] : [])),
   );
   const problemProjects = headProjects.map((p) => ({ ...p, problems: p.problems.flatMap((problem) => causedByChange(problem, changedPaths, goneModels)) }));
   const deterministic: Finding[] = runChecks(contexts, config, problemProjects);

@@ -6,6 +6,7 @@
  */
 import { containsPlaceholder } from '../dbt/jinja/placeholders.js';
 import { columnKey } from '../dbt/propertyNodes.js';
+import { scopedVars } from '../dbt/vars.js';
 import { code, hasHead } from './model-facts.js';
 import type { Rule, RuleHit } from './types.js';
 
@@ -42,9 +43,8 @@ export const testedColumnMissing: Rule = {
 
 /** Whether the template reads a var without a default that the project does not set (it comes from `--vars`). */
 function readsUnsetVar(template: string, vars: Record<string, unknown>, projectName: string): boolean {
-  const scoped = vars[projectName];
-  const set = (name: string): boolean =>
-    name in vars || (scoped !== null && typeof scoped === 'object' && !Array.isArray(scoped) && name in (scoped as Record<string, unknown>));
+  const scoped = scopedVars(vars, projectName);
+  const set = (name: string): boolean => name in vars || name in scoped;
   for (const m of template.matchAll(/\bvar\(\s*['"]([^'"]+)['"]\s*\)/g)) if (!set(m[1]!)) return true;
   return false;
 }

@@ -7,6 +7,7 @@
  */
 import type { ReviewerConfig } from '../config.js';
 import { columnKey } from './propertyNodes.js';
+import { escapeRegExp } from './textLines.js';
 import type { BusinessKey, ConfigEntry, DbtModel } from './types.js';
 
 export type BusinessKeyConfig = ReviewerConfig['businessKey'];
@@ -152,10 +153,6 @@ export function singular(word: string): string {
   if (/(ss|x|z|ch|sh)es$/.test(word) || /[^o]uses$/.test(word)) return word.slice(0, -2);
   if (/[^su]s$/.test(word)) return word.slice(0, -1);
   return word;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function inferKey(model: DbtModel, options: BusinessKeyOptions): BusinessKey | undefined {

@@ -24,6 +24,11 @@ export function blankJinjaComments(text: string): string {
   return text.replace(/\{#[\s\S]*?#\}/g, (m) => m.replace(/[^\n]/g, ' '));
 }
 
+/** `text` matched literally inside a regular expression. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** Posix dirname ('' for a top-level file). */
 export function dirnameOf(path: string): string {
   const i = path.lastIndexOf('/');

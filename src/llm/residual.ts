@@ -9,6 +9,7 @@
  * Formatting-only hunks are never sent, and formatting-only blocks inside a sent hunk are shown as context.
  * Fully explained changes (columns added/removed/renamed, tests, docs, config, ...) are not sent. Pure.
  */
+import { escapeRegExp } from '../dbt/textLines.js';
 import { parseYamlValue as parseYaml } from '../dbt/yamlTree.js';
 import type { ChangedFile, ReviewRequest } from '../ports.js';
 import type { FileSnapshot } from '../dbt/types.js';
@@ -165,7 +166,7 @@ export function macroNames(source: string): string[] {
 }
 
 function callsMacro(sql: string, name: string): boolean {
-  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const escaped = escapeRegExp(name);
   // `name(`, `project.name(`, or `adapter.dispatch('name')`.
   return new RegExp(`(?<![\\w])${escaped}\\s*\\(|dispatch\\(\\s*['"]${escaped}['"]`).test(sql);
 }
@@ -175,7 +176,7 @@ function declaredColumns(head: FileSnapshot | undefined, project: ProjectInfo | 
   if (!head) return [];
   const root = project?.root ?? '';
   const folders = project?.modelPaths ?? ['models'];
-  const needle = new RegExp(`name:\\s*["']?${modelName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["']?\\s*$`, 'm');
+  const needle = new RegExp(`name:\\s*["']?${escapeRegExp(modelName)}["']?\\s*$`, 'm');
   for (const path of head.paths()) {
     if (!/\.ya?ml$/i.test(path) || !under(path, root, folders)) continue;
     const text = head.read(path);
