@@ -5,6 +5,7 @@ import { breakingRules } from './breaking.js';
 import { publicModelContractMissing } from './contracts.js';
 import { modelDescriptionMissing } from './docs.js';
 import { incrementalUniqueKeyMissing } from './incremental.js';
+import { incrementalSchemaChange } from './incremental-schema.js';
 import { keyMissing, keyUntested } from './keys.js';
 import { namingLayerPrefix } from './naming.js';
 import { ownerMissing } from './ownership.js';
@@ -19,6 +20,7 @@ export const REGISTRY: readonly Rule[] = [
   keyUntested,
   keyMissing,
   incrementalUniqueKeyMissing,
+  incrementalSchemaChange,
   namingLayerPrefix,
   hardcodedRelation,
   trailingSemicolon,

@@ -533,6 +533,23 @@ describe('runReview', () => {
     expect(added.models.find((m) => m.name === 'fct_orders')!.changes.map((c) => c.kind)).toEqual(['materialization_changed']);
   });
 
+  it('reports the columns an incremental model gains or loses under on_schema_change ignore (the default): a full refresh is needed', async () => {
+    const incremental = (config: string, columns: string) =>
+      `{{ config(materialized='incremental', unique_key='order_id'${config}) }}\nselect ${columns}\nfrom {{ ref('stg_orders') }}\n{% if is_incremental() %}\nwhere ordered_at > (select max(ordered_at) from {{ this }})\n{% endif %}\n`;
+    const base = { ...BASE, 'models/marts/fct_orders.sql': incremental('', 'order_id, customer_id, status, amount') };
+    const r = await review({ ...BASE, 'models/marts/fct_orders.sql': incremental('', 'order_id, customer_id, status, amount, ordered_at') }, base);
+    expect(r.findings.filter((f) => f.rule === 'incremental-schema-change')).toEqual([
+      expect.objectContaining({ severity: 'warning', column: 'ordered_at', path: 'models/marts/fct_orders.sql', line: 2, message: expect.stringContaining('is not added to the existing table') }),
+    ]);
+    const removed = await review({ ...BASE, 'models/marts/fct_orders.sql': incremental('', 'order_id, customer_id, amount') }, base);
+    expect(removed.findings.filter((f) => f.rule === 'incremental-schema-change')).toEqual([
+      expect.objectContaining({ column: 'status', message: expect.stringContaining('the next incremental run fails') }),
+    ]);
+    // the columns follow the table: nothing to say
+    const synced = await review({ ...BASE, 'models/marts/fct_orders.sql': incremental(", on_schema_change='sync_all_columns'", 'order_id, customer_id, amount') }, base);
+    expect(synced.findings.map((f) => f.rule)).not.toContain('incremental-schema-change');
+  });
+
   it('reports an added model as additive and runs the rules on it', async () => {
     const head = { ...BASE, 'models/marts/orders_summary.sql': `select status, count(*) as orders from {{ ref('fct_orders') }} group by status\n` };
     const config = defaultConfig();
