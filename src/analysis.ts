@@ -26,6 +26,8 @@ export interface AnalysedModel {
   headSql?: string;
   headShape?: ModelShape;
   headColumns?: string[];
+  /** The line of each head output column in the model's file (where its select item is written), when known. */
+  headColumnLines?: ReadonlyMap<string, number>;
   unknownReason?: string;
 }
 
@@ -179,6 +181,10 @@ export class ModelAnalyzer {
     result.headSql = headFull.sql;
     result.headShape = headFull.shape;
     result.headColumns = headFull.shape && headFull.shape.unresolvedStars.length === 0 ? headFull.shape.columns.map((c) => c.name) : undefined;
+    if (result.headColumns && headFull.shape && headFull.lineOf) {
+      const lineOf = headFull.lineOf;
+      result.headColumnLines = new Map(headFull.shape.columns.flatMap((c) => (c.line !== undefined ? [[c.name, lineOf(c.line)] as const] : [])));
+    }
 
     if (status === 'added') {
       result.changes.push(addedChange(head));

@@ -8,7 +8,7 @@ import { containsPlaceholder } from '../dbt/jinja/placeholders.js';
 import { columnKey } from '../dbt/propertyNodes.js';
 import { scopedVars } from '../dbt/vars.js';
 import { code, hasHead } from './model-facts.js';
-import type { Rule, RuleHit } from './types.js';
+import type { CheckContext, Rule, RuleHit } from './types.js';
 
 export const testedColumnMissing: Rule = {
   id: 'tested-column-missing',
@@ -17,12 +17,8 @@ export const testedColumnMissing: Rule = {
   description:
     "A column with data tests in the model's property entry is not one of the columns its SQL outputs: dbt runs the tests against a column that does not exist, and the build fails.",
   run(ctx) {
-    if (!hasHead(ctx) || ctx.selectedColumns === undefined) return [];
-    // A var, env var or macro the review could not resolve rendered as a placeholder (or was looped over as one):
-    // the columns are not known.
-    if (ctx.renderedSql === undefined || containsPlaceholder(ctx.renderedSql) || readsUnsetVar(ctx.model.raw, ctx.project.vars, ctx.project.name)) return [];
-    // Compared without case: warehouses differ in how they fold names and quotes, and a false error blocks a PR.
-    const output = new Set(ctx.selectedColumns.map((c) => columnKey(c, true).toLowerCase()));
+    const output = knownOutputColumns(ctx);
+    if (!output) return [];
     const hits: RuleHit[] = [];
     for (const column of ctx.model.columns) {
       const tests = column.tests.filter((t) => t.enabled);
@@ -40,6 +36,22 @@ export const testedColumnMissing: Rule = {
     return hits;
   },
 };
+
+/**
+ * The head's output columns as lower-case keys, when they are surely known: the SQL analysed with every `*`
+ * resolved, and no var, env var or macro the review could not resolve (rendered as a placeholder, or looped over as
+ * one). Compared without case: warehouses differ in how they fold names and quotes, and a false error blocks a PR.
+ */
+export function knownOutputColumns(ctx: CheckContext): Set<string> | undefined {
+  if (!hasHead(ctx) || ctx.selectedColumns === undefined) return undefined;
+  if (ctx.renderedSql === undefined || containsPlaceholder(ctx.renderedSql) || readsUnsetVar(ctx.model.raw, ctx.project.vars, ctx.project.name)) return undefined;
+  return new Set(ctx.selectedColumns.map(outputKey));
+}
+
+/** The key `knownOutputColumns` holds for an output column name. */
+export function outputKey(name: string): string {
+  return columnKey(name, true).toLowerCase();
+}
 
 /** Whether the template reads a var without a default that the project does not set (it comes from `--vars`). */
 function readsUnsetVar(template: string, vars: Record<string, unknown>, projectName: string): boolean {

@@ -2,7 +2,7 @@
  * Every deterministic rule, in the order findings are reported, and their documentation for the README.
  */
 import { breakingRules } from './breaking.js';
-import { publicModelContractMissing } from './contracts.js';
+import { contractColumnsMismatch, publicModelContractMissing } from './contracts.js';
 import { modelDescriptionMissing } from './docs.js';
 import { incrementalUniqueKeyMissing } from './incremental.js';
 import { incrementalSchemaChange } from './incremental-schema.js';
@@ -27,6 +27,7 @@ export const REGISTRY: readonly Rule[] = [
   selectStar,
   modelDescriptionMissing,
   publicModelContractMissing,
+  contractColumnsMismatch,
   testRemoved,
   testedColumnMissing,
   ...breakingRules,

@@ -550,6 +550,28 @@ describe('runReview', () => {
     expect(synced.findings.map((f) => f.rule)).not.toContain('incremental-schema-change');
   });
 
+  it('holds a model with an enforced contract to its columns: one the SQL adds, one the contract keeps, one without data_type', async () => {
+    const contract = (columns: string) =>
+      `version: 2\nmodels:\n  - name: fct_orders\n    description: Orders.\n    config:\n      contract: {enforced: true}\n    columns:\n${columns}`;
+    const typed = '      - name: order_id\n        data_type: int\n      - name: customer_id\n        data_type: int\n      - name: status\n        data_type: varchar\n      - name: amount\n        data_type: number\n';
+    const base = { ...BASE, 'models/marts/_marts.yml': contract(typed) };
+    // in agreement: nothing
+    const same = await review({ ...base, 'models/marts/fct_orders.sql': BASE['models/marts/fct_orders.sql']!.replace("!= 'test'", "not in ('test', 'demo')") }, base);
+    expect(same.findings.map((f) => f.rule)).not.toContain('contract-columns-mismatch');
+    // a column added to the SQL only, at its select line
+    const added = await review({ ...base, 'models/marts/fct_orders.sql': BASE['models/marts/fct_orders.sql']!.replace('    amount\n', '    amount,\n    ordered_at\n') }, base);
+    expect(added.findings.filter((f) => f.rule === 'contract-columns-mismatch')).toEqual([
+      expect.objectContaining({ severity: 'error', column: 'ordered_at', path: 'models/marts/fct_orders.sql', line: 6, message: expect.stringContaining('not in its contract') }),
+    ]);
+    // a contract column without data_type, and one the SQL does not output
+    const yaml = contract(typed.replace('        data_type: varchar\n', '') + '      - name: discount\n        data_type: number\n');
+    const drifted = await review({ ...base, 'models/marts/_marts.yml': yaml }, base);
+    expect(drifted.findings.filter((f) => f.rule === 'contract-columns-mismatch').map((f) => [f.column, f.path, f.line, f.message.split(':')[0]])).toEqual([
+      ['status', 'models/marts/_marts.yml', 12, "Column `status` of `fct_orders` has no `data_type`, and the model's contract is enforced"],
+      ['discount', 'models/marts/_marts.yml', 15, 'Column `discount` is in the contract of `fct_orders` but its SQL does not output it'],
+    ]);
+  });
+
   it('reports an added model as additive and runs the rules on it', async () => {
     const head = { ...BASE, 'models/marts/orders_summary.sql': `select status, count(*) as orders from {{ ref('fct_orders') }} group by status\n` };
     const config = defaultConfig();
