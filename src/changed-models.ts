@@ -31,6 +31,9 @@ export interface SourceMove {
   line?: number;
 }
 
+/** Shared by every model when no source moved (never modified). */
+const NO_MOVES: SourceMove[] = [];
+
 /**
  * A model is changed when its SQL file changed, its property-file entry changed, or the config it inherits from
  * `dbt_project.yml` changed. Removed and disabled models count as removed; renamed files pair base and head.
@@ -68,15 +71,25 @@ export function findChangedModels(
       skipped.push({ path: project.projectFile, reason: `cannot be read ${unreadable}; the models of this project are not compared until it is fixed` });
       continue;
     }
-    const baseById = new Map((baseProject?.models ?? []).map((m) => [m.uniqueId, m]));
-    const baseByPath = new Map((baseProject?.models ?? []).map((m) => [`${m.path}#${m.version ?? ''}`, m]));
+    const baseModels = baseProject?.models ?? [];
+    // The base load reuses the head's model object when nothing it is built from changed (almost every model of a
+    // big project): that object is its own base. The others are paired through maps built on first need.
+    const reused = new Set(baseModels);
+    let baseById: Map<string, DbtModel> | undefined;
+    let baseByPath: Map<string, DbtModel> | undefined;
     for (const head of project.models) {
       const previousPath = renamedFrom.get(head.path);
-      // By file (a renamed file, or the same file in a renamed project), else by name.
-      const base =
-        baseByPath.get(`${previousPath ?? head.path}#${head.version ?? ''}`) ?? baseById.get(head.uniqueId);
+      let base: DbtModel | undefined;
+      if (previousPath === undefined && reused.has(head)) {
+        base = head;
+      } else {
+        baseById ??= new Map(baseModels.map((m) => [m.uniqueId, m]));
+        baseByPath ??= new Map(baseModels.map((m) => [`${m.path}#${m.version ?? ''}`, m]));
+        // By file (a renamed file, or the same file in a renamed project), else by name.
+        base = baseByPath.get(`${previousPath ?? head.path}#${head.version ?? ''}`) ?? baseById.get(head.uniqueId);
+      }
       if (base) seenBase.add(base);
-      const movedSources = head.sources.flatMap((s) => moves.get(`${project.projectFile}\0${s.source}.${s.table}`) ?? []);
+      const movedSources = moves.size === 0 ? NO_MOVES : head.sources.flatMap((s) => moves.get(`${project.projectFile}\0${s.source}.${s.table}`) ?? []);
       // The base load reuses the head's model object when nothing it is built from changed.
       if (base === head && movedSources.length === 0 && !readsChangedMacroOrVar(head)) continue;
       const sqlChanged = changedPaths.has(head.path) || (base !== undefined && base.path !== head.path);
