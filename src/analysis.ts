@@ -26,8 +26,8 @@ export interface AnalysedModel {
   headSql?: string;
   headShape?: ModelShape;
   headColumns?: string[];
-  /** The line of each head output column in the model's file (where its select item is written), when known. */
-  headColumnLines?: ReadonlyMap<string, number>;
+  /** The line in the model's file of a head output column (where its select item is written), when known. */
+  headColumnLine?: (name: string) => number | undefined;
   unknownReason?: string;
 }
 
@@ -182,8 +182,11 @@ export class ModelAnalyzer {
     result.headShape = headFull.shape;
     result.headColumns = headFull.shape && headFull.shape.unresolvedStars.length === 0 ? headFull.shape.columns.map((c) => c.name) : undefined;
     if (result.headColumns && headFull.shape && headFull.lineOf) {
-      const lineOf = headFull.lineOf;
-      result.headColumnLines = new Map(headFull.shape.columns.flatMap((c) => (c.line !== undefined ? [[c.name, lineOf(c.line)] as const] : [])));
+      const { shape, lineOf } = headFull;
+      result.headColumnLine = (name) => {
+        const line = shape.columns.find((c) => c.name === name)?.line;
+        return line === undefined ? undefined : lineOf(line);
+      };
     }
 
     if (status === 'added') {
@@ -336,7 +339,9 @@ export class ModelAnalyzer {
       }
     }
     if (shape.parse === 'failed') return { sql: rendered.sql, error: shape.error ?? 'the SQL could not be parsed' };
-    return { sql: rendered.sql, shape, upstream, lineOf: renderedToTemplateLines(model.raw, rendered.sql) };
+    // Aligned on first use: most shapes (upstream columns, readers) are never asked for a line.
+    let lineOf: ((renderedLine: number) => number) | undefined;
+    return { sql: rendered.sql, shape, upstream, lineOf: (line) => (lineOf ??= renderedToTemplateLines(model.raw, rendered.sql))(line) };
   }
 
   /** `known` plus the output columns of parents without documented columns, from their analysed SQL. */

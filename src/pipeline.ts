@@ -87,7 +87,7 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
       changes: report.changes,
       renderedSql: a.headSql,
       selectedColumns: a.headColumns,
-      ...(a.headColumnLines ? { selectedColumnLines: a.headColumnLines } : {}),
+      ...(a.headColumnLine ? { selectedColumnLine: a.headColumnLine } : {}),
       dialect: dialect.name,
       readFile: (path) => (a.changed.status === 'removed' ? ports.base : ports.head).read(path),
     });

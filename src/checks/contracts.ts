@@ -68,7 +68,7 @@ export const contractColumnsMismatch: Rule = {
     const declared = new Set(model.columns.map((c) => c.key.toLowerCase()));
     for (const name of ctx.selectedColumns ?? []) {
       if (declared.has(outputKey(name))) continue;
-      const line = ctx.selectedColumnLines?.get(name);
+      const line = ctx.selectedColumnLine?.(name);
       hit(name, model.path, line ?? 1, `Column ${code(name)} is in the SQL of \`${model.name}\` but not in its contract (${code(entry)}): the build fails, since an enforced contract lists every column. Add it to the model's \`columns:\` with its \`data_type\`, or remove it from the SQL.`);
     }
     for (const column of model.columns) {

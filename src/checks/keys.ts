@@ -21,7 +21,16 @@ function keyRequired(ctx: CheckContext): boolean {
   return first !== undefined && layers.includes(first);
 }
 
+const keys = new WeakMap<CheckContext, { key: BusinessKey | undefined }>();
+
+/** The model's business key (both key rules ask for it: computed once per model). */
 function keyOf(ctx: CheckContext): BusinessKey | undefined {
+  let known = keys.get(ctx);
+  if (!known) keys.set(ctx, (known = { key: findKey(ctx) }));
+  return known.key;
+}
+
+function findKey(ctx: CheckContext): BusinessKey | undefined {
   const layerPrefixes = [...new Set([...Object.values(ctx.config.layers).flat(), ...DEFAULT_LAYER_PREFIXES])];
   return businessKeyOf(ctx.model, {
     config: ctx.config.businessKey,

@@ -25,8 +25,8 @@ export interface CheckContext {
   renderedSql?: string;
   /** Output columns from SQL analysis, when known. */
   selectedColumns?: string[];
-  /** The line in the model's file of each of `selectedColumns` (by its name), when known. */
-  selectedColumnLines?: ReadonlyMap<string, number>;
+  /** The line in the model's file of one of `selectedColumns` (by its name), when known. */
+  selectedColumnLine?: (name: string) => number | undefined;
   /** The SQL dialect in effect (configured or detected); defaults to `config.dialect`, else snowflake. */
   dialect?: Dialect;
   /**
