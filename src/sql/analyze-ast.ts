@@ -4,7 +4,7 @@
  */
 import type { Dialect } from '../config.js';
 import { DEDUP_ORDER, GENERIC_NUMBER, GENERIC_TEMPORAL, NUMBER_OR_DATE, SETOP_BRANCH, SETOP_OPERATORS, SETOP_SEPARATOR, baseType, setOpBranchOrder, setOpBranchText, outerFilterMark, type OuterSide, bound, columnName, columnNameOfToken, columnSite, groupByAllText, isNumericFamily, REL_OPEN, relMark, rowNumberDedup, snippet } from './canonical.js';
-import { tokenize } from './lexer.js';
+import { tokenize, type Token } from './lexer.js';
 import { emptyRowSetClauses, type Clause, type ColumnSite, type RowSetClauses, type UnresolvedStar } from './types.js';
 
 type AstNode = Record<string, unknown>;
@@ -26,6 +26,8 @@ const MAX_SITES = 16;
 
 /** `own` and then the sites of `more`, each once, at most MAX_SITES. */
 function sitesOf(own: ColumnSite[], more: readonly ColInfo[] = []): ColumnSite[] | undefined {
+  // the common case: one site of its own and nothing read that has sites
+  if (own.length <= 1 && more.every((c) => !c.sites || c.sites.length === 0)) return own.length ? [own[0]!] : undefined;
   const out: ColumnSite[] = [];
   const seen = new Set<string>();
   for (const site of [...own, ...more.flatMap((c) => c.sites ?? [])]) {
@@ -66,6 +68,9 @@ interface Source {
 interface Scope {
   sources: Source[];
   parent?: Scope;
+  /** The select list's columns, which its aliases name (the last of a name wins). */
+  aliasColumns?: readonly ColInfo[];
+  /** `aliasColumns` by name, made on first use. */
   aliases?: Map<string, ColInfo>;
 }
 
@@ -102,6 +107,7 @@ function isConstantExpr(canonical: string): boolean {
   for (const m of code.matchAll(/([a-z_][a-z0-9_.]*)\s*\(/gi)) if (VOLATILE_FUNCS.has(m[1]!.toLowerCase().split('.').pop()!)) return false;
   return true;
 }
+const BOOLEAN_OPERATORS = new Set(['=', '<>', '<', '>', '<=', '>=', 'and', 'or', 'like', 'not like', 'ilike', 'not ilike', 'in', 'not in', 'is', 'is not', 'between', 'not between', 'regexp', 'rlike', 'similar to', 'exists']);
 const ARITHMETIC = new Set(['+', '-', '*', '/', '%']);
 const COMMUTATIVE = new Set(['+', '*', 'and', 'or', '=', '<>', '==', 'is not distinct from', 'is distinct from']);
 const SKIP_KEYS = new Set(['loc', 'parentheses', 'surround', 'notations', 'collate', 'tableList', 'columnList', 'suffix']);
@@ -179,6 +185,37 @@ function tokenKey(text: string, kind: string): string {
   return text;
 }
 
+/** The first column of each name in a list of columns (lists are not changed once a source has them). */
+const columnIndexes = new WeakMap<readonly ColInfo[], Map<string, ColInfo>>();
+
+function columnNamed(columns: readonly ColInfo[], name: string): ColInfo | undefined {
+  let index = columnIndexes.get(columns);
+  if (!index) {
+    index = new Map();
+    for (const c of columns) if (!index.has(c.name)) index.set(c.name, c);
+    columnIndexes.set(columns, index);
+  }
+  return index.get(name);
+}
+
+/** Comparable token texts of recently rendered expressions, by dialect: base and head render the same ones. */
+const renderedKeyMemo = new Map<Dialect, Map<string, readonly string[]>>();
+
+function renderedKeys(rendered: string, dialect: Dialect): readonly string[] {
+  let m = renderedKeyMemo.get(dialect);
+  if (!m) {
+    m = new Map();
+    renderedKeyMemo.set(dialect, m);
+  }
+  let keys = m.get(rendered);
+  if (!keys) {
+    keys = tokenize(rendered, { dialect }).map((t) => tokenKey(t.text, t.kind));
+    if (m.size >= 4096) m.clear();
+    m.set(rendered, keys);
+  }
+  return keys;
+}
+
 function descendantLine(node: unknown, depth = 0): number | undefined {
   if (depth > 6) return undefined;
   if (Array.isArray(node)) {
@@ -191,7 +228,8 @@ function descendantLine(node: unknown, depth = 0): number | undefined {
   if (!isNode(node)) return undefined;
   const own = lineOf(node);
   if (own !== undefined) return own;
-  for (const [k, v] of Object.entries(node)) {
+  for (const k of Object.keys(node)) {
+    const v = node[k];
     if (k === 'loc' || typeof v !== 'object' || v === null) continue;
     const l = descendantLine(v, depth + 1);
     if (l !== undefined) return l;
@@ -237,11 +275,32 @@ export class AstAnalyzer {
   /** Collects the CTE and subquery columns an expression reads, while a select item is evaluated. */
   private readColumns: ColInfo[] | undefined;
 
-  private sqlTokens: { text: string; start: number; end: number; line: number }[] | undefined;
+  private sqlTokens: readonly Token[] | undefined;
+  /** The comparable text (`tokenKey`) of each token of the SQL. */
+  private sqlKeys: string[] = [];
 
-  private tokensOfSql(): { text: string; start: number; end: number; line: number }[] {
-    if (!this.sqlTokens) this.sqlTokens = tokenize(this.sql, { dialect: this.dialect }).map((t) => ({ text: tokenKey(t.text, t.kind), start: t.start, end: t.end, line: t.line }));
+  private tokensOfSql(): readonly Token[] {
+    if (!this.sqlTokens) {
+      const toks = tokenize(this.sql, { dialect: this.dialect });
+      this.sqlKeys = toks.map((t) => tokenKey(t.text, t.kind));
+      this.sqlTokens = toks;
+    }
     return this.sqlTokens;
+  }
+
+  /** Comparable token text -> the indexes (ascending) of the SQL's tokens with that text, found on first ask. */
+  private readonly tokenPositions = new Map<string, number[]>();
+
+  private positionsOf(text: string): number[] {
+    let at = this.tokenPositions.get(text);
+    if (!at) {
+      at = [];
+      this.tokensOfSql();
+      const keys = this.sqlKeys;
+      for (let i = 0; i < keys.length; i++) if (keys[i] === text) at.push(i);
+      this.tokenPositions.set(text, at);
+    }
+    return at;
   }
 
   /** Finds a node in the SQL text: its own location, a descendant's, or its rendered text's token sequence. */
@@ -257,16 +316,25 @@ export class AstAnalyzer {
       rendered = undefined;
     }
     if (!rendered) return { line: descendantLine(node) };
-    const seq = tokenize(rendered, { dialect: this.dialect }).map((t) => tokenKey(t.text, t.kind));
+    const seq = renderedKeys(rendered, this.dialect);
     const toks = this.tokensOfSql();
-    for (const len of [seq.length, Math.min(3, seq.length), 1]) {
-      if (len === 0) break;
+    const keys = this.sqlKeys;
+    // the first place (from afterLine's first token on) where the whole sequence, else its first 3 tokens, else its
+    // first token is written; only the places of its first token can start one
+    const candidates = seq.length > 0 ? this.positionsOf(seq[0]!) : undefined;
+    if (candidates && candidates.length > 0) {
       const startAt = afterLine !== undefined ? Math.max(0, toks.findIndex((t) => t.line >= afterLine)) : 0;
-      outer: for (let i = startAt; i + len <= toks.length; i++) {
-        for (let j = 0; j < len; j++) if (toks[i + j]!.text !== seq[j]) continue outer;
-        const first = toks[i]!;
-        const last = toks[i + len - 1]!;
-        return { line: first.line, text: len === seq.length ? this.sql.slice(first.start, last.end) : rendered };
+      let from = 0;
+      while (from < candidates.length && candidates[from]! < startAt) from++;
+      for (const len of [seq.length, Math.min(3, seq.length), 1]) {
+        outer: for (let c = from; c < candidates.length; c++) {
+          const i = candidates[c]!;
+          if (i + len > toks.length) break;
+          for (let j = 1; j < len; j++) if (keys[i + j] !== seq[j]) continue outer;
+          const first = toks[i]!;
+          const last = toks[i + len - 1]!;
+          return { line: first.line, text: len === seq.length ? this.sql.slice(first.start, last.end) : rendered };
+        }
       }
     }
     return { line: descendantLine(node), text: rendered };
@@ -354,8 +422,9 @@ export class AstAnalyzer {
     const table = from ? str(from.table)?.toLowerCase() : undefined;
     if (!table) return undefined;
     const toks = this.tokensOfSql();
-    const at = toks.findIndex((t) => t.line >= (after ?? 1) && t.text === table);
-    for (let k = at; k >= 0; k--) if (toks[k]!.text === 'select') return toks[k]!.line;
+    const keys = this.sqlKeys;
+    const at = toks.findIndex((t, k) => t.line >= (after ?? 1) && keys[k] === table);
+    for (let k = at; k >= 0; k--) if (keys[k] === 'select') return toks[k]!.line;
     return undefined;
   }
 
@@ -415,12 +484,13 @@ export class AstAnalyzer {
       const where = this.locate(expr);
       const text = this.withoutAlias(raw, name, where.text ?? this.textOf(raw) ?? name);
       const line = lineOf(raw) ?? where.line;
-      const sites = sitesOf(line !== undefined ? [columnSite(line, snippet(text))] : [], read);
-      columns.push({ name, expr: bound(inner), full: bound(info.c), type: info.type, text: snippet(text), line, ...(sites ? { sites } : {}) });
+      const shown = snippet(text);
+      const sites = sitesOf(line !== undefined ? [columnSite(line, shown)] : [], read);
+      columns.push({ name, expr: bound(inner), full: bound(info.c), type: info.type, text: shown, line, ...(sites ? { sites } : {}) });
       if (this.hasAggregate(expr)) aggregated.add(columns.length - 1);
-      if (this.containsFanout(expr)) this.sink.fanOut.push({ canonical: `select:${bound(info.c)}`, text: snippet(text), line });
+      if (this.containsFanout(expr)) this.sink.fanOut.push({ canonical: `select:${bound(info.c)}`, text: shown, line });
     }
-    scope.aliases = new Map(columns.map((c) => [c.name, c]));
+    scope.aliasColumns = columns;
 
     // joins (conditions may use any source)
     const joinTypes = new Map<Source, string>();
@@ -621,7 +691,7 @@ export class AstAnalyzer {
         if (Array.isArray(n)) n.forEach(collect);
         else if (isNode(n)) {
           if (n.type === 'column_ref') used.add(this.refColumn(n) ?? '');
-          for (const [k, v] of Object.entries(n)) if (k !== 'loc' && typeof v === 'object') collect(v);
+          for (const k of Object.keys(n)) if (k !== 'loc' && typeof n[k] === 'object') collect(n[k]);
         }
       };
       collect(op.expr);
@@ -712,7 +782,15 @@ export class AstAnalyzer {
   private keywordLine(keyword: string, after: number | undefined): number | undefined {
     const toks = this.tokensOfSql();
     const from = after ?? 1;
-    const hit = toks.find((t) => t.text === keyword && t.line >= from) ?? toks.find((t) => t.text === keyword);
+    const at = this.positionsOf(keyword);
+    let hit: Token | undefined;
+    for (const k of at) {
+      if (toks[k]!.line >= from) {
+        hit = toks[k];
+        break;
+      }
+    }
+    hit ??= at.length > 0 ? toks[at[0]!] : undefined;
     return hit?.line ?? after;
   }
 
@@ -792,8 +870,13 @@ export class AstAnalyzer {
     const text = this.textOf(node)?.trim();
     if (text !== undefined) return text.endsWith(`"${value}"`) || text.endsWith(`\`${value}\``);
     if (!this.namesInSql) {
-      const toks = tokenize(this.sql, { dialect: this.dialect });
-      this.namesInSql = { quoted: new Set(toks.filter((t) => t.kind === 'quoted').map((t) => t.text.slice(1, -1))), plain: new Set(toks.filter((t) => t.kind === 'word').map((t) => t.text)) };
+      const quoted = new Set<string>();
+      const plain = new Set<string>();
+      for (const t of tokenize(this.sql, { dialect: this.dialect })) {
+        if (t.kind === 'quoted') quoted.add(t.text.slice(1, -1));
+        else if (t.kind === 'word') plain.add(t.text);
+      }
+      this.namesInSql = { quoted, plain };
     }
     return this.namesInSql.quoted.has(value) && !this.namesInSql.plain.has(value);
   }
@@ -836,11 +919,12 @@ export class AstAnalyzer {
       return { c: `${relMark('?' + qualifier)}.${column}` };
     }
     for (let s: Scope | undefined = scope; s; s = s.parent) {
-      const known = s.sources.find((x) => x.columns?.some((c) => c.name === column));
+      const known = s.sources.find((x) => x.columns !== undefined && columnNamed(x.columns, column) !== undefined);
       if (known) return this.fromSource(known, column);
       const element = s.sources.find((x) => x.kind === 'fanout' && x.alias === column);
       if (element) return { c: element.fanout ?? column };
       if (allowAliases && s === scope) {
+        if (!s.aliases && s.aliasColumns) s.aliases = new Map(s.aliasColumns.map((c) => [c.name, c]));
         const alias = s.aliases?.get(column);
         if (alias) {
           this.readColumns?.push(alias);
@@ -860,7 +944,7 @@ export class AstAnalyzer {
 
   private fromSource(src: Source, column: string): { c: string; type?: string } {
     if (src.kind === 'fanout') return { c: `${src.fanout}.${column}` };
-    const col = src.columns?.find((c) => c.name === column);
+    const col = src.columns ? columnNamed(src.columns, column) : undefined;
     if (src.kind === 'base' && src.relation) {
       this.use(src.relation, column);
       return { c: `${relMark(src.relation)}.${column}` };
@@ -913,8 +997,9 @@ export class AstAnalyzer {
     if ((node.type === 'aggr_func' || node.type === 'function') && !node.over) {
       if (node.type === 'aggr_func' || AGGREGATES.has(this.functionName(node))) return true;
     }
-    for (const [k, v] of Object.entries(node)) {
+    for (const k of Object.keys(node)) {
       if (k === 'over' || k === 'ast' || k === 'loc' || k === 'select') continue;
+      const v = node[k];
       if (typeof v === 'object' && v !== null && this.hasAggregate(v)) return true;
     }
     return false;
@@ -994,7 +1079,6 @@ export class AstAnalyzer {
     if (typeof node !== 'object') return { c: String(node).toLowerCase() };
     if (Array.isArray(node)) return { c: node.map((n) => this.expr(n, scope, allowAliases).c).join(',') };
     const n = node as AstNode;
-    const e = (x: unknown): string => this.expr(x, scope, allowAliases).c;
     switch (n.type) {
       case 'column_ref': {
         const column = this.refColumn(n) ?? '';
@@ -1051,24 +1135,24 @@ export class AstAnalyzer {
       case 'window_func':
         return this.call(n, scope, allowAliases);
       case 'case': {
-        const parts = [n.expr ? `on ${e(n.expr)}` : ''];
+        const parts = [n.expr ? `on ${this.expr(n.expr, scope, allowAliases).c}` : ''];
         for (const a of Array.isArray(n.args) ? n.args : []) {
           if (!isNode(a)) continue;
-          if (a.type === 'when') parts.push(`when ${e(a.cond)} then ${e(a.result)}`);
-          else parts.push(`else ${e(a.result)}`);
+          if (a.type === 'when') parts.push(`when ${this.expr(a.cond, scope, allowAliases).c} then ${this.expr(a.result, scope, allowAliases).c}`);
+          else parts.push(`else ${this.expr(a.result, scope, allowAliases).c}`);
         }
         return { c: bound(`case(${parts.filter(Boolean).join(';')})`) };
       }
       case 'interval':
-        return { c: `interval(${e(n.expr)} ${String(n.unit ?? '').toLowerCase()})` };
+        return { c: `interval(${this.expr(n.expr, scope, allowAliases).c} ${String(n.unit ?? '').toLowerCase()})` };
       case 'extract': {
         const args = isNode(n.args) ? n.args : {};
         const field = String(args.field ?? '').toLowerCase();
         // BigQuery's `extract(date from ts)` (and time, datetime) is not a number
-        return { c: `extract(${field},${e(args.source)})`, type: /^(date|time|datetime)$/.test(field) ? undefined : GENERIC_NUMBER };
+        return { c: `extract(${field},${this.expr(args.source, scope, allowAliases).c})`, type: /^(date|time|datetime)$/.test(field) ? undefined : GENERIC_NUMBER };
       }
       case 'expr_list':
-        return { c: `(${(Array.isArray(n.value) ? n.value : []).map(e).join(',')})` };
+        return { c: `(${(Array.isArray(n.value) ? n.value : []).map((x) => this.expr(x, scope, allowAliases).c).join(',')})` };
       case 'select':
         return { c: this.subquery(n, scope) };
       default:
@@ -1096,8 +1180,7 @@ export class AstAnalyzer {
     if (op === '!=') op = '<>';
     if (op === '==') op = '=';
     const e = (x: unknown): string => this.expr(x, scope, allowAliases).c;
-    const boolOps = new Set(['=', '<>', '<', '>', '<=', '>=', 'and', 'or', 'like', 'not like', 'ilike', 'not ilike', 'in', 'not in', 'is', 'is not', 'between', 'not between', 'regexp', 'rlike', 'similar to', 'exists']);
-    const type = boolOps.has(op) ? 'boolean' : op === '||' ? 'text' : undefined;
+    const type = BOOLEAN_OPERATORS.has(op) ? 'boolean' : op === '||' ? 'text' : undefined;
     if (COMMUTATIVE.has(op)) {
       const operands: { c: string; type?: string }[] = [];
       const collect = (x: unknown): void => {

@@ -249,9 +249,18 @@ export function hash53(text: string): string {
   return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
 }
 
+/** Digests of recent site texts: the same column texts recur across models and across base and head. */
+const siteDigests = new Map<string, string>();
+
 /** Where a column's value is written (see `OutputColumn.sites`). */
 export function columnSite(line: number, text: string): ColumnSite {
-  return { line, digest: hash53(text.replace(/\s+/g, ' ').trim().toLowerCase()) };
+  let digest = siteDigests.get(text);
+  if (digest === undefined) {
+    digest = hash53(text.replace(/\s+/g, ' ').trim().toLowerCase());
+    if (siteDigests.size >= 4096) siteDigests.clear();
+    siteDigests.set(text, digest);
+  }
+  return { line, digest };
 }
 
 const MAX_CANONICAL = 4000;

@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import type { SqlLanguage, format as formatFn } from 'sql-formatter';
 import type { Dialect } from '../config.js';
-import { blankComments, tokenize } from './lexer.js';
+import { blankComments, tokenize, type Token } from './lexer.js';
 
 const LANGUAGE: Record<Dialect, SqlLanguage> = {
   snowflake: 'snowflake',
@@ -16,14 +16,19 @@ const LANGUAGE: Record<Dialect, SqlLanguage> = {
   trino: 'trino',
 };
 
-/** Token texts with comments dropped and unquoted words lower-cased (strings and quoted names kept as written). */
-function significantTokens(sql: string, dialect: Dialect): string[] {
-  return tokenize(sql, { dialect }).map((t) => (t.kind === 'word' ? t.text.toLowerCase() : t.text));
+/** Tokens with comments dropped (shared with other readers of the same text: read-only). */
+function significantTokens(sql: string, dialect: Dialect): readonly Token[] {
+  return tokenize(sql, { dialect });
 }
 
-function sameTokens(a: string[], b: string[]): boolean {
+/** The same token texts, unquoted words compared lower-cased (strings and quoted names as written). */
+function sameTokens(a: readonly Token[], b: readonly Token[]): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if ((x.kind === 'word' ? x.text.toLowerCase() : x.text) !== (y.kind === 'word' ? y.text.toLowerCase() : y.text)) return false;
+  }
   return true;
 }
 

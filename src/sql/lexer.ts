@@ -21,7 +21,11 @@ export interface Token {
 
 const MULTI_OPS = ['::', '=>', '->>', '->', '<=>', '<=', '>=', '<>', '!=', '||', '==', ':='];
 
-const WORD_START = /[A-Za-z_\u00C0-\uFFFF]/;
+/** `[A-Za-z_\u00C0-\uFFFF]`: a character that starts a word (one UTF-16 unit). */
+function isWordStart(c: string): boolean {
+  const code = c.charCodeAt(0);
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || code === 95 || code >= 0xc0;
+}
 // Sticky runs, matched from a given offset (one regex call per token instead of one per character).
 const WS_RUN = /\s*/y;
 const WORD_RUN = /[A-Za-z0-9_$\u00C0-\uFFFF]*/y;
@@ -46,12 +50,51 @@ export interface LexOptions {
   keepTrivia?: boolean;
 }
 
-/** Splits SQL into tokens. Never throws: an unterminated string or comment runs to the end of the input. */
+/**
+ * Token lists of recently tokenized texts, by dialect and trivia option. A review tokenizes the same text several
+ * times (the normaliser, the AST analyser, the tolerant extractor, the formatting check): the lists are shared, so
+ * every caller treats them as read-only.
+ */
+const MEMO_LIMIT = 8;
+/** Texts shorter than this are cheap to tokenize again and are not remembered. */
+const MEMO_MIN_LENGTH = 64;
+const memo = new Map<string, Map<string, Token[]>>();
+
+function memoFor(dialect: Dialect, keep: boolean): Map<string, Token[]> {
+  const key = keep ? `${dialect}+` : dialect;
+  let m = memo.get(key);
+  if (!m) {
+    m = new Map();
+    memo.set(key, m);
+  }
+  return m;
+}
+
+function remember(m: Map<string, Token[]>, sql: string, tokens: Token[]): void {
+  if (m.size >= MEMO_LIMIT) m.delete(m.keys().next().value!);
+  m.set(sql, tokens);
+}
+
+/**
+ * Splits SQL into tokens. Never throws: an unterminated string or comment runs to the end of the input.
+ * The list returned may be shared with other callers: do not modify it or its tokens.
+ */
 export function tokenize(sql: string, options: LexOptions): Token[] {
-  const tokens: Token[] = [];
   const keep = options.keepTrivia ?? false;
-  const hashComments = options.dialect === 'bigquery' || options.dialect === 'databricks';
-  const slashComments = options.dialect === 'snowflake';
+  if (sql.length < MEMO_MIN_LENGTH) return lex(sql, options.dialect, keep);
+  const m = memoFor(options.dialect, keep);
+  let tokens = m.get(sql);
+  if (!tokens) {
+    tokens = lex(sql, options.dialect, keep);
+    remember(m, sql, tokens);
+  }
+  return tokens;
+}
+
+function lex(sql: string, dialect: Dialect, keep: boolean): Token[] {
+  const tokens: Token[] = [];
+  const hashComments = dialect === 'bigquery' || dialect === 'databricks';
+  const slashComments = dialect === 'snowflake';
   let i = 0;
   let line = 1;
   const n = sql.length;
@@ -86,7 +129,7 @@ export function tokenize(sql: string, options: LexOptions): Token[] {
       let j = i + 1;
       while (j < n) {
         const d = sql[j]!;
-        if (d === '\\' && options.dialect !== 'postgres' && options.dialect !== 'trino') {
+        if (d === '\\' && dialect !== 'postgres' && dialect !== 'trino') {
           j += 2;
           continue;
         }
@@ -117,7 +160,7 @@ export function tokenize(sql: string, options: LexOptions): Token[] {
         }
         j++;
       }
-      const kind: TokenKind = c === '"' && options.dialect === 'bigquery' ? 'string' : 'quoted';
+      const kind: TokenKind = c === '"' && dialect === 'bigquery' ? 'string' : 'quoted';
       push(kind, i, Math.min(j, n));
       i = Math.min(j, n);
       continue;
@@ -135,7 +178,7 @@ export function tokenize(sql: string, options: LexOptions): Token[] {
       if ((e === 'e' || e === 'E') && (isDigit(sql[j + 1]) || sql[j + 1] === '+' || sql[j + 1] === '-')) j = runEnd(DIGIT_RUN, sql, j + 2);
       // identifiers such as 1st_value are words
       const after = sql[j];
-      if (after !== undefined && WORD_START.test(after) && after !== 'e' && after !== 'E') {
+      if (after !== undefined && isWordStart(after) && after !== 'e' && after !== 'E') {
         j = runEnd(WORD_RUN, sql, j);
         push('word', i, j);
       } else push('number', i, j);
@@ -148,7 +191,7 @@ export function tokenize(sql: string, options: LexOptions): Token[] {
       i = j;
       continue;
     }
-    if (WORD_START.test(c)) {
+    if (isWordStart(c)) {
       const j = runEnd(WORD_RUN, sql, i + 1);
       push('word', i, j);
       i = j;
@@ -215,8 +258,64 @@ export function splitTopLevel(tokens: readonly Token[], from: number, to: number
 
 /** Replaces every comment in the SQL by spaces (keeping its newlines), so offsets and lines are unchanged. */
 export function blankComments(sql: string, dialect: Dialect): string {
-  const tokens = tokenize(sql, { dialect, keepTrivia: true });
-  let out = '';
-  for (const t of tokens) out += t.kind === 'comment' ? t.text.replace(/[^\n]/g, ' ') : t.text;
-  return out;
+  return blankAndTokenize(sql, dialect).blanked;
+}
+
+/**
+ * `blankComments` of the SQL and the tokens of that text (as `tokenize` gives them), from one pass: blanking a
+ * comment only merges it into the whitespace around it, so the other tokens (texts, offsets, lines) are the SQL's.
+ * Without comments the text is the SQL itself.
+ */
+export function blankAndTokenize(sql: string, dialect: Dialect): { blanked: string; tokens: Token[] } {
+  // without the start of a comment the text is the SQL itself, and its tokens are the SQL's
+  if (!mayHaveComment(sql, dialect)) return { blanked: sql, tokens: tokenize(sql, { dialect }) };
+  // the SQL's tokens may be known already (the formatting check reads them): between them there is only whitespace
+  // and comments, and a comment always has a character that is not whitespace
+  const known = sql.length < MEMO_MIN_LENGTH ? undefined : memoFor(dialect, false).get(sql);
+  if (known && onlyWhitespaceBetween(sql, known)) return { blanked: sql, tokens: known };
+  const all = tokenize(sql, { dialect, keepTrivia: true });
+  let hasComment = false;
+  for (const t of all) {
+    if (t.kind === 'comment') {
+      hasComment = true;
+      break;
+    }
+  }
+  let blanked = sql;
+  if (hasComment) {
+    const parts: string[] = [];
+    for (const t of all) parts.push(t.kind === 'comment' ? t.text.replace(/[^\n]/g, ' ') : t.text);
+    blanked = parts.join('');
+  }
+  if (blanked.length < MEMO_MIN_LENGTH) return { blanked, tokens: lex(blanked, dialect, false) };
+  const m = memoFor(dialect, false);
+  let tokens = m.get(blanked);
+  if (!tokens) {
+    tokens = all.filter((t) => t.kind !== 'ws' && t.kind !== 'comment');
+    remember(m, blanked, tokens);
+  }
+  return { blanked, tokens };
+}
+
+/** True when the text outside the tokens is whitespace only (no comment). */
+function onlyWhitespaceBetween(sql: string, tokens: readonly Token[]): boolean {
+  let at = 0;
+  for (let k = 0; k <= tokens.length; k++) {
+    const to = k < tokens.length ? tokens[k]!.start : sql.length;
+    for (; at < to; at++) {
+      const c = sql.charCodeAt(at);
+      if (c === 32 || c === 10 || c === 9 || c === 13 || c === 12) continue;
+      if (runEnd(WS_RUN, sql, at) >= to) break;
+      return false;
+    }
+    if (k < tokens.length) at = tokens[k]!.end;
+  }
+  return true;
+}
+
+/** False when no comment can start in the text: no `--`, `/*`, nor the dialect's `#` or `//`. */
+function mayHaveComment(sql: string, dialect: Dialect): boolean {
+  if (sql.includes('--') || sql.includes('/*')) return true;
+  if ((dialect === 'bigquery' || dialect === 'databricks') && sql.includes('#')) return true;
+  return dialect === 'snowflake' && sql.includes('//');
 }

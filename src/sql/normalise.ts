@@ -8,7 +8,7 @@
  */
 import type { Dialect } from '../config.js';
 import { GRAMMAR_TYPES, placeholderTypes, type Grammar } from './dialect.js';
-import { blankComments, matchingClose, splitTopLevel, tokenize, wordOf, type Token } from './lexer.js';
+import { blankAndTokenize, matchingClose, splitTopLevel, wordOf, type Token } from './lexer.js';
 
 export interface NormalisedSql {
   sql: string;
@@ -27,6 +27,19 @@ interface Edit {
 }
 
 const CAST_FUNCS = new Set(['cast', 'try_cast', 'safe_cast']);
+/** The words (lower case) that can start a rewrite of the loop in `normaliseSql`. */
+const REWRITE_WORDS = new Set([...CAST_FUNCS, 'within', 'ignore', 'respect', 'replace', 'rename', 'rlike', 'minus', 'sample', 'tablesample', 'lateral']);
+/**
+ * `REWRITE_WORDS.has(text.toLowerCase())`, without lower-casing most words: those words are 4 to 11 letters long
+ * and start with c, i, l, m, r, s, t or w (only ASCII letters lower-case to them).
+ */
+function isRewriteWord(text: string): boolean {
+  const n = text.length;
+  if (n < 4 || n > 11) return false;
+  const c = text.charCodeAt(0) | 0x20;
+  if (c !== 99 && c !== 105 && c !== 108 && c !== 109 && c !== 114 && c !== 115 && c !== 116 && c !== 119) return false;
+  return REWRITE_WORDS.has(text.toLowerCase());
+}
 const MULTIWORD_TYPES: Record<string, string[]> = {
   double: ['precision'],
   timestamp: ['with', 'without', 'time', 'zone', 'local'],
@@ -36,13 +49,13 @@ const MULTIWORD_TYPES: Record<string, string[]> = {
 
 /** Rewrites `sql` (already rendered, in `dialect`) so that `grammar` can parse it. */
 export function normaliseSql(sql: string, dialect: Dialect, grammar: Grammar): NormalisedSql {
-  const blanked = blankComments(sql, dialect);
-  const tokens = tokenize(blanked, { dialect });
+  const { blanked, tokens } = blankAndTokenize(sql, dialect);
   const edits: Edit[] = [];
   const rewrites = new Set<string>();
   const typeAliases: Record<string, string> = {};
   const extraFilters: { text: string; line: number }[] = [];
-  const free = placeholderTypes(grammar, blanked.toLowerCase());
+  // the placeholder types the SQL does not use, found when a type first needs one
+  let free: string[] | undefined;
   const aliasOf = new Map<string, string>();
   const supported = GRAMMAR_TYPES[grammar];
   const edit = (start: number, end: number, text: string, name: string): void => {
@@ -54,6 +67,7 @@ export function normaliseSql(sql: string, dialect: Dialect, grammar: Grammar): N
     const key = typeText.toLowerCase().replace(/\s+/g, ' ');
     let p = aliasOf.get(key);
     if (!p) {
+      free ??= placeholderTypes(grammar, blanked.toLowerCase());
       p = free.shift();
       if (!p) return undefined;
       aliasOf.set(key, p);
@@ -130,6 +144,15 @@ export function normaliseSql(sql: string, dialect: Dialect, grammar: Grammar): N
 
   for (let k = 0; k < tokens.length; k++) {
     const t = tokens[k]!;
+    // most tokens start no rewrite below: skip them without the checks
+    const kind = t.kind;
+    if (kind === 'word') {
+      if (!isRewriteWord(t.text)) continue;
+    } else if (kind === 'op') {
+      if (t.text !== '::' && t.text !== ':') continue;
+    } else if (kind === 'punct') {
+      if (t.text !== '[') continue;
+    } else if (kind === 'number') continue;
     const w = wordOf(t);
     // casts: x::type, cast(x as type)
     if (t.text === '::') {
