@@ -14,6 +14,7 @@
  * review's output is the same with and without it; only the models nobody asks about are built without their YAML
  * properties.
  */
+import { parsedEntryOf, type ParsedEntry } from './entryWiseYaml.js';
 import { DEFINES_GROUPS, MODEL_CODE, PROPERTY_FILE, scanCodeLazily, type CodeFacts, type YamlFacts } from './fileFacts.js';
 import { FEW_MODELS, mentionsModel } from './focusedYaml.js';
 import { readPropertyFile } from './propertyFile.js';
@@ -21,7 +22,7 @@ import { refNamesOf } from './refs.js';
 import { blankJinjaComments, dirnameOf, stemOf } from './textLines.js';
 import { ownerOf } from './owner.js';
 import type { DbtProject, FileSnapshot } from './types.js';
-import { toPlain, type YamlTreeCache } from './yamlTree.js';
+import { toPlain, type YamlTreeCache, type YMap } from './yamlTree.js';
 
 export interface PropertyFocus {
   /** Lower-case names of the models in focus (and their versioned file stems). */
@@ -116,7 +117,7 @@ function codeGraph(snapshots: readonly FileSnapshot[]): CodeGraph {
  */
 function changedModelEntries(path: string, texts: { base?: string; head?: string }, yamlCache: YamlTreeCache): Set<string> | undefined {
   const read = (text: string | undefined) => {
-    const result = readPropertyFile(text ?? '', path, yamlCache);
+    const result = readPropertyFile(text ?? '', path, yamlCache, undefined, true);
     return result.kind === 'properties' ? result.content : result.kind === 'other' ? { models: [], groups: [], exposures: [] } : undefined;
   };
   const base = read(texts.base);
@@ -124,12 +125,28 @@ function changedModelEntries(path: string, texts: { base?: string; head?: string
   if (!base || !head) return undefined;
   const unplaced = (value: unknown) => JSON.stringify(value, (key, v: unknown) => (key === 'line' || key === 'endLine' ? undefined : v));
   if (unplaced(base.groups) !== unplaced(head.groups) || unplaced(base.exposures) !== unplaced(head.exposures)) return undefined;
-  const entries = (content: typeof base) => new Map(content.models.map((m) => [m.name.toLowerCase(), JSON.stringify(toPlain(m.node))]));
+  // An entry parsed from the same text at both revisions (`parseByEntries`) is the same; the others are compared.
+  const entries = (content: typeof base) => new Map(content.models.map((m) => [m.name.toLowerCase(), m.node]));
   const before = entries(base);
   const after = entries(head);
   const changed = new Set<string>();
-  for (const name of new Set([...before.keys(), ...after.keys()])) if (before.get(name) !== after.get(name)) changed.add(name);
+  for (const name of new Set([...before.keys(), ...after.keys()])) {
+    const [a, b] = [before.get(name), after.get(name)];
+    if (!a || !b) changed.add(name);
+    else if (!sameEntry(a, b)) changed.add(name);
+  }
   return changed;
+}
+
+function sameEntry(a: YMap, b: YMap): boolean {
+  const [entryA, entryB] = [parsedEntryOf(a), parsedEntryOf(b)];
+  if (entryA && entryA === entryB) return true;
+  return plainOf(a, entryA) === plainOf(b, entryB);
+}
+
+function plainOf(node: YMap, entry: ParsedEntry | undefined): string {
+  if (!entry) return JSON.stringify(toPlain(node));
+  return (entry.plain ??= JSON.stringify(toPlain(node)));
 }
 
 export function propertyFocus(

@@ -8,37 +8,68 @@
  * the same test that decides whether the file is parsed at all. The text is left whole when blanking could change
  * what the rest means, or when it cannot be sliced by lines with certainty: anchors and aliases (an entry could use
  * an anchor defined in another), several documents or directives, `models:` not written as a block sequence, a line
- * whose indentation does not fit or holds a tab, a carriage return without a line feed. Parsing the kept text must
+ * whose indentation does not fit or holds a tab, a carriage return without a line feed, a block scalar that keeps its
+ * final line breaks (`|+`: the blanked lines after it would become part of its value). Parsing the kept text must
  * give exactly the kept entries, or the caller parses the whole text.
  *
  * Only unchanged files are reduced (a changed file's problems are reported, so it is parsed whole). One difference
  * remains: a file that is not valid YAML only outside the kept entries reads as valid; dbt rejects such a project
  * at both revisions, and the file's problems are not reported since it is unchanged.
  */
-import { WORD } from './fileFacts.js';
 
 /** Up to this many models in focus, each name is searched for (`indexOf`) instead of scanning every word. */
 export const FEW_MODELS = 64;
 
 /**
- * Whether lower-cased `text` mentions one of `models` as a word (see `WORD`). With few models, each name is
- * searched for, and a digit just before it also counts as a boundary (a superset, which only keeps more).
+ * Whether lower-cased `text` mentions one of `models` as a word (see `WORD` in fileFacts.ts). With few models, each
+ * name is searched for, and a digit just before it also counts as a boundary (a superset, which only keeps more).
  */
 export function mentionsModel(lowerText: string, models: ReadonlySet<string>): boolean {
+  return mentionsModelIn(lowerText, 0, lowerText.length, models);
+}
+
+/** `mentionsModel` of `lowerText.slice(from, to)` (where `from` and `to` are not inside a word). */
+function mentionsModelIn(lowerText: string, from: number, to: number, models: ReadonlySet<string>): boolean {
   if (models.size <= FEW_MODELS) {
-    for (const name of models) if (containsWord(lowerText, name)) return true;
+    for (const name of models) if (containsWord(lowerText, name, from, to)) return true;
     return false;
   }
-  const word = new RegExp(WORD.source, 'g');
-  for (let m = word.exec(lowerText); m !== null; m = word.exec(lowerText)) if (models.has(m[0])) return true;
+  // The words of `WORD` (`[a-z_][a-z0-9_]*`), scanned by hand; only those as long as a model name are looked up.
+  const lengths = nameLengths(models);
+  for (let i = from; i < to; ) {
+    const c = lowerText.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || c === 95)) {
+      i += 1;
+      continue;
+    }
+    let j = i + 1;
+    for (let d = lowerText.charCodeAt(j); j < to && ((d >= 97 && d <= 122) || d === 95 || (d >= 48 && d <= 57)); d = lowerText.charCodeAt(j)) j += 1;
+    if (j - i < lengths.length && lengths[j - i] === 1 && models.has(lowerText.slice(i, j))) return true;
+    i = j;
+  }
   return false;
 }
 
-function containsWord(text: string, name: string): boolean {
+const lengthsOfSets = new WeakMap<ReadonlySet<string>, Uint8Array>();
+
+/** `lengths[n]` is 1 when a name of `models` has `n` characters. */
+function nameLengths(models: ReadonlySet<string>): Uint8Array {
+  let lengths = lengthsOfSets.get(models);
+  if (!lengths) {
+    let longest = 0;
+    for (const name of models) longest = Math.max(longest, name.length);
+    lengths = new Uint8Array(longest + 1);
+    for (const name of models) lengths[name.length] = 1;
+    lengthsOfSets.set(models, lengths);
+  }
+  return lengths;
+}
+
+function containsWord(text: string, name: string, from: number, to: number): boolean {
   if (name === '') return false;
-  for (let at = text.indexOf(name); at !== -1; at = text.indexOf(name, at + 1)) {
-    const before = at === 0 ? '' : text[at - 1]!;
-    const after = text[at + name.length] ?? '';
+  for (let at = text.indexOf(name, from); at !== -1 && at + name.length <= to; at = text.indexOf(name, at + 1)) {
+    const before = at === from ? '' : text[at - 1]!;
+    const after = at + name.length === to ? '' : text[at + name.length]!;
     if (!/[a-z_]/.test(before) && !/[a-z0-9_]/.test(after)) return true;
   }
   return false;
@@ -62,16 +93,40 @@ interface Entry {
 
 /** The entries of the top-level `models:` block sequence, or undefined when the text cannot be sliced safely. */
 function modelEntries(lines: readonly string[]): Entry[] | undefined {
-  const at = lines.findIndex((line) => MODELS_KEY.test(line));
-  if (at < 0) return [];
-  if (lines.some((line, i) => i !== at && MODELS_KEY.test(line))) return undefined; // a duplicate key: invalid
+  return modelBlock(lines)?.entries;
+}
+
+/**
+ * The top-level `models:` block sequence: the 0-based line of its key (-1 when there is none), its entries and the
+ * line after the block (the next top-level key, else `lines.length`); undefined when it cannot be sliced safely.
+ */
+function modelBlock(lines: readonly string[]): { at: number; entries: Entry[]; end: number } | undefined {
+  let at = -1;
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i]!;
+    if (!line.startsWith('models') || !MODELS_KEY.test(line)) continue;
+    if (at >= 0) return undefined; // a duplicate key: invalid
+    at = i;
+  }
+  if (at < 0) return { at, entries: [], end: lines.length };
   const entries: Entry[] = [];
   let itemIndent = -1;
   for (let i = at + 1; i < lines.length; i += 1) {
     const line = lines[i]!;
-    if (BLANK_OR_COMMENT.test(line)) continue;
-    const indent = line.length - line.trimStart().length;
-    if (line.slice(0, indent).includes('\t')) return undefined; // not YAML indentation: let the parser say so
+    // Spaces and tabs, then what follows them (the regular expression and `trimStart` only where it may matter).
+    let indent = 0;
+    let tab = false;
+    for (let c = line.charCodeAt(0); c === 32 || c === 9; c = line.charCodeAt(indent)) {
+      tab ||= c === 9;
+      indent += 1;
+    }
+    const next = line.charCodeAt(indent);
+    if ((Number.isNaN(next) || next === 35 || next === 13) && BLANK_OR_COMMENT.test(line)) continue;
+    if (!(next >= 33 && next <= 126)) {
+      indent = line.length - line.trimStart().length;
+      tab = line.slice(0, indent).includes('\t');
+    }
+    if (tab) return undefined; // not YAML indentation: let the parser say so
     const startsItem = line[indent] === '-' && (line.length === indent + 1 || line[indent + 1] === ' ');
     if (itemIndent < 0) {
       if (!startsItem) return undefined; // not a block sequence of entries
@@ -82,12 +137,12 @@ function modelEntries(lines: readonly string[]): Entry[] | undefined {
     } else if (indent > itemIndent) {
       entries[entries.length - 1]!.last = i;
     } else if (indent === 0) {
-      return TOP_LEVEL_KEY.test(line) ? entries : undefined;
+      return TOP_LEVEL_KEY.test(line) ? { at, entries, end: i } : undefined;
     } else {
       return undefined;
     }
   }
-  return entries;
+  return { at, entries, end: lines.length };
 }
 
 export interface FocusedText {
@@ -111,15 +166,37 @@ export function withEntriesInFocus(text: string, models: ReadonlySet<string>): F
   return focused;
 }
 
+/**
+ * A block scalar that keeps its final line breaks (`|+`, `>2+`...): it would take the blank lines of a blanked
+ * entry after it as part of its value.
+ */
+const KEEP_CHOMPING = /[|>](?:[1-9]?\+|\+[1-9])[ \t]*(?:#[^\n]*)?\r?$/m;
+
+/** Whether `text` has anchors, aliases, several documents or a lone carriage return (see the module comment). */
+function unsliceable(text: string): boolean {
+  return (
+    ((text.includes('&') || text.includes('*')) && ANCHOR_OR_ALIAS.test(text)) ||
+    ((text.includes('---') || text.includes('...') || text.includes('%')) && DOCUMENT_SYNTAX.test(text)) ||
+    (text.includes('\r') && /\r(?!\n)/.test(text))
+  );
+}
+
 function blankEntriesOutOfFocus(text: string, models: ReadonlySet<string>): FocusedText {
-  if (ANCHOR_OR_ALIAS.test(text) || DOCUMENT_SYNTAX.test(text) || /\r(?!\n)/.test(text)) return { text };
+  // (cut into entries, as `modelEntryChunks` does, such a scalar keeps the blank lines that follow it in the file)
+  if (unsliceable(text) || (text.includes('+') && KEEP_CHOMPING.test(text))) return { text };
   const lines = text.split('\n');
   const entries = modelEntries(lines);
   if (!entries || entries.length === 0) return { text };
+  // Lower-cased as a whole (same length, as the offsets below assume; else per entry).
+  const lower = text.toLowerCase();
+  const starts = lower.length === text.length ? lineStarts(lines) : undefined;
   let kept = 0;
   let blanked = false;
   for (const { first, last } of entries) {
-    if (mentionsModel(lines.slice(first, last + 1).join('\n').toLowerCase(), models)) {
+    const mentions = starts
+      ? mentionsModelIn(lower, starts[first]!, starts[last]! + lines[last]!.length, models)
+      : mentionsModel(lines.slice(first, last + 1).join('\n').toLowerCase(), models);
+    if (mentions) {
       kept += 1;
       continue;
     }
@@ -128,4 +205,51 @@ function blankEntriesOutOfFocus(text: string, models: ReadonlySet<string>): Focu
     for (let i = first; i <= last; i += 1) lines[i] = '';
   }
   return blanked ? { text: lines.join('\n'), keptEntries: kept } : { text };
+}
+
+/** The offset of each line of `lines` (the text split at `\n`). */
+function lineStarts(lines: readonly string[]): number[] {
+  const starts = new Array<number>(lines.length);
+  let offset = 0;
+  for (let i = 0; i < lines.length; i += 1) {
+    starts[i] = offset;
+    offset += lines[i]!.length + 1;
+  }
+  return starts;
+}
+
+/** The `models:` entries of a property file as separate texts (see `modelEntryChunks`). */
+export interface EntryChunks {
+  /** 0-based line of the `models:` key. */
+  keyLine: number;
+  /** The text with the whole `models:` block blanked (its lines left empty). */
+  skeleton: string;
+  /**
+   * Each entry: its 0-based first line and its text, from its first line to the next entry's (or to the end of the
+   * block), comments and blank lines after it included, exactly as in the file.
+   */
+  entries: { first: number; text: string }[];
+}
+
+/**
+ * The `models:` entries of `text` cut apart, for parsing each on its own (see `parseByEntries` in
+ * `entryWiseYaml.ts`); undefined when the text cannot be sliced with certainty (as `withEntriesInFocus` declines it)
+ * or has no entry.
+ */
+export function modelEntryChunks(text: string): EntryChunks | undefined {
+  if (unsliceable(text)) return undefined;
+  const lines = text.split('\n');
+  const block = modelBlock(lines);
+  if (!block || block.entries.length === 0) return undefined;
+  const starts = lineStarts(lines);
+  starts.push(text.length);
+  const { entries } = block;
+  const chunks = entries.map(({ first }, i) => ({
+    first,
+    text: text.slice(starts[first]!, starts[i + 1 < entries.length ? entries[i + 1]!.first : block.end]!),
+  }));
+  const from = starts[entries[0]!.first]!;
+  const to = starts[block.end]!;
+  const skeleton = text.slice(0, from) + '\n'.repeat(block.end - entries[0]!.first - (block.end === lines.length ? 1 : 0)) + text.slice(to);
+  return { keyLine: block.at, skeleton, entries: chunks };
 }

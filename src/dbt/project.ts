@@ -161,7 +161,7 @@ function loadProject(
   for (const path of propertyFiles) {
     // An unchanged file is read for the entries of the models in focus only.
     const focusModels = focus && !focus.changedPaths.has(path) ? focus.models : undefined;
-    readProperties(snapshot.read(path) ?? '', path, project, propertyEntries, options, focusModels);
+    readProperties(snapshot.read(path) ?? '', path, project, propertyEntries, options, focusModels, focus?.changedPaths.has(path));
   }
   // A versioned model, a model described in a changed property file (whose problems the review reports) and one
   // whose entry computes `enabled` are built from their text, in focus or not.
@@ -217,7 +217,7 @@ function loadProject(
     // A reused model brings the problems its build found, as building it here would have.
     if (reused && !isStubModel(reused) && reused.buildProblems) project.problems.push(...reused.buildProblems);
     const stub = !reused && facts ? stubModel(file, stem, facts, plain, ctx, () => snapshot.read(file.path) ?? '') : undefined;
-    models.push(reused ?? stub ?? buildModel(withText(file), stem, plain, undefined, ctx));
+    models.push(reused ?? stub ?? builtFrom(buildModel(withText(file), stem, plain, undefined, ctx), plain));
   }
   for (const entry of propertyEntries.values()) {
     const versioned = itemsOf(entryOf(entry.node, 'versions')?.value).length > 0;
@@ -280,8 +280,21 @@ function enabledByFile(
 }
 
 /**
+ * The property-file entry each unversioned model was built from. A changed property file's entries are parsed once
+ * for both revisions when their text and lines are the same (`parseByEntries`): the same node at both.
+ */
+const entryNodes = new WeakMap<DbtModel, YMap>();
+
+function builtFrom(model: DbtModel, entry: ModelEntry | undefined): DbtModel {
+  if (entry) entryNodes.set(model, entry.node);
+  return model;
+}
+
+/**
  * For the project at `root`: the other revision's unversioned model at the same path, when nothing it is built
- * from changed (its SQL file, the property file that describes it on both sides, and `dbt_project.yml`).
+ * from changed (its SQL file, its entry in the property file that describes it on both sides, and
+ * `dbt_project.yml`). The entry is the same when its file did not change, or when it was built from the very node
+ * this revision has (same text at the same lines).
  */
 function reusableModels(
   root: string,
@@ -297,7 +310,7 @@ function reusableModels(
     if (!model || changedPaths.has(file.path)) return undefined;
     const propertiesPath = propertiesPathOf(model);
     if (propertiesPath !== entry?.path) return undefined;
-    if (propertiesPath !== undefined && changedPaths.has(propertiesPath)) return undefined;
+    if (propertiesPath !== undefined && changedPaths.has(propertiesPath) && entryNodes.get(model) !== entry?.node) return undefined;
     return model;
   };
 }
@@ -309,8 +322,9 @@ function readProperties(
   entries: Map<string, ModelEntry>,
   { yamlCache, priorText }: Pick<LoadOptions, 'yamlCache' | 'priorText'>,
   focusModels?: ReadonlySet<string>,
+  changedPath = false,
 ): void {
-  let result = readPropertyFile(text, path, yamlCache, focusModels);
+  let result = readPropertyFile(text, path, yamlCache, focusModels, focusModels === undefined && changedPath);
   if (result.kind === 'invalid') {
     project.problems.push(result.problem);
     project.propertyFiles.push(path);

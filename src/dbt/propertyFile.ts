@@ -3,6 +3,7 @@
  * exposures. `sources`, `unit_tests`, `semantic_models`, `metrics`... are recognised (the file counts as a property
  * file) but not modelled.
  */
+import { parseByEntries } from './entryWiseYaml.js';
 import { withEntriesInFocus } from './focusedYaml.js';
 import { refTargetsOf } from './refs.js';
 import type { DbtExposure, DbtGroup, DbtSourceTable, ProjectProblem } from './types.js';
@@ -21,10 +22,10 @@ export interface PropertyFileContent {
   sources: DbtSourceTable[];
 }
 
-function parsedYaml(text: string, yamlCache?: YamlTreeCache): YamlParseResult {
+function parsedYaml(text: string, yamlCache?: YamlTreeCache, byEntries = false): YamlParseResult {
   let parsed = yamlCache?.get(text);
   if (!parsed) {
-    parsed = parseYamlTree(text);
+    parsed = (byEntries && yamlCache && parseByEntries(text, yamlCache)) || parseYamlTree(text);
     yamlCache?.set(text, parsed);
   }
   return parsed;
@@ -62,15 +63,18 @@ export type PropertyFileResult =
 
 /**
  * The property file at `path`. With `focusModels` (an unchanged file in a review's focus), only the `models:`
- * entries that mention one of them are read (`withEntriesInFocus`); the others are as if absent.
+ * entries that mention one of them are read (`withEntriesInFocus`); the others are as if absent. With `byEntries`
+ * (a changed file, read at both revisions), its `models:` entries are parsed one by one, each text once per review
+ * (`parseByEntries`): the same tree, without parsing twice what the revisions share.
  */
 export function readPropertyFile(
   text: string,
   path: string,
   yamlCache?: YamlTreeCache,
   focusModels?: ReadonlySet<string>,
+  byEntries = false,
 ): PropertyFileResult {
-  const parsed = (focusModels && parsedInFocus(text, focusModels, yamlCache)) ?? parsedYaml(text, yamlCache);
+  const parsed = (focusModels && parsedInFocus(text, focusModels, yamlCache)) ?? parsedYaml(text, yamlCache, byEntries);
   if (!parsed.ok) {
     return {
       kind: 'invalid',

@@ -1,12 +1,24 @@
 /** Offset -> 1-based line lookups over a text, built once per file. */
 export class LineIndex {
   private readonly starts: number[] = [0];
+  /** The 0-based line of the last lookup: a parser asks about nearby offsets, mostly on the same or the next line. */
+  private last = 0;
 
   constructor(text: string) {
     for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
   }
 
   lineAt(offset: number): number {
+    const starts = this.starts;
+    const last = this.last;
+    if ((starts[last] ?? 0) <= offset) {
+      if (last + 1 >= starts.length || starts[last + 1]! > offset) return last + 1;
+      if (last + 2 >= starts.length || starts[last + 2]! > offset) return (this.last = last + 1) + 1;
+    }
+    return (this.last = this.search(offset)) + 1;
+  }
+
+  private search(offset: number): number {
     let lo = 0;
     let hi = this.starts.length - 1;
     while (lo < hi) {
@@ -14,7 +26,7 @@ export class LineIndex {
       if ((this.starts[mid] ?? 0) <= offset) lo = mid;
       else hi = mid - 1;
     }
-    return lo + 1;
+    return lo;
   }
 }
 

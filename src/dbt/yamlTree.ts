@@ -84,8 +84,11 @@ export function parseYamlTree(text: string): YamlParseResult {
     return { ok: false, message: e.reason ?? e.message?.split('\n')[0] ?? 'invalid YAML', ...(line !== undefined ? { line } : {}) };
   }
   const root = builder.root();
-  const expanded = builder.expandedSize();
-  if (expanded > EXPANDED_ALLOWANCE + ALIAS_GROWTH * text.length) {
+  const limit = EXPANDED_ALLOWANCE + ALIAS_GROWTH * text.length;
+  // Without anchors the tree shares no node, and it holds at most as many values as js-yaml closed nodes (keys
+  // included) plus those `fromPlain` made.
+  const expanded = builder.anchored || builder.valuesBound() > limit ? builder.expandedSize() : 0;
+  if (expanded > limit) {
     return { ok: false, message: `its aliases expand it to ${expanded > 1e9 ? 'over a billion' : expanded.toLocaleString('en-US')} values (an alias bomb?); it is not read` };
   }
   if (!root || (root.kind === 'scalar' && (root.value === null || root.value === undefined))) return { ok: true, root: null };
@@ -115,10 +118,23 @@ class TreeBuilder {
   private readonly weights = new WeakMap<YNode, number>();
   /** Values `fromPlain` may still create before the document counts as an alias bomb. */
   private readonly plainBudget = { left: 0 };
+  /**
+   * Whether the text may define anchors (`&`). Without, no value is shared: `byObject` and `weights` are not kept
+   * (weights are then counted from the tree, when `closed` does not bound them already).
+   */
+  readonly anchored: boolean;
+  /** How many nodes js-yaml closed. */
+  private closed = 0;
 
   constructor(private readonly text: string) {
     this.lines = new LineIndex(text);
+    this.anchored = text.includes('&');
     this.plainBudget.left = EXPANDED_ALLOWANCE + ALIAS_GROWTH * text.length;
+  }
+
+  /** At least as many values as an unanchored document stands for. */
+  valuesBound(): number {
+    return this.closed + (EXPANDED_ALLOWANCE + ALIAS_GROWTH * this.text.length - this.plainBudget.left);
   }
 
   /** Values the document stands for, aliases expanded. */
@@ -128,7 +144,12 @@ class TreeBuilder {
   }
 
   private weightOf(node: YNode): number {
-    return this.weights.get(node) ?? 1;
+    const known = this.weights.get(node);
+    if (known !== undefined || this.anchored) return known ?? 1;
+    let weight = 1;
+    if (node.kind === 'seq') for (const item of node.items) weight += this.weightOf(item);
+    else if (node.kind === 'map') for (const entry of node.entries.values()) weight += 1 + this.weightOf(entry.value);
+    return weight;
   }
 
   private weigh(node: YNode): YNode {
@@ -161,6 +182,7 @@ class TreeBuilder {
     const line = this.openLines.pop();
     const start = this.openChildren.pop();
     if (line === undefined || start === undefined) return;
+    this.closed += 1;
     const result: unknown = state.result;
     const node = this.buildNode(state, result, line, start);
     this.doneResults[start] = result;
@@ -175,7 +197,7 @@ class TreeBuilder {
     // js-yaml wraps some nodes (explicit keys, compact nested sequences) in an extra level with the same value.
     if (childCount === 1 && Object.is(this.doneResults[start], result)) return this.nodeAt(start);
     if (result === null || typeof result !== 'object') return undefined;
-    if (childCount === 0) {
+    if (childCount === 0 && this.anchored) {
       const anchored = this.byObject.get(result);
       if (anchored) return anchored; // an alias
     }
@@ -190,6 +212,7 @@ class TreeBuilder {
     } else {
       node = this.plain(result, line);
     }
+    if (!this.anchored) return node;
     this.byObject.set(result, node);
     return this.weigh(node);
   }

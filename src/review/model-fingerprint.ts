@@ -27,11 +27,42 @@ export function modelPropertiesFingerprint(model: DbtModel): string {
   });
 }
 
+/**
+ * `JSON.stringify` with the keys of every object sorted (`localeCompare`). The value is copied with sorted keys
+ * first (an object whose keys are in order already is kept), then stringified natively: no replacer call per value.
+ */
 function stableStringify(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)));
+  return JSON.stringify(sortedKeys(value));
+}
+
+const byKey = ([a]: [string, unknown], [b]: [string, unknown]) => a.localeCompare(b);
+
+function sortedKeys(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  // Stringified as their `toJSON` gives (a Date: a string), as the replacer would have seen them.
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i += 1) {
+      const item: unknown = value[i];
+      const sorted = sortedKeys(item);
+      if (sorted !== item && !copy) copy = value.slice(0, i);
+      copy?.push(sorted);
     }
-    return v;
-  });
+    return copy ?? value;
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  // Anything but a plain object (a boxed primitive, a Map...) becomes one, as with the replacer.
+  const proto: unknown = Object.getPrototypeOf(value);
+  let changed = proto !== Object.prototype && proto !== null;
+  for (let i = 0; i < entries.length; i += 1) {
+    const entry = entries[i]!;
+    const sorted = sortedKeys(entry[1]);
+    if (sorted !== entry[1]) {
+      entries[i] = [entry[0], sorted];
+      changed = true;
+    }
+    if (i > 0 && !changed && entries[i - 1]![0].localeCompare(entry[0]) > 0) changed = true;
+  }
+  return changed ? Object.fromEntries(entries.sort(byKey)) : value;
 }
