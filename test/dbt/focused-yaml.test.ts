@@ -92,10 +92,18 @@ describe('withEntriesInFocus: an unchanged property file is read for the models 
       'a duplicate models key': lines('models:', '  - name: a', 'models:', '  - name: b'),
       'a lone carriage return': 'models:\n  - name: a\r  - name: b\n',
       'a tab in an indentation': lines('models:', '  - name: a', '  \t description: A.', '  - name: b'),
+      'a block scalar that keeps its line breaks': lines('models:', '  - name: b', '    description: |+', '      B.', '  - name: a'),
     };
     for (const [label, text] of Object.entries(cases)) {
       expect(withEntriesInFocus(text, focus('b')), label).toEqual({ text });
     }
+  });
+
+  it('reads a kept description that keeps its final line breaks exactly as the whole file does', () => {
+    const text = lines('version: 2', 'models:', '  - name: b', '    description: |+', '      B.', '  - name: a', '    description: A.', '  - name: c');
+    const b = (result: PropertyFileResult) => models(result).filter((m) => m.name === 'b');
+    expect(b(readPropertyFile(text, 'p.yml', undefined, focus('b')))).toEqual(b(readPropertyFile(text, 'p.yml')));
+    expect(b(readPropertyFile(text, 'p.yml'))[0]!.plain).toMatchObject({ description: 'B.\n' });
   });
 
   it('parses the whole text when the kept text does not hold exactly the kept entries', () => {
