@@ -16,7 +16,7 @@
  */
 import { parsedEntryOf, type ParsedEntry } from './entryWiseYaml.js';
 import { DEFINES_GROUPS, MODEL_CODE, PROPERTY_FILE, scanCodeLazily, type CodeFacts, type YamlFacts } from './fileFacts.js';
-import { FEW_MODELS, mentionsModel } from './focusedYaml.js';
+import { mentionsModel } from './focusedYaml.js';
 import { readPropertyFile } from './propertyFile.js';
 import { refNamesOf } from './refs.js';
 import { blankJinjaComments, dirnameOf, stemOf } from './textLines.js';
@@ -236,15 +236,8 @@ export function needsPropertyFile(focus: PropertyFocus, path: string, content: s
   const known = focus.decided.get(content);
   if (known !== undefined) return known;
   let mentions = false;
-  if (facts) {
-    if (focus.models.size <= FEW_MODELS) {
-      for (const name of focus.models) if ((mentions = name !== '' && facts.words.includes(` ${name} `))) break;
-    } else {
-      for (const word of facts.words.split(' ')) if ((mentions = word !== '' && focus.models.has(word))) break;
-    }
-  } else {
-    mentions = mentionsModel((content as string).toLowerCase(), focus.models);
-  }
+  // The stored facts hold the file's words, space-separated: searched like the text itself.
+  mentions = mentionsModel(facts ? facts.words : (content as string).toLowerCase(), focus.models);
   focus.decided.set(content, mentions);
   return mentions;
 }
