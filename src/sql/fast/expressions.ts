@@ -3,7 +3,7 @@
  * Each mirrors the PEG rule's sequence exactly, including the whitespace each alternative consumes, because
  * `loc` spans and the AND/OR associativity depend on it.
  */
-import { ch, columnWithoutKw, isIdentStart, isReserved, kw, lit, literalNumeric, literalString, peekCh, ws, ws1 } from './lexer.js';
+import { ch, commaSeparated, columnWithoutKw, isIdentStart, isReserved, kw, lit, literalNumeric, literalString, peekCh, ws, ws1 } from './lexer.js';
 import { loc } from './locations.js';
 import { SPECIAL_WORDS, castExpr, literal } from './operands.js';
 import { unionStmt } from './select.js';
@@ -95,45 +95,36 @@ function endsOperand(c: number): boolean {
 }
 
 function orExpr(state: ParseState): unknown {
-  const start = state.pos;
-  const head = andExpr(state);
-  if (head === null) return null;
-  let tail: [string, unknown][] | null = null;
-  for (;;) {
-    const save = state.pos;
-    if (!ws1(state) || !kw(state, 'or')) {
-      state.pos = save;
-      break;
-    }
-    ws(state);
-    const right = andExpr(state);
-    if (right === null) {
-      state.pos = save;
-      break;
-    }
-    (tail ??= []).push(['OR', right]);
-  }
-  return chain(state, head, tail, start);
+  return operatorChain(state, andExpr, (st) => (ws1(st) && kw(st, 'or') ? 'OR' : null));
 }
 
 function andExpr(state: ParseState): unknown {
+  return operatorChain(state, notExpr, (st) => (ws1(st) && kw(st, 'and') ? 'AND' : null));
+}
+
+/**
+ * operand (operator __ operand)*, as one left-associative chain. `operator` reads the space before it and returns
+ * its text, or null (the position is restored).
+ */
+function operatorChain(state: ParseState, operand: (state: ParseState) => unknown, operator: (state: ParseState) => string | null): unknown {
   const start = state.pos;
-  const head = notExpr(state);
+  const head = operand(state);
   if (head === null) return null;
   let tail: [string, unknown][] | null = null;
   for (;;) {
     const save = state.pos;
-    if (!ws1(state) || !kw(state, 'and')) {
+    const op = operator(state);
+    if (op === null) {
       state.pos = save;
       break;
     }
     ws(state);
-    const right = notExpr(state);
+    const right = operand(state);
     if (right === null) {
       state.pos = save;
       break;
     }
-    (tail ??= []).push(['AND', right]);
+    (tail ??= []).push([op, right]);
   }
   return chain(state, head, tail, start);
 }
@@ -403,27 +394,10 @@ function multiplicativeOperator(state: ParseState): string | null {
 }
 
 function multiplicativeExpr(state: ParseState): unknown {
-  const start = state.pos;
-  const head = unaryExprOrPrimary(state);
-  if (head === null) return null;
-  let tail: [string, unknown][] | null = null;
-  for (;;) {
-    const save = state.pos;
-    ws(state);
-    const op = multiplicativeOperator(state);
-    if (op === null) {
-      state.pos = save;
-      break;
-    }
-    ws(state);
-    const right = unaryExprOrPrimary(state);
-    if (right === null) {
-      state.pos = save;
-      break;
-    }
-    (tail ??= []).push([op, right]);
-  }
-  return chain(state, head, tail, start);
+  return operatorChain(state, unaryExprOrPrimary, (st) => {
+    ws(st);
+    return multiplicativeOperator(st);
+  });
 }
 
 function unaryExprOrPrimary(state: ParseState): unknown {
@@ -548,22 +522,10 @@ function andOrList(state: ParseState, commas: boolean): unknown {
 export function exprList(state: ParseState): Node | null {
   const head = expr(state);
   if (head === null) return null;
-  const value: unknown[] = [head];
-  for (;;) {
-    const save = state.pos;
-    ws(state);
-    if (!ch(state, 44)) {
-      state.pos = save;
-      break;
-    }
-    ws(state);
-    const e = expr(state);
-    if (e === null) {
-      state.pos = save;
-      break;
-    }
-    value.push(stripWrapper(e));
-  }
+  const value = commaSeparated<unknown>(state, [head], (st) => {
+    const e = expr(st);
+    return e === null ? null : stripWrapper(e);
+  });
   return { type: 'expr_list', value };
 }
 

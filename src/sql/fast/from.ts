@@ -3,7 +3,7 @@ import { refreshColumnList, setAlias } from './bookkeeping.js';
 import { aliasClause, valueAliasClause } from './select-list.js';
 import { orAndWhereExpr } from './expressions.js';
 import { funcCall, genericCall } from './functions.js';
-import { ch, identWithoutKwType, kw, lit, peekCh, peekKw, ws } from './lexer.js';
+import { ch, commaSeparated, identWithoutKwType, kw, lit, peekCh, peekKw, ws } from './lexer.js';
 import { loc } from './locations.js';
 import { SPECIAL_WORDS, peekWord, wordThenDot } from './operands.js';
 import { unionStmt } from './select.js';
@@ -142,23 +142,7 @@ function tableJoin(state: ParseState): Node | null {
 function identList(state: ParseState): Node[] | null {
   const head = identWithoutKwType(state);
   if (head === null) return null;
-  const list = [head];
-  for (;;) {
-    const save = state.pos;
-    ws(state);
-    if (!ch(state, 44)) {
-      state.pos = save;
-      break;
-    }
-    ws(state);
-    const n = identWithoutKwType(state);
-    if (n === null) {
-      state.pos = save;
-      break;
-    }
-    list.push(n);
-  }
-  return list;
+  return commaSeparated(state, [head], identWithoutKwType);
 }
 
 function onClause(state: ParseState): unknown {

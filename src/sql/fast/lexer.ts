@@ -111,6 +111,28 @@ export function ch(state: ParseState, c: number): boolean {
   return false;
 }
 
+/**
+ * `item (__ "," __ item)*` after the first item: adds each item that follows a comma to `list`. The position ends
+ * after the last item (before a comma not followed by one).
+ */
+export function commaSeparated<T>(state: ParseState, list: T[], item: (state: ParseState) => T | null): T[] {
+  for (;;) {
+    const save = state.pos;
+    ws(state);
+    if (!ch(state, 44)) {
+      state.pos = save;
+      return list;
+    }
+    ws(state);
+    const next = item(state);
+    if (next === null) {
+      state.pos = save;
+      return list;
+    }
+    list.push(next);
+  }
+}
+
 export function peekCh(state: ParseState): number {
   return state.src.charCodeAt(state.pos);
 }

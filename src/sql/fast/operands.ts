@@ -7,26 +7,11 @@ import { expr } from './expressions.js';
 import { aggrFunc, caseExpr, funcCall, genericCall, windowFunc } from './functions.js';
 import { ch, isIdentStart, kw, literalNumeric, literalString, peekCh, peekKw, ws } from './lexer.js';
 import { decline, type Node, type ParseState } from './state.js';
-import { dataType } from './types.js';
+import { dataType, doubleColonTargets } from './types.js';
 
 /** cast_double_colon: (`::` __ cast_data_type)+ */
 function castDoubleColon(state: ParseState): Node | null {
-  const targets: unknown[] = [];
-  const s = state.src;
-  for (;;) {
-    const save = state.pos;
-    if (s.charCodeAt(save) !== 58 || s.charCodeAt(save + 1) !== 58) break;
-    state.pos = save + 2;
-    ws(state);
-    if (peekCh(state) === 34) decline('quoted cast type');
-    const t = dataType(state);
-    if (t === null) {
-      state.pos = save;
-      break;
-    }
-    if (peekCh(state) === 34) decline('quoted cast type');
-    targets.push(t);
-  }
+  const targets = doubleColonTargets(state);
   return targets.length === 0 ? null : { symbol: '::', target: targets };
 }
 

@@ -1,32 +1,16 @@
 /** The select list: column_clause, column_list_item (`*`, `t.*`, `expr::type`, `expr [AS] alias`) and aliases. */
 import { checkedTable, columnRef } from './columns.js';
 import { exprItem, exprList } from './expressions.js';
-import { ch, column, columnWithoutKw, ident, identName, isReserved, kw, lit, peekCh, peekKw, quotedIdent, ws } from './lexer.js';
+import { ch, commaSeparated, column, columnWithoutKw, ident, identName, isReserved, kw, lit, peekCh, peekKw, quotedIdent, ws } from './lexer.js';
 import { loc } from './locations.js';
 import { decline, type Node, type ParseState } from './state.js';
-import { dataType as dataTypeOf } from './types.js';
+import { doubleColonTargets } from './types.js';
 
 /** column_clause: column_list_item (, column_list_item)* */
 export function columnClause(state: ParseState): Node[] | null {
   const head = columnListItem(state);
   if (head === null) return null;
-  const list = [head];
-  for (;;) {
-    const save = state.pos;
-    ws(state);
-    if (!ch(state, 44)) {
-      state.pos = save;
-      break;
-    }
-    ws(state);
-    const item = columnListItem(state);
-    if (item === null) {
-      state.pos = save;
-      break;
-    }
-    list.push(item);
-  }
-  return list;
+  return commaSeparated(state, [head], columnListItem);
 }
 
 /** column_star_option: EXCLUDE ( expr_list ) / EXCLUDE column_ref, as the grammar's pseudo-function. */
@@ -123,22 +107,7 @@ function columnListItem(state: ParseState): Node | null {
 
 /** expr_item __ cast_double_colon __ (tail ops)* __ alias? — tail operators are declined. */
 function castItem(state: ParseState, start: number, e: unknown): Node {
-  const targets: unknown[] = [];
-  const s = state.src;
-  for (;;) {
-    const save = state.pos;
-    if (s.charCodeAt(save) !== 58 || s.charCodeAt(save + 1) !== 58) break;
-    state.pos = save + 2;
-    ws(state);
-    if (peekCh(state) === 34) decline('quoted cast type');
-    const t = dataTypeOf(state);
-    if (t === null) {
-      state.pos = save;
-      break;
-    }
-    if (peekCh(state) === 34) decline('quoted cast type');
-    targets.push(t);
-  }
+  const targets = doubleColonTargets(state);
   if (targets.length === 0) decline('cast item without type');
   ws(state);
   const c = peekCh(state);

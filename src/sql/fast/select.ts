@@ -3,7 +3,7 @@ import { wrap } from './bookkeeping.js';
 import { columnClause } from './select-list.js';
 import { expr, exprList, orAndWhereExpr } from './expressions.js';
 import { fromClause } from './from.js';
-import { ch, identName, kw, lit, literalNumeric, literalString, peekCh, peekKw, ws, ws1 } from './lexer.js';
+import { ch, commaSeparated, identName, kw, lit, literalNumeric, literalString, peekCh, peekKw, ws, ws1 } from './lexer.js';
 import { loc } from './locations.js';
 import { decline, type Node, type ParseState } from './state.js';
 
@@ -160,23 +160,7 @@ function withClause(state: ParseState): Node[] | null {
     state.pos = p;
     return null;
   }
-  const list = [head];
-  for (;;) {
-    const save = state.pos;
-    ws(state);
-    if (!ch(state, 44)) {
-      state.pos = save;
-      break;
-    }
-    ws(state);
-    const c = cteDefinition(state);
-    if (c === null) {
-      state.pos = save;
-      break;
-    }
-    list.push(c);
-  }
-  return list;
+  return commaSeparated(state, [head], cteDefinition);
 }
 
 function cteDefinition(state: ParseState): Node | null {
@@ -244,23 +228,7 @@ export function orderByClause(state: ParseState): Node[] | null {
     ws(state);
     const head = orderByElement(state);
     if (head !== null) {
-      const list = [head];
-      for (;;) {
-        const save = state.pos;
-        ws(state);
-        if (!ch(state, 44)) {
-          state.pos = save;
-          break;
-        }
-        ws(state);
-        const el = orderByElement(state);
-        if (el === null) {
-          state.pos = save;
-          break;
-        }
-        list.push(el);
-      }
-      return list;
+      return commaSeparated(state, [head], orderByElement);
     }
   }
   state.pos = p;

@@ -159,3 +159,24 @@ export function dataType(state: ParseState): Node | null {
   if (o !== null) return { dataType: o };
   return null;
 }
+
+/** cast_double_colon's targets: (`::` __ cast_data_type)*, each type after its `::` (none when there is no `::`). */
+export function doubleColonTargets(state: ParseState): unknown[] {
+  const targets: unknown[] = [];
+  const s = state.src;
+  for (;;) {
+    const save = state.pos;
+    if (s.charCodeAt(save) !== 58 || s.charCodeAt(save + 1) !== 58) break;
+    state.pos = save + 2;
+    ws(state);
+    if (peekCh(state) === 34) decline('quoted cast type');
+    const t = dataType(state);
+    if (t === null) {
+      state.pos = save;
+      break;
+    }
+    if (peekCh(state) === 34) decline('quoted cast type');
+    targets.push(t);
+  }
+  return targets;
+}
