@@ -146,15 +146,19 @@ function notExpr(state: ParseState): unknown {
   return null;
 }
 
-function existsExpr(state: ParseState): unknown {
-  const p = state.pos;
-  let op: string | null = null;
+/** `NOT? keyword` as the grammar names its operator (`NOT IN`, `IN`), or null with the position back at `p`. */
+function notOr(state: ParseState, word: string, op: string, p: number): string | null {
   if (kw(state, 'not')) {
     ws(state);
-    if (kw(state, 'exists')) op = 'NOT EXISTS';
-    else state.pos = p;
+    if (kw(state, word)) return `NOT ${op}`;
+    state.pos = p;
   }
-  if (op === null && kw(state, 'exists')) op = 'EXISTS';
+  return kw(state, word) ? op : null;
+}
+
+function existsExpr(state: ParseState): unknown {
+  const p = state.pos;
+  const op = notOr(state, 'exists', 'EXISTS', p);
   if (op === null) return null;
   ws(state);
   if (ch(state, 40)) {
@@ -243,13 +247,7 @@ function comparisonOpRight(state: ParseState): OpRight | null {
 
 function inOpRight(state: ParseState): OpRight | null {
   const p = state.pos;
-  let op: string | null = null;
-  if (kw(state, 'not')) {
-    ws(state);
-    if (kw(state, 'in')) op = 'NOT IN';
-    else state.pos = p;
-  }
-  if (op === null && kw(state, 'in')) op = 'IN';
+  const op = notOr(state, 'in', 'IN', p);
   if (op === null) return null;
   ws(state);
   if (ch(state, 40)) {
@@ -265,13 +263,7 @@ function inOpRight(state: ParseState): OpRight | null {
 
 function betweenOpRight(state: ParseState): OpRight | null {
   const p = state.pos;
-  let op: string | null = null;
-  if (kw(state, 'not')) {
-    ws(state);
-    if (kw(state, 'between')) op = 'NOT BETWEEN';
-    else state.pos = p;
-  }
-  if (op === null && kw(state, 'between')) op = 'BETWEEN';
+  const op = notOr(state, 'between', 'BETWEEN', p);
   if (op === null) return null;
   ws(state);
   const begin = additiveExpr(state);
