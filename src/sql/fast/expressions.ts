@@ -110,23 +110,27 @@ function operatorChain(state: ParseState, operand: (state: ParseState) => unknow
   const start = state.pos;
   const head = operand(state);
   if (head === null) return null;
+  return chain(state, head, operatorTail(state, operand, operator), start);
+}
+
+/** The (operator __ operand)* after a first operand, as [operator, operand] pairs (null when none). */
+function operatorTail(state: ParseState, operand: (state: ParseState) => unknown, operator: (state: ParseState) => string | null): [string, unknown][] | null {
   let tail: [string, unknown][] | null = null;
   for (;;) {
     const save = state.pos;
     const op = operator(state);
     if (op === null) {
       state.pos = save;
-      break;
+      return tail;
     }
     ws(state);
     const right = operand(state);
     if (right === null) {
       state.pos = save;
-      break;
+      return tail;
     }
     (tail ??= []).push([op, right]);
   }
-  return chain(state, head, tail, start);
 }
 
 function notExpr(state: ParseState): unknown {
@@ -471,39 +475,20 @@ function andOrList(state: ParseState, commas: boolean): unknown {
   const start = state.pos;
   const head = expr(state);
   if (head === null) return null;
-  const ops: string[] = [];
-  const operands: unknown[] = [];
-  for (;;) {
-    const save = state.pos;
-    ws(state);
-    let op: string | null = null;
-    if (kw(state, 'and')) op = 'AND';
-    else if (kw(state, 'or')) op = 'OR';
-    else if (commas && ch(state, 44)) op = ',';
-    if (op === null) {
-      state.pos = save;
-      break;
-    }
-    ws(state);
-    const right = expr(state);
-    if (right === null) {
-      state.pos = save;
-      break;
-    }
-    ops.push(op);
-    operands.push(right);
-  }
+  const tail = operatorTail(state, expr, (st) => {
+    ws(st);
+    return kw(st, 'and') ? 'AND' : kw(st, 'or') ? 'OR' : commas && ch(st, 44) ? ',' : null;
+  });
   // The rule's action builds every node at the end, so they all share the rule's span.
   let result: unknown = head;
   let list: unknown[] | null = null;
-  for (let i = 0; i < ops.length; i++) {
-    const op = ops[i] as string;
+  for (const [op, right] of tail ?? []) {
     if (op === ',') {
       if (list === null) list = [result];
-      list.push(operands[i]);
+      list.push(right);
     } else {
       if (list !== null) decline('AND/OR after a comma list');
-      result = binary(state, op, result, operands[i], start, state.pos);
+      result = binary(state, op, result, right, start, state.pos);
     }
   }
   if (list !== null) return { type: 'expr_list', value: list };
@@ -533,34 +518,21 @@ function binaryColumnExpr(state: ParseState): unknown {
     if (!(h.parentheses_symbol || h.parentheses || ast.parentheses || ast.parentheses_symbol) || cols.length !== 1
       || (cols[0]?.expr as Node).column === '*') decline('invalid column clause with select statement');
   }
-  const ops: string[] = [];
-  const operands: unknown[] = [head];
-  for (;;) {
-    const save = state.pos;
-    ws(state);
-    let op: string | null = null;
-    if (kw(state, 'and')) op = 'AND';
-    else if (kw(state, 'or')) op = 'OR';
-    else if (state.src.startsWith('||', state.pos)) {
-      state.pos += 2;
-      op = '||';
-    } else if (state.src.startsWith('&&', state.pos)) decline('&&');
-    if (op === null) {
-      state.pos = save;
-      break;
+  const tail = operatorTail(state, expr, (st) => {
+    ws(st);
+    if (kw(st, 'and')) return 'AND';
+    if (kw(st, 'or')) return 'OR';
+    if (st.src.startsWith('||', st.pos)) {
+      st.pos += 2;
+      return '||';
     }
-    ws(state);
-    const right = expr(state);
-    if (right === null) {
-      state.pos = save;
-      break;
-    }
-    ops.push(op);
-    operands.push(right);
-  }
-  if (ops.length === 0) return head;
-  let result = operands[operands.length - 1];
-  for (let i = ops.length - 1; i >= 0; i--) result = binary(state, ops[i] as string, operands[i], result, start, state.pos);
+    if (st.src.startsWith('&&', st.pos)) decline('&&');
+    return null;
+  });
+  if (tail === null) return head;
+  // right-associative: the last operand first; operand i is the head, then each right-hand side
+  let result = tail[tail.length - 1]![1];
+  for (let i = tail.length - 1; i >= 0; i--) result = binary(state, tail[i]![0], i === 0 ? head : tail[i - 1]![1], result, start, state.pos);
   return result;
 }
 
