@@ -3,7 +3,7 @@
  * Each mirrors the PEG rule's sequence exactly, including the whitespace each alternative consumes, because
  * `loc` spans and the AND/OR associativity depend on it.
  */
-import { ch, commaSeparated, columnWithoutKw, isIdentStart, isReserved, kw, lit, literalNumeric, literalString, peekCh, ws, ws1 } from './lexer.js';
+import { ch, commaSeparated, inParens, columnWithoutKw, isIdentStart, isReserved, kw, lit, literalNumeric, literalString, peekCh, ws, ws1 } from './lexer.js';
 import { loc } from './locations.js';
 import { SPECIAL_WORDS, castExpr, literal } from './operands.js';
 import { unionStmt } from './select.js';
@@ -165,16 +165,10 @@ function existsExpr(state: ParseState): unknown {
   const op = notOr(state, 'exists', 'EXISTS', p);
   if (op === null) return null;
   ws(state);
-  if (ch(state, 40)) {
-    ws(state);
-    const stmt = unionStmt(state);
-    if (stmt !== null) {
-      ws(state);
-      if (ch(state, 41)) {
-        (stmt as Node).parentheses = true;
-        return { type: 'unary_expr', operator: op, expr: stmt };
-      }
-    }
+  const stmt = inParens(state, unionStmt);
+  if (stmt !== null) {
+    (stmt as Node).parentheses = true;
+    return { type: 'unary_expr', operator: op, expr: stmt };
   }
   state.pos = p;
   return null;
@@ -254,14 +248,8 @@ function inOpRight(state: ParseState): OpRight | null {
   const op = notOr(state, 'in', 'IN', p);
   if (op === null) return null;
   ws(state);
-  if (ch(state, 40)) {
-    ws(state);
-    const l = exprList(state);
-    if (l !== null) {
-      ws(state);
-      if (ch(state, 41)) return { op, right: l };
-    }
-  }
+  const l = inParens(state, exprList);
+  if (l !== null) return { op, right: l };
   decline('IN without a parenthesised list');
 }
 
@@ -444,18 +432,12 @@ function primary(state: ParseState): unknown {
   const c = castExpr(state);
   if (c !== null) return c;
   const p = state.pos;
-  if (ch(state, 40)) {
-    ws(state);
-    const list = orAndWhereExpr(state);
-    if (list !== null) {
-      ws(state);
-      if (ch(state, 41)) {
-        (list as Node).parentheses = true;
-        return list;
-      }
-    }
-    state.pos = p;
+  const list = inParens(state, orAndWhereExpr);
+  if (list !== null) {
+    (list as Node).parentheses = true;
+    return list;
   }
+  state.pos = p;
   const k = peekCh(state);
   if (k === 36 || k === 64 || k === 58) decline('variable');
   return null;

@@ -3,7 +3,7 @@ import { refreshColumnList, setAlias } from './bookkeeping.js';
 import { aliasClause, valueAliasClause } from './select-list.js';
 import { orAndWhereExpr } from './expressions.js';
 import { funcCall, genericCall } from './functions.js';
-import { ch, commaSeparated, identWithoutKwType, kw, lit, peekCh, peekKw, ws } from './lexer.js';
+import { ch, commaSeparated, inParens, identWithoutKwType, kw, lit, peekCh, peekKw, ws } from './lexer.js';
 import { loc } from './locations.js';
 import { SPECIAL_WORDS, peekWord, wordThenDot } from './operands.js';
 import { unionStmt } from './select.js';
@@ -99,17 +99,11 @@ function tableJoin(state: ParseState): Node | null {
       ws(state);
       if (kw(state, 'using')) {
         ws(state);
-        if (ch(state, 40)) {
-          ws(state);
-          const using = identList(state);
-          if (using !== null) {
-            ws(state);
-            if (ch(state, 41)) {
-              t.join = op;
-              t.using = using;
-              return t;
-            }
-          }
+        const using = inParens(state, identList);
+        if (using !== null) {
+          t.join = op;
+          t.using = using;
+          return t;
         }
       }
       state.pos = afterTable;

@@ -111,6 +111,16 @@ export function ch(state: ParseState, c: number): boolean {
   return false;
 }
 
+/** `"(" __ inner __ ")"`: what `inner` read, or null (the position is then not restored). */
+export function inParens<T>(state: ParseState, inner: (state: ParseState) => T | null): T | null {
+  if (!ch(state, 40)) return null;
+  ws(state);
+  const value = inner(state);
+  if (value === null) return null;
+  ws(state);
+  return ch(state, 41) ? value : null;
+}
+
 /**
  * `item (__ "," __ item)*` after the first item: adds each item that follows a comma to `list`. The position ends
  * after the last item (before a comma not followed by one).

@@ -1,7 +1,7 @@
 /** The select list: column_clause, column_list_item (`*`, `t.*`, `expr::type`, `expr [AS] alias`) and aliases. */
 import { checkedTable, columnRef } from './columns.js';
 import { exprItem, exprList } from './expressions.js';
-import { ch, commaSeparated, column, columnWithoutKw, ident, identName, isReserved, kw, lit, peekCh, peekKw, quotedIdent, ws } from './lexer.js';
+import { ch, commaSeparated, inParens, column, columnWithoutKw, ident, identName, isReserved, kw, lit, peekCh, peekKw, quotedIdent, ws } from './lexer.js';
 import { loc } from './locations.js';
 import { decline, type Node, type ParseState } from './state.js';
 import { doubleColonTargets } from './types.js';
@@ -18,13 +18,9 @@ function starOption(state: ParseState): Node | null {
   const p = state.pos;
   if (lit(state, 'exclude') === null) return null;
   ws(state);
-  if (ch(state, 40)) {
-    ws(state);
-    const l = exprList(state);
-    if (l !== null) {
-      ws(state);
-      if (ch(state, 41)) return { type: 'function', name: { name: [{ type: 'origin', value: 'exclude' }] }, args: l };
-    }
+  if (peekCh(state) === 40) {
+    const l = inParens(state, exprList);
+    if (l !== null) return { type: 'function', name: { name: [{ type: 'origin', value: 'exclude' }] }, args: l };
     decline('exclude list');
   }
   const c = columnRef(state);
