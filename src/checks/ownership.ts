@@ -56,14 +56,31 @@ export const ownerMissing: Rule = {
 /** The one owner (a plain string `meta` value) shared by every other owned model in the same folder, if any. */
 function siblingOwner(model: DbtModel, project: DbtProject, key: string): string | undefined {
   const owners = new Set<string>();
-  for (const other of project.models) {
+  for (const other of modelsByFolder(project).get(model.folders.join('/')) ?? []) {
     if (other.uniqueId === model.uniqueId || other.name === model.name || !other.enabled) continue;
-    if (other.folders.join('/') !== model.folders.join('/')) continue;
     const entry = other.meta[key];
     if (!entry || entry.unknown || typeof entry.value !== 'string' || PLACEHOLDER.test(entry.value) || entry.value.trim() === '') continue;
     owners.add(entry.value.trim());
   }
   return owners.size === 1 ? [...owners][0] : undefined;
+}
+
+const folderIndexes = new WeakMap<DbtProject, Map<string, DbtModel[]>>();
+
+/** The models of `project` by folder (`folders` joined with `/`), made once per project. */
+function modelsByFolder(project: DbtProject): Map<string, DbtModel[]> {
+  let index = folderIndexes.get(project);
+  if (!index) {
+    index = new Map();
+    for (const m of project.models) {
+      const folder = m.folders.join('/');
+      const models = index.get(folder);
+      if (models) models.push(m);
+      else index.set(folder, [m]);
+    }
+    folderIndexes.set(project, index);
+  }
+  return index;
 }
 
 /**

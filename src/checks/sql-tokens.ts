@@ -37,8 +37,26 @@ const WORD_START = /[A-Za-z_\u00C0-\uFFFF]/;
 const WORD_PART = /[A-Za-z0-9_$\u00C0-\uFFFF]/;
 const DIGIT = /[0-9]/;
 
-/** Splits `text` into tokens (whitespace dropped). */
-export function lexSql(text: string, options: LexOptions = {}): Token[] {
+/**
+ * The tokens of the last few texts lexed, by dialect and text: the structure and style rules of one model lex the
+ * same raw text. Callers never modify a token list.
+ */
+const recentTokens = new Map<string, readonly Token[]>();
+const RECENT_TEXTS = 4;
+
+/** Splits `text` into tokens (whitespace dropped). The list is shared: do not modify it. */
+export function lexSql(text: string, options: LexOptions = {}): readonly Token[] {
+  const key = `${options.dialect ?? ''}\u0000${text}`;
+  let tokens = recentTokens.get(key);
+  if (!tokens) {
+    tokens = lexSqlText(text, options);
+    if (recentTokens.size >= RECENT_TEXTS) recentTokens.delete(recentTokens.keys().next().value!);
+    recentTokens.set(key, tokens);
+  }
+  return tokens;
+}
+
+function lexSqlText(text: string, options: LexOptions): Token[] {
   const lineStarts = computeLineStarts(text);
   const lineOf = (offset: number): number => lineAt(lineStarts, offset);
   const hashComments = options.dialect === 'bigquery' || options.dialect === 'databricks';

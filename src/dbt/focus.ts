@@ -37,6 +37,11 @@ export interface PropertyFocus {
   changedPaths: ReadonlySet<string>;
   /** Decisions by file text or stored facts (the base and head loads ask about the same unchanged files). */
   decided: Map<string | YamlFacts, boolean>;
+  /**
+   * Of a widened focus: the decisions of the focus it grew from and the models it added. A file that did not
+   * mention a model then needs only be searched for the added ones.
+   */
+  before?: { decided: ReadonlyMap<string | YamlFacts, boolean>; added: ReadonlySet<string> };
   /** Code facts scanned from text, by path (the loads make the models out of focus from them). */
   scanned: CodeFactsCache;
 }
@@ -235,9 +240,9 @@ export function needsPropertyFile(focus: PropertyFocus, path: string, content: s
   if (facts ? facts.groups : DEFINES_GROUPS.test(content as string)) return true;
   const known = focus.decided.get(content);
   if (known !== undefined) return known;
-  let mentions = false;
+  const searched = focus.before?.decided.get(content) === false ? focus.before.added : focus.models;
   // The stored facts hold the file's words, space-separated: searched like the text itself.
-  mentions = mentionsModel(facts ? facts.words : (content as string).toLowerCase(), focus.models);
+  const mentions = mentionsModel(facts ? facts.words : (content as string).toLowerCase(), searched);
   focus.decided.set(content, mentions);
   return mentions;
 }
@@ -260,7 +265,7 @@ export function withOwnerlessSiblings(focus: PropertyFocus, projects: readonly D
     }
   }
   if (added.size === 0) return undefined;
-  return { ...focus, models: new Set([...focus.models, ...added]), decided: neededOnly(focus.decided) };
+  return grown(focus, new Set([...focus.models, ...added]));
 }
 
 /**
@@ -281,7 +286,7 @@ export function withVersionDependants(focus: PropertyFocus, projects: readonly D
   if (roots.size === 0) return undefined;
   const models = new Set(focus.models);
   addAround(focus.refs, roots, models);
-  return { ...focus, models, decided: neededOnly(focus.decided) };
+  return grown(focus, models);
 }
 
 /** The focus grown by `withOwnerlessSiblings` and `withVersionDependants`, or undefined when neither adds a model. */
@@ -290,7 +295,18 @@ export function widenedFocus(focus: PropertyFocus, projects: readonly DbtProject
   return withVersionDependants(siblings ?? focus, projects) ?? siblings;
 }
 
-/** A file that mentions a model in focus still does when the focus grows; the others are looked at again. */
-function neededOnly(decided: PropertyFocus['decided']): PropertyFocus['decided'] {
-  return new Map([...decided].filter(([, needed]) => needed));
+/**
+ * `focus` grown to `models`: a file that mentions a model in focus still does; the others are searched for the
+ * added models only (`before`, flattened when a focus grows twice).
+ */
+function grown(focus: PropertyFocus, models: ReadonlySet<string>): PropertyFocus {
+  const decided = new Map<string | YamlFacts, boolean>();
+  const before = new Map<string | YamlFacts, boolean>();
+  for (const [content, needed] of focus.decided) (needed ? decided : before).set(content, needed);
+  // A file undecided by the focus it grows from was not searched at all: it is still searched for every model.
+  if (focus.before) for (const [content, needed] of focus.before.decided) if (!needed && !focus.decided.has(content)) before.set(content, false);
+  const added = new Set<string>();
+  for (const name of models) if (!focus.models.has(name)) added.add(name);
+  if (focus.before) for (const name of focus.before.added) added.add(name);
+  return { ...focus, models, decided, before: { decided: before, added } };
 }

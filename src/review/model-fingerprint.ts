@@ -28,14 +28,15 @@ export function modelPropertiesFingerprint(model: DbtModel): string {
 }
 
 /**
- * `JSON.stringify` with the keys of every object sorted (`localeCompare`). The value is copied with sorted keys
+ * `JSON.stringify` with the keys of every object sorted. The value is copied with sorted keys
  * first (an object whose keys are in order already is kept), then stringified natively: no replacer call per value.
  */
 function stableStringify(value: unknown): string {
   return JSON.stringify(sortedKeys(value));
 }
 
-const byKey = ([a]: [string, unknown], [b]: [string, unknown]) => a.localeCompare(b);
+/** Keys in code-unit order (any fixed order gives equal texts for equal values; `localeCompare` costs more). */
+const byKey = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
 
 function sortedKeys(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
@@ -62,7 +63,7 @@ function sortedKeys(value: unknown): unknown {
       entries[i] = [entry[0], sorted];
       changed = true;
     }
-    if (i > 0 && !changed && entries[i - 1]![0].localeCompare(entry[0]) > 0) changed = true;
+    if (i > 0 && !changed && entries[i - 1]![0] > entry[0]) changed = true;
   }
   return changed ? Object.fromEntries(entries.sort(byKey)) : value;
 }

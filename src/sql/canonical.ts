@@ -104,6 +104,21 @@ const FAMILIES: [RegExp, string][] = [
  * while `number(18,0)` and `integer` are `integer`; `int` and `text` differ.
  */
 export function baseType(typeText: string, dialect: Dialect): string {
+  const key = `${dialect} ${typeText}`;
+  let family = baseTypes.get(key);
+  if (family === undefined) {
+    if (baseTypes.size >= MAX_BASE_TYPES) baseTypes.clear();
+    family = baseTypeOf(typeText, dialect);
+    baseTypes.set(key, family);
+  }
+  return family;
+}
+
+/** `baseType` by dialect and type text: a project spells the same few types again and again. */
+const baseTypes = new Map<string, string>();
+const MAX_BASE_TYPES = 1000;
+
+function baseTypeOf(typeText: string, dialect: Dialect): string {
   const t = typeText.trim().toLowerCase().replace(/\s+/g, ' ');
   const m = /^([a-z_][a-z0-9_ ]*?)\s*(?:\(([^)]*)\))?\s*(<.*>)?$/.exec(t);
   const name = (m?.[1] ?? t).trim();

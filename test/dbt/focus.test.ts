@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadProjects, needsPropertyFile, propertyFocus } from '../../src/dbt/index.js';
+import { loadProjects, needsPropertyFile, propertyFocus, widenedFocus } from '../../src/dbt/index.js';
 import { lines, modelNamed, PROJECT, snapshotOf } from './helpers.js';
 
 // stg_a -> int_b -> fct_c -> dash (exposure); stg_x -> fct_y (unrelated); stg_z -> int_b's sibling int_w
@@ -59,6 +59,34 @@ describe('propertyFocus: the property files a review needs', () => {
     expect(needs('models:\n  - name: old_fct_y\n')).toBe(false);
     expect(needs('models:\n  - name: FCT_Y\n')).toBe(true);
     expect(needs("exposures:\n  - name: d\n    depends_on: [\"ref('stg_x')\"]\n")).toBe(true);
+  });
+
+  it('grows by the folder siblings of an ownerless changed model, and searches the files it skipped for them only', () => {
+    const head: Record<string, string> = { ...HEAD, 'models/intermediate/int_b.sql': "select a_id, 1 as n from {{ ref('stg_a') }}\n" };
+    const focus = focusOf(HEAD, head, ['models/intermediate/int_b.sql'])!;
+    const needs = (f: typeof focus, path: string, text = head[path]!) => needsPropertyFile(f, path, text);
+    const mentionsZ = 'models:\n  - name: stg_z\n';
+    const mentionsW = 'models:\n  - name: int_w\n    description: W again.\n';
+    expect(needs(focus, 'models/z.yml', mentionsZ)).toBe(false);
+    expect(needs(focus, 'models/w.yml', mentionsW)).toBe(false);
+    expect(needs(focus, 'models/intermediate/_int.yml')).toBe(false);
+    expect(needs(focus, 'models/marts/_fct_y.yml')).toBe(false);
+    expect(needs(focus, 'models/staging/_staging.yml')).toBe(true);
+    // int_b has no owner: the owner-missing finding names the owner of its folder siblings (int_w)
+    const wider = widenedFocus(focus, loadProjects(snapshotOf(head), { ownerKey: 'owner', focus }), 'owner')!;
+    expect([...wider.models].sort()).toEqual(['fct_c', 'int_b', 'int_w', 'stg_a']);
+    expect(needs(wider, 'models/intermediate/_int.yml')).toBe(true);
+    expect(needs(wider, 'models/marts/_fct_y.yml')).toBe(false);
+    expect(needs(wider, 'models/staging/_staging.yml')).toBe(true);
+    // a file neither focus asked about is searched for every model
+    expect(needs(wider, 'models/new.yml', 'models:\n  - name: stg_a\n')).toBe(true);
+    // grown again (as `withVersionDependants` can after the siblings): what the first focus skipped is searched for
+    // every model added since, not only the last ones
+    const again = widenedFocus({ ...wider, seeds: new Set(['stg_x']) }, loadProjects(snapshotOf(head), { ownerKey: 'owner', focus: wider }), 'owner')!;
+    expect([...again.models].sort()).toEqual(['fct_c', 'int_b', 'int_w', 'stg_a', 'stg_x', 'stg_z']);
+    expect(needs(again, 'models/z.yml', mentionsZ)).toBe(true);
+    expect(needs(again, 'models/w.yml', mentionsW)).toBe(true);
+    expect(needs(again, 'models/marts/_fct_y.yml')).toBe(false);
   });
 
   it('is undefined (read everything) when the change can touch every model', () => {
