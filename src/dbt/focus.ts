@@ -16,7 +16,7 @@
  */
 import { parsedEntryOf, type ParsedEntry } from './entryWiseYaml.js';
 import { DEFINES_GROUPS, MODEL_CODE, PROPERTY_FILE, scanCodeLazily, type CodeFacts, type YamlFacts } from './fileFacts.js';
-import { mentionsModel } from './focusedYaml.js';
+import { MentionIndex, textMentionsModel, useMentionIndex } from './focusedYaml.js';
 import { readPropertyFile } from './propertyFile.js';
 import { refNamesOf } from './refs.js';
 import { blankJinjaComments, dirnameOf, stemOf } from './textLines.js';
@@ -42,6 +42,8 @@ export interface PropertyFocus {
    * mention a model then needs only be searched for the added ones.
    */
   before?: { decided: ReadonlyMap<string | YamlFacts, boolean>; added: ReadonlySet<string> };
+  /** Where the files mention the names any focus of this review may hold (see `MentionIndex`). */
+  mentions: MentionIndex;
   /** Code facts scanned from text, by path (the loads make the models out of focus from them). */
   scanned: CodeFactsCache;
 }
@@ -182,10 +184,15 @@ export function propertyFocus(
   const roots = new Set([...seeds, ...unversionedNamesOf(seeds)]);
   const models = new Set<string>();
   addAround(graph, roots, models);
+  // Every name a focus can hold: model file stems, ref() targets, versioned models' names, the changed entries.
+  const names = [...graph.foldersByStem.keys(), ...graph.children.keys(), ...seeds];
+  const mentions = new MentionIndex(new Set([...names, ...unversionedNamesOf(names)]));
+  useMentionIndex(models, mentions);
   return {
     models,
     seeds,
     changedPaths,
+    mentions,
     decided: new Map(),
     scanned,
     refs: { parents: graph.parents, children: graph.children },
@@ -242,7 +249,7 @@ export function needsPropertyFile(focus: PropertyFocus, path: string, content: s
   if (known !== undefined) return known;
   const searched = focus.before?.decided.get(content) === false ? focus.before.added : focus.models;
   // The stored facts hold the file's words, space-separated: searched like the text itself.
-  const mentions = mentionsModel(facts ? facts.words : (content as string).toLowerCase(), searched);
+  const mentions = textMentionsModel(facts ? facts.words : (content as string), searched);
   focus.decided.set(content, mentions);
   return mentions;
 }
@@ -308,5 +315,7 @@ function grown(focus: PropertyFocus, models: ReadonlySet<string>): PropertyFocus
   const added = new Set<string>();
   for (const name of models) if (!focus.models.has(name)) added.add(name);
   if (focus.before) for (const name of focus.before.added) added.add(name);
+  useMentionIndex(models, focus.mentions);
+  useMentionIndex(added, focus.mentions);
   return { ...focus, models, decided, before: { decided: before, added } };
 }

@@ -55,6 +55,76 @@ function mentionsModelIn(lowerText: string, from: number, to: number, models: Re
   return false;
 }
 
+/**
+ * Where texts mention any name a review's focus may hold (its universe: every model file stem and `ref()` target of
+ * the project): each text is scanned once, and then every focus of the review (the first, a widened one, the base's)
+ * decides from the list which files and entries mention one of its models, instead of scanning again. Used for the
+ * sets of more than `FEW_MODELS` names (below, the native searches are cheaper than one scan).
+ */
+export class MentionIndex {
+  /** By text: the names of the universe it mentions as words and their offsets (ascending); null when lower-casing changes its length. */
+  private readonly byText = new Map<string, Mentions | null>();
+
+  constructor(readonly universe: ReadonlySet<string>) {}
+
+  /** The mentions of `text` (`lower` is `text` lower-cased, when the caller has it). */
+  mentionsIn(text: string, lower?: string): Mentions | null {
+    let mentions = this.byText.get(text);
+    if (mentions === undefined) {
+      const lowered = lower ?? text.toLowerCase();
+      mentions = lowered.length === text.length ? scanMentions(lowered, this.universe) : null;
+      this.byText.set(text, mentions);
+    }
+    return mentions;
+  }
+}
+
+interface Mentions {
+  names: string[];
+  offsets: number[];
+}
+
+const indexOfSets = new WeakMap<ReadonlySet<string>, MentionIndex>();
+
+/** Lets the searches for `models` use `index`, when `models` holds more than `FEW_MODELS` names, all in its universe. */
+export function useMentionIndex(models: ReadonlySet<string>, index: MentionIndex): void {
+  if (models.size <= FEW_MODELS || indexOfSets.has(models)) return;
+  for (const name of models) if (!index.universe.has(name)) return;
+  indexOfSets.set(models, index);
+}
+
+/** Whether `text` mentions one of `models` as a word (see `mentionsModel`); from the set's `MentionIndex` when it has one. */
+export function textMentionsModel(text: string, models: ReadonlySet<string>): boolean {
+  const mentions = indexOfSets.get(models)?.mentionsIn(text);
+  if (mentions) return mentions.names.some((name) => models.has(name));
+  return mentionsModel(text.toLowerCase(), models);
+}
+
+/** The words of `lowerText` (as `mentionsModelIn` scans them) that are names of `universe`, with their offsets. */
+function scanMentions(lowerText: string, universe: ReadonlySet<string>): Mentions {
+  const names: string[] = [];
+  const offsets: number[] = [];
+  const lengths = nameLengths(universe);
+  for (let i = 0; i < lowerText.length; ) {
+    const c = lowerText.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || c === 95)) {
+      i += 1;
+      continue;
+    }
+    let j = i + 1;
+    for (let d = lowerText.charCodeAt(j); j < lowerText.length && ((d >= 97 && d <= 122) || d === 95 || (d >= 48 && d <= 57)); d = lowerText.charCodeAt(j)) j += 1;
+    if (j - i < lengths.length && lengths[j - i] === 1) {
+      const word = lowerText.slice(i, j);
+      if (universe.has(word)) {
+        names.push(word);
+        offsets.push(i);
+      }
+    }
+    i = j;
+  }
+  return { names, offsets };
+}
+
 const lengthsOfSets = new WeakMap<ReadonlySet<string>, Uint8Array>();
 
 /** `lengths[n]` is 1 when a name of `models` has `n` characters. */
@@ -192,15 +262,24 @@ function blankEntriesOutOfFocus(text: string, models: ReadonlySet<string>): Focu
   const lines = text.split('\n');
   const entries = modelEntries(lines);
   if (!entries || entries.length === 0) return { text };
+  const indexed = indexOfSets.get(models)?.mentionsIn(text);
   // Lower-cased as a whole (same length, as the offsets below assume; else per entry).
-  const lower = text.toLowerCase();
-  const starts = lower.length === text.length ? lineStarts(lines) : undefined;
+  const lower = indexed ? undefined : text.toLowerCase();
+  const starts = indexed || lower?.length === text.length ? lineStarts(lines) : undefined;
   let kept = 0;
   let blanked = false;
+  let next = 0; // the first mention of `indexed` not before the entry
   for (const { first, last } of entries) {
-    const mentions = starts
-      ? mentionsModelIn(lower, starts[first]!, starts[last]! + lines[last]!.length, models)
-      : mentionsModel(lines.slice(first, last + 1).join('\n').toLowerCase(), models);
+    let mentions = false;
+    if (indexed) {
+      const [from, to] = [starts![first]!, starts![last]! + lines[last]!.length];
+      while (next < indexed.offsets.length && indexed.offsets[next]! < from) next += 1;
+      for (let m = next; m < indexed.offsets.length && indexed.offsets[m]! < to && !mentions; m += 1) mentions = models.has(indexed.names[m]!);
+    } else {
+      mentions = starts
+        ? mentionsModelIn(lower!, starts[first]!, starts[last]! + lines[last]!.length, models)
+        : mentionsModel(lines.slice(first, last + 1).join('\n').toLowerCase(), models);
+    }
     if (mentions) {
       kept += 1;
       continue;

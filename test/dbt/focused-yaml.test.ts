@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildProject } from '../../bench/generate.js';
-import { withEntriesInFocus } from '../../src/dbt/focusedYaml.js';
+import { MentionIndex, textMentionsModel, useMentionIndex, withEntriesInFocus } from '../../src/dbt/focusedYaml.js';
 import { loadProjects, propertyFocus } from '../../src/dbt/index.js';
 import { readPropertyFile, type PropertyFileResult } from '../../src/dbt/propertyFile.js';
 import { toPlain } from '../../src/dbt/yamlTree.js';
@@ -192,4 +192,32 @@ describe('on the property files of a generated project (the benchmark generator,
       expect(reduced).toBeGreaterThan(20);
     });
   }
+
+  it('decides from a mention index (foci of more than eight models) exactly as by scanning each text', () => {
+    const project = buildProject(60).files;
+    const names = [...project.keys()].filter((p) => p.endsWith('.sql') && p.startsWith('models/')).map((p) => p.replace(/^.*\/|\.sql$/g, '').toLowerCase());
+    const index = new MentionIndex(new Set(names));
+    const foci = [0, 1, 2, 3, 4, 5].map((k) => names.filter((_, i) => i % 6 === k));
+    expect(foci.every((f) => f.length > 8)).toBe(true);
+    // A name outside the index's universe: that focus is searched as before.
+    foci.push([...foci[0]!, 'not_a_model_of_the_project']);
+    let kept = 0;
+    let decided = 0;
+    for (const focus of foci) {
+      const indexed = new Set(focus);
+      useMentionIndex(indexed, index);
+      for (const [label, variant] of Object.entries({ ...VARIANTS, 'a character that lower-cases longer': (t: string) => `# İstanbul\n${t}` })) {
+        for (const [path, original] of generated) {
+          const text = variant(original);
+          const scanned = withEntriesInFocus(text, new Set(focus));
+          expect(withEntriesInFocus(text, indexed), `${label} ${path}`).toEqual(scanned);
+          expect(textMentionsModel(text, indexed), `${label} ${path}`).toBe(textMentionsModel(text, new Set(focus)));
+          kept += scanned.keptEntries ?? 0;
+          if (textMentionsModel(text, indexed)) decided += 1;
+        }
+      }
+    }
+    expect(kept).toBeGreaterThan(50);
+    expect(decided).toBeGreaterThan(50);
+  });
 });
