@@ -116,27 +116,21 @@ function loadProject(
   const modelFiles = new Map<string, Omit<ModelFile, 'raw'>>();
   /** Further files with the name of a model in `modelFiles`. */
   const sameName = new Map<string, Omit<ModelFile, 'raw'>[]>();
+  const kinds = fileKindsFor(root, info.modelPaths, info.macroPaths);
   for (const path of sorted) {
-    const rel = relativeTo(path, root);
-    if (rel === undefined) continue;
-    const macroPath = info.macroPaths.find((mp) => relativeTo(rel, mp) !== undefined);
-    if (macroPath !== undefined && rel.endsWith('.sql')) {
-      macroFiles.push(path);
-      continue;
+    let kind = kinds.get(path);
+    if (kind === undefined) {
+      kind = fileKindOf(path, root, info.modelPaths, info.macroPaths);
+      kinds.set(path, kind);
     }
-    const modelPath = info.modelPaths.find((mp) => relativeTo(rel, mp) !== undefined);
-    if (modelPath === undefined) continue;
-    const inModelPath = relativeTo(rel, modelPath) ?? rel;
-    const lower = path.toLowerCase();
-    if (lower.endsWith('.sql') || lower.endsWith('.py')) {
-      const stem = stemOf(path);
-      const folders = dirnameOf(inModelPath).split('/').filter((s) => s !== '');
-      const file = { path, language: lower.endsWith('.py') ? ('python' as const) : ('sql' as const), modelPath, folders };
-      if (modelFiles.has(stem)) sameName.set(stem, [...(sameName.get(stem) ?? []), file]);
-      else modelFiles.set(stem, file);
-    } else if (lower.endsWith('.yml') || lower.endsWith('.yaml')) {
+    if (kind === 'macro') {
+      macroFiles.push(path);
+    } else if (kind === 'properties') {
       const facts = focus && snapshot.facts?.(path);
       if (!focus || needsPropertyFile(focus, path, facts?.kind === 'yaml' ? facts : snapshot.read(path) ?? '')) propertyFiles.push(path);
+    } else if (kind !== 'other') {
+      if (modelFiles.has(kind.stem)) sameName.set(kind.stem, [...(sameName.get(kind.stem) ?? []), kind.file]);
+      else modelFiles.set(kind.stem, kind.file);
     }
   }
   const projectConfig = new ProjectConfigTree(info.modelsTree, projectFile);
@@ -232,6 +226,45 @@ function loadProject(
   }
   project.models = models.sort((a, b) => compareText(a.path, b.path) || compareText(a.version ?? '', b.version ?? ''));
   return project;
+}
+
+/** What a file of a project is, by its path alone (a model file is shared by every load that finds it). */
+type FileKind = 'macro' | 'properties' | 'other' | { stem: string; file: Readonly<Omit<ModelFile, 'raw'>> };
+
+function fileKindOf(path: string, root: string, modelPaths: readonly string[], macroPaths: readonly string[]): FileKind {
+  const rel = relativeTo(path, root);
+  if (rel === undefined) return 'other';
+  const macroPath = macroPaths.find((mp) => relativeTo(rel, mp) !== undefined);
+  if (macroPath !== undefined && rel.endsWith('.sql')) return 'macro';
+  const modelPath = modelPaths.find((mp) => relativeTo(rel, mp) !== undefined);
+  if (modelPath === undefined) return 'other';
+  const inModelPath = relativeTo(rel, modelPath) ?? rel;
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.sql') || lower.endsWith('.py')) {
+    const folders = dirnameOf(inModelPath).split('/').filter((s) => s !== '');
+    return { stem: stemOf(path), file: { path, language: lower.endsWith('.py') ? 'python' : 'sql', modelPath, folders } };
+  }
+  return lower.endsWith('.yml') || lower.endsWith('.yaml') ? 'properties' : 'other';
+}
+
+/**
+ * `fileKindOf` by path, for a project root and its model and macro paths: a function of these alone, so the loads
+ * of a review (head, a wider head, base) and of the next reviews classify each path once. The last few layouts are
+ * kept, each up to `MAX_KINDS` paths.
+ */
+const fileKinds = new Map<string, Map<string, FileKind>>();
+const MAX_LAYOUTS = 4;
+const MAX_KINDS = 200_000;
+
+function fileKindsFor(root: string, modelPaths: readonly string[], macroPaths: readonly string[]): Map<string, FileKind> {
+  const key = JSON.stringify([root, modelPaths, macroPaths]);
+  let kinds = fileKinds.get(key);
+  if (!kinds || kinds.size > MAX_KINDS) {
+    if (!kinds && fileKinds.size >= MAX_LAYOUTS) fileKinds.delete(fileKinds.keys().next().value!);
+    kinds = new Map();
+    fileKinds.set(key, kinds);
+  }
+  return kinds;
 }
 
 /**
