@@ -310,7 +310,8 @@ function grown(focus: PropertyFocus, models: ReadonlySet<string>): PropertyFocus
   const decided = new Map<string | YamlFacts, boolean>();
   const before = new Map<string | YamlFacts, boolean>();
   for (const [content, needed] of focus.decided) (needed ? decided : before).set(content, needed);
-  // A file undecided by the focus it grows from was not searched at all: it is still searched for every model.
+  // A file that focus did not ask about was only searched for the models before its own growth: it still has to be
+  // searched for those added then too.
   if (focus.before) for (const [content, needed] of focus.before.decided) if (!needed && !focus.decided.has(content)) before.set(content, false);
   const added = new Set<string>();
   for (const name of models) if (!focus.models.has(name)) added.add(name);
