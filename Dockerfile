@@ -24,7 +24,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-COPY package.json app.yml ./
+COPY package.json app.yml THIRD_PARTY_NOTICES.md ./
 COPY prompts ./prompts
 USER node
 EXPOSE 3000

@@ -50,7 +50,8 @@ export function shapeStoreRoot(gitDir: string): string {
 
 /**
  * Names the code that computes a shape: this store's format, node-sql-parser's version and the text of every
- * module of `src/sql/` (the analyser imports nothing else but types), as 16 hex digits.
+ * module of `src/sql/` and its subfolders (the fast parser of `fast/`; the analyser imports nothing else but types),
+ * as 16 hex digits.
  */
 export function analyserId(): Promise<string> {
   return codeVersionId({ format: STORE_FORMAT, packageName: 'node-sql-parser', dir: new URL('../sql/', import.meta.url), modules: /^(?!.*\.d\.ts$).*\.(?:[cm]?js|ts)$/ });

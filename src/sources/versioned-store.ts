@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Where the CLI keeps what it learns about a repository: `<git dir>/dbt-pr-reviewer` (see docs/cli.md). */
@@ -22,12 +22,16 @@ export function storesRoot(gitDir: string): string {
 
 /**
  * Names the code that computes a store's values, as 16 hex digits (a version's folder): the store's own format, the
- * version of the package it relies on, and the text of the modules of `dir` whose names match `modules` (compiled
- * `.js`, or `.ts` when run from sources). Throws when no module matches: a version must name some code.
+ * version of the package it relies on, and the text of the modules of `dir` and its subfolders whose paths (relative
+ * to `dir`, with `/`) match `modules` (compiled `.js`, or `.ts` when run from sources). Throws when no module
+ * matches: a version must name some code.
  */
 export async function codeVersionId(code: { format: number; packageName: string; dir: URL; modules: RegExp }): Promise<string> {
   const dir = fileURLToPath(code.dir);
-  const files = (await readdir(dir)).filter((f) => code.modules.test(f)).sort();
+  const files = (await readdir(dir, { recursive: true }))
+    .map((f) => f.split(sep).join('/'))
+    .filter((f) => code.modules.test(f))
+    .sort();
   if (files.length === 0) throw new Error(`no modules matching ${code.modules} in ${dir}`);
   const hash = createHash('sha256').update(`format ${code.format}\0`);
   const pkg = createRequire(import.meta.url)(`${code.packageName}/package.json`) as { version?: string };

@@ -28,8 +28,11 @@ const MAX_STORED_TREES = 3_000;
 const NODES_PER_CHARACTER = 0.5;
 const NODES_ALLOWED = 1_000;
 
-/** The modules of `src/dbt/` whose code decides a stored tree (compiled `.js`, or `.ts` when run from sources). */
-const PARSER_MODULES = /^(?:yamlTree|yamlTreeCodec|textLines)\.(?:js|ts)$/;
+/**
+ * The modules of `src/dbt/` whose code decides a stored tree (compiled `.js`, or `.ts` when run from sources): the
+ * tree, its codec, line positions and the fast parser of `fastYaml/`.
+ */
+const PARSER_MODULES = /^(?:yamlTree|yamlTreeCodec|textLines|fastYaml\/[^/]+)\.(?:js|ts)$/;
 
 export function yamlStoreRoot(gitDir: string): string {
   return join(storesRoot(gitDir), 'yaml');

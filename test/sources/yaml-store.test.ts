@@ -2,10 +2,12 @@
  * The parsed property files kept in the git directory between local reviews: a stored tree is found by its text
  * only, reads back exactly, and a damaged store only costs the speed-up.
  */
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseYamlTree } from '../../src/dbt/yamlTree.js';
+import { codeVersionId } from '../../src/sources/versioned-store.js';
 import { yamlParserId, YamlTreeStore } from '../../src/sources/yaml-store.js';
 import { removeTempDirs, tempDir } from './git-fixture.js';
 
@@ -91,5 +93,19 @@ describe('yamlParserId', () => {
     const id = await yamlParserId();
     expect(id).toMatch(/^[0-9a-f]{16}$/);
     expect(await yamlParserId()).toBe(id);
+  });
+
+  it('changes with a module of a subfolder too (the fast parsers sit in src/dbt/fastYaml/ and src/sql/fast/)', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'fastYaml'));
+    writeFileSync(join(dir, 'yamlTree.js'), 'export const a = 1;\n');
+    writeFileSync(join(dir, 'fastYaml', 'parser.js'), 'export const b = 1;\n');
+    writeFileSync(join(dir, 'other.js'), 'export const c = 1;\n');
+    const code = { format: 1, packageName: 'js-yaml', dir: pathToFileURL(`${dir}/`), modules: /^(?:yamlTree|fastYaml\/[^/]+)\.js$/ };
+    const id = await codeVersionId(code);
+    writeFileSync(join(dir, 'other.js'), 'export const c = 2;\n');
+    expect(await codeVersionId(code)).toBe(id);
+    writeFileSync(join(dir, 'fastYaml', 'parser.js'), 'export const b = 2;\n');
+    expect(await codeVersionId(code)).not.toBe(id);
   });
 });
