@@ -59,6 +59,8 @@ export async function buildDownstream(
     return { affectedColumns, dependants, exposures, analysedCount };
   });
   const budget = { left: MAX_THROUGH_EPHEMERAL };
+  // The first readers behind ephemeral dependants, of every changed model, read together (not one read per model).
+  preload([...new Set(plans.flatMap((p) => readersOfEphemeral(p.dependants, graph).map((r) => r.model.path)))].slice(0, MAX_THROUGH_EPHEMERAL));
   // Every dependant's render is asked for first: the sandbox renders them while the loop below parses.
   analyzer.renderAheadForColumns(plans.flatMap((p) => p.dependants.slice(0, p.analysedCount)));
   for (const [i, report] of models.entries()) {
@@ -96,6 +98,16 @@ function key(report: ModelReport): string {
   return report.name.toLowerCase();
 }
 
+/** The models that read the ephemeral models among `dependants` (`throughEphemeral`'s first level, unfiltered). */
+function readersOfEphemeral(dependants: readonly { model: DbtModel }[], graph: RefGraph): { model: DbtModel }[] {
+  return dependants.flatMap(({ model }) => (isEphemeral(model) ? (graph.children.get(model.name.toLowerCase()) ?? []) : []));
+}
+
+function isEphemeral(model: DbtModel): boolean {
+  const m = materializationOf(model);
+  return !m.unknown && m.value === 'ephemeral';
+}
+
 /**
  * The readers of the ephemeral models among `dependants`, and theirs in turn: an ephemeral model is inlined into its
  * readers, so the people a change reaches are downstream of it (`via` names the ephemeral model it flows through).
@@ -115,8 +127,7 @@ function throughEphemeral(
   const next: { model: DbtModel; project: DbtProject }[] = [];
   const level: { reader: { model: DbtModel; project: DbtProject }; via: string }[] = [];
   for (const { model } of dependants) {
-    const m = materializationOf(model);
-    if (m.unknown || m.value !== 'ephemeral') continue;
+    if (!isEphemeral(model)) continue;
     const name = model.name.toLowerCase();
     for (const d of graph.children.get(name) ?? []) {
       if (seen.has(d.model.name.toLowerCase()) || budget.left <= 0) continue;
