@@ -7,7 +7,7 @@
  *   tsx bench/profile.ts --size 5000 --scenario pr-1 --warm     # the same review again, with what a first one kept
  *
  * Cold (default) is `--no-cache`: every file read and every model SQL parsed. Warm reviews once first, unprofiled,
- * so the profiled review finds the file facts, analysed SQL and parsed property files of the same change in the git directory.
+ * so the profiled review finds the file facts and analysed SQL of the same change in the git directory.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';

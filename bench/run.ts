@@ -88,7 +88,7 @@ interface Row {
   /** First review on a developer's machine: an empty store in the git directory, which the review writes. */
   firstWallMs: number[];
   firstMedianMs: number;
-  /** Warm: the same review again, with the file facts, analysed SQL and parsed property files the warm-up kept in the git directory. */
+  /** Warm: the same review again, with the file facts and analysed SQL the warm-up kept in the git directory. */
   warmWallMs: number[];
   warmMedianMs: number;
   /** The review of one more push on the PR (`pr/<n>-models-push2`), with what the review of the PR kept. */
@@ -226,7 +226,7 @@ function table(rows: Row[], sqlfluff: SqlfluffInfo | undefined, githubNote: stri
     'changed models (files)',
     'review wall, cold (`--no-cache`, as CI on a fresh clone), median (min-max)',
     'first review with an empty store (it writes the store)',
-    'warm: the same review again (file facts, analysed SQL, parsed YAML kept)',
+    'warm: the same review again (file facts, analysed SQL kept)',
     're-review of one more push (what the review kept)',
     'peak RSS',
     'models/s (cold)',

@@ -3,8 +3,8 @@
  * returns the exit code (0 success or neutral, 1 failure, 2 usage, configuration or repository error).
  */
 import { readFileSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ConfigError, ReviewerConfig } from '../config.js';
 import { changedPathsOf, type JinjaRenderer, type ReviewPorts, type ReviewRequest } from '../ports.js';
@@ -12,7 +12,6 @@ import type { Review } from '../review/types.js';
 import { renderSummaryMarkdown } from '../review/markdown.js';
 import type { FactsStore } from '../sources/facts-store.js';
 import type { ShapeStore } from '../sources/shape-store.js';
-import type { YamlTreeStore } from '../sources/yaml-store.js';
 import { storesRoot } from '../sources/versioned-store.js';
 import {
   FETCH_HISTORY,
@@ -81,7 +80,7 @@ Options:
   --config FILE    reviewer config (default: .github/dbt-pr-reviewer.yml read at the base revision)
   --no-cache       neither read nor write what reviews keep in the git directory (dbt-pr-reviewer/): the file
                    facts that let the next review of a big project skip the files it does not look at closely,
-                   and the analysed SQL and parsed YAML that spare it parsing what it has seen. In CI (CI set)
+                   and the analysed SQL that spares it analysing what it has seen. In CI (CI set)
                    they are kept only when that folder exists (a cache step restores it, or mkdir creates it)
   -h, --help       show this help
   -v, --version    show the version
@@ -247,7 +246,7 @@ export interface ReviewOptions {
   /** A config file on disk; default: `.github/dbt-pr-reviewer.yml` at the base revision. */
   configFile?: string;
   noLlm: boolean;
-  /** Neither read nor write the file facts, analysed SQL and parsed YAML kept in the git directory (docs/cli.md). */
+  /** Neither read nor write the file facts and analysed SQL kept in the git directory (docs/cli.md). */
   noCache?: boolean;
   /** Called with the review as soon as it is complete, before what it keeps for the next one is written. */
   onReview?: (review: Review) => void;
@@ -334,17 +333,16 @@ async function reviewWith(engineStart: Promise<Engine>, options: ReviewOptions, 
     if (hint) request.dialectHint = hint;
   }
 
-  const [engine, llm, { facts, shapes, yamlTrees }] = await Promise.all([engineStart, resolveLlm(io.env, config, options.noLlm), stores]);
+  const [engine, llm, { facts, shapes }] = await Promise.all([engineStart, resolveLlm(io.env, config, options.noLlm), stores]);
   const ports: ReviewPorts = { base, head, renderer: engine.renderer, ...llm };
   if (shapes) ports.shapes = shapes;
-  if (yamlTrees) ports.yamlTrees = yamlTrees;
   const review = await engine.runReview(request, ports);
   // The user reads the review while the stores are written.
   options.onReview?.(review);
   // What this review read, analysed and parsed is kept for the next one (a failure to write only costs that speed-up).
   if (facts) facts.learn([head, base]);
-  const failures = await Promise.all([facts?.save([head, base]), shapes?.save(), yamlTrees?.save()]);
-  for (const [what, failure] of [['file facts', failures[0]], ['analysed SQL', failures[1]], ['parsed property files', failures[2]]] as const) {
+  const failures = await Promise.all([facts?.save([head, base]), shapes?.save()]);
+  for (const [what, failure] of [['file facts', failures[0]], ['analysed SQL', failures[1]]] as const) {
     if (failure && io.env.DEBUG) io.stderr(`dbt-pr-reviewer: the ${what} were not saved: ${failure}\n`);
   }
   return review;
@@ -360,8 +358,14 @@ function isCi(env: Record<string, string | undefined>): boolean {
 interface Stores {
   facts?: FactsStore;
   shapes?: ShapeStore;
-  yamlTrees?: YamlTreeStore;
 }
+
+/**
+ * The folder where earlier versions kept parsed property files: reading a stored tree back cost as much as parsing
+ * the text once property files had a parser of their own (src/dbt/fastYaml/), and writing it cost a first review
+ * ~100 ms (2,000-model benchmark project, 100-model PR), so it is no longer kept; an old one is removed.
+ */
+const RETIRED_YAML_STORE = 'yaml';
 
 /**
  * The repository's stores; none when there is no repository to keep them in (reported later). A store that cannot
@@ -382,15 +386,15 @@ async function openStores(repo: string, ci: boolean, io: CliIo): Promise<Stores>
     }
   }
   // The modules load while git answers.
-  const modules = Promise.all([import('../sources/facts-store.js'), import('../sources/shape-store.js'), import('../sources/yaml-store.js')]);
+  const modules = Promise.all([import('../sources/facts-store.js'), import('../sources/shape-store.js')]);
   const optional = <T>(open: (dir: string, m: Awaited<typeof modules>) => Promise<T>): Promise<T | undefined> =>
     Promise.all([gitDir, modules]).then(([dir, m]) => open(dir, m)).catch(() => undefined);
-  const [facts, shapes, yamlTrees] = await Promise.all([
+  const [facts, shapes] = await Promise.all([
     optional((dir, [m]) => m.FactsStore.open(m.factsStorePath(dir))),
     optional(async (dir, [, m]) => m.ShapeStore.open(m.shapeStoreRoot(dir), await m.analyserId())),
-    optional(async (dir, [, , m]) => m.YamlTreeStore.open(m.yamlStoreRoot(dir), await m.yamlParserId())),
+    gitDir.then((dir) => rm(join(storesRoot(dir), RETIRED_YAML_STORE), { recursive: true, force: true })).catch(() => undefined),
   ]);
-  return { ...(facts ? { facts } : {}), ...(shapes ? { shapes } : {}), ...(yamlTrees ? { yamlTrees } : {}) };
+  return { ...(facts ? { facts } : {}), ...(shapes ? { shapes } : {}) };
 }
 
 function formatConfigErrors(where: string, errors: ConfigError[]): string[] {

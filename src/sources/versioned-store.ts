@@ -2,8 +2,7 @@
  * Values kept between local reviews in the repository's git directory, one JSON file per key, under a folder named
  * after the version of the code that computes them: `<root>/<version>/<key>.json`. A key names the content a value
  * was computed from, so an entry never goes stale; a new version (an upgrade) starts a new folder, and the folder of
- * another version goes once no review has used it for a week. Used for the analysed SQL (`shape-store.ts`) and the
- * parsed property files (`yaml-store.ts`).
+ * another version goes once no review has used it for a week. Used for the analysed SQL (`shape-store.ts`).
  *
  * Never fatal: a missing or unreadable folder is an empty store, an entry that does not decode is computed again
  * (and replaced), and a store that cannot be written is left as it was.

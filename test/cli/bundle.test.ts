@@ -5,13 +5,13 @@
  * laid out like the installed one, so the test never depends on a stale `dist/`.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAi, type FakeOpenAi } from '../fakes/openai/server.js';
 import { analyserId, shapeStoreRoot } from '../../src/sources/shape-store.js';
-import { yamlParserId, yamlStoreRoot } from '../../src/sources/yaml-store.js';
+import { storesRoot } from '../../src/sources/versioned-store.js';
 import { commit, initRepo, removeTempDirs } from '../sources/git-fixture.js';
 import { quietEnv, reviewWithoutTiming, ROOT, runCli, spawnNode, type CliRun } from './run-cli.js';
 
@@ -66,7 +66,7 @@ describe('the bundled bin', () => {
     expect(review.skipped.filter((s) => /Jinja|render/i.test(s.reason))).toEqual([]);
   }, 60_000);
 
-  it('keeps the analysed SQL and the parsed YAML under the same versions as the sources, so both share the stores', async () => {
+  it('keeps the analysed SQL under the same version as the sources, so both share the store; removes the retired YAML store', async () => {
     const repo = initRepo();
     const base = commit(repo, {
       'dbt_project.yml': 'name: shop\nversion: "1.0"\nconfig-version: 2\n',
@@ -74,12 +74,16 @@ describe('the bundled bin', () => {
       'models/_models.yml': 'version: 2\nmodels:\n  - name: a\n    columns:\n      - name: id\n',
     });
     const head = commit(repo, { 'models/a.sql': 'select 1 as id, 2 as extra\n' });
+    // What an earlier version kept of parsed property files (no longer kept: reading it back cost what parsing does).
+    const retired = join(storesRoot(join(repo, '.git')), 'yaml', '0123456789abcdef');
+    mkdirSync(retired, { recursive: true });
+    writeFileSync(join(retired, `${'a'.repeat(64)}.json`), '{}');
     const run = await runBundle(['review', '--repo', repo, '--base', base, '--head', head, '--format', 'json', '--no-llm']);
     expect(reviewWithoutTiming(run.stdout).models.map((m) => m.changes.map((c) => c.kind))).toEqual([['column_added']]);
     const folders = readdirSync(shapeStoreRoot(join(repo, '.git')));
     expect(folders).toEqual([await analyserId()]);
     expect(readdirSync(join(shapeStoreRoot(join(repo, '.git')), folders[0]!)).length).toBeGreaterThanOrEqual(2);
-    expect(readdirSync(yamlStoreRoot(join(repo, '.git')))).toEqual([await yamlParserId()]);
+    expect(readdirSync(storesRoot(join(repo, '.git'))).sort()).toEqual(['file-facts.json', 'shapes']);
   }, 60_000);
 
   describe('with an OpenAI-compatible endpoint', () => {

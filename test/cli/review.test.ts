@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Review } from '../../src/review/types.js';
@@ -210,49 +210,31 @@ describe('what a review keeps in the git directory', () => {
     expect(third).toEqual(uncached);
     expect(JSON.parse(readFileSync(join(shapesDir, analyser!, entries[0]!), 'utf8'))).toHaveProperty('columns');
   });
-  it('keeps the parsed property files, and a second review reads them instead of parsing again', async () => {
+  it('prints the review before it writes its stores, and keeps no parsed property files (reading them back cost what parsing does)', async () => {
     const clone = join(tempDir(), 'shop');
     git(tempDir(), 'clone', '--quiet', repo, clone);
-    const yamlDir = join(git(clone, 'rev-parse', '--absolute-git-dir').trim(), 'dbt-pr-reviewer', 'yaml');
+    const storeDir = join(git(clone, 'rev-parse', '--absolute-git-dir').trim(), 'dbt-pr-reviewer');
     const run = async (extra: string[] = []) => {
       const r = await runCli(['review', '--repo', clone, '--format', 'json', '--base', 'origin/main', '--head', 'origin/breaking', ...extra]);
       return reviewWithoutTiming(r.stdout);
     };
 
     const uncached = await run(['--no-cache']);
-    expect(existsSync(yamlDir)).toBe(false);
-    // The review is printed as soon as it is complete, before the stores are written.
+    expect(existsSync(storeDir)).toBe(false);
     let printedBeforeWrites: boolean | undefined;
     let printed = '';
     const io = { stderr: () => undefined, env: quietEnv(), cwd: clone };
     await main(['review', '--repo', clone, '--format', 'json', '--base', 'origin/main', '--head', 'origin/breaking'], {
       ...io,
       stdout: (text) => {
-        printedBeforeWrites ??= !existsSync(yamlDir);
+        printedBeforeWrites ??= !existsSync(join(storeDir, 'shapes'));
         printed += text;
       },
     });
     expect(printedBeforeWrites).toBe(true);
     expect(reviewWithoutTiming(printed)).toEqual(uncached);
-    rmSync(join(yamlDir, '..'), { recursive: true });
+    expect(readdirSync(storeDir).sort()).toEqual(['file-facts.json', 'shapes']);
     expect(await run()).toEqual(uncached);
-    const [parser, ...others] = readdirSync(yamlDir);
-    expect(others).toEqual([]);
-    const folder = join(yamlDir, parser!);
-    const entries = readdirSync(folder);
-    // the property files of stg_orders and of fct_orders, which reads it
-    expect(entries.length).toBeGreaterThanOrEqual(2);
-    const written = entries.map((e) => statSync(join(folder, e)).mtimeMs);
-
-    // The next review finds every parse it needs: it writes none, and says the same.
-    expect(await run()).toEqual(uncached);
-    expect(readdirSync(folder)).toEqual(entries);
-    expect(entries.map((e) => statSync(join(folder, e)).mtimeMs)).toEqual(written);
-
-    // A damaged entry is parsed again and replaced; the review is the same.
-    writeFileSync(join(folder, entries[0]!), '{"r": [0, 1');
-    expect(await run()).toEqual(uncached);
-    expect(JSON.parse(readFileSync(join(folder, entries[0]!), 'utf8'))).toHaveProperty('r');
   });
   it('in CI keeps nothing in a fresh clone, and keeps and reads its stores once a cache step provides the folder', async () => {
     const clone = join(tempDir(), 'shop');
@@ -273,13 +255,13 @@ describe('what a review keeps in the git directory', () => {
     expect(debug.stderr).toContain(`CI is set and ${storeDir} does not exist: nothing is kept for the next run`);
     // CI=false is not CI: the review keeps its stores as on a developer's machine.
     expect(await run(quietEnv({ CI: 'false' }))).toEqual(uncached);
-    expect(readdirSync(storeDir).sort()).toEqual(['file-facts.json', 'shapes', 'yaml']);
+    expect(readdirSync(storeDir).sort()).toEqual(['file-facts.json', 'shapes']);
     rmSync(storeDir, { recursive: true });
 
     // An empty folder, as `mkdir -p` or a cache step with nothing to restore leaves it: the stores are written...
     mkdirSync(storeDir);
     expect(await run(quietEnv({ CI: 'true' }))).toEqual(uncached);
-    expect(readdirSync(storeDir).sort()).toEqual(['file-facts.json', 'shapes', 'yaml']);
+    expect(readdirSync(storeDir).sort()).toEqual(['file-facts.json', 'shapes']);
     // ...and read by the next run, which says the same.
     expect(await run(quietEnv({ CI: 'true' }))).toEqual(uncached);
   });

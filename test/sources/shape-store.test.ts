@@ -5,9 +5,11 @@
  */
 import { existsSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { shapeKey } from '../../src/analysis.js';
 import { analyserId, ShapeStore } from '../../src/sources/shape-store.js';
+import { codeVersionId } from '../../src/sources/versioned-store.js';
 import { analyzeSql } from '../../src/sql/index.js';
 import type { ModelShape } from '../../src/sql/types.js';
 import { removeTempDirs, tempDir } from './git-fixture.js';
@@ -167,5 +169,19 @@ describe('analyserId', () => {
     const id = await analyserId();
     expect(id).toMatch(/^[0-9a-f]{16}$/);
     expect(await analyserId()).toBe(id);
+  });
+
+  it('changes with a module of a subfolder too (the fast parser sits in src/sql/fast/)', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'fast'));
+    writeFileSync(join(dir, 'analyze.js'), 'export const a = 1;\n');
+    writeFileSync(join(dir, 'fast', 'parser.js'), 'export const b = 1;\n');
+    writeFileSync(join(dir, 'other.js'), 'export const c = 1;\n');
+    const code = { format: 1, packageName: 'node-sql-parser', dir: pathToFileURL(`${dir}/`), modules: /^(?:analyze|fast\/[^/]+)\.js$/ };
+    const id = await codeVersionId(code);
+    writeFileSync(join(dir, 'other.js'), 'export const c = 2;\n');
+    expect(await codeVersionId(code)).toBe(id);
+    writeFileSync(join(dir, 'fast', 'parser.js'), 'export const b = 2;\n');
+    expect(await codeVersionId(code)).not.toBe(id);
   });
 });
