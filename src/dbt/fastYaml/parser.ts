@@ -36,6 +36,13 @@ const CHOMPING_CLIP = 1;
 const CHOMPING_STRIP = 2;
 const CHOMPING_KEEP = 3;
 
+/** The position after the characters from `from` on that `run` marks (1), e.g. a quoted scalar's plain characters. */
+function endOfRun(input: string, from: number, run: Uint8Array): number {
+  let p = from + 1;
+  while (run[input.charCodeAt(p)] === 1) p++;
+  return p;
+}
+
 function isEol(c: number): boolean {
   return c === 0x0a || c === 0x0d;
 }
@@ -336,20 +343,8 @@ class Parser {
         if (!withinFlowCollection) {
           // Outside flow collections, nothing but the line's end stops a scalar on a line without `:` or `#`:
           // the common case, found with native searches.
-          if (!(this.eolFrom <= p && p <= this.eolAt)) {
-            this.eolFrom = p;
-            this.eolAt = input.indexOf('\n', p);
-          }
-          const eol = this.eolAt;
-          if (!(this.colonFrom <= p && p <= this.colonAt)) {
-            this.colonFrom = p;
-            this.colonAt = input.indexOf(':', p) >>> 0; // (none: 2^32 - 1)
-          }
-          if (!(this.hashFrom <= p && p <= this.hashAt)) {
-            this.hashFrom = p;
-            this.hashAt = input.indexOf('#', p) >>> 0;
-          }
-          if (this.colonAt > eol && this.hashAt > eol) {
+          const eol = this.eolAfter(p);
+          if (this.plainToEol(p, eol)) {
             let end = eol;
             if (input.charCodeAt(end - 1) === 0x0d) end--; // (the line break starts at a CRLF's CR)
             let last = end;
@@ -444,23 +439,33 @@ class Parser {
    * a key's `: `. Most are the rest of their line, without `: ` or ` #`, before a less indented line: read here
    * with native searches (a small function: cheap to call before V8 optimises the parser).
    */
-  private readPlainValue(nodeIndent: number): string {
-    const input = this.input;
-    const from = this.position;
+  /** The first line feed at or after `from` (the search is kept while it is ahead, see `eolFrom`). */
+  private eolAfter(from: number): number {
     if (!(this.eolFrom <= from && from <= this.eolAt)) {
       this.eolFrom = from;
-      this.eolAt = input.indexOf('\n', from);
+      this.eolAt = this.input.indexOf('\n', from);
     }
-    const eol = this.eolAt;
+    return this.eolAt;
+  }
+
+  /** Whether the text from `from` to `eol` holds no `:` and no `#` (a plain scalar there runs to the line's end). */
+  private plainToEol(from: number, eol: number): boolean {
     if (!(this.colonFrom <= from && from <= this.colonAt)) {
       this.colonFrom = from;
-      this.colonAt = input.indexOf(':', from) >>> 0;
+      this.colonAt = this.input.indexOf(':', from) >>> 0; // (none: 2^32 - 1)
     }
     if (!(this.hashFrom <= from && from <= this.hashAt)) {
       this.hashFrom = from;
-      this.hashAt = input.indexOf('#', from) >>> 0;
+      this.hashAt = this.input.indexOf('#', from) >>> 0;
     }
-    if (this.colonAt < eol || this.hashAt < eol) return this.readPlainScalar(nodeIndent, false)!;
+    return this.colonAt > eol && this.hashAt > eol;
+  }
+
+  private readPlainValue(nodeIndent: number): string {
+    const input = this.input;
+    const from = this.position;
+    const eol = this.eolAfter(from);
+    if (!this.plainToEol(from, eol)) return this.readPlainScalar(nodeIndent, false)!;
     // The next line that is not blank, as `readPlainScalar` looks for it at the line's end.
     let p = eol + 1;
     let lineBreaks = 1;
@@ -499,12 +504,8 @@ class Parser {
     {
       // The common case, found with native searches: the closing quote on the same line, no `''` before it.
       const from = this.position;
-      if (!(this.eolFrom <= from && from <= this.eolAt)) {
-        this.eolFrom = from;
-        this.eolAt = input.indexOf('\n', from);
-      }
       const close = input.indexOf("'", from);
-      if (close !== -1 && close < this.eolAt && input.charCodeAt(close + 1) !== 0x27) {
+      if (close !== -1 && close < this.eolAfter(from) && input.charCodeAt(close + 1) !== 0x27) {
         result = input.slice(this.position, close);
         this.position = close + 1;
         return result;
@@ -515,10 +516,7 @@ class Parser {
     let ch: number;
     while ((ch = input.charCodeAt(this.position)) !== 0) {
       if (SINGLE_QUOTED_RUN[ch] === 1 && this.position !== this.lineStart) {
-        let p = this.position;
-        do ch = input.charCodeAt(++p);
-        while (SINGLE_QUOTED_RUN[ch] === 1);
-        this.position = captureEnd = p;
+        this.position = captureEnd = endOfRun(input, this.position, SINGLE_QUOTED_RUN);
         continue;
       }
       if (ch === 0x27 /* ' */) {
@@ -552,12 +550,8 @@ class Parser {
     {
       // The common case, found with native searches: the closing quote on the same line, no escape before it.
       const from = this.position;
-      if (!(this.eolFrom <= from && from <= this.eolAt)) {
-        this.eolFrom = from;
-        this.eolAt = input.indexOf('\n', from);
-      }
       const close = input.indexOf('"', from);
-      if (close !== -1 && close < this.eolAt) {
+      if (close !== -1 && close < this.eolAfter(from)) {
         if (!(this.backslashFrom <= from && from <= this.backslashAt)) {
           this.backslashFrom = from;
           this.backslashAt = input.indexOf('\\', from) >>> 0; // (none: 2^32 - 1)
@@ -574,10 +568,7 @@ class Parser {
     let ch: number;
     while ((ch = input.charCodeAt(this.position)) !== 0) {
       if (DOUBLE_QUOTED_RUN[ch] === 1 && this.position !== this.lineStart) {
-        let p = this.position;
-        do ch = input.charCodeAt(++p);
-        while (DOUBLE_QUOTED_RUN[ch] === 1);
-        this.position = captureEnd = p;
+        this.position = captureEnd = endOfRun(input, this.position, DOUBLE_QUOTED_RUN);
         continue;
       }
       if (ch === 0x22 /* " */) {

@@ -35,6 +35,23 @@ function isOctCode(c: number): boolean {
   return 0x30 <= c && c <= 0x37;
 }
 
+function isBinCode(c: number): boolean {
+  return c === 0x30 || c === 0x31;
+}
+
+/** Whether `data` from `from` on is digits (`isDigit`) and `_` separators, with a digit, not ending with `_`. */
+function prefixedDigits(data: string, from: number, isDigit: (c: number) => boolean): boolean {
+  let hasDigits = false;
+  let ch: string | undefined;
+  for (let index = from; index < data.length; index++) {
+    ch = data[index];
+    if (ch === '_') continue;
+    if (!isDigit(data.charCodeAt(index))) return false;
+    hasDigits = true;
+  }
+  return hasDigits && ch !== '_';
+}
+
 function isDecCode(c: number): boolean {
   return 0x30 <= c && c <= 0x39;
 }
@@ -52,36 +69,9 @@ function resolveYamlInteger(data: string): boolean {
     if (index + 1 === max) return true;
     ch = data[++index];
     // base 2, base 8, base 16
-    if (ch === 'b') {
-      index++;
-      for (; index < max; index++) {
-        ch = data[index];
-        if (ch === '_') continue;
-        if (ch !== '0' && ch !== '1') return false;
-        hasDigits = true;
-      }
-      return hasDigits && ch !== '_';
-    }
-    if (ch === 'x') {
-      index++;
-      for (; index < max; index++) {
-        ch = data[index];
-        if (ch === '_') continue;
-        if (!isHexCode(data.charCodeAt(index))) return false;
-        hasDigits = true;
-      }
-      return hasDigits && ch !== '_';
-    }
-    if (ch === 'o') {
-      index++;
-      for (; index < max; index++) {
-        ch = data[index];
-        if (ch === '_') continue;
-        if (!isOctCode(data.charCodeAt(index))) return false;
-        hasDigits = true;
-      }
-      return hasDigits && ch !== '_';
-    }
+    if (ch === 'b') return prefixedDigits(data, index + 1, isBinCode);
+    if (ch === 'x') return prefixedDigits(data, index + 1, isHexCode);
+    if (ch === 'o') return prefixedDigits(data, index + 1, isOctCode);
   }
   // base 10 (except 0); value should not start with `_`
   if (ch === '_') return false;

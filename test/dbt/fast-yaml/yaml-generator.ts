@@ -5,16 +5,10 @@
  * written in the many ways YAML allows.
  */
 
-/** mulberry32: a small seeded PRNG in [0, 1). */
-export function prng(seed: number): () => number {
-  let s = seed | 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../sql/fast/sql-generator.js';
+
+/** mulberry32: a small seeded PRNG in [0, 1) (shared with the fast SQL parser's generator). */
+export { prng };
 
 type Rnd = () => number;
 
