@@ -67,11 +67,11 @@ export class MentionIndex {
 
   constructor(readonly universe: ReadonlySet<string>) {}
 
-  /** The mentions of `text` (`lower` is `text` lower-cased, when the caller has it). */
-  mentionsIn(text: string, lower?: string): Mentions | null {
+  /** The mentions of `text`. */
+  mentionsIn(text: string): Mentions | null {
     let mentions = this.byText.get(text);
     if (mentions === undefined) {
-      const lowered = lower ?? text.toLowerCase();
+      const lowered = text.toLowerCase();
       mentions = lowered.length === text.length ? scanMentions(lowered, this.universe) : null;
       this.byText.set(text, mentions);
     }
