@@ -40,7 +40,8 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
 
   // Base and head share most property files: parse each distinct text once, and only those the change needs.
   const changedPaths = new Set(changedPathsOf(changedFiles));
-  const yamlCache = reviewYamlCache(ports.yamlTrees);
+  // This review's parses: the base and head loads share the unchanged files' trees.
+  const yamlCache: YamlTreeCache = new Map<string, YamlParseResult>();
   let focus = propertyFocus(ports, changedPaths, yamlCache);
   const optionsFor = (f: PropertyFocus | undefined): LoadOptions => ({ ownerKey: config.ownerKey, ignore: config.ignore, yamlCache, ...(f ? { focus: f } : {}) });
   // A property file the change made unparseable is read as it was: its invalid YAML is the finding, not the tests
@@ -225,26 +226,6 @@ function toModelReport(a: AnalysedModel, config: ReviewerConfig): ModelReport {
     layer: model.folders[0],
     unknownReason: a.unknownReason,
     columns: a.headColumns ?? (model.columns.length > 0 ? model.columns.map((c) => c.name) : undefined),
-  };
-}
-
-/** This review's parses, in front of the ones the edge kept (read once each, and given every new parse). */
-function reviewYamlCache(kept: YamlTreeCache | undefined): YamlTreeCache {
-  const parses = new Map<string, YamlParseResult>();
-  if (!kept) return parses;
-  return {
-    get(text) {
-      let result = parses.get(text);
-      if (!result) {
-        result = kept.get(text);
-        if (result) parses.set(text, result);
-      }
-      return result;
-    },
-    set(text, result) {
-      parses.set(text, result);
-      kept.set(text, result);
-    },
   };
 }
 

@@ -3,11 +3,8 @@
  */
 import type { ReviewerConfig, Dialect } from './config.js';
 import type { FileSnapshot } from './dbt/types.js';
-import type { YamlTreeCache } from './dbt/yamlTree.js';
 import type { Finding, LlmReport, Review } from './review/types.js';
 import type { ModelShape } from './sql/types.js';
-
-export type { YamlTreeCache };
 
 /** One file of the change, as the PR files API (or `git diff --name-status`) reports it. */
 export interface ChangedFile {
@@ -106,8 +103,6 @@ export interface ReviewPorts {
   llmAbsentReason?: { status: 'skipped' | 'disabled'; detail: string };
   /** Analysed SQL kept between reviews (absent: every model is parsed). */
   shapes?: ShapeCache;
-  /** Parsed property files kept between reviews (absent: every property file the review reads is parsed). */
-  yamlTrees?: YamlTreeCache;
 }
 
 /**

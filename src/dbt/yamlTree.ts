@@ -43,9 +43,8 @@ export type YNode = YMap | YSeq | YScalar;
 export type YamlParseResult = { ok: true; root: YNode | null } | { ok: false; message: string; line?: number };
 
 /**
- * Parsed YAML (`parseYamlTree`) by the text parsed, kept by the edge between reviews like `ShapeCache`: the text is
- * all a parse depends on, so a stored one never goes stale (the edge names the parser's version). A tree from it is
- * shared, never modified. A `Map` is one, for a single review.
+ * Parsed YAML (`parseYamlTree`) by the text parsed, for one review (a `Map`): the base and head loads parse the
+ * unchanged property files once. The text is all a parse depends on; a tree from it is shared, never modified.
  */
 export interface YamlTreeCache {
   get(text: string): YamlParseResult | undefined;
