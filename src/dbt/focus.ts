@@ -37,11 +37,6 @@ export interface PropertyFocus {
   changedPaths: ReadonlySet<string>;
   /** Decisions by file text or stored facts (the base and head loads ask about the same unchanged files). */
   decided: Map<string | YamlFacts, boolean>;
-  /**
-   * Of a widened focus: the decisions of the focus it grew from and the models it added. A file that did not
-   * mention a model then needs only be searched for the added ones.
-   */
-  before?: { decided: ReadonlyMap<string | YamlFacts, boolean>; added: ReadonlySet<string> };
   /** Where the files mention the names any focus of this review may hold (see `MentionIndex`). */
   mentions: MentionIndex;
   /** Code facts scanned from text, by path (the loads make the models out of focus from them). */
@@ -247,9 +242,8 @@ export function needsPropertyFile(focus: PropertyFocus, path: string, content: s
   if (facts ? facts.groups : DEFINES_GROUPS.test(content as string)) return true;
   const known = focus.decided.get(content);
   if (known !== undefined) return known;
-  const searched = focus.before?.decided.get(content) === false ? focus.before.added : focus.models;
   // The stored facts hold the file's words, space-separated: searched like the text itself.
-  const mentions = textMentionsModel(facts ? facts.words : (content as string), searched);
+  const mentions = textMentionsModel(facts ? facts.words : (content as string), focus.models);
   focus.decided.set(content, mentions);
   return mentions;
 }
@@ -303,20 +297,10 @@ export function widenedFocus(focus: PropertyFocus, projects: readonly DbtProject
 }
 
 /**
- * `focus` grown to `models`: a file that mentions a model in focus still does; the others are searched for the
- * added models only (`before`, flattened when a focus grows twice).
+ * `focus` grown to `models`: a file that mentions a model in focus still does; the others are decided again, from
+ * the review's `MentionIndex` (no text is scanned twice) when the grown set is large enough to have one.
  */
 function grown(focus: PropertyFocus, models: ReadonlySet<string>): PropertyFocus {
-  const decided = new Map<string | YamlFacts, boolean>();
-  const before = new Map<string | YamlFacts, boolean>();
-  for (const [content, needed] of focus.decided) (needed ? decided : before).set(content, needed);
-  // A file that focus did not ask about was only searched for the models before its own growth: it still has to be
-  // searched for those added then too.
-  if (focus.before) for (const [content, needed] of focus.before.decided) if (!needed && !focus.decided.has(content)) before.set(content, false);
-  const added = new Set<string>();
-  for (const name of models) if (!focus.models.has(name)) added.add(name);
-  if (focus.before) for (const name of focus.before.added) added.add(name);
   useMentionIndex(models, focus.mentions);
-  useMentionIndex(added, focus.mentions);
-  return { ...focus, models, decided, before: { decided: before, added } };
+  return { ...focus, models, decided: new Map([...focus.decided].filter(([, needed]) => needed)) };
 }

@@ -61,7 +61,7 @@ describe('propertyFocus: the property files a review needs', () => {
     expect(needs("exposures:\n  - name: d\n    depends_on: [\"ref('stg_x')\"]\n")).toBe(true);
   });
 
-  it('grows by the folder siblings of an ownerless changed model, and searches the files it skipped for them only', () => {
+  it('grows by the folder siblings of an ownerless changed model, and decides the files it skipped again', () => {
     const head: Record<string, string> = { ...HEAD, 'models/intermediate/int_b.sql': "select a_id, 1 as n from {{ ref('stg_a') }}\n" };
     const focus = focusOf(HEAD, head, ['models/intermediate/int_b.sql'])!;
     const needs = (f: typeof focus, path: string, text = head[path]!) => needsPropertyFile(f, path, text);
