@@ -19,6 +19,12 @@ const DBT_EXTENSIONS = ['.sql', '.py', '.yml', '.yaml', '.md'];
 /** A path with one of these folders (at any depth) is not read. */
 const IN_SKIPPED_FOLDER = /(?:^|\/)(?:dbt_packages|target|node_modules)\//;
 
+/** Has this path an extension of a file a dbt review reads (SQL, Python, YAML, Markdown)? */
+export function hasDbtExtension(path: string): boolean {
+  const dot = path.lastIndexOf('.');
+  return dot > path.lastIndexOf('/') && DBT_EXTENSIONS.includes(path.slice(dot).toLowerCase());
+}
+
 const gitDirs = new Map<string, Promise<string>>();
 
 /** Checks that `repo` is a git repository (bare or not); returns its git directory (asked once per process). */
@@ -293,13 +299,11 @@ export function dbtRelevantPaths(paths: readonly string[]): string[] {
   const prefixes = roots.filter((r) => r !== '').map((r) => `${r}/`);
   const picked: string[] = [];
   for (const path of paths) {
-    const name = basename(path);
     if (isProjectSetting(path)) {
       picked.push(path);
       continue;
     }
-    const dot = name.lastIndexOf('.');
-    if (dot < 0 || !DBT_EXTENSIONS.includes(name.slice(dot).toLowerCase())) continue;
+    if (!hasDbtExtension(path)) continue;
     if (!rootAll && !prefixes.some((p) => path.startsWith(p))) continue;
     if (IN_SKIPPED_FOLDER.test(path)) continue;
     picked.push(path);

@@ -30,6 +30,9 @@ export interface TarballOptions {
   maxTotalBytes?: number;
 }
 
+/** tar's warnings that mean the archive itself is unreadable (not one unusual entry in a good archive). */
+const UNREADABLE_ARCHIVE = new Set(['TAR_BAD_ARCHIVE', 'TAR_ENTRY_INVALID', 'TAR_ABORT']);
+
 export const MAX_TARBALL_HELD_BYTES = 128 * 1024 * 1024;
 
 /** Could this file matter to a dbt review? (Decided before the project roots are known; narrowed afterwards.) */
@@ -116,6 +119,11 @@ export async function snapshotFromTarball(
       },
     });
     parser.on('error', reject);
+    // A body that is not a tar archive (an error page, an empty or cut download) is reported by tar as a warning and
+    // would read as an empty revision, which a review would take for "no dbt files": it is an error.
+    parser.on('warn', (code: string, message: string | Error) => {
+      if (UNREADABLE_ARCHIVE.has(code)) reject(new Error(`the tarball of ${sha.slice(0, 12)} could not be read: ${String(message instanceof Error ? message.message : message)}`));
+    });
     parser.on('abort', (error: unknown) => reject(error instanceof Error ? error : new Error('tarball could not be read')));
     parser.on('close', () => resolve());
     stream.on('error', reject);

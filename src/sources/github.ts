@@ -15,6 +15,7 @@ import { nodeStream, snapshotFromTarball, type TreeSnapshot } from './github-tar
 import { reconstructBase } from './github-base.js';
 import { baseCacheKey, captureBase, type BaseCache, type CachedBase } from './github-base-cache.js';
 import { headFromBase, type HeadFile } from './github-head.js';
+import { hasDbtExtension } from './git.js';
 
 export type { TreeSnapshot } from './github-tarball.js';
 export type { BaseCache, CachedBase } from './github-base-cache.js';
@@ -59,13 +60,31 @@ export interface PullRequestSnapshots {
 }
 
 export async function downloadSnapshot(octokit: GitHubRequester, owner: string, repo: string, sha: string): Promise<TreeSnapshot> {
+  const configured = (octokit.request.endpoint.DEFAULTS.request as { fetch?: typeof fetch } | undefined)?.fetch ?? globalThis.fetch;
   const response = await octokit.request('GET /repos/{owner}/{repo}/tarball/{ref}', {
     owner,
     repo,
     ref: sha,
-    request: { parseSuccessResponseBody: false },
+    request: { parseSuccessResponseBody: false, fetch: fetchKeepingResponse(configured) },
   });
   return snapshotFromTarball(nodeStream(response.data), sha);
+}
+
+/** Each streamed body's Response, kept alive for as long as the body is (a WeakMap holds its value while its key lives). */
+const responseOfBody = new WeakMap<object, Response>();
+
+/**
+ * `fetch`, with each Response kept alive by its body. Octokit hands back only the body of a streamed response and
+ * drops the Response; Node's fetch cancels the body of a Response that is garbage collected before the body is
+ * read, and the body then reads as empty. A collection between the two (timing: it happened in CI) made a tarball
+ * read as a revision without files.
+ */
+function fetchKeepingResponse(fetchImpl: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    const response = await fetchImpl(input, init);
+    if (response.body) responseOfBody.set(response.body, response);
+    return response;
+  };
 }
 
 /** A file at a revision through the contents API (raw), or undefined when it does not exist there. */
@@ -114,6 +133,7 @@ export async function loadPullRequestSnapshots(input: PullRequestSnapshotsInput)
   }
   if (!head) {
     head = await downloadSnapshot(octokit, owner, repo, headSha);
+    assertHoldsListedFiles(head, input.files);
     headSource = 'tarball';
   }
   if (headSource !== 'cache') input.cache?.set(headKey, head);
@@ -136,6 +156,23 @@ export async function loadPullRequestSnapshots(input: PullRequestSnapshotsInput)
   const hint = detectDialect(base, head);
   if (hint) result.dialectHint = hint;
   return result;
+}
+
+/**
+ * A downloaded head must hold every SQL, Python and YAML file GitHub lists as present at the head: one that it does
+ * not hold is a cut download (or a file `.gitattributes` keeps out of archives), and reviewing without it would
+ * report the PR's models as removed, or no dbt change at all. (Markdown docs are let pass: they never decide a
+ * finding, and `export-ignore` on docs is common.)
+ */
+function assertHoldsListedFiles(head: TreeSnapshot, files: readonly HeadFile[]): void {
+  const held = new Set(head.paths());
+  const absent = files.filter((f) => f.status !== 'removed' && hasDbtExtension(f.path) && !/\.md$/i.test(f.path) && !held.has(f.path));
+  if (absent.length === 0) return;
+  const named = absent.slice(0, 3).map((f) => `\`${f.path}\``).join(', ');
+  const more = absent.length > 3 ? ` and ${absent.length - 3} more` : '';
+  throw new Error(
+    `the tarball of ${head.sha.slice(0, 12)} does not hold ${named}${more}, which GitHub lists as changed at that commit: the download was cut short, or \`.gitattributes\` marks the file \`export-ignore\``,
+  );
 }
 
 /** A base version the cached base already holds (no request). */

@@ -236,6 +236,35 @@ describe('degraded GitHub answers', () => {
     expect(checksFor(pull)[0]).toMatchObject({ status: 'completed', conclusion: 'failure' });
   });
 
+  it('an empty or cut tarball fails the run visibly (never "no dbt changes"), and a /recheck then reviews the head', async () => {
+    // A head and a merge base of their own: the app keeps the heads it downloaded and builds a head from a kept
+    // merge base and the patches, so neither may have been seen.
+    shop.branch('cut', 'feature');
+    shop.commit('one more model', { 'models/marts/rpt_cut.sql': 'select 1 as cut_id\n' });
+    shop.checkout('main');
+    const pull = stack.fake.openPull({ owner: OWNER, repo: REPO, head: 'cut', base: 'feature', title: 'cut download' });
+    for (const cut of [0, 200]) {
+      stack.fake.cutDownloadsAt = cut;
+      try {
+        await send('pull_request', pullRequestEvent(stack.fake, pull, 'reopened', INSTALLATION));
+      } finally {
+        stack.fake.cutDownloadsAt = undefined;
+      }
+      const check = checksFor(pull).at(-1)!;
+      expect(check).toMatchObject({ status: 'completed', conclusion: 'neutral' });
+      expect(check.output.title).toBe('dbt-pr-reviewer could not finish the review');
+      expect(check.output.summary).toMatch(/the tarball of [0-9a-f]{12} could not be read: (Unrecognized archive format|unexpected end of file)|zlib: unexpected end of file/);
+      expect(summaryOf(pull)).toEqual([]);
+    }
+    // The unreadable download was not kept: the next run downloads the head again and reviews it.
+    stack.fake.addIssueComment(OWNER, REPO, pull.number, '/recheck', 'maintainer');
+    await send('issue_comment', issueCommentEvent(stack.fake, pull, stack.fake.issueComments.at(-1)!, INSTALLATION));
+    const reviewed = checksFor(pull).at(-1)!;
+    expect(reviewed.status).toBe('completed');
+    expect(reviewed.output.title).toMatch(/· 1 changed model$/);
+    expect(summaryOf(pull)[0]!.body).toContain('rpt_cut');
+  });
+
   it('a secondary rate limit is waited out and retried', async () => {
     const pull = stack.fake.openPull({ owner: OWNER, repo: REPO, head: 'docs-only', title: 'rate limited' });
     const mark = stack.fake.mark();

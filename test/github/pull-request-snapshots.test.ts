@@ -3,12 +3,14 @@
  * review (its base is then cached by merge-base SHA), the cached base and the patches after a push with the same
  * merge base (no tarball), and the tarball again on a cache miss or when the patches cannot be trusted.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LruCache } from '../../src/github/lru.js';
 import { listPullRequestFiles, type PrFile } from '../../src/github/pr-files.js';
 import type { Octokit } from '../../src/github/types.js';
 import { baseCacheKey, type CachedBase } from '../../src/sources/github-base-cache.js';
-import { loadPullRequestSnapshots, type PullRequestSnapshots, type TreeSnapshot } from '../../src/sources/github.js';
+import { downloadSnapshot, loadPullRequestSnapshots, type PullRequestSnapshots, type TreeSnapshot } from '../../src/sources/github.js';
 import { FixtureRepo, startFakeGitHub, type FakeGitHub } from '../fakes/github/index.js';
 import { generateAppKey } from '../e2e/harness/setup.js';
 import { installationOctokit } from './fake-octokit.js';
@@ -18,6 +20,7 @@ const INSTALLATION = 6;
 let repo: FixtureRepo;
 let fake: FakeGitHub;
 let octokit: Octokit;
+let appKey: ReturnType<typeof generateAppKey>;
 let mainSha: string;
 let head1: string;
 let head2: string;
@@ -43,9 +46,9 @@ beforeAll(async () => {
   });
   repo.checkout('main');
   repo.commit('main moves on', { 'README.md': '# shop\n' });
-  const key = generateAppKey();
-  fake = await startFakeGitHub({ appId: APP_ID, appKey: key, repos: [{ owner: 'o', name: 'shop', dir: repo.dir, installationId: INSTALLATION }] });
-  octokit = await installationOctokit(fake, APP_ID, key, INSTALLATION);
+  appKey = generateAppKey();
+  fake = await startFakeGitHub({ appId: APP_ID, appKey, repos: [{ owner: 'o', name: 'shop', dir: repo.dir, installationId: INSTALLATION }] });
+  octokit = await installationOctokit(fake, APP_ID, appKey, INSTALLATION);
 });
 
 afterAll(async () => {
@@ -110,6 +113,30 @@ describe('loadPullRequestSnapshots', () => {
     expect(two.result.skipped).toEqual(fromTarball.result.skipped);
     expect(two.result.base.read('models/old.sql')).toBe('select 1 as old_id\n');
     expect(two.result.head.read('models/payments.sql')).toBe('select 1 as payment_id\n');
+  });
+
+  it('a tarball without a file GitHub lists at the head is refused, not reviewed as if the file were gone', async () => {
+    const second = await listing(head2); // adds models/payments.sql, which head1's tarball does not hold
+    await expect(load(head1, second.files, undefined)).rejects.toThrow(
+      /the tarball of [0-9a-f]{12} does not hold `models\/payments\.sql`, which GitHub lists as changed at that commit/,
+    );
+    expect(snapshots.get(`o/shop@${head1}`)).toBeUndefined();
+  });
+
+  it('a garbage collection between the tarball response and its reading does not empty the download', async () => {
+    // Node's fetch cancels the body of a Response collected before the body is read; Octokit keeps only the body.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const collecting = await installationOctokit(fake, APP_ID, appKey, INSTALLATION);
+    collecting.hook.after('request', async () => {
+      for (let i = 0; i < 3; i++) {
+        gc();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    });
+    const head = await downloadSnapshot(collecting, 'o', 'shop', head2);
+    expect(head.paths()).toContain('models/payments.sql');
+    expect(head.read('dbt_project.yml')).toBe('name: shop\nprofile: shop\n');
   });
 
   it('a /recheck of the same head reads nothing: the head snapshot is cached by SHA', async () => {

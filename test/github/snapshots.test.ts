@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconstructBase } from '../../src/sources/github-base.js';
 import { snapshotFromTarball } from '../../src/sources/github-tarball.js';
@@ -44,6 +45,21 @@ describe('snapshotFromTarball', () => {
     expect(snap.read('README.md')).toBeUndefined(); // outside the dbt project
     expect(snap.read('app/main.js')).toBeUndefined();
     expect(snap.read('analytics/dbt_packages/pkg/models/p.sql')).toBeUndefined();
+  });
+
+  it.each([
+    ['an empty body', Buffer.alloc(0)],
+    ['an error page', Buffer.from('<html><body>502 Bad Gateway</body></html>')],
+    ['a gzipped page', gzipSync('<html>'.repeat(200))],
+  ])('refuses %s instead of reading it as a revision without files', async (_name, body) => {
+    await expect(snapshotFromTarball(Readable.from([body]), 'a'.repeat(40))).rejects.toThrow(
+      /^the tarball of a{12} could not be read: Unrecognized archive format|checksum failure/,
+    );
+  });
+
+  it('refuses a download cut short', async () => {
+    const whole = tarball(repo.dir, headSha, 'x');
+    await expect(snapshotFromTarball(Readable.from([whole.subarray(0, whole.length >> 1)]), headSha)).rejects.toThrow(/unexpected end of file/);
   });
 });
 

@@ -207,6 +207,11 @@ export class FakeGitHub {
   maxPullFiles: number;
   /** Most files the compare API lists (GitHub: 300). */
   maxCompareFiles: number;
+  /**
+   * When set, tarball downloads send only this many bytes, with a matching Content-Length (a proxy or CDN that
+   * answers 200 with a cut or empty body: nothing at the HTTP level tells).
+   */
+  cutDownloadsAt: number | undefined;
 
   readonly bot: FakeUser;
   readonly #options: StartFakeGitHubOptions;
@@ -621,8 +626,9 @@ export class FakeGitHub {
       const status = data && query.token ? 200 : 404;
       this.#record({ kind: 'download', method, path: url.pathname, query, status });
       if (data && status === 200) {
-        res.writeHead(200, { 'content-type': 'application/x-gzip', 'content-length': String(data.length) });
-        res.end(data);
+        const sent = this.cutDownloadsAt === undefined ? data : data.subarray(0, this.cutDownloadsAt);
+        res.writeHead(200, { 'content-type': 'application/x-gzip', 'content-length': String(sent.length) });
+        res.end(sent);
       } else this.#send(res, 404, { message: 'Not Found' });
       return;
     }
