@@ -6,7 +6,7 @@
  */
 import type { DbtModel, DbtProject } from './dbt/types.js';
 import { projectConfigFingerprint, stableStringify } from './dbt/index.js';
-import { escapeRegExp } from './dbt/textLines.js';
+import { escapeRegExp, relativeTo } from './dbt/textLines.js';
 import { scopedVars } from './dbt/vars.js';
 import type { ChangedFile } from './ports.js';
 import type { ModelStatus, Skipped } from './review/types.js';
@@ -31,6 +31,9 @@ export interface SourceMove {
   line?: number;
 }
 
+/** SQL, Python and YAML: the files whose change a review of the project would compare. */
+const DBT_CODE_FILE = /\.(?:sql|py|ya?ml)$/i;
+
 /** Shared by every model when no source moved (never modified). */
 const NO_MOVES: SourceMove[] = [];
 
@@ -43,6 +46,8 @@ export function findChangedModels(
   headProjects: readonly DbtProject[],
   baseProjects: readonly DbtProject[],
   skipped: Skipped[],
+  /** Receives the `dbt_project.yml` of each project whose models were not compared although the change touches it. */
+  uncompared: string[] = [],
 ): ChangedModel[] {
   const changedPaths = new Set<string>();
   const renamedFrom = new Map<string, string>(); // head path -> base path
@@ -68,6 +73,7 @@ export function findChangedModels(
     const unreadable = project.unreadable ? `at the head: ${project.unreadable}` : baseProject?.unreadable ? `at the base: ${baseProject.unreadable}` : undefined;
     if (unreadable) {
       notCompared.add(project.projectFile);
+      if ([...changedPaths].some((p) => DBT_CODE_FILE.test(p) && relativeTo(p, project.root) !== undefined)) uncompared.push(project.projectFile);
       skipped.push({ path: project.projectFile, reason: `cannot be read ${unreadable}; the models of this project are not compared until it is fixed` });
       continue;
     }

@@ -59,7 +59,8 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
   // The base shares every model the change does not touch with the head: build only the others.
   const baseProjects = loadProjects(ports.base, { ...loadOptions, reuse: { projects: headProjects, changedPaths } });
 
-  const changed = findChangedModels(changedFiles, headProjects, baseProjects, skipped);
+  const uncompared: string[] = [];
+  const changed = findChangedModels(changedFiles, headProjects, baseProjects, skipped, uncompared);
   const analyzer = new ModelAnalyzer(ports.renderer, dialect.name, ports.shapes);
 
   const unread = new Map((request.unread ?? []).map((u) => [u.path, u.reason]));
@@ -131,7 +132,9 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
     review.llm = llm.report;
     review.findings = sortFindings([...review.findings, ...llm.findings.map(capLlmFinding)]);
   }
-  review.conclusion = conclusionOf(review.findings, review.models, review.llm);
+  // A project whose dbt_project.yml cannot be read was not compared (its skipped entry says why): the review of
+  // the change is incomplete, never a pass.
+  review.conclusion = conclusionOf(review.findings, review.models, review.llm, uncompared.length > 0);
   return review;
 }
 

@@ -30,12 +30,13 @@ export function impactRank(impact: Impact): number {
 
 /**
  * failure: any error from a rule or the semantic diff (LLM findings never fail the check);
- * neutral: the run was degraded (LLM failed or over budget while configured, a model could not be analysed);
+ * neutral: the run was degraded (LLM failed or over budget while configured, a model could not be analysed, or
+ * `incomplete`: the change touches a project that could not be compared);
  * success otherwise.
  */
-export function conclusionOf(findings: readonly Finding[], models: readonly ModelReport[], llm: LlmReport): Conclusion {
+export function conclusionOf(findings: readonly Finding[], models: readonly ModelReport[], llm: LlmReport, incomplete = false): Conclusion {
   if (findings.some((f) => f.severity === 'error' && f.origin !== 'llm')) return 'failure';
   if (llm.status === 'failed' || llm.status === 'over_budget') return 'neutral';
-  if (models.some((m) => m.impact === 'unknown')) return 'neutral';
+  if (incomplete || models.some((m) => m.impact === 'unknown')) return 'neutral';
   return 'success';
 }

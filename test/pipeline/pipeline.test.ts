@@ -388,6 +388,19 @@ describe('runReview', () => {
     }
   });
 
+  it('a change to a project whose dbt_project.yml was already unreadable is not a pass: the review is incomplete', async () => {
+    const brokenBase = { ...BASE, 'dbt_project.yml': PROJECT.replace('name: shop\n', '') };
+    const sqlPath = Object.keys(BASE).find((p) => p.endsWith('fct_orders.sql'))!;
+    const r = await review({ ...brokenBase, [sqlPath]: `${BASE[sqlPath]!}\n-- touched\n` }, brokenBase);
+    expect(r.models).toEqual([]);
+    expect(r.findings).toEqual([]); // the file's problem predates the change
+    expect(r.skipped).toContainEqual({ path: 'dbt_project.yml', reason: expect.stringContaining('the models of this project are not compared until it is fixed') });
+    expect(r.conclusion).toBe('neutral');
+    // A change outside the project's folder is not held back by it.
+    const outside = await review({ ...brokenBase, 'README.md': 'hello' }, brokenBase);
+    expect(outside.conclusion).toBe('success');
+  });
+
   it('pairs the models of a renamed project by file: their config under the old name no longer applies', async () => {
     const head = { ...BASE, 'dbt_project.yml': PROJECT.replace('name: shop', 'name: shop_v2') };
     const r = await review(head);

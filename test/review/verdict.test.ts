@@ -63,6 +63,10 @@ describe('conclusionOf', () => {
     expect(conclusionOf([], [], llm('over_budget'))).toBe('neutral');
     expect(conclusionOf([], [model('unknown')], llm('disabled'))).toBe('neutral');
   });
+  it('is neutral when the change touches a project that could not be compared, unless a rule already fails it', () => {
+    expect(conclusionOf([], [], llm('disabled'), true)).toBe('neutral');
+    expect(conclusionOf([finding('error', 'rule')], [], llm('disabled'), true)).toBe('failure');
+  });
   it('succeeds with warnings only and the LLM disabled or skipped', () => {
     expect(conclusionOf([finding('warning', 'rule')], [model('column')], llm('disabled'))).toBe('success');
     expect(conclusionOf([], [], llm('skipped'))).toBe('success');
