@@ -15,7 +15,7 @@ import { toAnnotations } from './annotations.js';
 import { completeCheckRun, startCheckRun, type CheckOutcome } from './check-run.js';
 import { loadRepoConfig, type LoadedConfig } from './config-loader.js';
 import { describeError, errorLogFields } from './errors.js';
-import { diffLineIndex, planInlineComments } from './inline-comments.js';
+import { diffLineIndex, onPullRequestPaths, planInlineComments } from './inline-comments.js';
 import { headLineOfBaseLine, PatchError } from '../sources/github-patch.js';
 import { postInlineReview, type PostedReview } from './inline-review.js';
 import { LruCache } from './lru.js';
@@ -241,7 +241,8 @@ export async function runReviewJob(job: ReviewJobData, signal: AbortSignal, serv
     const listed = new Set(previous?.listed ?? []);
     const publishNotes: string[] = [];
 
-    const plan = planInlineComments(review.findings, diffLineIndex(listing.files), new Set([...posted, ...listed]));
+    const placed = onPullRequestPaths(review.findings, listing.files);
+    const plan = planInlineComments(placed, diffLineIndex(listing.files), new Set([...posted, ...listed]));
     for (const f of plan.overLimit) listed.add(f.fingerprint);
     if (plan.overLimit.length > 0) {
       publishNotes.push(`${plural(plan.overLimit.length, 'more finding')} on the diff did not fit in one review (30 inline comments at most); they are listed here.`);
@@ -290,7 +291,7 @@ export async function runReviewJob(job: ReviewJobData, signal: AbortSignal, serv
       conclusion: review.conclusion,
       title: checkTitle(review),
       summary: renderSummaryMarkdown(shown, { maxChars: 65000 }),
-      annotations: toAnnotations(review.findings, (p) => headPaths.has(p), baseToHeadLines(listing.files)),
+      annotations: toAnnotations(placed, (p) => headPaths.has(p), baseToHeadLines(listing.files)),
     });
     state.reviewed.set(reviewedKey, true);
     log.info(

@@ -217,6 +217,26 @@ describe('a push while a review runs', () => {
   });
 });
 
+describe('a moved model', () => {
+  it('a column removed in a moved file is commented on the LEFT side of its new path and annotated there', async () => {
+    shop.branch('moved', 'main');
+    shop.commit('move fct_orders to core, without amount', {
+      'models/marts/fct_orders.sql': null,
+      'models/core/fct_orders.sql': 'select\n    order_id,\n    customer_id,\n    status\nfrom {{ ref(\'stg_orders\') }}\n',
+    });
+    shop.checkout('main');
+    const pull = stack.fake.openPull({ owner: OWNER, repo: REPO, head: 'moved', title: 'move fct_orders' });
+    await send('pull_request', pullRequestEvent(stack.fake, pull, 'opened', INSTALLATION));
+    const removed = inlineOf(pull).find((c) => c.body.includes('breaking-column-removed'));
+    expect(removed).toMatchObject({ path: 'models/core/fct_orders.sql', side: 'LEFT', line: 4 });
+    const [check] = checksFor(pull);
+    expect(check).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    expect(check!.annotations).toContainEqual(
+      expect.objectContaining({ path: 'models/core/fct_orders.sql', annotation_level: 'failure', title: 'breaking-column-removed: fct_orders.amount' }),
+    );
+  });
+});
+
 describe('degraded GitHub answers', () => {
   it('422 for the inline positions: the review is posted without inline comments and says so', async () => {
     const pull = stack.fake.openPull({ owner: OWNER, repo: REPO, head: 'feature', title: 'again' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffLineIndex, planInlineComments } from '../../src/github/inline-comments.js';
+import { diffLineIndex, onPullRequestPaths, planInlineComments } from '../../src/github/inline-comments.js';
 import type { Finding } from '../../src/review/types.js';
 import { headLineOfBaseLine } from '../../src/sources/github-patch.js';
 
@@ -33,6 +33,27 @@ describe('planInlineComments', () => {
     expect(headLineOfBaseLine(removal[0]!.patch, 3)).toBe(3); // it stood where `total_paid` now is
     expect(headLineOfBaseLine(removal[0]!.patch, 4)).toBe(3);
     expect(planInlineComments([finding({ fingerprint: 'x', path: 'models/m.sql', line: 9, side: 'base' })], diffLineIndex(removal), new Set()).offDiff).toHaveLength(1);
+  });
+
+  it('places a removal in a moved file on the LEFT side of its new path, where GitHub shows the move', () => {
+    const moved = [
+      {
+        path: 'models/marts/orders.sql',
+        previousPath: 'models/staging/orders.sql',
+        patch: '@@ -1,5 +1,4 @@\n select\n     id as order_id,\n-    amount,\n     status\n from raw.orders',
+      },
+    ];
+    const removal = finding({ fingerprint: 'm', path: 'models/staging/orders.sql', line: 3, side: 'base' });
+    const headSide = finding({ fingerprint: 'h', path: 'models/staging/orders.sql', line: 3 }); // a head path that is not the moved file's
+    const placed = onPullRequestPaths([removal, headSide], moved);
+    expect(placed.map((f) => [f.path, f.fingerprint])).toEqual([
+      ['models/marts/orders.sql', 'm'],
+      ['models/staging/orders.sql', 'h'],
+    ]);
+    const [planned] = planInlineComments(placed, diffLineIndex(moved), new Set()).comments;
+    expect(planned!.comment).toMatchObject({ path: 'models/marts/orders.sql', line: 3, side: 'LEFT' });
+    // Not moved without a rename: the finding stays where it is.
+    expect(onPullRequestPaths([removal], [{ path: 'models/staging/orders.sql' }])).toEqual([removal]);
   });
 
   it('caps a review at 30 comments, errors first', () => {
