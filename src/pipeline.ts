@@ -6,7 +6,7 @@ import picomatch from 'picomatch';
 import type { Dialect, ReviewerConfig } from './config.js';
 import { changedPathsOf, type ReviewPorts, type ReviewRequest } from './ports.js';
 import { stemOf } from './dbt/textLines.js';
-import type { ProjectProblem } from './dbt/types.js';
+import type { DbtProject, ProjectProblem } from './dbt/types.js';
 import type { Finding, LlmReport, ModelChange, ModelReport, Review, Skipped } from './review/types.js';
 import {
   loadProjects,
@@ -104,7 +104,7 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
     changed.flatMap((c) => (c.base && (c.status === 'removed' || c.status === 'renamed') ? [c.base.name, stemOf(c.base.path)] : [])),
   );
   const problemProjects = headProjects.map((p) => ({ ...p, problems: p.problems.flatMap((problem) => causedByChange(problem, changedPaths, goneModels)) }));
-  const deterministic: Finding[] = runChecks(contexts, config, problemProjects);
+  const deterministic: Finding[] = onLinesRead(runChecks(contexts, config, problemProjects), headProjects);
   for (const m of models) {
     if (m.impact === 'unknown' && m.unknownReason) skipped.push({ path: m.path, reason: m.unknownReason });
   }
@@ -143,6 +143,17 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
  * or it involves one (the other of two duplicate entries: the finding moves there); or it is about a model whose
  * file the change removed or renamed (its entry left behind).
  */
+/**
+ * A property file the change made invalid is read as it was (`priorText`): a finding located in it, other than its
+ * `yaml-invalid`, is at a line of the base text, and says so (`side: 'base'`) rather than pointing at whatever
+ * the head has on that line.
+ */
+function onLinesRead(findings: Finding[], projects: readonly DbtProject[]): Finding[] {
+  const asBefore = new Set(projects.flatMap((p) => p.readAsBefore ?? []));
+  if (asBefore.size === 0) return findings;
+  return findings.map((f) => (asBefore.has(f.path) && f.rule !== 'yaml-invalid' && f.side === undefined && f.line !== undefined ? { ...f, side: 'base' } : f));
+}
+
 function causedByChange(problem: ProjectProblem, changedPaths: ReadonlySet<string>, goneModels: ReadonlySet<string>): ProjectProblem[] {
   if (changedPaths.has(problem.path)) return [problem];
   if (problem.alsoAt && changedPaths.has(problem.alsoAt.path)) return [{ ...problem, ...problem.alsoAt }];

@@ -365,6 +365,7 @@ function readProperties(
     if (prior === undefined) return;
     result = readPropertyFile(prior, path, yamlCache, focusModels);
     if (result.kind !== 'properties') return;
+    (project.readAsBefore ??= []).push(path);
   } else if (result.kind !== 'properties') return;
   else project.propertyFiles.push(path);
   project.groups.push(...result.content.groups);

@@ -203,6 +203,11 @@ export interface DbtProject {
   problems: ProjectProblem[];
   /** Property files read (for change detection of YAML-only edits). */
   propertyFiles: string[];
+  /**
+   * Property files that are invalid YAML at this revision and were read as they were before the change
+   * (`LoadOptions.priorText`): what is located in them, but their `yaml-invalid` problem, is at lines of that text.
+   */
+  readAsBefore?: string[];
   /** Source tables declared in property files (`sources:`), with their documented columns. */
   sources?: DbtSourceTable[];
   /** Why `dbt_project.yml` does not define a project dbt could load; its models are then built without it. */

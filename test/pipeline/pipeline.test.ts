@@ -735,6 +735,18 @@ describe('runReview on hostile YAML', () => {
     expect(r.models.find((m) => m.name === 'fct_orders')?.changes).toContainEqual(expect.objectContaining({ kind: 'column_added', column: 'n' }));
   });
 
+  it('locates what it reads from a broken property file at the base lines it read, saying so', async () => {
+    const before = BASE['models/staging/_staging.yml']!.replace('    description: One row per order.\n', '');
+    const base: Record<string, string> = { ...BASE, 'models/staging/_staging.yml': before };
+    const broken = `# two lines\n# more\n${before.replace('[unique, not_null]', '[unique, not_null')}`;
+    const head = { ...base, 'models/staging/_staging.yml': broken, 'models/staging/stg_orders.sql': base['models/staging/stg_orders.sql']!.replace('    ordered_at\n', '    ordered_at,\n    1 as n\n') };
+    const r = await review(head, base);
+    const inFile = r.findings.filter((f) => f.path === 'models/staging/_staging.yml').map((f) => [f.rule, f.line, f.side]);
+    expect(inFile).toContainEqual(['yaml-invalid', 8, undefined]); // the head's line
+    expect(inFile).toContainEqual(['model-description-missing', 3, 'base']); // `- name: stg_orders` in the text read
+    expect(inFile.every(([rule, , side]) => rule === 'yaml-invalid' || side === 'base')).toBe(true);
+  });
+
   it('reports a property file the change broke as invalid YAML, not as the tests and docs of its models removed', async () => {
     const broken = BASE['models/marts/_marts.yml']!.replace('description: Orders.', 'description: [Orders in EUR');
     const head = { ...BASE, 'models/marts/_marts.yml': broken, 'models/marts/fct_orders.sql': BASE['models/marts/fct_orders.sql']!.replace('    amount\n', '    amount,\n    1 as n\n') };
