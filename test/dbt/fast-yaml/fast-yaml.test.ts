@@ -231,7 +231,10 @@ describe('parseYamlFast on chosen texts', () => {
 });
 
 describe('parseYamlFast on long lines (PR content is untrusted)', () => {
-  it('takes time linear in the text', () => {
+  // No timing is asserted: a quadratic pass over these texts (hundreds of thousands of characters on one line or in
+  // one flow collection) would take hours, a linear one milliseconds, so the test's time limit is what catches it,
+  // by orders of magnitude, whatever the machine is doing.
+  it('reads long lines, long flow collections and long runs of blank lines in one pass', { timeout: 60_000 }, () => {
     const shapes: ((n: number) => string)[] = [
       (n) => `k: ${'a:b'.repeat(n)}\n`,
       (n) => `k: ${'a#b'.repeat(n)}\n`,
@@ -243,21 +246,11 @@ describe('parseYamlFast on long lines (PR content is untrusted)', () => {
       (n) => `k: ${'x '.repeat(n)}\n${'  y\n'.repeat(n / 4)}`,
       (n) => `${'\n'.repeat(n)}a:\n  b: 1\n${'\n'.repeat(n)}c: 2\n`,
     ];
-    const time = (text: string): number => {
-      let best = Infinity;
-      for (let i = 0; i < 3; i++) {
-        const t = performance.now();
-        parseYamlFastStrict(text);
-        best = Math.min(best, performance.now() - t);
-      }
-      return best;
-    };
     for (const shape of shapes) {
-      const small = shape(10_000);
-      check(small);
-      const large = shape(160_000);
-      // 16 times the text: 16 times the time when linear (more with the garbage collector), 256 when quadratic
-      expect(time(large), large.slice(0, 40)).toBeLessThan(40 * time(small) + 50);
+      check(shape(10_000)); // the same answer as js-yaml
+      const large = shape(200_000);
+      const result = parseYamlFastStrict(large);
+      expect(result, large.slice(0, 40)).toBeDefined();
     }
   });
 });
