@@ -282,7 +282,8 @@ describe('LLM stage with an OpenAI-compatible endpoint', () => {
     fake.setHandler(async () => {
       inFlight++;
       peak = Math.max(peak, inFlight);
-      await new Promise((r) => setTimeout(r, 40));
+      // Long enough that the second request arrives while the first is held, even on a busy machine.
+      await new Promise((r) => setTimeout(r, 250));
       inFlight--;
       return answer([]);
     });

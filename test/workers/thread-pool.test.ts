@@ -48,7 +48,8 @@ describe.each([1, 4])('ThreadPool: one job at a time per worker, each with its o
 
   it('fails the jobs in flight and the queued ones when it is closed', async () => {
     const p = pool(5_000, maxInFlight);
-    const pending = Promise.all([1, 2, 3, 4, 5].map((n) => p.run({ ms: 200, value: String(n) })));
+    // Jobs far longer than the wait before closing, so that a busy machine's late timer still closes mid-job.
+    const pending = Promise.all([1, 2, 3, 4, 5].map((n) => p.run({ ms: 2_000, value: String(n) })));
     await new Promise((r) => setTimeout(r, 100));
     await p.close();
     const results = await pending;
