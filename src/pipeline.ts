@@ -139,11 +139,6 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
 }
 
 /**
- * A project problem as this change's finding, or nothing when the change did not cause it: it is in a changed file;
- * or it involves one (the other of two duplicate entries: the finding moves there); or it is about a model whose
- * file the change removed or renamed (its entry left behind).
- */
-/**
  * A property file the change made invalid is read as it was (`priorText`): a finding located in it, other than its
  * `yaml-invalid`, is at a line of the base text, and says so (`side: 'base'`) rather than pointing at whatever
  * the head has on that line.
@@ -154,6 +149,11 @@ function onLinesRead(findings: Finding[], projects: readonly DbtProject[]): Find
   return findings.map((f) => (asBefore.has(f.path) && f.rule !== 'yaml-invalid' && f.side === undefined && f.line !== undefined ? { ...f, side: 'base' } : f));
 }
 
+/**
+ * A project problem as this change's finding, or nothing when the change did not cause it: it is in a changed file;
+ * or it involves one (the other of two duplicate entries: the finding moves there); or it is about a model whose
+ * file the change removed or renamed (its entry left behind).
+ */
 function causedByChange(problem: ProjectProblem, changedPaths: ReadonlySet<string>, goneModels: ReadonlySet<string>): ProjectProblem[] {
   if (changedPaths.has(problem.path)) return [problem];
   if (problem.alsoAt && changedPaths.has(problem.alsoAt.path)) return [{ ...problem, ...problem.alsoAt }];
