@@ -92,6 +92,7 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
       ...(a.headColumnLine ? { selectedColumnLine: a.headColumnLine } : {}),
       dialect: dialect.name,
       readFile: (path) => (a.changed.status === 'removed' ? ports.base : ports.head).read(path),
+      listFiles: () => (a.changed.status === 'removed' ? ports.base : ports.head).paths(),
     });
   }
 

@@ -9,6 +9,7 @@ import { incrementalSchemaChange } from './incremental-schema.js';
 import { keyMissing, keyUntested } from './keys.js';
 import { namingLayerPrefix } from './naming.js';
 import { ownerMissing } from './ownership.js';
+import { refUnresolved } from './refs.js';
 import { hardcodedRelation, selectStar, trailingSemicolon } from './sql-style.js';
 import { testRemoved } from './tests-removed.js';
 import { testedColumnMissing } from './column-tests.js';
@@ -22,6 +23,7 @@ export const REGISTRY: readonly Rule[] = [
   incrementalUniqueKeyMissing,
   incrementalSchemaChange,
   namingLayerPrefix,
+  refUnresolved,
   hardcodedRelation,
   trailingSemicolon,
   selectStar,

@@ -34,6 +34,8 @@ export interface CheckContext {
    * file's own indentation. Optional: without it, rules report the same findings without suggestions.
    */
   readFile?: (path: string) => string | undefined;
+  /** Every file of the revision `readFile` reads (rules that need the project's other files list them here). */
+  listFiles?: () => readonly string[];
 }
 
 /** A finding as a rule reports it: `runChecks` adds the severity, the origin and the fingerprint. */

@@ -1,0 +1,138 @@
+/**
+ * `ref-unresolved`: a `ref()` the change adds to a model names no model, seed or snapshot of the project, so
+ * `dbt parse` stops ("depends on a node named '…' which was not found"). Only what can be known from the
+ * repository is judged: a ref into another package (`ref('pkg', 'm')`), or any ref of a project that installs
+ * packages (`packages.yml`, `dependencies.yml`: their nodes are not in the repository), is left alone; so is a ref
+ * the base version of the model already had.
+ */
+import type { DbtProject, RefCall } from '../dbt/types.js';
+import { relativeTo, stemOf } from '../dbt/textLines.js';
+import { hasHead } from './model-facts.js';
+import type { CheckContext, Rule, RuleHit } from './types.js';
+
+export const refUnresolved: Rule = {
+  id: 'ref-unresolved',
+  defaultSeverity: 'error',
+  origin: 'rule',
+  description:
+    'A `ref()` the change adds names no model, seed or snapshot of the project (a typo, or a model removed or renamed): `dbt parse` fails. Refs into packages are not judged.',
+  run(ctx) {
+    if (!hasHead(ctx)) return [];
+    const before = new Set((ctx.baseModel?.refs ?? []).map(refKey));
+    const added = ctx.model.refs.filter((r) => !before.has(refKey(r)) && (r.package === undefined || r.package === ctx.project.name));
+    if (added.length === 0) return [];
+    const models = modelNamesOf(ctx.project);
+    const unknown = added.filter((r) => !models.has(r.name));
+    if (unknown.length === 0) return [];
+    const others = new OtherNodes(ctx);
+    if (others.packagesInstalled()) return [];
+    const hits: RuleHit[] = [];
+    for (const ref of unknown) {
+      if (others.defines(ref.name)) continue;
+      const near = nearestName(ref.name, [...models, ...others.fileStems()]);
+      hits.push({
+        rule: 'ref-unresolved',
+        model: ctx.model.name,
+        path: ctx.model.path,
+        line: ref.line,
+        message: `\`ref('${ref.name}')\` names no model, seed or snapshot of project \`${ctx.project.name}\`, so \`dbt parse\` stops ("depends on a node named '${ref.name}' which was not found")${near ? `: did you mean \`${near}\`?` : ': fix the name, or add the model it should read.'}`,
+      });
+    }
+    return hits;
+  },
+};
+
+function refKey(r: RefCall): string {
+  return `${r.package ?? ''}\0${r.name}\0${r.version ?? ''}`;
+}
+
+const modelNames = new WeakMap<DbtProject, ReadonlySet<string>>();
+
+/** Every model name of the project, disabled models included (a ref to one is not a missing node). */
+function modelNamesOf(project: DbtProject): ReadonlySet<string> {
+  let names = modelNames.get(project);
+  if (!names) {
+    names = new Set(project.models.map((m) => m.name));
+    modelNames.set(project, names);
+  }
+  return names;
+}
+
+/**
+ * The project's nodes that are not models, read only when a ref names no model: seeds (`.csv` files), snapshots
+ * (`{% snapshot name %}` blocks, or `snapshots:` entries of a property file) and the installed packages.
+ * Generous by design: any `.csv`, `.sql` or `.py` file of the project counts by its file name, wherever it is.
+ */
+class OtherNodes {
+  private stems?: Set<string>;
+  private readonly files: readonly string[];
+
+  constructor(private readonly ctx: CheckContext) {
+    const root = ctx.project.root;
+    this.files = (ctx.listFiles?.() ?? []).filter((p) => relativeTo(p, root) !== undefined);
+  }
+
+  /** Whether the project installs packages (whose models a one-argument ref may name). */
+  packagesInstalled(): boolean {
+    if (!this.ctx.listFiles) return true; // unknown: judge nothing
+    const root = this.ctx.project.root;
+    return ['packages.yml', 'dependencies.yml'].some((name) => {
+      const path = root === '' ? name : `${root}/${name}`;
+      return this.files.includes(path) && /^\s*packages\s*:/m.test(this.ctx.readFile?.(path) ?? 'packages:');
+    });
+  }
+
+  fileStems(): Set<string> {
+    this.stems ??= new Set(this.files.filter((p) => /\.(?:csv|sql|py)$/i.test(p)).map(stemOf));
+    return this.stems;
+  }
+
+  defines(name: string): boolean {
+    if (this.fileStems().has(name)) return true;
+    const word = new RegExp(`(?<![\\w])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w])`);
+    const block = new RegExp(`\\{%-?\\s*snapshot\\s+${word.source}`);
+    const { root, modelPaths } = this.ctx.project;
+    const inModelPath = (p: string) => modelPaths.some((m) => relativeTo(p, root === '' ? m : `${root}/${m}`) !== undefined);
+    return this.files.some((p) => {
+      if (/\.sql$/i.test(p)) return !inModelPath(p) && block.test(this.ctx.readFile?.(p) ?? '');
+      if (!/\.ya?ml$/i.test(p)) return false;
+      const text = this.ctx.readFile?.(p) ?? '';
+      return /^snapshots\s*:/m.test(text) && word.test(text);
+    });
+  }
+}
+
+/** The closest name within 2 edits (and fewer than a third of the name's length), if one is; ties go to the first in code-unit order. */
+export function nearestName(name: string, candidates: Iterable<string>): string | undefined {
+  const limit = Math.min(2, Math.floor((name.length - 1) / 3));
+  const lowered = name.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = limit + 1;
+  for (const candidate of candidates) {
+    if (Math.abs(candidate.length - name.length) > limit) continue;
+    // Capped one above the best so far: a capped answer is never mistaken for a tie.
+    const d = editDistance(lowered, candidate.toLowerCase(), bestDistance + 1);
+    if (d < bestDistance || (d === bestDistance && best !== undefined && candidate < best)) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance, or any value >= `cap` once it is sure to reach `cap`. */
+function editDistance(a: string, b: string, cap: number): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      current.push(value);
+      rowMin = Math.min(rowMin, value);
+    }
+    if (rowMin >= cap) return cap;
+    previous = current;
+  }
+  return previous[b.length]!;
+}

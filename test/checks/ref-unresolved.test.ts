@@ -1,0 +1,106 @@
+/**
+ * `ref-unresolved` through the whole review: a ref the change adds to a node the project does not have (a typo,
+ * a removed model) is an error on the ref's line; refs to seeds, snapshots, disabled models, other packages, refs
+ * the model already had, and any ref of a project that installs packages are not judged.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { nearestName } from '../../src/checks/refs.js';
+import { defaultConfig } from '../../src/config.js';
+import { createJinjaRenderer } from '../../src/dbt/jinja/index.js';
+import { runReview } from '../../src/pipeline.js';
+import type { ChangedFile } from '../../src/ports.js';
+import type { Finding } from '../../src/review/types.js';
+import { memorySnapshot } from '../../src/sources/memory.js';
+
+const renderer = createJinjaRenderer();
+afterAll(() => renderer.close());
+
+const BASE: Record<string, string> = {
+  'dbt_project.yml': 'name: shop\nprofile: shop\nmodels:\n  shop:\n    +meta:\n      owner: "@data"\n',
+  'models/stg_orders.sql': 'select 1 as order_id\n',
+  'models/old_orders.sql': "{{ config(enabled=false) }}\nselect 1 as order_id\n",
+  'models/fct_orders.sql': "select order_id\nfrom {{ ref('stg_orders') }}\n",
+  'seeds/country_codes.csv': 'code,name\nFR,France\n',
+  'snapshots/orders_history.sql': "{% snapshot orders_snapshot %}\nselect * from {{ source('raw', 'orders') }}\n{% endsnapshot %}\n",
+  'models/_models.yml': 'version: 2\nmodels:\n  - name: fct_orders\n    description: Orders.\n',
+};
+
+function diff(base: Record<string, string>, head: Record<string, string>): ChangedFile[] {
+  return [...new Set([...Object.keys(base), ...Object.keys(head)])]
+    .filter((p) => base[p] !== head[p])
+    .map((path) => ({ path, status: base[path] === undefined ? 'added' : head[path] === undefined ? 'removed' : 'modified' }) as ChangedFile);
+}
+
+async function refFindings(head: Record<string, string>, base = BASE): Promise<Finding[]> {
+  const review = await runReview(
+    { base: 'base', head: 'head', config: defaultConfig(), changedFiles: diff(base, head) },
+    { base: memorySnapshot(base), head: memorySnapshot(head), renderer, llmAbsentReason: { status: 'disabled', detail: 'test' } },
+  );
+  return review.findings.filter((f) => f.rule === 'ref-unresolved');
+}
+
+const reading = (...refs: string[]) => `select 1 as x\n${refs.map((r) => `-- ${r}\nfrom ${r}\n`).join('')}`;
+
+describe('ref-unresolved', () => {
+  it('reports a typo in a new ref on its line, with the name it probably meant', async () => {
+    const head = { ...BASE, 'models/fct_orders.sql': "select order_id\nfrom {{ ref('stg_ordrs') }}\n" };
+    const [finding, ...more] = await refFindings(head);
+    expect(more).toEqual([]);
+    expect(finding).toMatchObject({ path: 'models/fct_orders.sql', line: 2, severity: 'error', model: 'fct_orders' });
+    expect(finding!.message).toMatch(/^`ref\('stg_ordrs'\)` names no model, seed or snapshot of project `shop`.*did you mean `stg_orders`\?$/);
+  });
+
+  it('reports a ref to a model the same change removes, in a new model', async () => {
+    const { 'models/stg_orders.sql': _removed, ...rest } = BASE;
+    const head = { ...rest, 'models/fct_orders.sql': "select 1 as order_id\n", 'models/rpt_orders.sql': "select * from {{ ref('stg_orders') }}\n" };
+    expect((await refFindings(head)).map((f) => [f.path, f.line])).toEqual([['models/rpt_orders.sql', 1]]);
+  });
+
+  it('accepts refs to models (disabled ones too), seeds, snapshots, versions and the project by name', async () => {
+    const head = {
+      ...BASE,
+      'models/rpt_orders.sql': reading(
+        "{{ ref('stg_orders') }}",
+        "{{ ref('old_orders') }}",
+        "{{ ref('country_codes') }}",
+        "{{ ref('orders_snapshot') }}",
+        "{{ ref('shop', 'fct_orders') }}",
+        "{{ ref('fct_orders', v=1) }}",
+      ),
+    };
+    expect(await refFindings(head)).toEqual([]);
+  });
+
+  it('accepts a snapshot declared in a property file (dbt 1.9)', async () => {
+    const head = {
+      ...BASE,
+      'snapshots/_snapshots.yml': 'snapshots:\n  - name: customers_snapshot\n    relation: source("raw", "customers")\n',
+      'models/rpt_customers.sql': "select * from {{ ref('customers_snapshot') }}\n",
+    };
+    expect(await refFindings(head)).toEqual([]);
+  });
+
+  it('leaves refs into other packages, and every ref of a project that installs packages, to dbt', async () => {
+    const other = { ...BASE, 'models/rpt_orders.sql': "select * from {{ ref('dbt_project_evaluator', 'fct_nodes') }}\n" };
+    expect(await refFindings(other)).toEqual([]);
+    const withPackages = { ...BASE, 'packages.yml': 'packages:\n  - package: dbt-labs/dbt_utils\n    version: 1.3.0\n' };
+    const head = { ...withPackages, 'models/rpt_orders.sql': "select * from {{ ref('stg_ordrs') }}\n" };
+    expect(await refFindings(head, withPackages)).toEqual([]);
+  });
+
+  it('does not report a ref the model already had (the problem predates the change)', async () => {
+    const base = { ...BASE, 'models/fct_orders.sql': "select order_id\nfrom {{ ref('gone') }}\n" };
+    const head = { ...base, 'models/fct_orders.sql': "select order_id, 1 as n\nfrom {{ ref('gone') }}\n" };
+    expect(await refFindings(head, base)).toEqual([]);
+  });
+});
+
+describe('nearestName', () => {
+  it('suggests the closest name within two edits, and none for short or distant names', () => {
+    expect(nearestName('ordrs', ['orders', 'customers'])).toBe('orders');
+    expect(nearestName('stg_ordrs', ['stg_orders', 'old_orders', 'fct_orders'])).toBe('stg_orders'); // 1 edit beats 3
+    expect(nearestName('stg_ordres', ['stg_orders', 'stg_order'])).toBe('stg_order'); // both 2 edits: the first in code-unit order
+    expect(nearestName('abc', ['abd'])).toBeUndefined(); // too short to guess
+    expect(nearestName('payments', ['orders'])).toBeUndefined();
+  });
+});
