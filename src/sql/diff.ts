@@ -4,6 +4,7 @@
  */
 import { DEDUP_ORDER, SETOP_BRANCH, SETOP_SEPARATOR, columnSite, columnsReadIn, shapeCanonicals, parseSetOpBranchText, display, groupByAllColumns, isGenericFamily, outerFilter, relMark, snippet, swapRelation, typesDiffer } from './canonical.js';
 import type { Clause, ColumnSite, GrainClause, JoinShape, ModelShape, OutputColumn, SqlChange } from './types.js';
+import { codeSpan } from '../review/code-span.js';
 
 
 /** Model-level impact: the strongest over the changes (`unknown` wins: something could not be analysed). */
@@ -30,14 +31,14 @@ function joinTypeEffect(from: string, to: string): string {
 /** What a newly added join of this type with relation `x` (as written) does to the rows. */
 function joinAddedEffect(type: string, x: string): string {
   const t = type.replace(/^natural ?/, '') || 'inner';
-  const multiply = `rows with several matches in \`${x}\` multiply`;
-  if (t === 'inner') return `rows without a match in \`${x}\` are dropped, ${multiply}`;
-  if (t === 'left') return `${multiply}; rows without a match are kept, with NULLs in the columns of \`${x}\``;
-  if (t === 'right') return `${multiply}; rows without a match in \`${x}\` are dropped, and rows of \`${x}\` without a match are added`;
-  if (t === 'full') return `${multiply}; rows of \`${x}\` without a match are added, with NULLs in the other columns`;
-  if (t === 'cross') return `every row is repeated once per row of \`${x}\``;
-  if (/semi$/.test(t)) return `rows without a match in \`${x}\` are dropped`;
-  if (/anti$/.test(t)) return `rows with a match in \`${x}\` are dropped`;
+  const multiply = `rows with several matches in ${codeSpan(x)} multiply`;
+  if (t === 'inner') return `rows without a match in ${codeSpan(x)} are dropped, ${multiply}`;
+  if (t === 'left') return `${multiply}; rows without a match are kept, with NULLs in the columns of ${codeSpan(x)}`;
+  if (t === 'right') return `${multiply}; rows without a match in ${codeSpan(x)} are dropped, and rows of ${codeSpan(x)} without a match are added`;
+  if (t === 'full') return `${multiply}; rows of ${codeSpan(x)} without a match are added, with NULLs in the other columns`;
+  if (t === 'cross') return `every row is repeated once per row of ${codeSpan(x)}`;
+  if (/semi$/.test(t)) return `rows without a match in ${codeSpan(x)} are dropped`;
+  if (/anti$/.test(t)) return `rows with a match in ${codeSpan(x)} are dropped`;
   return 'rows can multiply or be dropped';
 }
 
@@ -50,7 +51,7 @@ const OPTIONAL_SIDE = (side: 'left' | 'right'): string => `on the optional side 
  */
 function filterAddedOrRemoved(c: Clause, side: 'base' | 'head'): SqlChange {
   const outer = outerFilter(c.canonical).side;
-  const what = side === 'head' ? `filter added: \`${c.text}\`` : `filter removed: \`${c.text}\``;
+  const what = side === 'head' ? `filter added: ${codeSpan(c.text)}` : `filter removed: ${codeSpan(c.text)}`;
   if (outer === undefined) {
     return settled(modelWide('filter_changed', side === 'head' ? `${what} (rows for which it is false or NULL are removed for every consumer)` : `${what} (rows that were excluded now appear)`, c.line, side));
   }
@@ -69,12 +70,12 @@ function filterAddedOrRemoved(c: Clause, side: 'base' | 'head'): SqlChange {
 /** What a branch added to or removed from a set operation does to the rows. */
 function branchChange(c: Clause, how: 'added' | 'removed'): string {
   const { operator, relations } = parseSetOpBranchText(c.text);
-  const what = relations ? `\`${relations}\`` : 'a select without a relation';
+  const what = relations ? `${codeSpan(relations)}` : 'a select without a relation';
   if (!operator || operator.startsWith('union')) {
     const op = operator ?? 'union';
-    return how === 'added' ? `a \`${op}\` branch was added: rows from ${what} are appended` : `a \`${op}\` branch was removed: rows from ${what} no longer appear`;
+    return how === 'added' ? `a ${codeSpan(op)} branch was added: rows from ${what} are appended` : `a ${codeSpan(op)} branch was removed: rows from ${what} no longer appear`;
   }
-  return `a branch reading ${what} was ${how === 'added' ? 'added to' : 'removed from'} the \`${operator}\`: which rows are kept changes`;
+  return `a branch reading ${what} was ${how === 'added' ? 'added to' : 'removed from'} the ${codeSpan(operator)}: which rows are kept changes`;
 }
 
 /** The effect of `union` made `union all` (and back), when that is the whole change. */
@@ -120,7 +121,7 @@ export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
   const pairs: [string, string][] = [];
   for (let i = 0; i < Math.min(removedRels.length, addedRels.length); i++) pairs.push([removedRels[i]!, addedRels[i]!]);
   for (const [from, to] of pairs) {
-    changes.push(modelWide('source_changed', `reads \`${to}\` instead of \`${from}\`: every value from it may differ`, head.relationLines[to], 'head'));
+    changes.push(modelWide('source_changed', `reads ${codeSpan(to)} instead of ${codeSpan(from)}: every value from it may differ`, head.relationLines[to], 'head'));
   }
   const map = (c: string): string => pairs.reduce((acc, [from, to]) => swapRelation(acc, from, to), c);
   const mapClause = <T extends Clause>(c: T): T => ({ ...c, canonical: map(c.canonical) });
@@ -155,13 +156,13 @@ export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
         return side === undefined ? 'a row filter' : side === 'full' ? 'on a side of a full join' : OPTIONAL_SIDE(side);
       };
       const effect = outerFilter(g.canonical).side === undefined ? ': rows it removed can now appear' : outerFilter(a.canonical).side === undefined ? ': rows for which it is false or NULL are now removed' : '';
-      changes.push(modelWide('filter_changed', `filter \`${g.text}\` was ${where(g)}, is now ${where(a)} (\`${a.text}\`)${effect}`, a.line, 'head'));
+      changes.push(modelWide('filter_changed', `filter ${codeSpan(g.text)} was ${where(g)}, is now ${where(a)} (${codeSpan(a.text)})${effect}`, a.line, 'head'));
     }
     const n = Math.min(gone.length, added.length);
     for (let i = 0; i < n; i++) {
       const side = outerFilter(added[i]!.canonical).side;
       const optional = side !== undefined && side !== 'full' && outerFilter(gone[i]!.canonical).side === side;
-      const change = modelWide('filter_changed', `filter \`${gone[i]!.text}\` → \`${added[i]!.text}\`${sameText(gone[i]!, added[i]!)}${optional ? ` (${OPTIONAL_SIDE(side)}: every row of the other side is kept, the joined columns' values can change)` : ''}`, added[i]!.line, 'head');
+      const change = modelWide('filter_changed', `filter ${codeSpan(gone[i]!.text)} → ${codeSpan(added[i]!.text)}${sameText(gone[i]!, added[i]!)}${optional ? ` (${OPTIONAL_SIDE(side)}: every row of the other side is kept, the joined columns' values can change)` : ''}`, added[i]!.line, 'head');
       changes.push(optional ? { ...change, breaking: false } : change);
     }
     for (const a of added.slice(n)) changes.push(filterAddedOrRemoved(a, 'head'));
@@ -176,23 +177,23 @@ export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
     if (i >= 0) {
       const b = unmatchedBase.splice(i, 1)[0]!;
       if (b.type !== a.type) {
-        const change = modelWide('join_changed', `join type of \`${a.relations.join(', ') || display(a.target)}\` changed: ${b.type} → ${a.type}${joinTypeEffect(b.type, a.type)}`, a.line, 'head');
+        const change = modelWide('join_changed', `join type of ${codeSpan(a.relations.join(', ') || display(a.target))} changed: ${b.type} → ${a.type}${joinTypeEffect(b.type, a.type)}`, a.line, 'head');
         changes.push(isLeftInnerSwap(b.type, a.type) ? settled(change) : change);
       }
       if (b.condition !== a.condition) {
         const why = normalText(b.text) === normalText(a.text) ? ' (same text, but a column it compares was redefined upstream, e.g. in a CTE)' : '';
-        changes.push(modelWide('join_changed', `join condition changed: \`${b.text}\` → \`${a.text}\`${why}`, a.line, 'head'));
+        changes.push(modelWide('join_changed', `join condition changed: ${codeSpan(b.text)} → ${codeSpan(a.text)}${why}`, a.line, 'head'));
       }
     } else {
-      changes.push(modelWide('join_changed', `join added: \`${a.text}\` (${joinAddedEffect(a.type, a.relations.join(', ') || display(a.target))})`, a.line, 'head'));
+      changes.push(modelWide('join_changed', `join added: ${codeSpan(a.text)} (${joinAddedEffect(a.type, a.relations.join(', ') || display(a.target))})`, a.line, 'head'));
     }
   }
-  for (const b of unmatchedBase) changes.push(modelWide('join_changed', `join removed: \`${b.text}\``, b.line, 'base'));
+  for (const b of unmatchedBase) changes.push(modelWide('join_changed', `join removed: ${codeSpan(b.text)}`, b.line, 'base'));
 
   // relations added or removed without a swap and not explained by a join change
   const explained = new Set([...addedJoins, ...goneJoins].flatMap((j) => j.relations));
-  for (const r of addedRels.slice(pairs.length)) if (!explained.has(r) && !head.setOperations.length) changes.push(modelWide('source_changed', `now also reads \`${r}\``, head.relationLines[r], 'head'));
-  for (const r of removedRels.slice(pairs.length)) if (!explained.has(r) && !base.setOperations.length) changes.push(modelWide('source_changed', `no longer reads \`${r}\``, base.relationLines[r], 'base'));
+  for (const r of addedRels.slice(pairs.length)) if (!explained.has(r) && !head.setOperations.length) changes.push(modelWide('source_changed', `now also reads ${codeSpan(r)}`, head.relationLines[r], 'head'));
+  for (const r of removedRels.slice(pairs.length)) if (!explained.has(r) && !base.setOperations.length) changes.push(modelWide('source_changed', `no longer reads ${codeSpan(r)}`, base.relationLines[r], 'base'));
 
   // grain, distinct
   const isDistinct = (g: GrainClause): boolean => g.kind === 'distinct' || g.kind === 'distinct_on';
@@ -202,10 +203,10 @@ export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
     const n = Math.min(gone.length, added.length);
     for (let i = 0; i < n; i++) {
       const all = groupByAllChange(gone[i]!, added[i]!, base, head, map);
-      changes.push(modelWide(kind, all?.detail ?? `\`${gone[i]!.text}\` → \`${added[i]!.text}\`${sameText(gone[i]!, added[i]!)}`, all?.line ?? added[i]!.line, 'head'));
+      changes.push(modelWide(kind, all?.detail ?? `${codeSpan(gone[i]!.text)} → ${codeSpan(added[i]!.text)}${sameText(gone[i]!, added[i]!)}`, all?.line ?? added[i]!.line, 'head'));
     }
-    for (const a of added.slice(n)) changes.push(modelWide(kind, `added: \`${a.text}\` (${a.kind === 'distinct' || a.kind === 'distinct_on' || a.kind === 'qualify' ? 'duplicate rows collapse' : 'one row per group now'})`, a.line, 'head'));
-    for (const g of gone.slice(n)) changes.push(modelWide(kind, `removed: \`${g.text}\` (${g.kind === 'distinct' || g.kind === 'distinct_on' || g.kind === 'qualify' ? 'duplicates can reappear' : 'rows are no longer grouped'})`, g.line, 'base'));
+    for (const a of added.slice(n)) changes.push(modelWide(kind, `added: ${codeSpan(a.text)} (${a.kind === 'distinct' || a.kind === 'distinct_on' || a.kind === 'qualify' ? 'duplicate rows collapse' : 'one row per group now'})`, a.line, 'head'));
+    for (const g of gone.slice(n)) changes.push(modelWide(kind, `removed: ${codeSpan(g.text)} (${g.kind === 'distinct' || g.kind === 'distinct_on' || g.kind === 'qualify' ? 'duplicates can reappear' : 'rows are no longer grouped'})`, g.line, 'base'));
   }
 
   // fan-out
@@ -217,10 +218,10 @@ export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
       const i = gone.findIndex((g) => where(g) === where(a));
       if (i >= 0) {
         const g = gone.splice(i, 1)[0]!;
-        changes.push(modelWide('grain_changed', `fan-out changed: \`${g.text}\` → \`${a.text}\`${sameText(g, a)}: rows now multiply by another expansion (row count and values change)`, a.line, 'head'));
-      } else changes.push(modelWide('grain_changed', `fan-out added: \`${a.text}\` multiplies rows (one per array element; rows with empty arrays disappear)`, a.line, 'head'));
+        changes.push(modelWide('grain_changed', `fan-out changed: ${codeSpan(g.text)} → ${codeSpan(a.text)}${sameText(g, a)}: rows now multiply by another expansion (row count and values change)`, a.line, 'head'));
+      } else changes.push(modelWide('grain_changed', `fan-out added: ${codeSpan(a.text)} multiplies rows (one per array element; rows with empty arrays disappear)`, a.line, 'head'));
     }
-    for (const g of gone) changes.push(modelWide('grain_changed', `fan-out removed: \`${g.text}\``, g.line, 'base'));
+    for (const g of gone) changes.push(modelWide('grain_changed', `fan-out removed: ${codeSpan(g.text)}`, g.line, 'base'));
   }
 
   // set operations: their operators, and their branches (by the relations each reads)
@@ -229,15 +230,15 @@ export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
     const [gone, added] = clauseDiff(base.setOperations.filter((c) => !isBranch(c)).map(mapClause), head.setOperations.filter((c) => !isBranch(c)));
     const [goneBranches, newBranches] = clauseDiff(base.setOperations.filter(isBranch).map(mapClause), head.setOperations.filter(isBranch));
     const n = Math.min(gone.length, added.length);
-    for (let i = 0; i < n; i++) changes.push(modelWide('set_operation_changed', `\`${gone[i]!.text}\` → \`${added[i]!.text}\`${setOperatorEffect(gone[i]!.text, added[i]!.text)}`, added[i]!.line, 'head'));
+    for (let i = 0; i < n; i++) changes.push(modelWide('set_operation_changed', `${codeSpan(gone[i]!.text)} → ${codeSpan(added[i]!.text)}${setOperatorEffect(gone[i]!.text, added[i]!.text)}`, added[i]!.line, 'head'));
     // a set operation reduced to one branch (or made of a query and new branches): that branch is the query
     const readBy = (shape: ModelShape, c: Clause): boolean => c.canonical.slice(SETOP_BRANCH.length).split(',').every((r) => shape.relations.some((x) => map(relMark(x)) === r));
     const removedBranches = gone.length > n ? goneBranches.filter((b) => !readBy(head, b)) : goneBranches;
     const addedBranches = added.length > n ? newBranches.filter((a) => !readBy(base, a)) : newBranches;
     for (const a of addedBranches) changes.push(modelWide('set_operation_changed', branchChange(a, 'added'), a.line, 'head'));
     for (const g of removedBranches) changes.push(modelWide('set_operation_changed', branchChange(g, 'removed'), g.line, 'base'));
-    if (addedBranches.length === 0) for (const a of added.slice(n)) changes.push(modelWide('set_operation_changed', `set operation added: \`${a.text}\``, a.line, 'head'));
-    if (removedBranches.length === 0) for (const g of gone.slice(n)) changes.push(modelWide('set_operation_changed', `set operation removed: \`${g.text}\``, g.line, 'base'));
+    if (addedBranches.length === 0) for (const a of added.slice(n)) changes.push(modelWide('set_operation_changed', `set operation added: ${codeSpan(a.text)}`, a.line, 'head'));
+    if (removedBranches.length === 0) for (const g of gone.slice(n)) changes.push(modelWide('set_operation_changed', `set operation removed: ${codeSpan(g.text)}`, g.line, 'base'));
   }
 
   // the order of a row_number() dedup: which row of a key is kept (the dedup itself is in the grain)
@@ -252,7 +253,7 @@ export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
       const key = /partition\s+by\s+(.+?)\s+order\s+by/is.exec(a.text)?.[1];
       changes.push({
         kind: 'order_limit_changed',
-        detail: `\`${b.text}\` → \`${a.text}\`${sameText(b, a)}: still one row per ${key ? `\`${snippet(key, 60)}\`` : 'partition'}, but which row is kept when there are several (and so the values of the other columns) can change`,
+        detail: `${codeSpan(b.text)} → ${codeSpan(a.text)}${sameText(b, a)}: still one row per ${key ? `${codeSpan(snippet(key, 60))}` : 'partition'}, but which row is kept when there are several (and so the values of the other columns) can change`,
         line: a.line,
         side: 'head',
         impact: 'model_wide',
@@ -266,7 +267,7 @@ export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
     const notDedup = (c: Clause): boolean => !c.canonical.startsWith(DEDUP_ORDER);
     const [gone, added] = clauseDiff(base.orderLimit.filter(notDedup).map(mapClause), head.orderLimit.filter(notDedup));
     const n = Math.min(gone.length, added.length);
-    for (let i = 0; i < n; i++) changes.push(modelWide('order_limit_changed', `\`${gone[i]!.text}\` → \`${added[i]!.text}\` (a different set of rows survives)`, added[i]!.line, 'head'));
+    for (let i = 0; i < n; i++) changes.push(modelWide('order_limit_changed', `${codeSpan(gone[i]!.text)} → ${codeSpan(added[i]!.text)} (a different set of rows survives)`, added[i]!.line, 'head'));
     for (const a of added.slice(n)) changes.push(modelWide('order_limit_changed', `${a.text} added: only part of the rows survive`, a.line, 'head'));
     for (const g of gone.slice(n)) changes.push(modelWide('order_limit_changed', `${g.text} removed: all rows are returned now`, g.line, 'base'));
   }
@@ -292,7 +293,7 @@ function groupByAllChange(b: Clause, a: Clause, base: ModelShape, head: ModelSha
   const added = after.filter((c) => !before.includes(c));
   const removed = before.filter((c) => !after.includes(c));
   const changed = after.filter((c) => before.includes(c) && redefined(c));
-  const list = (names: string[]): string => names.map((c) => `\`${c}\``).join(', ');
+  const list = (names: string[]): string => names.map((c) => `${codeSpan(c)}`).join(', ');
   const parts = [
     added.length ? `now also groups by ${list(added)}` : '',
     removed.length ? `no longer groups by ${list(removed)}` : '',
@@ -401,8 +402,8 @@ function diffColumnNames(base: OutputColumn[], head: OutputColumn[]): SqlChange[
   const out: SqlChange[] = [];
   const headNames = new Set(head.map((c) => c.name));
   const baseNames = new Set(base.map((c) => c.name));
-  for (const c of base) if (!headNames.has(c.name)) out.push({ kind: 'column_removed', column: c.name, detail: `column \`${c.name}\` removed`, line: c.line, side: 'base', impact: 'column', breaking: true });
-  for (const c of head) if (!baseNames.has(c.name)) out.push({ kind: 'column_added', column: c.name, detail: `column \`${c.name}\` added`, line: c.line, side: 'head', impact: 'additive', breaking: false });
+  for (const c of base) if (!headNames.has(c.name)) out.push({ kind: 'column_removed', column: c.name, detail: `column ${codeSpan(c.name)} removed`, line: c.line, side: 'base', impact: 'column', breaking: true });
+  for (const c of head) if (!baseNames.has(c.name)) out.push({ kind: 'column_added', column: c.name, detail: `column ${codeSpan(c.name)} added`, line: c.line, side: 'head', impact: 'additive', breaking: false });
   return out;
 }
 
@@ -474,18 +475,18 @@ function diffColumns(base: ModelShape, head: ModelShape, map: (c: string) => str
     const sameValue = b.expr === h.expr || recast(b, h) || recast(h, b);
     const typeChanged = b.type !== undefined && h.type !== undefined && typesDiffer(b.type, h.type);
     if (typeChanged) {
-      out.push({ kind: 'column_type_changed', column: name, detail: `type of \`${name}\` changed: ${b.type} → ${h.type}`, line, side: 'head', impact: 'column', breaking: true });
+      out.push({ kind: 'column_type_changed', column: name, detail: `type of ${codeSpan(name)} changed: ${b.type} → ${h.type}`, line, side: 'head', impact: 'column', breaking: true });
     }
     if (!sameValue && !branchesAddedOrRemoved(b.expr, h.expr)) {
       const textSame = normalText(b.text) === normalText(h.text);
       const moved = movedFrom(name, b, h, baseCols);
-      const movedNote = moved ? ` (branch ${moved.branch} of the set operation now gives this column the value it gave \`${moved.from}\`: branches match columns by position, not by name, so values moved between columns)` : '';
+      const movedNote = moved ? ` (branch ${moved.branch} of the set operation now gives this column the value it gave ${codeSpan(moved.from)}: branches match columns by position, not by name, so values moved between columns)` : '';
       out.push({
         kind: 'column_expression_changed',
         column: name,
         detail: textSame
-          ? `\`${name}\` keeps its text \`${exprText(h)}\` but reads a redefined upstream column: its values change`
-          : `\`${name}\`: \`${exprText(b)}\` → \`${exprText(h)}\`${castNote(b, h)}${movedNote}`,
+          ? `${codeSpan(name)} keeps its text ${codeSpan(exprText(h))} but reads a redefined upstream column: its values change`
+          : `${codeSpan(name)}: ${codeSpan(exprText(b))} → ${codeSpan(exprText(h))}${castNote(b, h)}${movedNote}`,
         line,
         side: 'head',
         impact: 'column',
@@ -497,7 +498,7 @@ function diffColumns(base: ModelShape, head: ModelShape, map: (c: string) => str
       out.push({
         kind: 'column_expression_changed',
         column: name,
-        detail: cast ? `\`${name}\` is now cast to ${h.type}` : `cast of \`${name}\` to ${b.type} removed`,
+        detail: cast ? `${codeSpan(name)} is now cast to ${h.type}` : `cast of ${codeSpan(name)} to ${b.type} removed`,
         line,
         side: 'head',
         impact: 'column',
@@ -514,10 +515,10 @@ function diffColumns(base: ModelShape, head: ModelShape, map: (c: string) => str
     const a = added.splice(i, 1)[0]!;
     removed.splice(removed.indexOf(r), 1);
     const byStar = yielded.has(a.name) ? ` (the \`*\` yields it under its own name)` : '';
-    out.push({ kind: 'column_renamed', column: r.name, detail: `column \`${r.name}\` renamed to \`${a.name}\`${byStar}`, line: a.line, side: 'head', impact: 'column', breaking: true });
+    out.push({ kind: 'column_renamed', column: r.name, detail: `column ${codeSpan(r.name)} renamed to ${codeSpan(a.name)}${byStar}`, line: a.line, side: 'head', impact: 'column', breaking: true });
   }
-  for (const r of removed) out.push({ kind: 'column_removed', column: r.name, detail: `column \`${r.name}\` removed`, line: r.line, side: 'base', impact: 'column', breaking: true });
-  for (const a of added) if (!yielded.has(a.name)) out.push({ kind: 'column_added', column: a.name, detail: `column \`${a.name}\` added`, line: a.line, side: 'head', impact: 'additive', breaking: false });
+  for (const r of removed) out.push({ kind: 'column_removed', column: r.name, detail: `column ${codeSpan(r.name)} removed`, line: r.line, side: 'base', impact: 'column', breaking: true });
+  for (const a of added) if (!yielded.has(a.name)) out.push({ kind: 'column_added', column: a.name, detail: `column ${codeSpan(a.name)} added`, line: a.line, side: 'head', impact: 'additive', breaking: false });
 
   // `*` over relations whose columns are unknown
   const starKey = (s: { relations: string[] }): string => s.relations.map(map).sort().join(',');
@@ -527,13 +528,13 @@ function diffColumns(base: ModelShape, head: ModelShape, map: (c: string) => str
     const h = headStars.get(key);
     if (h) {
       headStars.delete(key);
-      for (const col of h.except.filter((x) => !b.except.includes(x))) out.push({ kind: 'column_removed', column: col, detail: `column \`${col}\` excluded from \`*\``, line: h.line, side: 'head', impact: 'column', breaking: true });
-      for (const col of b.except.filter((x) => !h.except.includes(x))) out.push({ kind: 'column_added', column: col, detail: `column \`${col}\` no longer excluded from \`*\``, line: h.line, side: 'head', impact: 'additive', breaking: false });
+      for (const col of h.except.filter((x) => !b.except.includes(x))) out.push({ kind: 'column_removed', column: col, detail: `column ${codeSpan(col)} excluded from \`*\``, line: h.line, side: 'head', impact: 'column', breaking: true });
+      for (const col of b.except.filter((x) => !h.except.includes(x))) out.push({ kind: 'column_added', column: col, detail: `column ${codeSpan(col)} no longer excluded from \`*\``, line: h.line, side: 'head', impact: 'additive', breaking: false });
       continue;
     }
     out.push({
       kind: 'unknown',
-      detail: `\`*\` over \`${key || 'an upstream relation'}\` was replaced; its columns are unknown, so removed columns cannot be listed`,
+      detail: `\`*\` over ${codeSpan(key || 'an upstream relation')} was replaced; its columns are unknown, so removed columns cannot be listed`,
       line: head.columns[0]?.line,
       side: 'head',
       impact: 'unknown',
@@ -541,7 +542,7 @@ function diffColumns(base: ModelShape, head: ModelShape, map: (c: string) => str
     });
   }
   for (const [key, h] of headStars) {
-    out.push({ kind: 'column_added', detail: `now selects \`*\` over \`${key}\` (its columns are unknown)`, line: h.line, side: 'head', impact: 'additive', breaking: false });
+    out.push({ kind: 'column_added', detail: `now selects \`*\` over ${codeSpan(key)} (its columns are unknown)`, line: h.line, side: 'head', impact: 'additive', breaking: false });
   }
   return out;
 }

@@ -198,3 +198,11 @@ describe('impactOf', () => {
     expect(impactOf([c('model_wide'), c('unknown')])).toBe('model_wide');
   });
 });
+
+describe('diffShapes: details are markdown-safe', () => {
+  it('quotes SQL that holds backticks (BigQuery names) in a longer code span, so the rest of the message stays text', () => {
+    const changes = diff('select order_id from `my-proj.raw.orders`', "select order_id from `my-proj.raw.orders`\nwhere `status` != 'test'", 'bigquery', false);
+    const filter = changes.find((c) => c.kind === 'filter_changed');
+    expect(filter?.detail).toMatch(/^filter added: `` `status` != 'test' `` \(/);
+  });
+});
