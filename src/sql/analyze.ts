@@ -77,7 +77,12 @@ export function analyzeSql(sql: string, options: AnalyzeOptions): ModelShape {
         if (!plainRoot) throw new Error('the SQL without its `* replace` is not a select statement');
         const without = analyse(plain, plainRoot);
         const replaced = new Map(analysis.columns.filter((c) => names.has(c.name)).map((c) => [c.name, c]));
-        analysis = { ...analysis, columns: without.columns.map((c) => replaced.get(c.name) ?? c), unresolvedStars: without.unresolvedStars };
+        // A replaced column that only the star has is kept on the star, so that a change of its expression shows
+        // (with one star over unknown columns, that is the star the REPLACE belongs to).
+        const known = new Set(without.columns.map((c) => c.name));
+        const onStar = [...replaced.values()].filter((c) => !known.has(c.name));
+        const stars = onStar.length > 0 && without.unresolvedStars.length === 1 ? [{ ...without.unresolvedStars[0]!, replaced: onStar }] : without.unresolvedStars;
+        analysis = { ...analysis, columns: without.columns.map((c) => replaced.get(c.name) ?? c), unresolvedStars: stars };
       }
       const lineHints = analysis.columns.some((c) => c.line === undefined) ? columnLineHints(sql, dialect) : new Map<string, number>();
       // texts are read from the normalised SQL: a type the grammar lacks is written there as a placeholder type
@@ -89,7 +94,7 @@ export function analyzeSql(sql: string, options: AnalyzeOptions): ModelShape {
         dialect,
         // a single site is (as good as) the column's own line and text, which the diff assumes: only more are kept
         columns: analysis.columns.map((c) => ({ name: c.name, expr: c.expr, type: c.type, text: asWritten(c.text), line: c.line ?? lineHints.get(c.name), ...(c.sites && c.sites.length > 1 ? { sites: c.sites } : {}) })),
-        unresolvedStars: analysis.unresolvedStars,
+        unresolvedStars: analysis.unresolvedStars.map((s) => (s.replaced ? { ...s, replaced: s.replaced.map((c) => ({ name: c.name, expr: c.expr, type: c.type, text: asWritten(c.text), line: c.line ?? lineHints.get(c.name) })) } : s)),
         relations: analysis.relations,
         relationLines: analysis.relationLines,
         filters: [...analysis.filters.map(written), ...normalised.extraFilters.map((f) => ({ canonical: f.text, text: f.text, line: f.line }))],

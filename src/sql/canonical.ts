@@ -24,6 +24,7 @@ export function shapeCanonicals(shape: ModelShape): string[] {
     ...shape.orderLimit.map((c) => c.canonical),
     ...shape.setOperations.map((c) => c.canonical),
     ...shape.fanOut.map((c) => c.canonical),
+    ...shape.unresolvedStars.flatMap((s) => (s.replaced ?? []).map((c) => c.expr)),
   ];
 }
 

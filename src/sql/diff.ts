@@ -3,7 +3,7 @@
  * the line it is about (head SQL, or base SQL for removals).
  */
 import { DEDUP_ORDER, SETOP_BRANCH, SETOP_SEPARATOR, columnSite, columnsReadIn, shapeCanonicals, parseSetOpBranchText, display, groupByAllColumns, isGenericFamily, outerFilter, relMark, snippet, swapRelation, typesDiffer } from './canonical.js';
-import type { Clause, ColumnSite, GrainClause, JoinShape, ModelShape, OutputColumn, SqlChange } from './types.js';
+import type { Clause, ColumnSite, GrainClause, JoinShape, ModelShape, OutputColumn, SqlChange, UnresolvedStar } from './types.js';
 import { codeSpan } from '../review/code-span.js';
 
 
@@ -394,6 +394,25 @@ function sameText(a: Clause, b: Clause): string {
   return normalText(a.text) === normalText(b.text) ? ' (same text, but a column it uses was redefined upstream)' : '';
 }
 
+/** What `* replace (e as c)` over unknown columns changed: a column's new expression, or the column as it is again. */
+function replacedColumnChanges(base: UnresolvedStar, head: UnresolvedStar, relations: string): SqlChange[] {
+  const before = new Map((base.replaced ?? []).map((c) => [c.name, c]));
+  const after = new Map((head.replaced ?? []).map((c) => [c.name, c]));
+  const star = codeSpan(`* replace`);
+  const of = relations ? ` of ${codeSpan(relations)}` : '';
+  const out: SqlChange[] = [];
+  const change = (column: string, detail: string, line: number | undefined): SqlChange => ({ kind: 'column_expression_changed', column, detail, line, side: 'head', impact: 'column', breaking: false });
+  for (const [name, h] of after) {
+    const b = before.get(name);
+    if (!b) out.push(change(name, `${codeSpan(name)} is now ${codeSpan(exprText(h))} (${star} over the columns${of}) instead of the column as it is`, h.line ?? head.line));
+    else if (b.expr !== h.expr) out.push(change(name, `${codeSpan(name)}: ${codeSpan(exprText(b))} → ${codeSpan(exprText(h))} (${star} over the columns${of})`, h.line ?? head.line));
+  }
+  for (const [name, b] of before) {
+    if (!after.has(name)) out.push(change(name, `${codeSpan(name)} is the column${of} as it is again, no longer ${codeSpan(exprText(b))} (${star} removed)`, head.line));
+  }
+  return out;
+}
+
 function exprText(c: OutputColumn): string {
   return snippet(c.text || display(c.expr), 120);
 }
@@ -530,6 +549,7 @@ function diffColumns(base: ModelShape, head: ModelShape, map: (c: string) => str
       headStars.delete(key);
       for (const col of h.except.filter((x) => !b.except.includes(x))) out.push({ kind: 'column_removed', column: col, detail: `column ${codeSpan(col)} excluded from \`*\``, line: h.line, side: 'head', impact: 'column', breaking: true });
       for (const col of b.except.filter((x) => !h.except.includes(x))) out.push({ kind: 'column_added', column: col, detail: `column ${codeSpan(col)} no longer excluded from \`*\``, line: h.line, side: 'head', impact: 'additive', breaking: false });
+      out.push(...replacedColumnChanges(b, h, key));
       continue;
     }
     out.push({

@@ -332,14 +332,21 @@ function expandStar(ctx: Ctx, sources: SourceRef[], it: Range, starAt: number): 
     });
   if (open.length === 0) return { columns, unresolved: [] };
   // Over unknown columns only what the star surely drops is listed: EXCLUDE's names and RENAME's old names (whose
-  // new names are listed as columns). A REPLACE keeps its column in the star; an ILIKE/LIKE filter is not represented.
+  // new names are listed as columns). A REPLACE keeps its column in the star (see below); an ILIKE/LIKE filter is
+  // not represented.
   const renamedAway = [...mods.rename.keys()].filter((n) => !known.some((c) => c.name === n));
   const except = [...mods.exclude, ...renamedAway];
   for (const n of renamedAway) {
     const to = mods.rename.get(n)!;
     columns.push({ name: to.name, expr: resolveThroughCte(ctx, sources, n), text: n, line: to.line });
   }
-  return { columns, unresolved: open.map((u) => ({ relations: u.relations, except: [...new Set([...u.except, ...except])].sort(), line })) };
+  // A REPLACE of a column only the star has stays on the star (one star: it is the one the REPLACE belongs to), so
+  // that a change of its expression shows.
+  const onStar = open.length === 1 ? [...mods.replace.values()].filter((c) => !known.some((k) => k.name === c.name) && !mods.rename.has(c.name)) : [];
+  return {
+    columns,
+    unresolved: open.map((u) => ({ relations: u.relations, except: [...new Set([...u.except, ...except])].sort(), line, ...(onStar.length > 0 ? { replaced: onStar } : {}) })),
+  };
 }
 
 /** Reads the modifiers after a star (tokens from..to). Throws on anything else: its columns would be a guess. */

@@ -62,6 +62,8 @@ export interface UnresolvedStar {
   relations: string[];
   except: string[];
   line?: number;
+  /** Columns of the star that `* replace (e as c)` gives a new expression (their names are not known otherwise). */
+  replaced?: OutputColumn[];
 }
 
 /** The clauses that shape a query's row set, compared between revisions. */

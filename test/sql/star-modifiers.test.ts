@@ -20,11 +20,23 @@ describe('star modifiers: REPLACE keeps the column', () => {
     expect(changes[0]!.breaking).toBe(false);
   });
 
-  it('claims nothing about a replaced column when the upstream columns are unknown', () => {
-    expect(diff('select * from stg_unknown', 'select * replace (upper(country) as country) from stg_unknown', 'snowflake', false)).toEqual([]);
+  it('over unknown upstream columns, reports a REPLACE added, changed or removed as an expression change of that column', () => {
+    const added = diff('select * from stg_unknown', 'select * replace (upper(country) as country) from stg_unknown', 'snowflake', false);
+    expect(added).toEqual([
+      expect.objectContaining({ kind: 'column_expression_changed', column: 'country', impact: 'column', breaking: false, line: 1, side: 'head' }),
+    ]);
+    expect(added[0]!.detail).toBe('`country` is now `upper(country)` (`* replace` over the columns of `stg_unknown`) instead of the column as it is');
     const base = 'select * exclude (email) replace (trim(country) as country) from stg_unknown';
-    const head = 'select * exclude (email, first_name) replace (upper(country) as country) from stg_unknown';
-    expect(kinds(diff(base, head, 'snowflake', false))).toEqual(['column_removed:first_name']);
+    const head = 'select * exclude (email, first_name)\nreplace (upper(country) as country) from stg_unknown';
+    const changed = diff(base, head, 'snowflake', false);
+    expect(kinds(changed)).toEqual(['column_expression_changed:country', 'column_removed:first_name']);
+    expect(changed.find((c) => c.column === 'country')).toMatchObject({ line: 2, detail: '`country`: `trim(country)` → `upper(country)` (`* replace` over the columns of `stg_unknown`)' });
+    const removed = diff('select * replace (trim(country) as country) from stg_unknown', 'select * from stg_unknown', 'snowflake', false);
+    expect(removed.map((c) => [c.kind, c.column, c.detail])).toEqual([
+      ['column_expression_changed', 'country', '`country` is the column of `stg_unknown` as it is again, no longer `trim(country)` (`* replace` removed)'],
+    ]);
+    // The same REPLACE on both sides: nothing.
+    expect(diff(base, base.replace('trim(country)', 'trim( country )'), 'snowflake', false)).toEqual([]);
   });
 
   it('over a join of a known and an unknown relation, changes the known column and leaves the unknown star whole', () => {
@@ -98,6 +110,9 @@ describe('star modifiers: ILIKE / LIKE keep the matching columns', () => {
   });
 
   it('never takes modifier keywords or expressions for excluded columns when the upstream columns are unknown', () => {
-    expect(diff("select * ilike '%_id' from stg_unknown", "select * ilike '%_id' replace (upper(a_id) as a_id) from stg_unknown", 'snowflake', false)).toEqual([]);
+    // Not `replace`, `upper` or `a_id` excluded: the REPLACE gives `a_id` a new expression, and that is all.
+    expect(kinds(diff("select * ilike '%_id' from stg_unknown", "select * ilike '%_id' replace (upper(a_id) as a_id) from stg_unknown", 'snowflake', false))).toEqual([
+      'column_expression_changed:a_id',
+    ]);
   });
 });
