@@ -6,8 +6,8 @@
  * the base version of the model already had.
  */
 import type { DbtProject, RefCall } from '../dbt/types.js';
-import { relativeTo, stemOf } from '../dbt/textLines.js';
-import { hasHead } from './model-facts.js';
+import { escapeRegExp, relativeTo, stemOf } from '../dbt/textLines.js';
+import { code, hasHead } from './model-facts.js';
 import type { CheckContext, Rule, RuleHit } from './types.js';
 
 export const refUnresolved: Rule = {
@@ -35,7 +35,7 @@ export const refUnresolved: Rule = {
         model: ctx.model.name,
         path: ctx.model.path,
         line: ref.line,
-        message: `\`ref('${ref.name}')\` names no model, seed or snapshot of project \`${ctx.project.name}\`, so \`dbt parse\` stops ("depends on a node named '${ref.name}' which was not found")${near ? `: did you mean \`${near}\`?` : ': fix the name, or add the model it should read.'}`,
+        message: `${code(`ref('${ref.name}')`)} names no model, seed or snapshot of project ${code(ctx.project.name)}, so \`dbt parse\` stops ("depends on a node named '${ref.name}' which was not found")${near ? `: did you mean ${code(near)}?` : ': fix the name, or add the model it should read.'}`,
       });
     }
     return hits;
@@ -89,7 +89,7 @@ class OtherNodes {
 
   defines(name: string): boolean {
     if (this.fileStems().has(name)) return true;
-    const word = new RegExp(`(?<![\\w])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w])`);
+    const word = new RegExp(`(?<![\\w])${escapeRegExp(name)}(?![\\w])`);
     const block = new RegExp(`\\{%-?\\s*snapshot\\s+${word.source}`);
     const { root, modelPaths } = this.ctx.project;
     const inModelPath = (p: string) => modelPaths.some((m) => relativeTo(p, root === '' ? m : `${root}/${m}`) !== undefined);
