@@ -71,3 +71,20 @@ export async function completeCheckRun(
     });
   }
 }
+
+/**
+ * Replaces the title and summary of a completed run (its conclusion and annotations stay): for what publishing the
+ * review learned after the run was completed.
+ */
+export async function updateCheckOutput(
+  octokit: Octokit,
+  params: { owner: string; repo: string; checkRunId: number },
+  output: { title: string; summary: string },
+): Promise<void> {
+  await octokit.rest.checks.update({
+    owner: params.owner,
+    repo: params.repo,
+    check_run_id: params.checkRunId,
+    output: { title: output.title.slice(0, 255), summary: clip(output.summary) },
+  });
+}

@@ -12,7 +12,7 @@ import { renderSummaryMarkdown } from '../review/markdown.js';
 import { loadPullRequestSnapshots, type CachedBase, type TreeSnapshot } from '../sources/github.js';
 import { dbtRelevantPaths } from '../sources/git.js';
 import { toAnnotations } from './annotations.js';
-import { completeCheckRun, startCheckRun, type CheckOutcome } from './check-run.js';
+import { completeCheckRun, startCheckRun, updateCheckOutput, type CheckOutcome } from './check-run.js';
 import { loadRepoConfig, type LoadedConfig } from './config-loader.js';
 import { describeError, errorLogFields } from './errors.js';
 import { diffLineIndex, onPullRequestPaths, planInlineComments } from './inline-comments.js';
@@ -234,7 +234,9 @@ export async function runReviewJob(job: ReviewJobData, signal: AbortSignal, serv
       return;
     }
 
-    // 6. Publish: one review with the new inline comments, minimize the outdated ones, the summary, the check.
+    // 6. Publish. The check first: it is the status teams require, and GitHub paces writes (1 s apart, 3 s between
+    // requests that notify people: the review, the summary comment), so it completes seconds before them. What
+    // publishing then fails to do is added to its summary afterwards (one more request, only then).
     const summary = state.summaries.get(key) ?? (await findExistingSummary(job, octokit, state, services.appId));
     const previous: SummaryState | undefined = summary?.state;
     const posted = new Set(previous?.posted ?? []);
@@ -247,6 +249,20 @@ export async function runReviewJob(job: ReviewJobData, signal: AbortSignal, serv
     if (plan.overLimit.length > 0) {
       publishNotes.push(`${plural(plan.overLimit.length, 'more finding')} on the diff did not fit in one review (30 inline comments at most); they are listed here.`);
     }
+    const withNotes = (notes: readonly string[]): Review => {
+      const shown: Review = { ...review, notes: [...(review.notes ?? []), ...notes] };
+      if (shown.notes?.length === 0) delete shown.notes;
+      return shown;
+    };
+    const headPaths = new Set(snapshots.head.paths());
+    await complete({
+      conclusion: review.conclusion,
+      title: checkTitle(review),
+      summary: renderSummaryMarkdown(withNotes(publishNotes), { maxChars: 65000 }),
+      annotations: toAnnotations(placed, (p) => headPaths.has(p), baseToHeadLines(listing.files)),
+    });
+    const notesInCheck = publishNotes.length;
+
     let reviewResult: PostedReview = { posted: [], fallback: false };
     try {
       reviewResult = await postInlineReview(octokit, { ...repoParams, pullNumber: job.pr.number, commitId: job.pr.headSha }, plan.comments);
@@ -275,24 +291,18 @@ export async function runReviewJob(job: ReviewJobData, signal: AbortSignal, serv
     const newState: SummaryState = { head: job.pr.headSha, configHash: loaded.hash, posted: [...posted] };
     const stillListed = [...listed].filter((fp) => current.has(fp));
     if (stillListed.length > 0) newState.listed = stillListed;
-    const shown: Review = { ...review, notes: [...(review.notes ?? []), ...publishNotes] };
-    if (shown.notes?.length === 0) delete shown.notes;
-    const body = renderSummaryMarkdown(shown, { marker: summaryMarker(newState), maxChars: 65000 });
+    const body = renderSummaryMarkdown(withNotes(publishNotes), { marker: summaryMarker(newState), maxChars: 65000 });
     try {
       const commentId = await writeSummaryComment(octokit, { ...repoParams, issueNumber: job.pr.number }, body, summary?.id);
       state.summaries.set(key, { id: commentId, state: newState });
     } catch (error) {
       log.warn({ err: errorLogFields(error) }, 'could not write the summary comment');
-      shown.notes = [...(shown.notes ?? []), `The summary comment could not be written: ${describeError(error)}`];
+      publishNotes.push(`The summary comment could not be written: ${describeError(error)}`);
     }
-
-    const headPaths = new Set(snapshots.head.paths());
-    await complete({
-      conclusion: review.conclusion,
-      title: checkTitle(review),
-      summary: renderSummaryMarkdown(shown, { maxChars: 65000 }),
-      annotations: toAnnotations(placed, (p) => headPaths.has(p), baseToHeadLines(listing.files)),
-    });
+    if (publishNotes.length > notesInCheck) {
+      const output = { title: checkTitle(review), summary: renderSummaryMarkdown(withNotes(publishNotes), { maxChars: 65000 }) };
+      await safely(log, () => updateCheckOutput(octokit, checkParams, output), 'could not add the publishing notes to the check run');
+    }
     state.reviewed.set(reviewedKey, true);
     log.info(
       {
@@ -330,11 +340,11 @@ export async function runReviewJob(job: ReviewJobData, signal: AbortSignal, serv
   }
 }
 
-async function safely(log: Logger, fn: () => Promise<void>): Promise<void> {
+async function safely(log: Logger, fn: () => Promise<void>, failure = 'could not complete the check run'): Promise<void> {
   try {
     await fn();
   } catch (error) {
-    log.error({ err: errorLogFields(error) }, 'could not complete the check run');
+    log.error({ err: errorLogFields(error) }, failure);
   }
 }
 

@@ -285,6 +285,29 @@ describe('degraded GitHub answers', () => {
     expect(summaryOf(pull)[0]!.body).toContain('rpt_cut');
   });
 
+  it('completes the check before posting the review and the summary; a summary it cannot write is added to the check after', async () => {
+    const pull = stack.fake.openPull({ owner: OWNER, repo: REPO, head: 'feature', title: 'no summary' });
+    const mark = stack.fake.mark();
+    stack.fake.failNext('POST', /\/issues\/\{issue_number\}\/comments$/, 'unprocessable');
+    await send('pull_request', pullRequestEvent(stack.fake, pull, 'opened', INSTALLATION));
+    const writes = stack.fake
+      .since(mark)
+      .filter((r) => r.method !== 'GET' && r.kind !== 'graphql')
+      .map((r) => `${r.method} ${r.route} ${r.status}`);
+    expect(writes).toEqual([
+      'POST /repos/{owner}/{repo}/check-runs 201',
+      'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id} 200', // completed, with the annotations
+      'POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews 200',
+      'POST /repos/{owner}/{repo}/issues/{issue_number}/comments 422',
+      'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id} 200', // the note
+    ]);
+    const check = checksFor(pull).at(-1); // the head has runs of the earlier tests' pull requests too
+    expect(check).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    expect(check!.output.summary).toMatch(/The summary comment could not be written/);
+    expect(check!.annotations.length).toBeGreaterThan(0);
+    expect(summaryOf(pull)).toEqual([]);
+  });
+
   it('a secondary rate limit is waited out and retried', async () => {
     const pull = stack.fake.openPull({ owner: OWNER, repo: REPO, head: 'docs-only', title: 'rate limited' });
     const mark = stack.fake.mark();
