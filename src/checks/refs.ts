@@ -22,14 +22,15 @@ export const refUnresolved: Rule = {
     const added = ctx.model.refs.filter((r) => !before.has(refKey(r)) && (r.package === undefined || r.package === ctx.project.name));
     if (added.length === 0) return [];
     const models = modelNamesOf(ctx.project);
-    const unknown = added.filter((r) => !models.has(r.name));
+    // Compared case-insensitively: a ref that differs from a node's name only in case is left to dbt.
+    const unknown = added.filter((r) => !models.has(r.name.toLowerCase()));
     if (unknown.length === 0) return [];
     const others = new OtherNodes(ctx);
     if (others.packagesInstalled()) return [];
     const hits: RuleHit[] = [];
     for (const ref of unknown) {
       if (others.defines(ref.name)) continue;
-      const near = nearestName(ref.name, [...models, ...others.fileStems()]);
+      const near = nearestName(ref.name, [...new Set(ctx.project.models.map((m) => m.name)), ...others.fileStems()]);
       hits.push({
         rule: 'ref-unresolved',
         model: ctx.model.name,
@@ -48,11 +49,11 @@ function refKey(r: RefCall): string {
 
 const modelNames = new WeakMap<DbtProject, ReadonlySet<string>>();
 
-/** Every model name of the project, disabled models included (a ref to one is not a missing node). */
+/** Every model name of the project, lower-cased, disabled models included (a ref to one is not a missing node). */
 function modelNamesOf(project: DbtProject): ReadonlySet<string> {
   let names = modelNames.get(project);
   if (!names) {
-    names = new Set(project.models.map((m) => m.name));
+    names = new Set(project.models.map((m) => m.name.toLowerCase()));
     modelNames.set(project, names);
   }
   return names;
@@ -88,9 +89,9 @@ class OtherNodes {
   }
 
   defines(name: string): boolean {
-    if (this.fileStems().has(name)) return true;
-    const word = new RegExp(`(?<![\\w])${escapeRegExp(name)}(?![\\w])`);
-    const block = new RegExp(`\\{%-?\\s*snapshot\\s+${word.source}`);
+    if ([...this.fileStems()].some((stem) => stem.toLowerCase() === name.toLowerCase())) return true;
+    const word = new RegExp(`(?<![\\w])${escapeRegExp(name)}(?![\\w])`, 'i');
+    const block = new RegExp(`\\{%-?\\s*snapshot\\s+${word.source}`, 'i');
     const { root, modelPaths } = this.ctx.project;
     const inModelPath = (p: string) => modelPaths.some((m) => relativeTo(p, root === '' ? m : `${root}/${m}`) !== undefined);
     return this.files.some((p) => {

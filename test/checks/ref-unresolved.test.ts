@@ -71,6 +71,11 @@ describe('ref-unresolved', () => {
     expect(await refFindings(head)).toEqual([]);
   });
 
+  it('leaves a ref that differs from a node only in case to dbt', async () => {
+    const head = { ...BASE, 'models/rpt_orders.sql': reading("{{ ref('STG_Orders') }}", "{{ ref('Country_Codes') }}", "{{ ref('ORDERS_SNAPSHOT') }}") };
+    expect(await refFindings(head)).toEqual([]);
+  });
+
   it('accepts a snapshot declared in a property file (dbt 1.9)', async () => {
     const head = {
       ...BASE,
