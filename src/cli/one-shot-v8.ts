@@ -11,20 +11,19 @@
  *   optimized by TurboFan after 100,000 calls instead of 3,000 (Maglev, V8's faster mid-tier compiler, keeps its
  *   default).
  *
- * Measured, interleaved, 5 runs each, cold (BENCHMARKS.md): 2,000-model project, 50-model PR 858 -> 702 ms on
- * Node 20; 665 -> 559 ms on Node 22, 642 -> 599 ms on Node 24; on V8 14 (Node 26) within noise, so it keeps the
- * defaults. The long-running App keeps V8's defaults. Set only on the V8 versions these flags were checked with (CI
- * runs the CLI's tests on each, scripts/test-other-nodes.sh), since V8 prints an error for a flag it does not know.
+ * Measured, interleaved, cold (BENCHMARKS.md), 2,000-model project, 50-model PR, medians of 7 with the final code
+ * of the eleventh session: 638 -> 477 ms on Node 20, 544 -> 433 ms on Node 22. On V8 13 (Node 24) they no longer
+ * help since the parsers of our own took the hot paths (541 -> 535 ms; 5,000-model 1-model PR 475 -> 474 ms; an
+ * earlier build measured 642 -> 599), and on V8 14 (Node 26) they never did: those keep V8's defaults. The
+ * long-running App keeps V8's defaults. Set only on the V8 versions these flags were checked with (CI runs the
+ * CLI's tests on each, scripts/test-other-nodes.sh), since V8 prints an error for a flag it does not know.
  */
 import { setFlagsFromString } from 'node:v8';
 
-const LATER_TURBOFAN_BY_INVOCATIONS: readonly string[] = ['--liftoff-only', '--invocation-count-for-turbofan=100000'];
-
-/** The flags by V8 major version: 11 is Node 20, 12 Node 22, 13 Node 24. */
+/** The flags by V8 major version: 11 is Node 20, 12 Node 22. */
 const FLAGS_BY_V8_MAJOR: ReadonlyMap<number, readonly string[]> = new Map<number, readonly string[]>([
   [11, ['--liftoff-only', '--interrupt-budget=500000']],
-  [12, LATER_TURBOFAN_BY_INVOCATIONS],
-  [13, LATER_TURBOFAN_BY_INVOCATIONS],
+  [12, ['--liftoff-only', '--invocation-count-for-turbofan=100000']],
 ]);
 
 /** The one-shot flags for a V8 version (`process.versions.v8`), or undefined for a version they were not checked with. */
