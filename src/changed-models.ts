@@ -6,6 +6,7 @@
  */
 import type { DbtModel, DbtProject } from './dbt/types.js';
 import { projectConfigFingerprint, stableStringify } from './dbt/index.js';
+import { factsKindOf } from './dbt/fileFacts.js';
 import { escapeRegExp, relativeTo } from './dbt/textLines.js';
 import { scopedVars } from './dbt/vars.js';
 import type { ChangedFile } from './ports.js';
@@ -30,9 +31,6 @@ export interface SourceMove {
   path: string;
   line?: number;
 }
-
-/** SQL, Python and YAML: the files whose change a review of the project would compare. */
-const DBT_CODE_FILE = /\.(?:sql|py|ya?ml)$/i;
 
 /** Shared by every model when no source moved (never modified). */
 const NO_MOVES: SourceMove[] = [];
@@ -73,7 +71,8 @@ export function findChangedModels(
     const unreadable = project.unreadable ? `at the head: ${project.unreadable}` : baseProject?.unreadable ? `at the base: ${baseProject.unreadable}` : undefined;
     if (unreadable) {
       notCompared.add(project.projectFile);
-      if ([...changedPaths].some((p) => DBT_CODE_FILE.test(p) && relativeTo(p, project.root) !== undefined)) uncompared.push(project.projectFile);
+      // A changed SQL, Python or YAML file of the project: one its review would compare.
+      if ([...changedPaths].some((p) => factsKindOf(p) !== undefined && relativeTo(p, project.root) !== undefined)) uncompared.push(project.projectFile);
       skipped.push({ path: project.projectFile, reason: `cannot be read ${unreadable}; the models of this project are not compared until it is fixed` });
       continue;
     }

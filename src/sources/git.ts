@@ -20,7 +20,7 @@ const DBT_EXTENSIONS = ['.sql', '.py', '.yml', '.yaml', '.md'];
 const IN_SKIPPED_FOLDER = /(?:^|\/)(?:dbt_packages|target|node_modules)\//;
 
 /** Has this path an extension of a file a dbt review reads (SQL, Python, YAML, Markdown)? */
-export function hasDbtExtension(path: string): boolean {
+function hasDbtExtension(path: string): boolean {
   const dot = path.lastIndexOf('.');
   return dot > path.lastIndexOf('/') && DBT_EXTENSIONS.includes(path.slice(dot).toLowerCase());
 }

@@ -15,7 +15,7 @@ import { nodeStream, snapshotFromTarball, type TreeSnapshot } from './github-tar
 import { reconstructBase } from './github-base.js';
 import { baseCacheKey, captureBase, type BaseCache, type CachedBase } from './github-base-cache.js';
 import { headFromBase, type HeadFile } from './github-head.js';
-import { hasDbtExtension } from './git.js';
+import { factsKindOf } from '../dbt/fileFacts.js';
 
 export type { TreeSnapshot } from './github-tarball.js';
 export type { BaseCache, CachedBase } from './github-base-cache.js';
@@ -166,7 +166,7 @@ export async function loadPullRequestSnapshots(input: PullRequestSnapshotsInput)
  */
 function assertHoldsListedFiles(head: TreeSnapshot, files: readonly HeadFile[]): void {
   const held = new Set(head.paths());
-  const absent = files.filter((f) => f.status !== 'removed' && hasDbtExtension(f.path) && !/\.md$/i.test(f.path) && !held.has(f.path));
+  const absent = files.filter((f) => f.status !== 'removed' && factsKindOf(f.path) !== undefined && !held.has(f.path));
   if (absent.length === 0) return;
   const named = absent.slice(0, 3).map((f) => `\`${f.path}\``).join(', ');
   const more = absent.length > 3 ? ` and ${absent.length - 3} more` : '';
