@@ -79,6 +79,7 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
     const subject = a.changed.status === 'removed' ? a.changed.base : a.changed.head;
     // A model whose file was not read has no config, owner or SQL to judge: the rules would see an empty file.
     if (!subject || a.notRead) continue;
+    const revision = a.changed.status === 'removed' ? ports.base : ports.head;
     contexts.push({
       model: subject,
       baseModel: a.changed.base,
@@ -91,8 +92,8 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
       selectedColumns: a.headColumns,
       ...(a.headColumnLine ? { selectedColumnLine: a.headColumnLine } : {}),
       dialect: dialect.name,
-      readFile: (path) => (a.changed.status === 'removed' ? ports.base : ports.head).read(path),
-      listFiles: () => (a.changed.status === 'removed' ? ports.base : ports.head).paths(),
+      readFile: (path) => revision.read(path),
+      listFiles: () => revision.paths(),
     });
   }
 

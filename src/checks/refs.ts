@@ -66,6 +66,7 @@ function modelNamesOf(project: DbtProject): ReadonlySet<string> {
  */
 class OtherNodes {
   private stems?: Set<string>;
+  private lowerStems?: Set<string>;
   private readonly files: readonly string[];
 
   constructor(private readonly ctx: CheckContext) {
@@ -89,7 +90,8 @@ class OtherNodes {
   }
 
   defines(name: string): boolean {
-    if ([...this.fileStems()].some((stem) => stem.toLowerCase() === name.toLowerCase())) return true;
+    this.lowerStems ??= new Set([...this.fileStems()].map((stem) => stem.toLowerCase()));
+    if (this.lowerStems.has(name.toLowerCase())) return true;
     const word = new RegExp(`(?<![\\w])${escapeRegExp(name)}(?![\\w])`, 'i');
     const block = new RegExp(`\\{%-?\\s*snapshot\\s+${word.source}`, 'i');
     const { root, modelPaths } = this.ctx.project;

@@ -59,9 +59,9 @@ export function diffLineIndex(files: readonly { path: string; patch?: string }[]
  * that file, GitHub's diff, review comments and annotations know it only by its new path (a base line of a
  * renamed file is its LEFT side), so such a finding moves to the new path. Fingerprints are kept.
  */
-export function onPullRequestPaths(findings: readonly Finding[], files: readonly { path: string; previousPath?: string }[]): Finding[] {
+export function onPullRequestPaths(findings: readonly Finding[], files: readonly { path: string; previousPath?: string }[]): readonly Finding[] {
   const renamedTo = new Map(files.flatMap((f) => (f.previousPath !== undefined && f.previousPath !== f.path ? [[f.previousPath, f.path] as const] : [])));
-  if (renamedTo.size === 0) return [...findings];
+  if (renamedTo.size === 0) return findings;
   return findings.map((f) => {
     const to = f.side === 'base' ? renamedTo.get(f.path) : undefined;
     return to === undefined ? f : { ...f, path: to };
