@@ -7,6 +7,7 @@
  *
  *   tsx bench/phases.ts --dist bench/.work/dist --repo bench/.work/1000/repo --base main --head pr/50-models
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -100,6 +101,9 @@ export async function measurePhases(dist: string, repo: string, base: string, he
   lap('runReview (focus and both project loads again + render + parse + diff + downstream + checks)');
   await renderer.close();
   lap('renderer: close');
+  // The floor of reading the project: git alone listing the head and writing out the same blobs, nothing parsed.
+  gitAlone(repo, headSha, [...new Set<string>(headSnap.oids.values())]);
+  lap(GIT_ALONE);
   return {
     phases,
     renders,
@@ -109,6 +113,18 @@ export async function measurePhases(dist: string, repo: string, base: string, he
     peakRssMb: vmHwmMb(),
     heapUsedMb: process.memoryUsage().heapUsed / (1024 * 1024),
   };
+}
+
+/** The name of the reference phase that times git alone (not part of a review). */
+export const GIT_ALONE = 'reference, not part of the review: git alone, ls-tree + cat-file --batch of the same head files, output discarded';
+
+function gitAlone(repo: string, sha: string, oids: readonly string[]): void {
+  const git = (args: string[], input?: string): void => {
+    const r = spawnSync('git', ['-C', repo, ...args], { input, stdio: ['pipe', 'ignore', 'inherit'] });
+    if (r.status !== 0) throw new Error(`git ${args[0]} failed`);
+  };
+  git(['ls-tree', '-r', '-z', '-l', '--full-tree', sha]);
+  git(['cat-file', '--batch', '--buffer'], `${oids.join('\n')}\n`);
 }
 
 if (process.argv[1]?.endsWith('phases.ts')) {

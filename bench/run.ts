@@ -275,12 +275,13 @@ function phaseTable(rows: Row[]): string {
   for (const name of names) {
     lines.push(`| ${name} | ${withPhases.map((r) => (r.phases!.phases.find((p) => p.name === name)?.ms ?? 0).toFixed(0)).join(' | ')} |`);
   }
-  const derived = (r: Row): number => {
-    const ph = r.phases!.phases;
-    const get = (prefix: string): number => ph.find((p) => p.name.startsWith(prefix))?.ms ?? 0;
-    return get('runReview') - get('focus') - get('project load head') - get('project load base');
-  };
-  lines.push(`| = runReview minus the focus and the two project loads (render, parse, diff, downstream, checks) | ${withPhases.map((r) => derived(r).toFixed(0)).join(' | ')} |`);
+  const phase = (r: Row, prefix: string): number => r.phases!.phases.find((p) => p.name.startsWith(prefix))?.ms ?? 0;
+  const wholeProject = ['git: snapshot head', 'git: snapshot base', 'focus', 'project load head', 'project load base'];
+  const derived: [string, (r: Row) => number][] = [
+    ['= runReview minus the focus and the two project loads (render, parse, diff, downstream, checks)', (r) => phase(r, 'runReview') - phase(r, 'focus') - phase(r, 'project load head') - phase(r, 'project load base')],
+    ['= the whole-project work: both git snapshots, the focus and both project loads', (r) => wholeProject.reduce((sum, name) => sum + phase(r, name), 0)],
+  ];
+  for (const [name, of] of derived) lines.push(`| ${name} | ${withPhases.map((r) => of(r).toFixed(0)).join(' | ')} |`);
   // Renders are asked ahead and queue in the worker, so their latencies overlap: only the count is meaningful.
   lines.push(`| Jinja renders (count) | ${withPhases.map((r) => String(r.phases!.renders)).join(' | ')} |`);
   lines.push(`| peak RSS of the in-process run (MB) | ${withPhases.map((r) => r.phases!.peakRssMb.toFixed(0)).join(' | ')} |`);
