@@ -243,13 +243,14 @@ export class ModelAnalyzer {
    * Columns a model reads from `upstream` (for downstream impact), when its SQL can be analysed. The dependant was
    * written against the upstream's base columns: pass them so a column that the change removed is still attributed
    * to `upstream` (`['*']` when it reads every column). One parse; no analysis of the dependant's other parents.
+   * Undefined when the SQL could not be parsed fully: a tolerant reading does not know which columns it reads.
    */
   async columnsUsed(model: DbtModel, project: DbtProject, upstream: string, upstreamBaseColumns?: string[]): Promise<string[] | undefined> {
     if (model.language !== 'sql') return undefined;
     const { rendered, upstream: known } = await this.renderedOf(model, project, false, 0);
     if (!rendered.ok) return undefined;
     const shape = this.analyzeSql(rendered.sql, upstreamBaseColumns ? { ...known, [upstream.toLowerCase()]: upstreamBaseColumns } : known);
-    return shape.parse === 'failed' ? undefined : columnsUsedFrom(shape, upstream);
+    return shape.parse === 'full' ? columnsUsedFrom(shape, upstream) : undefined;
   }
 
   /**

@@ -70,14 +70,22 @@ export async function buildDownstream(
     for (const [n, { model, project }] of dependants.entries()) {
       const owner = ownerOf(model, project, ownerKey);
       let columnsUsed: string[] = [];
+      let columnsUnknown = false;
       if (n < analysedCount) {
         const used = await analyzer.columnsUsed(model, project, report.name, baseColumns);
         // `*` means the dependant reads every column (e.g. `select *`): it uses all the affected ones.
-        columnsUsed = (used ?? []).includes('*')
-          ? [...affectedColumns]
-          : (used ?? []).filter((c) => affectedColumns.has(c.toLowerCase()));
+        if (used === undefined) columnsUnknown = true;
+        else columnsUsed = used.includes('*') ? [...affectedColumns] : used.filter((c) => affectedColumns.has(c.toLowerCase()));
       }
-      uses.push({ name: model.name, ...(model.version !== undefined ? { version: model.version } : {}), type: 'model', path: model.path, owner: owner?.value ?? null, columnsUsed });
+      uses.push({
+        name: model.name,
+        ...(model.version !== undefined ? { version: model.version } : {}),
+        type: 'model',
+        path: model.path,
+        owner: owner?.value ?? null,
+        columnsUsed,
+        ...(columnsUnknown ? { columnsUnknown } : {}),
+      });
     }
     for (const exposure of exposures) {
       uses.push({ name: exposure.name, type: 'exposure', path: exposure.path, owner: exposure.owner, columnsUsed: [] });

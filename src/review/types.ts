@@ -102,6 +102,8 @@ export interface DownstreamUse {
   owner: string | null;
   /** Affected columns of the upstream model that this dependant reads (when its SQL could be analysed). */
   columnsUsed: string[];
+  /** True when its columns were looked for but its SQL could not be rendered or parsed fully: `columnsUsed` is then empty. */
+  columnsUnknown?: boolean;
   /** The ephemeral model the change reaches it through (it reads that one, which is inlined into it). */
   via?: string;
 }

@@ -126,6 +126,18 @@ describe('runReview', () => {
     expect(r.conclusion).toBe('failure');
   });
 
+  it('does not claim a dependant uses the removed column when its SQL can only be read tolerantly', async () => {
+    // an undecodable byte (U+FFFD) stops every parser: the tolerant reading knows the relations, not which of their columns are read
+    const withOdd: Record<string, string> = { ...BASE, 'models/marts/odd_orders.sql': "select order_id, amount, \ufffd as weird from {{ ref('stg_orders') }}\n" };
+    const head = { ...withOdd, 'models/staging/stg_orders.sql': withOdd['models/staging/stg_orders.sql']!.replace('    status,\n', '') };
+    const r = await review(head, withOdd);
+    const stg = r.models.find((m) => m.name === 'stg_orders')!;
+    expect(stg.downstream.find((d) => d.name === 'odd_orders')).toMatchObject({ columnsUsed: [], columnsUnknown: true });
+    // a parsed dependant that does not read it is not marked unknown
+    expect(stg.downstream.find((d) => d.name === 'customer_revenue')).not.toHaveProperty('columnsUnknown');
+    expect(stg.downstream.find((d) => d.name === 'fct_orders')).toMatchObject({ columnsUsed: ['status'] });
+  });
+
   it('follows readers through an ephemeral dependant (it is inlined into them), and names it', async () => {
     const withEphemeral: Record<string, string> = {
       ...BASE,

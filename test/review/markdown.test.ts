@@ -104,6 +104,13 @@ describe('renderSummaryMarkdown', () => {
     expect(md).toContain('exposure `weekly_kpis` — no owner');
   });
 
+  it('says when it could not tell which columns a downstream model uses, rather than nothing', () => {
+    const base = review();
+    const unparsed = { name: 'odd_orders', type: 'model' as const, owner: '@ops', columnsUsed: [], columnsUnknown: true };
+    const md = renderSummaryMarkdown(review({ models: [{ ...base.models[0]!, downstream: [unparsed] }] }));
+    expect(md).toContain('`odd_orders`, its SQL could not be parsed to tell which columns it uses — owner @ops');
+  });
+
   it('groups findings by severity and marks AI findings', () => {
     const md = renderSummaryMarkdown(review());
     expect(md.indexOf('### Errors (2)')).toBeLessThan(md.indexOf('Warnings (1)'));
