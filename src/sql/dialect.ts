@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import type { Dialect } from '../config.js';
 import { fastParseSnowflake } from './fast/index.js';
+import { repairLogicalPrecedence } from './logical-precedence.js';
 
 export type Grammar = 'snowflake' | 'bigquery' | 'postgresql' | 'redshift' | 'hive' | 'trino';
 
@@ -114,9 +115,15 @@ export function parserFor(grammar: Grammar): ParserLike {
 /**
  * Parses with one grammar; returns the AST (array of statements or one) or throws the parser's error. Snowflake SQL
  * goes to the hand-written parser first (`fast/`): it returns exactly node-sql-parser's AST, several times faster, or
- * declines (a construct it does not know, a syntax error), and then node-sql-parser parses it as before.
+ * declines (a construct it does not know, a syntax error), and then node-sql-parser parses it as before. AND binds
+ * tighter than OR in the result, whatever the grammar did (`repairLogicalPrecedence`).
  */
 export function parseWith(grammar: Grammar, sql: string): unknown {
+  return repairLogicalPrecedence(parseAsGrammarReads(grammar, sql), sql);
+}
+
+/** The grammar's own AST, AND/OR grouping as it reads them (see `logical-precedence.ts`). */
+function parseAsGrammarReads(grammar: Grammar, sql: string): unknown {
   if (grammar === 'snowflake') {
     const fast = fastParseSnowflake(sql);
     if (fast !== undefined) return fast;
