@@ -191,7 +191,13 @@ export class ModelAnalyzer {
 
     if (status === 'added') {
       result.changes.push(addedChange(head));
-      if (headFull.error) result.unknownReason = headFull.error;
+      if (headFull.error) {
+        // Nothing downstream reads a new model yet, but the checks that read its SQL (its key, its columns) did
+        // not run: the review is incomplete, as for a changed model that could not be analysed.
+        const reason = `new model not analysed: ${headFull.error}`;
+        result.unknownReason = reason;
+        result.changes.push({ kind: 'unknown', detail: reason, path: head.path, breaking: false, impact: 'unknown' });
+      }
       return result;
     }
     if (status === 'renamed' && base) {

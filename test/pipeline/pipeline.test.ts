@@ -632,6 +632,28 @@ describe('runReview', () => {
   });
 });
 
+describe('a new model that cannot be analysed', () => {
+  it('is not a silent pass: it is listed as not analysed and the review is neutral, not success', async () => {
+    const head = { ...BASE, 'models/marts/fct_payments.sql': "select order_id, {{ cents_to_dolars('amount') }} as amount from {{ ref('stg_orders') }}\n" };
+    const r = await review(head);
+    const added = r.models.find((m) => m.name === 'fct_payments')!;
+    expect(added.status).toBe('added');
+    expect(added.changes.map((c) => c.kind)).toEqual(['model_added', 'unknown']);
+    expect(added.impact).toBe('unknown');
+    expect(added.unknownReason).toMatch(/^new model not analysed: Jinja could not be rendered: .*cents_to_dolars/);
+    expect(r.skipped).toContainEqual({ path: 'models/marts/fct_payments.sql', reason: added.unknownReason });
+    expect(r.conclusion).toBe('neutral');
+  });
+
+  it('a new model that renders is additive and complete', async () => {
+    const r = await review({ ...BASE, 'models/marts/fct_payments.sql': "select order_id, amount from {{ ref('stg_orders') }}\n" });
+    const added = r.models.find((m) => m.name === 'fct_payments')!;
+    expect(added).toMatchObject({ impact: 'additive' });
+    expect(added.unknownReason).toBeUndefined();
+    expect(r.skipped).toEqual([]);
+  });
+});
+
 describe('runReview with a shape cache', () => {
   /** A cache that counts what it serves, and freezes what it keeps: a review that modified a shared shape throws. */
   class CountingCache implements ShapeCache {
