@@ -12,11 +12,30 @@ import { tuneV8ForOneShot } from './cli/one-shot-v8.js';
 tuneV8ForOneShot();
 const { main } = await import('./cli/main.js');
 
+// A reader that stops early (`| head`) closes the pipe: the review is not lost, nobody wants the rest, and the exit
+// code stays the review's. Any other failure to write (a full disk) is an error: one line, exit 2.
+let stdoutFailed: NodeJS.ErrnoException | undefined;
+const stdoutFailure = (error: NodeJS.ErrnoException): void => {
+  if (stdoutFailed) return;
+  stdoutFailed = error;
+  if (error.code === 'EPIPE') return;
+  process.stderr.write(`dbt-pr-reviewer: could not write the review to stdout: ${error.message}\n`);
+  process.exitCode = 2;
+};
+process.stdout.on('error', stdoutFailure);
+
 const code = await main(process.argv.slice(2), {
-  stdout: (text) => process.stdout.write(text),
+  stdout: (text) => {
+    if (stdoutFailed) return;
+    try {
+      process.stdout.write(text);
+    } catch (error) {
+      stdoutFailure(error as NodeJS.ErrnoException);
+    }
+  },
   stderr: (text) => process.stderr.write(text),
   env: process.env,
   cwd: process.cwd(),
 });
 // Let stdout drain (a piped, long review) instead of calling process.exit().
-process.exitCode = code;
+process.exitCode = stdoutFailed && stdoutFailed.code !== 'EPIPE' ? 2 : code;

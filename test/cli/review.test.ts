@@ -2,15 +2,16 @@
  * `dbt-pr-reviewer review` end to end over real git repositories: what the JSON contract and the markdown carry,
  * and the exit codes. Runs the whole pipeline (no LLM: tests never reach the network).
  */
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Review } from '../../src/review/types.js';
 import { commit, git, initRepo, removeTempDirs, tempDir } from '../sources/git-fixture.js';
 import { main } from '../../src/cli/main.js';
-import { quietEnv, reviewWithoutTiming, runCli, spawnCli } from './run-cli.js';
+import { quietEnv, reviewWithoutTiming, ROOT, runCli, spawnCli } from './run-cli.js';
 
 afterAll(removeTempDirs);
 
@@ -424,6 +425,38 @@ describe('the real process', () => {
     expect(run.code).toBe(1);
     const review = JSON.parse(run.stdout) as Review;
     expect(review).toMatchObject({ version: 1, base, head: breaking, conclusion: 'failure' });
+  }, 60_000);
+
+  it('a reader that closes the pipe early ends the run quietly, with the exit code of the conclusion', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}src/cli.ts`, 'review', '--repo', repo, '--base', 'main', '--head', 'breaking', '--no-llm', '--format', 'json'], {
+      cwd: ROOT,
+      env: Object.fromEntries(Object.entries(quietEnv()).filter((e): e is [string, string] => e[1] !== undefined)),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy(); // `| head -c 0`
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(1);
+  }, 60_000);
+
+  it.runIf(existsSync('/dev/full'))('a review that cannot be written (a full disk) is one line on stderr and exit 2, not a stack trace', async () => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}src/cli.ts`, 'review', '--repo', repo, '--base', 'main', '--head', 'main', '--no-llm', '--format', 'json'], {
+        cwd: ROOT,
+        env: Object.fromEntries(Object.entries(quietEnv()).filter((e): e is [string, string] => e[1] !== undefined)),
+        stdio: ['ignore', full, 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(stderr).toMatch(/^dbt-pr-reviewer: could not write the review to stdout: .*ENOSPC.*\n$/);
+      expect(code).toBe(2);
+    } finally {
+      closeSync(full);
+    }
   }, 60_000);
 
   it('prints one line and no stack trace for an error, exit 2', async () => {
