@@ -450,7 +450,7 @@ describe('the real process', () => {
         stdio: ['ignore', full, 'pipe'],
       });
       let stderr = '';
-      child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+      child.stderr?.setEncoding('utf8').on('data', (t: string) => (stderr += t));
       const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
       expect(stderr).toMatch(/^dbt-pr-reviewer: could not write the review to stdout: .*ENOSPC.*\n$/);
       expect(code).toBe(2);
