@@ -11,25 +11,51 @@ import type { AnalysedModel, ModelAnalyzer } from '../analysis.js';
 const MAX_COLUMN_ANALYSIS = 40;
 
 export interface RefGraph {
-  /** Lower-cased model name -> enabled models that `ref()` it, with the versions they pin (undefined: the latest). */
+  /** `nodeKey` of a model -> enabled models that `ref()` it, with the versions they pin (undefined: the latest). */
   children: Map<string, { model: DbtModel; project: DbtProject; versions: (string | undefined)[] }[]>;
-  /** Lower-cased model name -> exposures that depend on it, with the versions they pin (undefined: the latest). */
+  /** `nodeKey` of a model -> exposures that depend on it, with the versions they pin (undefined: the latest). */
   exposures: Map<string, { name: string; path: string; owner: string | null; versions: (string | undefined)[] }[]>;
 }
 
+/** A model of one project (by the project's folder: it stays the same across a rename of the project). */
+function nodeKey(project: Pick<DbtProject, 'root'>, name: string): string {
+  return `${project.root}\0${name.toLowerCase()}`;
+}
+
+/**
+ * The graph of the head projects. A ref names a model of its own project (unqualified, when the project has one of
+ * that name), of the package it names (`ref('pkg', 'm')`: another project of the repository, installed as a local
+ * package; a package that is not in the repository is not followed), or else of the other projects that have one.
+ * So with two projects in a repository, each reads its own `stg_orders`.
+ */
 export function buildRefGraph(projects: readonly DbtProject[]): RefGraph {
   const children: RefGraph['children'] = new Map();
   const exposures: RefGraph['exposures'] = new Map();
+  const definers = new Map<string, DbtProject[]>();
+  for (const project of projects) {
+    for (const name of new Set(project.models.map((m) => m.name.toLowerCase()))) push(definers, name, project);
+  }
+  const byName = new Map(projects.map((p) => [p.name.toLowerCase(), p]));
+  const targets = (from: DbtProject, name: string, pkg: string | undefined): DbtProject[] => {
+    if (pkg !== undefined) return [byName.get(pkg.toLowerCase())].filter((p): p is DbtProject => p !== undefined);
+    const owners = definers.get(name.toLowerCase()) ?? [];
+    return owners.length === 0 || owners.includes(from) ? [from] : owners;
+  };
+  const versionsByNode = (from: DbtProject, refs: readonly { name: string; package?: string | undefined; version?: string | undefined }[]) => {
+    const byNode = new Map<string, (string | undefined)[]>();
+    for (const ref of refs) for (const target of targets(from, ref.name, ref.package)) push(byNode, nodeKey(target, ref.name), ref.version);
+    return byNode;
+  };
   for (const project of projects) {
     for (const model of project.models) {
       // (A stub, out of the review's focus, refs no changed model, but can read an ephemeral one that does.)
       if (!model.enabled) continue;
-      for (const [key, versions] of versionsByName(model.refs)) push(children, key, { model, project, versions });
+      for (const [node, versions] of versionsByNode(project, model.refs)) push(children, node, { model, project, versions });
     }
     for (const exposure of project.exposures) {
       const owner = exposure.owner ? formatOwner(exposure.owner) : null;
       const refs = exposure.dependsOn.map((name, i) => ({ name, version: exposure.dependsOnVersions?.[i] }));
-      for (const [key, versions] of versionsByName(refs)) push(exposures, key, { name: exposure.name, path: exposure.path, owner, versions });
+      for (const [node, versions] of versionsByNode(project, refs)) push(exposures, node, { name: exposure.name, path: exposure.path, owner, versions });
     }
   }
   return { children, exposures };
@@ -52,9 +78,10 @@ export async function buildDownstream(
     const changed = analysed[i]?.changed;
     const subject = changed?.head ?? changed?.base;
     // A renamed model's readers are those still reading its old name: their ref() no longer resolves.
-    const key = (changed?.status === 'renamed' && changed.base ? changed.base.name : report.name).toLowerCase();
-    const dependants = (graph.children.get(key) ?? []).filter((d) => d.model.name.toLowerCase() !== key && readsVersion(d.versions, subject));
-    const exposures = (graph.exposures.get(key) ?? []).filter((e) => readsVersion(e.versions, subject));
+    const name = (changed?.status === 'renamed' && changed.base ? changed.base.name : report.name).toLowerCase();
+    const node = nodeKey(changed?.project ?? { root: '' }, name);
+    const dependants = (graph.children.get(node) ?? []).filter((d) => d.model.name.toLowerCase() !== name && readsVersion(d.versions, subject));
+    const exposures = (graph.exposures.get(node) ?? []).filter((e) => readsVersion(e.versions, subject));
     const analysedCount = report.breaking && affectedColumns.size > 0 ? Math.min(dependants.length, MAX_COLUMN_ANALYSIS) : 0;
     return { affectedColumns, dependants, exposures, analysedCount };
   });
@@ -107,8 +134,8 @@ function key(report: ModelReport): string {
 }
 
 /** The models that read the ephemeral models among `dependants` (`throughEphemeral`'s first level, unfiltered). */
-function readersOfEphemeral(dependants: readonly { model: DbtModel }[], graph: RefGraph): { model: DbtModel }[] {
-  return dependants.flatMap(({ model }) => (isEphemeral(model) ? (graph.children.get(model.name.toLowerCase()) ?? []) : []));
+function readersOfEphemeral(dependants: readonly { model: DbtModel; project: DbtProject }[], graph: RefGraph): { model: DbtModel }[] {
+  return dependants.flatMap(({ model, project }) => (isEphemeral(model) ? (graph.children.get(nodeKey(project, model.name)) ?? []) : []));
 }
 
 function isEphemeral(model: DbtModel): boolean {
@@ -134,16 +161,16 @@ function throughEphemeral(
   const uses: DownstreamUse[] = [];
   const next: { model: DbtModel; project: DbtProject }[] = [];
   const level: { reader: { model: DbtModel; project: DbtProject }; via: string }[] = [];
-  for (const { model } of dependants) {
+  for (const { model, project } of dependants) {
     if (!isEphemeral(model)) continue;
-    const name = model.name.toLowerCase();
-    for (const d of graph.children.get(name) ?? []) {
+    const node = nodeKey(project, model.name);
+    for (const d of graph.children.get(node) ?? []) {
       if (seen.has(d.model.name.toLowerCase()) || budget.left <= 0) continue;
       seen.add(d.model.name.toLowerCase());
       budget.left -= 1;
       level.push({ reader: d, via: model.name });
     }
-    for (const e of graph.exposures.get(name) ?? []) {
+    for (const e of graph.exposures.get(node) ?? []) {
       if (seen.has(e.name.toLowerCase())) continue;
       seen.add(e.name.toLowerCase());
       uses.push({ name: e.name, type: 'exposure', path: e.path, owner: e.owner, columnsUsed: [], via: model.name });
@@ -166,13 +193,6 @@ function throughEphemeral(
 function readsVersion(versions: readonly (string | undefined)[], model: DbtModel | undefined): boolean {
   if (model?.version === undefined) return true;
   return versions.some((v) => (v === undefined ? model.version === model.latestVersion : v === model.version));
-}
-
-/** The versions a list of refs pins, by lower-cased model name (undefined: an unpinned ref). */
-function versionsByName(refs: readonly { name: string; version?: string | undefined }[]): Map<string, (string | undefined)[]> {
-  const byName = new Map<string, (string | undefined)[]>();
-  for (const ref of refs) push(byName, ref.name.toLowerCase(), ref.version);
-  return byName;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -632,6 +632,30 @@ describe('runReview', () => {
   });
 });
 
+describe('downstream in a repository with two dbt projects', () => {
+  const project = (dir: string, name: string, owner: string, extra: Record<string, string> = {}): Record<string, string> => ({
+    [`${dir}/dbt_project.yml`]: `name: ${name}\nversion: '1.0'\nprofile: ${name}\nmodels:\n  ${name}:\n    +meta:\n      owner: ${owner}\n`,
+    [`${dir}/models/stg_orders.sql`]: 'select order_id, amount, status from raw_orders\n',
+    [`${dir}/models/fct_orders.sql`]: "select order_id, amount from {{ ref('stg_orders') }}\n",
+    ...extra,
+  });
+  const base = {
+    ...project('analytics', 'analytics', 'analytics-team'),
+    ...project('finance', 'finance', 'finance-team', { 'finance/models/fct_analytics_orders.sql': "select order_id, amount from {{ ref('analytics', 'stg_orders') }}\n" }),
+  };
+
+  it("lists each project's own readers of a changed model, and a reader that names the other project as a package", async () => {
+    const head = { ...base, 'analytics/models/stg_orders.sql': 'select order_id, status from raw_orders\n' };
+    const r = await review(head, base);
+    const stg = r.models.find((m) => m.path === 'analytics/models/stg_orders.sql')!;
+    expect(stg.breaking).toBe(true);
+    expect(stg.downstream.map((d) => [d.path, d.owner])).toEqual([
+      ['analytics/models/fct_orders.sql', 'analytics-team'],
+      ['finance/models/fct_analytics_orders.sql', 'finance-team'],
+    ]);
+  });
+});
+
 describe('a new model that cannot be analysed', () => {
   it('is not a silent pass: it is listed as not analysed and the review is neutral, not success', async () => {
     const head = { ...BASE, 'models/marts/fct_payments.sql': "select order_id, {{ cents_to_dolars('amount') }} as amount from {{ ref('stg_orders') }}\n" };
