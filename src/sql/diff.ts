@@ -2,7 +2,7 @@
  * The semantic diff of two model shapes: typed changes, each with its impact, whether it breaks consumers, and
  * the line it is about (head SQL, or base SQL for removals).
  */
-import { DEDUP_ORDER, SETOP_BRANCH, SETOP_SEPARATOR, columnSite, columnsReadIn, shapeCanonicals, parseSetOpBranchText, display, groupByAllColumns, isGenericFamily, outerFilter, relMark, snippet, swapRelation, typesDiffer } from './canonical.js';
+import { DEDUP_ORDER, REL_CLOSE, REL_OPEN, SETOP_BRANCH, SETOP_SEPARATOR, columnSite, columnsReadIn, shapeCanonicals, parseSetOpBranchText, display, groupByAllColumns, isGenericFamily, outerFilter, relMark, snippet, swapRelation, typesDiffer } from './canonical.js';
 import type { Clause, ColumnSite, GrainClause, JoinShape, ModelShape, OutputColumn, SqlChange, UnresolvedStar } from './types.js';
 import { codeSpan } from '../review/code-span.js';
 
@@ -85,6 +85,89 @@ function setOperatorEffect(from: string, to: string): string {
   return '';
 }
 
+/** The columns a canonical form reads (`⟦relation⟧.name`), without the relation marks' order mattering. */
+function columnsOf(canonical: string): Set<string> {
+  const out = new Set<string>();
+  const re = new RegExp(`${REL_OPEN}[^${REL_CLOSE}]*${REL_CLOSE}\\.("[^"]*"|[^\\s,()=<>!+\\-*/|'"${REL_OPEN}${REL_CLOSE}\u2016.:;[\\]]+)`, 'g');
+  for (const m of canonical.matchAll(re)) out.add(m[0]);
+  return out;
+}
+
+/** The words of a canonical form (operators, columns, literals), for a similarity between two predicates. */
+function wordsOf(canonical: string): Set<string> {
+  return new Set(canonical.toLowerCase().split(/[\s,()\u27e6\u27e7]+/).filter(Boolean));
+}
+
+function jaccard<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): number {
+  if (a.size === 0 && b.size === 0) return 0;
+  let shared = 0;
+  for (const x of a) if (b.has(x)) shared++;
+  return shared / (a.size + b.size - shared);
+}
+
+/** Which clause a filter is: a `where` (or ON) conjunct, a `having` or a `qualify` one. */
+function filterClause(c: Clause): string {
+  return /^(having|qualify) /.exec(outerFilter(c.canonical).canonical)?.[1] ?? 'where';
+}
+
+/**
+ * Pairs the removed and the added filter conjuncts that test the same thing, so a change is told as one predicate
+ * made into another: first those of the same clause that read the same columns (the most alike first), then those
+ * that make the same test of other columns (a renamed column). What is left pairs by position only when a predicate
+ * reads no column (its columns cannot tell); the rest are whole predicates removed or added, each with its
+ * consequence (pairing `is_test = false` with `region = 'eu'` would hide that test rows now appear).
+ */
+function pairFilters(gone: readonly Clause[], added: readonly Clause[]): { paired: [Clause, Clause][]; onlyBase: Clause[]; onlyHead: Clause[] } {
+  const info = (c: Clause) => {
+    const { canonical, side } = outerFilter(c.canonical);
+    const columns = columnsOf(canonical);
+    let shape = canonical;
+    for (const col of columns) shape = shape.split(col).join('?');
+    return { clause: filterClause(c), side, columns, words: wordsOf(canonical), shape };
+  };
+  const g = gone.map(info);
+  const a = added.map(info);
+  const candidates: { i: number; j: number; score: number }[] = [];
+  for (let i = 0; i < g.length; i++) {
+    for (let j = 0; j < a.length; j++) {
+      const x = g[i]!;
+      const y = a[j]!;
+      if (x.clause !== y.clause) continue;
+      const cols = jaccard(x.columns, y.columns);
+      const sameTest = x.columns.size > 0 && y.columns.size > 0 && x.shape === y.shape;
+      if (cols === 0 && !sameTest) continue;
+      // columns first, then the words they share, then the same side of an outer join
+      candidates.push({ i, j, score: (cols > 0 ? 2 + cols : 1) + jaccard(x.words, y.words) / 2 + (x.side === y.side ? 0.01 : 0) });
+    }
+  }
+  candidates.sort((p, q) => q.score - p.score || p.i - q.i || p.j - q.j);
+  const usedG = new Set<number>();
+  const usedA = new Set<number>();
+  const pairs: [number, number][] = [];
+  for (const { i, j } of candidates) {
+    if (usedG.has(i) || usedA.has(j)) continue;
+    usedG.add(i);
+    usedA.add(j);
+    pairs.push([i, j]);
+  }
+  // by position: a predicate that reads no column, with the next one of the same clause on the other side
+  const restG = g.map((_, i) => i).filter((i) => !usedG.has(i));
+  const restA = a.map((_, j) => j).filter((j) => !usedA.has(j));
+  for (const i of restG) {
+    const j = restA.find((k) => !usedA.has(k) && a[k]!.clause === g[i]!.clause && (g[i]!.columns.size === 0 || a[k]!.columns.size === 0));
+    if (j === undefined) continue;
+    usedG.add(i);
+    usedA.add(j);
+    pairs.push([i, j]);
+  }
+  pairs.sort((p, q) => p[1] - q[1]);
+  return {
+    paired: pairs.map(([i, j]) => [gone[i]!, added[j]!]),
+    onlyBase: gone.filter((_, i) => !usedG.has(i)),
+    onlyHead: added.filter((_, j) => !usedA.has(j)),
+  };
+}
+
 /** Multiset difference of clauses by canonical form: [only in base, only in head]. */
 function clauseDiff<T extends Clause>(base: readonly T[], head: readonly T[], key: (c: T) => string = (c) => c.canonical): [T[], T[]] {
   const remaining = new Map<string, number>();
@@ -158,15 +241,15 @@ export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
       const effect = outerFilter(g.canonical).side === undefined ? ': rows it removed can now appear' : outerFilter(a.canonical).side === undefined ? ': rows for which it is false or NULL are now removed' : '';
       changes.push(modelWide('filter_changed', `filter ${codeSpan(g.text)} was ${where(g)}, is now ${where(a)} (${codeSpan(a.text)})${effect}`, a.line, 'head'));
     }
-    const n = Math.min(gone.length, added.length);
-    for (let i = 0; i < n; i++) {
-      const side = outerFilter(added[i]!.canonical).side;
-      const optional = side !== undefined && side !== 'full' && outerFilter(gone[i]!.canonical).side === side;
-      const change = modelWide('filter_changed', `filter ${codeSpan(gone[i]!.text)} → ${codeSpan(added[i]!.text)}${sameText(gone[i]!, added[i]!)}${optional ? ` (${OPTIONAL_SIDE(side)}: every row of the other side is kept, the joined columns' values can change)` : ''}`, added[i]!.line, 'head');
+    const { paired, onlyBase, onlyHead } = pairFilters(gone, added);
+    for (const [g, a] of paired) {
+      const side = outerFilter(a.canonical).side;
+      const optional = side !== undefined && side !== 'full' && outerFilter(g.canonical).side === side;
+      const change = modelWide('filter_changed', `filter ${codeSpan(g.text)} → ${codeSpan(a.text)}${sameText(g, a)}${optional ? ` (${OPTIONAL_SIDE(side)}: every row of the other side is kept, the joined columns' values can change)` : ''}`, a.line, 'head');
       changes.push(optional ? { ...change, breaking: false } : change);
     }
-    for (const a of added.slice(n)) changes.push(filterAddedOrRemoved(a, 'head'));
-    for (const g of gone.slice(n)) changes.push(filterAddedOrRemoved(g, 'base'));
+    for (const a of onlyHead) changes.push(filterAddedOrRemoved(a, 'head'));
+    for (const g of onlyBase) changes.push(filterAddedOrRemoved(g, 'base'));
   }
 
   // joins
