@@ -20,7 +20,7 @@ export const testRemoved: Rule = {
           model: ctx.model.name,
           ...(change.column !== undefined ? { column: change.column } : {}),
           path: change.path,
-          ...(change.line !== undefined ? { line: change.line } : {}),
+          ...(change.line !== undefined ? { line: change.line, ...(change.side === 'base' ? { side: 'base' as const } : {}) } : {}),
           message: `A test on ${on} was removed${detail}: restore it, or replace it with an equivalent test and say in the pull request why the old one is no longer needed.`,
         };
       });

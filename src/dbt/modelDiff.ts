@@ -23,26 +23,41 @@ export interface DiffOptions {
 interface Where {
   path: string;
   line?: number;
+  /** `line` is a line of the base revision of `path` (what the change removed). */
+  side?: 'base';
 }
 
 function change(kind: ChangeKind, detail: string, where: Where, impact: Impact, breaking: boolean, column?: string): ModelChange {
   const c: ModelChange = { kind, detail, path: where.path, impact, breaking };
-  if (where.line !== undefined) c.line = where.line;
+  if (where.line !== undefined) {
+    c.line = where.line;
+    if (where.side === 'base') c.side = 'base';
+  }
   if (column !== undefined) c.column = column;
   return c;
 }
 
-function whereOf(entry: { path: string; line?: number } | undefined, fallback: DbtModel): Where {
+/** Where something of the head revision is: its entry's path and line, else the head model's file. */
+function whereOf(entry: { path: string; line?: number } | undefined, head: DbtModel): Where {
   if (entry) return entry.line !== undefined ? { path: entry.path, line: entry.line } : { path: entry.path };
-  return { path: fallback.path };
+  return { path: head.path };
+}
+
+/**
+ * Where something the change removed was: its base entry's path and line, marked `side: 'base'` (docs/cli.md: the
+ * line is one of the base revision, commented on the LEFT side of the diff). Without a base line, the head model's
+ * file: a base line read as a head one lands on an unrelated line, or past the end of the file.
+ */
+function removedWhere(entry: { path: string; line?: number } | undefined, head: DbtModel): Where {
+  if (entry?.line !== undefined) return { path: entry.path, line: entry.line, side: 'base' };
+  return { path: head.path };
 }
 
 /** Where a config key's effective value was set: the head entry, else (key removed) the base entry. */
 function configWhere(key: string, base: DbtModel, head: DbtModel): Where {
   const h = head.config[key];
   if (h) return whereOf(h, head);
-  const b = base.config[key];
-  return b ? whereOf(b, base) : { path: head.path };
+  return removedWhere(base.config[key], head);
 }
 
 export function materializationOf(model: DbtModel): { value: string; unknown: boolean } {
@@ -192,8 +207,7 @@ function identityChanges(base: DbtModel, head: DbtModel): ModelChange[] {
 function contractWhere(base: DbtModel, head: DbtModel): Where {
   const h = head.config['contract.enforced'] ?? head.config.contract;
   if (h) return whereOf(h, head);
-  const b = base.config['contract.enforced'] ?? base.config.contract;
-  return b ? whereOf(b, base) : { path: head.path };
+  return removedWhere(base.config['contract.enforced'] ?? base.config.contract, head);
 }
 
 function contractChanges(base: DbtModel, head: DbtModel): ModelChange[] {
@@ -208,7 +222,7 @@ function contractChanges(base: DbtModel, head: DbtModel): ModelChange[] {
   for (const column of base.columns) {
     const now = headColumns.get(column.key);
     if (!now) {
-      out.push(change('contract_changed', `contracted column ${column.name} removed from the contract`, whereOf(column, base), 'model_wide', true, column.name));
+      out.push(change('contract_changed', `contracted column ${column.name} removed from the contract`, removedWhere(column, head), 'model_wide', true, column.name));
       continue;
     }
     if (column.dataType && now.dataType && !sameBaseDataType(column.dataType, now.dataType)) {
@@ -244,7 +258,7 @@ function constraintChanges(base: DbtModel, head: DbtModel): ModelChange[] {
       change(
         'constraint_removed',
         `${c.type} constraint${on} removed${enforced ? ' from an enforced contract' : ''}`,
-        whereOf(c, base),
+        removedWhere(c, head),
         enforced ? 'model_wide' : 'none',
         enforced,
         column,
@@ -287,7 +301,7 @@ function testChanges(base: DbtModel, head: DbtModel): ModelChange[] {
     const sig = testSignature(t);
     const n = headCounts.get(sig) ?? 0;
     if (n > 0) headCounts.set(sig, n - 1);
-    else out.push(change('test_removed', `test ${testLabel(t)} removed`, whereOf(t, base), 'none', false, t.level === 'column' ? t.columns[0] : undefined));
+    else out.push(change('test_removed', `test ${testLabel(t)} removed`, removedWhere(t, head), 'none', false, t.level === 'column' ? t.columns[0] : undefined));
   }
   return out;
 }
@@ -300,7 +314,7 @@ function descriptionChanges(base: DbtModel, head: DbtModel): ModelChange[] {
   const out: ModelChange[] = [];
   if (norm(base.properties?.description) !== norm(head.properties?.description)) {
     const line = head.properties?.descriptionLine ?? head.properties?.line;
-    const where: Where = head.properties ? { path: head.properties.path, ...(line !== undefined ? { line } : {}) } : whereOf(base.properties, base);
+    const where: Where = head.properties ? { path: head.properties.path, ...(line !== undefined ? { line } : {}) } : removedWhere(base.properties, head);
     out.push(change('description_changed', head.properties?.description ? 'model description changed' : 'model description removed', where, 'none', false));
   }
   const baseColumns = new Map(base.columns.map((c) => [c.key, c]));
@@ -326,7 +340,6 @@ function ownerChanges(base: DbtModel, head: DbtModel, options: DiffOptions): Mod
     after = h ? (h.unknown ? COMPUTED_OWNER : ownerText(h.value)) : undefined;
   }
   if (before === after || before === COMPUTED_OWNER || after === COMPUTED_OWNER) return [];
-  const entry = head.meta[key] ?? base.meta[key];
-  const where = head.meta[key] ? whereOf(head.meta[key], head) : entry ? whereOf(entry, base) : { path: head.path };
+  const where = head.meta[key] ? whereOf(head.meta[key], head) : removedWhere(base.meta[key], head);
   return [change('owner_changed', `owner: ${before ?? '(none)'} -> ${after ?? '(none)'}`, where, 'none', false)];
 }

@@ -143,7 +143,9 @@ function changesSection(models: readonly ModelReport[]): string | undefined {
     lines.push(`**${code(displayName(m))}** (${code(m.path)})`, '');
     for (const c of m.changes) {
       const col = c.column ? ` ${code(c.column)}` : '';
-      const at = c.line ? ` (line ${c.line})` : '';
+      // A change in another file than the model's (its property YAML, dbt_project.yml) names that file.
+      const place = c.line ? (c.path === m.path ? `line ${c.line}` : code(`${c.path}:${c.line}`)) : '';
+      const at = place ? ` (${place}${c.side === 'base' ? ', before the change' : ''})` : '';
       lines.push(`- ${c.kind}${col}: ${oneLine(c.detail)}${at}${c.breaking ? ' — **breaking**' : ''}`);
     }
   }

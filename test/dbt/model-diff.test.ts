@@ -28,6 +28,7 @@ describe('diffModelConfig', () => {
         breaking: false,
         path: 'models/orders.sql',
         line: 1,
+        side: 'base', // where `config(materialized='table')` was
       },
     ]);
   });
@@ -145,7 +146,7 @@ describe('diffModelConfig', () => {
     const changes = diff({ 'models/orders.sql': 'select 1\n', 'models/_m.yml': base }, { 'models/orders.sql': 'select 1\n', 'models/_m.yml': head });
     expect(changes).toEqual([
       { kind: 'test_added', detail: 'test accepted_values on id added', column: 'id', path: 'models/_m.yml', line: 7, impact: 'none', breaking: false },
-      { kind: 'test_removed', detail: 'test unique on id removed', column: 'id', path: 'models/_m.yml', line: 5, impact: 'none', breaking: false },
+      { kind: 'test_removed', detail: 'test unique on id removed', column: 'id', path: 'models/_m.yml', line: 5, side: 'base', impact: 'none', breaking: false },
     ]);
   });
 
