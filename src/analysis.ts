@@ -146,6 +146,8 @@ export class ModelAnalyzer {
       const disabled = head !== undefined && !head.enabled;
       // A file left outside the project's `model-paths` is no model any more: point at the setting that moved.
       const gone = base?.modelPath !== undefined && !changed.project.modelPaths.includes(base.modelPath) ? changed.project : undefined;
+      // The whole project went: its dbt_project.yml was deleted (`findChangedModels` pairs it with itself).
+      const projectGone = changed.baseProject !== undefined && changed.project === changed.baseProject;
       const where =
         (disabled && head.config.enabled) ||
         (gone && { path: gone.projectFile, line: gone.modelPathsLine }) || { path: (disabled ? head : base ?? model).path, line: 1 };
@@ -153,7 +155,9 @@ export class ModelAnalyzer {
         kind: 'model_removed',
         detail: disabled
           ? `${model.name} is now disabled (${head.config.enabled?.origin ?? 'enabled: false'})`
-          : gone
+          : projectGone
+            ? `${model.name} is no longer built: the file of its dbt project, \`${changed.project.projectFile}\`, was removed`
+            : gone
             ? `${model.name} is no longer a model: \`${base?.path ?? model.path}\` is outside \`model-paths\` (${gone.modelPaths.join(', ')})`
             : `${model.name} was removed`,
         path: where.path,

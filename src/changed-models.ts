@@ -62,10 +62,10 @@ export function findChangedModels(
   const result: ChangedModel[] = [];
   const seenBase = new Set<DbtModel>();
 
-  const baseByProjectFile = new Map(baseProjects.map((p) => [p.projectFile, p]));
+  const baseOf = pairProjects(headProjects, baseProjects);
   const notCompared = new Set<string>();
   for (const project of headProjects) {
-    const baseProject = baseByProjectFile.get(project.projectFile);
+    const baseProject = baseOf.get(project);
     // Without a readable dbt_project.yml on both sides, the models' names and configs cannot be compared: every
     // model would look removed and added again. The file's own finding says what to fix.
     const unreadable = project.unreadable ? `at the head: ${project.unreadable}` : baseProject?.unreadable ? `at the base: ${baseProject.unreadable}` : undefined;
@@ -127,17 +127,35 @@ export function findChangedModels(
       result.push({ project, baseProject, head, base, status, ...(movedSources.length > 0 ? { movedSources } : {}) });
     }
   }
-  const headByProjectFile = new Map(headProjects.map((p) => [p.projectFile, p]));
+  const headOf = new Map([...baseOf].map(([head, base]) => [base, head]));
   for (const baseProject of baseProjects) {
-    const project = headByProjectFile.get(baseProject.projectFile);
+    const project = headOf.get(baseProject);
     if (notCompared.has(baseProject.projectFile)) continue;
+    // A project whose dbt_project.yml is gone (deleted, or no longer a project): dbt builds none of its models.
     for (const base of baseProject.models) {
       if (seenBase.has(base) || !base.enabled) continue;
-      if (project) result.push({ project, baseProject, base, status: 'removed' });
-      else skipped.push({ path: base.path, reason: `its dbt project (${baseProject.projectFile}) was removed` });
+      result.push({ project: project ?? baseProject, baseProject, base, status: 'removed' });
     }
   }
   return result.sort((a, b) => (a.head ?? a.base)!.path.localeCompare((b.head ?? b.base)!.path));
+}
+
+/**
+ * The base project of each head project: the one with the same `dbt_project.yml`, else (a project moved to another
+ * folder) the one of the same name whose `dbt_project.yml` the head no longer has.
+ */
+function pairProjects(headProjects: readonly DbtProject[], baseProjects: readonly DbtProject[]): Map<DbtProject, DbtProject> {
+  const pairs = new Map<DbtProject, DbtProject>();
+  const baseByFile = new Map(baseProjects.map((p) => [p.projectFile, p]));
+  const headFiles = new Set(headProjects.map((p) => p.projectFile));
+  const moved = baseProjects.filter((p) => !headFiles.has(p.projectFile));
+  for (const head of headProjects) {
+    const base = baseByFile.get(head.projectFile) ?? (baseByFile.has(head.projectFile) ? undefined : moved.find((p) => p.name.toLowerCase() === head.name.toLowerCase()));
+    if (!base) continue;
+    pairs.set(head, base);
+    if (moved.includes(base)) moved.splice(moved.indexOf(base), 1);
+  }
+  return pairs;
 }
 
 /**

@@ -656,6 +656,30 @@ describe('downstream in a repository with two dbt projects', () => {
   });
 });
 
+describe('a dbt project removed or moved', () => {
+  it('removing dbt_project.yml removes every model of the project (dbt builds none of them): breaking, not a silent pass', async () => {
+    const head = { ...BASE };
+    delete head['dbt_project.yml'];
+    const r = await review(head);
+    expect(r.models.length).toBeGreaterThan(0);
+    expect(r.models.every((m) => m.status === 'removed' && m.breaking)).toBe(true);
+    const orders = r.models.find((m) => m.name === 'stg_orders')!;
+    expect(orders.changes[0]!.detail).toBe('stg_orders is no longer built: the file of its dbt project, `dbt_project.yml`, was removed');
+    expect(r.findings.filter((f) => f.rule === 'breaking-model-removed')).toHaveLength(r.models.length);
+    expect(r.conclusion).toBe('failure');
+  });
+
+  it('moving the project to another folder pairs it with itself: only what changed is reported', async () => {
+    const moved = (files: Record<string, string>) => Object.fromEntries(Object.entries(files).map(([path, text]) => [`analytics/${path}`, text]));
+    const head = moved({ ...BASE, 'models/staging/stg_orders.sql': BASE['models/staging/stg_orders.sql']!.replace('    status,\n', '') });
+    const r = await review(head);
+    // (every file moved: each model is paired with itself, not removed and added again)
+    expect(r.models.filter((m) => m.status === 'added' || m.status === 'removed')).toEqual([]);
+    expect(r.models.filter((m) => m.impact !== 'none').map((m) => m.name)).toEqual(['stg_orders']);
+    expect(r.models.find((m) => m.name === 'stg_orders')!.changes.map((c) => c.kind)).toEqual(['column_removed']);
+  });
+});
+
 describe('a new model that cannot be analysed', () => {
   it('is not a silent pass: it is listed as not analysed and the review is neutral, not success', async () => {
     const head = { ...BASE, 'models/marts/fct_payments.sql': "select order_id, {{ cents_to_dolars('amount') }} as amount from {{ ref('stg_orders') }}\n" };
