@@ -3,7 +3,7 @@
  * CTEs and subqueries down to base relations, filters, joins, grain, set operations, order/limit and fan-out.
  */
 import type { Dialect } from '../config.js';
-import { DEDUP_ORDER, GENERIC_NUMBER, GENERIC_TEMPORAL, NUMBER_OR_DATE, SETOP_BRANCH, SETOP_OPERATORS, SETOP_SEPARATOR, baseType, setOpBranchOrder, setOpBranchText, outerFilterMark, type OuterSide, bound, columnName, columnNameOfToken, columnSite, groupByAllText, isNumericFamily, REL_OPEN, relMark, rowNumberDedup, snippet } from './canonical.js';
+import { DEDUP_ORDER, GENERIC_NUMBER, GENERIC_TEMPORAL, NUMBER_OR_DATE, SETOP_BRANCH, SETOP_OPERATORS, SETOP_SEPARATOR, baseType, setOpBranchOrder, setOpBranchText, outerFilterMark, type OuterSide, bound, columnName, columnNameOfToken, columnSite, groupByAllText, isNumericFamily, REL_OPEN, display, fanOutCanonical, relMark, rowNumberDedup, snippet } from './canonical.js';
 import { tokenize, type Token } from './lexer.js';
 import { emptyRowSetClauses, type Clause, type ColumnSite, type RowSetClauses, type UnresolvedStar } from './types.js';
 
@@ -62,6 +62,8 @@ interface Source {
   unresolved: UnresolvedStar[];
   relations: Set<string>;
   fanout?: string;
+  /** A fan-out's `with offset as p` (BigQuery): the element's position. */
+  offsetAlias?: string;
   filters?: FilterRef[];
 }
 
@@ -253,6 +255,27 @@ function lineOf(node: unknown): number | undefined {
   if (!isNode(node)) return undefined;
   const loc = node.loc as { start?: { line?: number } } | undefined;
   return loc?.start?.line;
+}
+
+/**
+ * A FROM table function without Snowflake flatten's `outer => true` (also inside `table(...)`), and whether it had
+ * it: the expansion is the same, `outer` only keeps the rows whose array is empty or NULL.
+ */
+function withoutOuterArg(expr: AstNode): { node: AstNode; outer: boolean } {
+  const strip = (f: AstNode): { node: AstNode; outer: boolean } | undefined => {
+    if (f.type !== 'flatten' || !isNode(f.args) || !isNode(f.args.outer)) return undefined;
+    const v = f.args.outer.value;
+    const outer = isNode(v) ? v.value === true || String(v.value).toLowerCase() === 'true' : String(v).toLowerCase() === 'true';
+    return { node: { ...f, args: { ...f.args, outer: null } }, outer };
+  };
+  const direct = strip(expr);
+  if (direct) return direct;
+  const args = isNode(expr.args) && Array.isArray(expr.args.value) ? expr.args.value : undefined;
+  if (expr.type === 'function' && args?.length === 1 && isNode(args[0])) {
+    const inner = strip(args[0]);
+    if (inner) return { node: { ...expr, args: { ...(expr.args as AstNode), value: [inner.node] } }, outer: inner.outer };
+  }
+  return { node: expr, outer: false };
 }
 
 export class AstAnalyzer {
@@ -724,6 +747,13 @@ export class AstAnalyzer {
       const parts = [str(raw.db), str(raw.schema), table].filter((p): p is string => !!p && p !== 'null');
       const full = parts.join('.').toLowerCase();
       const cte = parts.length === 1 ? env.get(table.toLowerCase()) : undefined;
+      // BigQuery's implicit unnest: `from t as o, o.items as item` reads the array `items` of `o`, not a table
+      const owner = this.dialect === 'bigquery' && parts.length === 2 ? parts[0]!.toLowerCase() : undefined;
+      if (owner !== undefined && scope.sources.some((s) => s.alias === owner)) {
+        const canon = bound(`unnest(${this.resolve(owner, this.name(table, false), scope, false).c})`);
+        this.pushFanOut(raw, canon, `${parts[0]}.${table}`, false, lineOf(raw));
+        return { alias: (alias ?? table).toLowerCase(), kind: 'fanout', fanout: canon, unresolved: [], relations: new Set() };
+      }
       if (cte) {
         const result = this.cte(cte, env);
         return { alias: (alias ?? table).toLowerCase(), kind: 'derived', columns: result.columns, unresolved: result.unresolved, relations: result.relations, filters: result.filters };
@@ -745,15 +775,33 @@ export class AstAnalyzer {
         const result = this.query(sub, env, scope);
         return { alias: (alias ?? `subquery${scope.sources.length}`).toLowerCase(), kind: 'derived', columns: result.columns, unresolved: result.unresolved, relations: result.relations, filters: result.filters };
       }
-      // table functions: lateral flatten(...), unnest(...), table(flatten(...)), generator(...)
-      const canon = this.expr(expr, scope).c;
-      const text = this.textOf(raw) ?? this.textOf(expr) ?? canon;
+      // BigQuery's grammar gives `unnest(x) as e [with offset as p]` as { type: unnest, expr: x }
+      const bigQueryUnnest = raw.type === 'unnest';
+      // table functions: lateral flatten(...), unnest(...), table(flatten(...)), generator(...); the expansion is the
+      // same with or without flatten's `outer => true`, which only keeps the rows whose array is empty
+      const { node: expansion, outer: outerArg } = withoutOuterArg(expr);
+      const inner = this.expr(expansion, scope).c;
+      const canon = bigQueryUnnest ? bound(`unnest(${inner})`) : inner;
+      const written = this.textOf(raw) ?? this.textOf(expr);
+      const text = bigQueryUnnest ? `unnest(${written ?? this.locate(expr).text ?? display(inner)})` : written ?? canon;
       const name = alias?.toLowerCase() ?? 'fanout';
-      const isFanout = /^(flatten|unnest|table\(flatten|explode|posexplode|inline|lateral|json_each|jsonb_array_elements|json_array_elements|split_to_table|generate_series)/.test(canon) || expr.type === 'unnest' || expr.type === 'flatten';
-      if (isFanout) this.sink.fanOut.push({ canonical: `from:${canon}`, text: snippet(text), line: lineOf(raw) ?? lineOf(expr) });
-      return { alias: name, kind: 'fanout', fanout: canon, unresolved: [], relations: new Set() };
+      const isFanout = bigQueryUnnest || /^(flatten|unnest|table\(flatten|explode|posexplode|inline|lateral|json_each|jsonb_array_elements|json_array_elements|split_to_table|generate_series)/.test(canon) || expr.type === 'unnest' || expr.type === 'flatten';
+      if (isFanout) this.pushFanOut(raw, canon, text, outerArg, lineOf(raw) ?? lineOf(expr) ?? this.locate(expr).line);
+      const offset = isNode(raw.with_offset) ? str(raw.with_offset.as) : undefined;
+      return { alias: name, kind: 'fanout', fanout: canon, unresolved: [], relations: new Set(), ...(offset ? { offsetAlias: this.name(offset, false) } : {}) };
     }
     return undefined;
+  }
+
+  /**
+   * Records a fan-out of the FROM clause: `outer` (flatten's `outer => true`), or joined by a left join
+   * (`left join unnest(x) on true`), it keeps a row whose array is empty or NULL, once, with NULLs.
+   */
+  private pushFanOut(raw: AstNode, canon: string, text: string, outerArg: boolean, line: number | undefined): void {
+    const joinWord = str(raw.join)?.toLowerCase().replace(/\s+/g, ' ');
+    const leftJoined = joinWord !== undefined && /^(left|full)( outer)? join$/.test(joinWord);
+    const shown = leftJoined ? `${joinWord} ${text}` : text;
+    this.sink.fanOut.push({ canonical: fanOutCanonical('from', canon, outerArg || leftJoined), text: snippet(shown), line });
   }
 
   private upstream(relation: string): string[] | undefined {
@@ -923,6 +971,8 @@ export class AstAnalyzer {
       if (known) return this.fromSource(known, column);
       const element = s.sources.find((x) => x.kind === 'fanout' && x.alias === column);
       if (element) return { c: element.fanout ?? column };
+      const position = s.sources.find((x) => x.kind === 'fanout' && x.offsetAlias === column);
+      if (position) return { c: `offset(${position.fanout ?? ''})`, type: 'integer' };
       if (allowAliases && s === scope) {
         if (!s.aliases && s.aliasColumns) s.aliases = new Map(s.aliasColumns.map((c) => [c.name, c]));
         const alias = s.aliases?.get(column);

@@ -192,6 +192,44 @@ export function rowNumberDedup(canonical: string): { partition: string; order: s
 }
 
 /**
+ * A fan-out clause's canonical is `<where>:` (`from`, `select`) and its expansion; `outer ` after the colon marks one
+ * that keeps a row whose array is empty or NULL, once, with NULLs (`left join unnest(x) on true`, flatten's
+ * `outer => true`, `lateral view outer`, `explode_outer`): the same expansion, other rows.
+ */
+const FANOUT_OUTER = 'outer ';
+
+export function fanOutCanonical(where: string, expansion: string, outer: boolean): string {
+  return `${where}:${outer ? FANOUT_OUTER : ''}${expansion}`;
+}
+
+/** The parts of a fan-out canonical (see `fanOutCanonical`). */
+export function fanOutParts(canonical: string): { where: string; outer: boolean; expansion: string } {
+  const at = canonical.indexOf(':');
+  const rest = canonical.slice(at + 1);
+  const outer = rest.startsWith(FANOUT_OUTER);
+  return { where: canonical.slice(0, at + 1), outer, expansion: outer ? rest.slice(FANOUT_OUTER.length) : rest };
+}
+
+/** What an added fan-out does to the rows (in parentheses after "multiplies rows"). */
+export function fanOutAddedEffect(canonical: string): string {
+  return fanOutParts(canonical).outer
+    ? 'one per array element; a row whose array is empty or NULL is kept once, with NULLs'
+    : 'one per array element; rows with empty arrays disappear';
+}
+
+/** What a changed fan-out (`before` → `after`, same clause) does to the rows. */
+export function fanOutChangedEffect(before: string, after: string): string {
+  const b = fanOutParts(before);
+  const a = fanOutParts(after);
+  if (b.expansion === a.expansion && b.outer !== a.outer) {
+    return a.outer
+      ? 'the same expansion, but a row whose array is empty or NULL is now kept once, with NULLs, instead of disappearing (the row count grows)'
+      : 'the same expansion, but a row whose array is empty or NULL now disappears instead of being kept once with NULLs (the row count shrinks)';
+  }
+  return 'rows now multiply by another expansion (row count and values change)';
+}
+
+/**
  * A filter on the optional side of an outer join (`left`: the right side of a left join; `right`: the left side of
  * a right join) does not remove the model's rows; one on a side of a `full` join removes only that side's
  * unmatched rows. Its canonical starts with this mark (the diff compares filters without it).

@@ -2,7 +2,7 @@
  * The semantic diff of two model shapes: typed changes, each with its impact, whether it breaks consumers, and
  * the line it is about (head SQL, or base SQL for removals).
  */
-import { DEDUP_ORDER, REL_CLOSE, REL_OPEN, SETOP_BRANCH, SETOP_SEPARATOR, columnSite, columnsReadIn, shapeCanonicals, parseSetOpBranchText, display, groupByAllColumns, isGenericFamily, outerFilter, relMark, snippet, swapRelation, typesDiffer } from './canonical.js';
+import { DEDUP_ORDER, REL_CLOSE, REL_OPEN, SETOP_BRANCH, fanOutAddedEffect, fanOutChangedEffect, SETOP_SEPARATOR, columnSite, columnsReadIn, shapeCanonicals, parseSetOpBranchText, display, groupByAllColumns, isGenericFamily, outerFilter, relMark, snippet, swapRelation, typesDiffer } from './canonical.js';
 import type { Clause, ColumnSite, GrainClause, JoinShape, ModelShape, OutputColumn, SqlChange, UnresolvedStar } from './types.js';
 import { codeSpan } from '../review/code-span.js';
 
@@ -301,8 +301,8 @@ export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
       const i = gone.findIndex((g) => where(g) === where(a));
       if (i >= 0) {
         const g = gone.splice(i, 1)[0]!;
-        changes.push(modelWide('grain_changed', `fan-out changed: ${codeSpan(g.text)} → ${codeSpan(a.text)}${sameText(g, a)}: rows now multiply by another expansion (row count and values change)`, a.line, 'head'));
-      } else changes.push(modelWide('grain_changed', `fan-out added: ${codeSpan(a.text)} multiplies rows (one per array element; rows with empty arrays disappear)`, a.line, 'head'));
+        changes.push(modelWide('grain_changed', `fan-out changed: ${codeSpan(g.text)} → ${codeSpan(a.text)}${sameText(g, a)}: ${fanOutChangedEffect(g.canonical, a.canonical)}`, a.line, 'head'));
+      } else changes.push(modelWide('grain_changed', `fan-out added: ${codeSpan(a.text)} multiplies rows (${fanOutAddedEffect(a.canonical)})`, a.line, 'head'));
     }
     for (const g of gone) changes.push(modelWide('grain_changed', `fan-out removed: ${codeSpan(g.text)}`, g.line, 'base'));
   }
