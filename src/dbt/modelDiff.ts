@@ -8,6 +8,7 @@
 import type { ChangeKind, Impact, ModelChange } from '../review/types.js';
 import { sameBaseDataType } from './dataTypes.js';
 import { COMPUTED_OWNER, ownerOf, ownerText } from './owner.js';
+import { stableStringify } from './identity.js';
 import { columnKey } from './propertyNodes.js';
 import { containsComputed } from './pyLiteral.js';
 import type { ConfigEntry, ConstraintRef, DbtModel, DbtProject, TestRef } from './types.js';
@@ -274,34 +275,51 @@ function testLabel(t: TestRef): string {
   return t.columns.length === 1 ? `${name} on ${t.columns[0]}` : `${name} on (${t.columns.join(', ')})`;
 }
 
-function testSignature(t: TestRef): string {
-  return `${t.name}|${t.columns.join(',')}|${t.alias ?? ''}`;
+/** What a test checks: its kind and the columns it covers. Its own name (`name:`) is not part of it. */
+function testKind(t: TestRef): string {
+  return `${t.name}|${t.columns.join(',')}`;
+}
+
+/** What a test checks, with its arguments (`values:`, `to:`, ...). */
+function testKindAndArgs(t: TestRef): string {
+  const { enabled: _enabled, ...args } = t.args;
+  return `${testKind(t)}|${stableStringify(args)}`;
 }
 
 function enabledTests(model: DbtModel): TestRef[] {
   return [...model.tests, ...model.columns.flatMap((c) => c.tests)].filter((t) => t.enabled);
 }
 
+/**
+ * Base and head tests paired by what they check: first kind, columns and arguments, then kind and columns (one
+ * test of a kind whose arguments were edited is the same test). A custom name given or changed (`- unique: {name:
+ * x}`, `- {name: x, test_name: unique}`) is no change; neither is a test moved between column and model level.
+ */
 function testChanges(base: DbtModel, head: DbtModel): ModelChange[] {
-  const out: ModelChange[] = [];
-  const remaining = (list: TestRef[]) => {
-    const counts = new Map<string, number>();
-    for (const t of list) counts.set(testSignature(t), (counts.get(testSignature(t)) ?? 0) + 1);
-    return counts;
-  };
-  const baseCounts = remaining(enabledTests(base));
-  const headCounts = remaining(enabledTests(head));
-  for (const t of enabledTests(head)) {
-    const sig = testSignature(t);
-    const n = baseCounts.get(sig) ?? 0;
-    if (n > 0) baseCounts.set(sig, n - 1);
-    else out.push(change('test_added', `test ${testLabel(t)} added`, whereOf(t, head), 'none', false, t.level === 'column' ? t.columns[0] : undefined));
+  const baseTests = enabledTests(base);
+  const headTests = enabledTests(head);
+  const unpairedBase = new Set(baseTests);
+  const unpairedHead = new Set(headTests);
+  for (const keyOf of [testKindAndArgs, testKind]) {
+    const byKey = new Map<string, TestRef[]>();
+    for (const t of unpairedBase) {
+      const list = byKey.get(keyOf(t));
+      if (list) list.push(t);
+      else byKey.set(keyOf(t), [t]);
+    }
+    for (const t of unpairedHead) {
+      const before = byKey.get(keyOf(t))?.shift();
+      if (!before) continue;
+      unpairedBase.delete(before);
+      unpairedHead.delete(t);
+    }
   }
-  for (const t of enabledTests(base)) {
-    const sig = testSignature(t);
-    const n = headCounts.get(sig) ?? 0;
-    if (n > 0) headCounts.set(sig, n - 1);
-    else out.push(change('test_removed', `test ${testLabel(t)} removed`, removedWhere(t, head), 'none', false, t.level === 'column' ? t.columns[0] : undefined));
+  const out: ModelChange[] = [];
+  for (const t of headTests) {
+    if (unpairedHead.has(t)) out.push(change('test_added', `test ${testLabel(t)} added`, whereOf(t, head), 'none', false, t.level === 'column' ? t.columns[0] : undefined));
+  }
+  for (const t of baseTests) {
+    if (unpairedBase.has(t)) out.push(change('test_removed', `test ${testLabel(t)} removed`, removedWhere(t, head), 'none', false, t.level === 'column' ? t.columns[0] : undefined));
   }
   return out;
 }
