@@ -149,6 +149,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export function parseConfigYaml(text: string): ConfigResult {
   const parsed = parseYamlTree(text);
   if (!parsed.ok) return { ok: false, errors: [{ message: `invalid YAML: ${parsed.message}`, line: parsed.line }] };
+  // (dbt accepts a repeated key in its own files; in this one it is a mistake to fix, not a value to guess)
+  if (parsed.duplicateKeys) return { ok: false, errors: parsed.duplicateKeys.map(({ key, line }) => ({ message: `invalid YAML: \`${key}\` is set twice in the same mapping`, line })) };
   const lineOf = (keyPath: (string | number)[]): number | undefined => {
     let node: YNode | null | undefined = parsed.root;
     let line: number | undefined;

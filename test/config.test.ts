@@ -69,6 +69,11 @@ describe('per-repo configuration', () => {
     expect(result.errors[0]!.line).toBeGreaterThan(0);
   });
 
+  it('rejects a key set twice, at the line of the second', () => {
+    const result = parseConfigYaml('dialect: bigquery\nownerKey: owner\ndialect: snowflake\n');
+    expect(result).toEqual({ ok: false, errors: [{ message: 'invalid YAML: `dialect` is set twice in the same mapping', line: 3 }] });
+  });
+
   it('rejects a file that is not a mapping', () => {
     const result = parseConfigYaml('- a\n- b\n');
     expect(result.ok).toBe(false);

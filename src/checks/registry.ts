@@ -41,6 +41,7 @@ export const REGISTRY: readonly Rule[] = [
  */
 export const PROJECT_PROBLEM_RULES: readonly RuleDoc[] = [
   { id: 'yaml-invalid', defaultSeverity: 'error', origin: 'rule', description: 'A YAML file of the dbt project cannot be parsed.' },
+  { id: 'yaml-duplicate-key', defaultSeverity: 'warning', origin: 'rule', description: 'A YAML mapping sets a key twice: dbt keeps the last value and warns (repeated keys are deprecated).' },
   { id: 'dbt-project-invalid', defaultSeverity: 'error', origin: 'rule', description: '`dbt_project.yml` is invalid (e.g. no `name`).' },
   { id: 'meta-conflict', defaultSeverity: 'error', origin: 'rule', description: 'A model entry sets both top-level `meta` and `config.meta`; dbt rejects it.' },
   { id: 'config-conflict', defaultSeverity: 'error', origin: 'rule', description: 'A model entry sets a config key both at the top level and under `config:`; dbt rejects it.' },

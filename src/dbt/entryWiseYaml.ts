@@ -47,7 +47,8 @@ const MAX_BLANK_PREFIX = 1000;
 function parseEntry(text: string, at: number): ParsedEntry | null {
   const first = at <= MAX_BLANK_PREFIX ? at : 1;
   const parsed = parseYamlTree(`${'\n'.repeat(first - 1)}models:\n${text}`);
-  if (!parsed.ok || parsed.root?.kind !== 'map' || parsed.root.entries.size !== 1) return null;
+  // (a repeated key is reported at its line of the whole file: that parse says where)
+  if (!parsed.ok || parsed.duplicateKeys || parsed.root?.kind !== 'map' || parsed.root.entries.size !== 1) return null;
   const models = parsed.root.entries.get('models');
   if (!models || models.value.kind !== 'seq' || models.value.items.length !== 1 || models.value.line !== first) return null;
   const node = models.value.items[0]!;
@@ -99,7 +100,7 @@ export function parseByEntries(text: string, yamlCache: YamlTreeCache): YamlPars
   const chunks = modelEntryChunks(text);
   if (!chunks || chunks.entries.length < 2) return undefined;
   const skeleton = parseYamlTree(chunks.skeleton);
-  if (!skeleton.ok || skeleton.root?.kind !== 'map') return undefined;
+  if (!skeleton.ok || skeleton.duplicateKeys || skeleton.root?.kind !== 'map') return undefined;
   const root = skeleton.root;
   const modelsKey = root.entries.get('models');
   if (

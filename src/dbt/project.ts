@@ -367,7 +367,10 @@ function readProperties(
     if (result.kind !== 'properties') return;
     (project.readAsBefore ??= []).push(path);
   } else if (result.kind !== 'properties') return;
-  else project.propertyFiles.push(path);
+  else {
+    project.propertyFiles.push(path);
+    if (result.problems) project.problems.push(...result.problems);
+  }
   project.groups.push(...result.content.groups);
   project.exposures.push(...result.content.exposures);
   if (result.content.sources.length > 0) (project.sources ??= []).push(...result.content.sources);

@@ -6,6 +6,7 @@
  */
 import { ConfigResolver, markJinjaStrings, type ConfigSetting } from './configMerge.js';
 import { joinPath, normaliseFolder } from './textLines.js';
+import { duplicateKeyProblems } from './propertyFile.js';
 import type { ConfigEntry, ProjectProblem } from './types.js';
 import { entryOf, isYMap, isYSeq, parseYamlTree, stringOf, toPlain, type YMap, type YNode } from './yamlTree.js';
 
@@ -31,6 +32,7 @@ export function readProjectFile(text: string, path: string): ProjectFileInfo {
     info.unreadable = 'invalid YAML';
     return info;
   }
+  if (parsed.duplicateKeys) info.problems.push(...duplicateKeyProblems(parsed.duplicateKeys, path));
   const root = parsed.root;
   if (!isYMap(root)) {
     info.problems.push({ rule: 'dbt-project-invalid', path, line: 1, message: `${path} must be a mapping of keys to values` });

@@ -57,7 +57,7 @@ const PROPERTY_KEYS = [
 ];
 
 export type PropertyFileResult =
-  | { kind: 'properties'; content: PropertyFileContent }
+  | { kind: 'properties'; content: PropertyFileContent; problems?: ProjectProblem[] }
   | { kind: 'other' }
   | { kind: 'invalid'; problem: ProjectProblem };
 
@@ -116,7 +116,7 @@ export function readPropertyFile(
     content.exposures.push(exposure);
   }
   content.sources = sourceTables(root, path);
-  return { kind: 'properties', content };
+  return parsed.duplicateKeys ? { kind: 'properties', content, problems: duplicateKeyProblems(parsed.duplicateKeys, path) } : { kind: 'properties', content };
 }
 
 /**
@@ -155,4 +155,14 @@ function ownerOfNode(node: YNode | undefined): { name?: string; email?: string }
   if (name) owner.name = name;
   if (email) owner.email = email;
   return owner.name || owner.email ? owner : undefined;
+}
+
+/** A `yaml-duplicate-key` warning for each key a mapping of the file at `path` repeats. */
+export function duplicateKeyProblems(duplicates: readonly { key: string; line: number }[], path: string): ProjectProblem[] {
+  return duplicates.map(({ key, line }) => ({
+    rule: 'yaml-duplicate-key',
+    path,
+    line,
+    message: `\`${key}\` is set again in the same mapping: dbt keeps this last value, ignores the earlier one, and warns that repeated keys are deprecated; remove one of them`,
+  }));
 }

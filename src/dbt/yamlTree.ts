@@ -40,7 +40,14 @@ export interface YScalar extends Positioned {
 
 export type YNode = YMap | YSeq | YScalar;
 
-export type YamlParseResult = { ok: true; root: YNode | null } | { ok: false; message: string; line?: number };
+export type YamlParseResult =
+  | {
+      ok: true;
+      root: YNode | null;
+      /** Keys a mapping repeats, at the line of each later one: dbt (PyYAML) keeps the last value, and warns. */
+      duplicateKeys?: { key: string; line: number }[];
+    }
+  | { ok: false; message: string; line?: number };
 
 /**
  * Parsed YAML (`parseYamlTree`) by the text parsed, for one review (a `Map`): the base and head loads parse the
@@ -73,9 +80,10 @@ function lastLineOf(text: string): number {
 }
 
 /**
- * Parses one YAML document. Syntax errors (and duplicate keys, which dbt also rejects) fail with a line. The block
- * YAML of property files is read by a faster parser (`parseYamlFast`, src/dbt/fastYaml/) that gives the same tree
- * or declines; anything else by js-yaml.
+ * Parses one YAML document. Syntax errors fail with a line. A key repeated in a mapping is not one: dbt reads YAML
+ * with PyYAML, where the last value wins (and dbt warns), so the tree holds the last value and `duplicateKeys` says
+ * where. The block YAML of property files is read by a faster parser (`parseYamlFast`, src/dbt/fastYaml/) that gives
+ * the same tree or declines (it declines repeated keys); anything else by js-yaml.
  */
 export function parseYamlTree(text: string): YamlParseResult {
   const fast = parseYamlFast(text);
@@ -84,9 +92,16 @@ export function parseYamlTree(text: string): YamlParseResult {
 
 /** `parseYamlTree` by js-yaml and its node listener, whatever the text. */
 export function parseYamlTreeWithJsYaml(text: string): YamlParseResult {
-  const builder = new TreeBuilder(text);
+  let builder = new TreeBuilder(text);
   try {
-    load(text, { listener: builder.listener } as Parameters<typeof load>[1]);
+    try {
+      load(text, { listener: builder.listener } as Parameters<typeof load>[1]);
+    } catch (error) {
+      if ((error as { reason?: string }).reason !== 'duplicated mapping key') throw error;
+      // Again, letting a later value replace an earlier one (js-yaml's `json` option), as PyYAML does.
+      builder = new TreeBuilder(text);
+      load(text, { listener: builder.listener, json: true } as Parameters<typeof load>[1]);
+    }
   } catch (error) {
     if (error instanceof ExpansionError) return { ok: false, message: error.message };
     const e = error as { reason?: string; message?: string; mark?: { line?: number } };
@@ -103,8 +118,9 @@ export function parseYamlTreeWithJsYaml(text: string): YamlParseResult {
   if (expanded > limit) {
     return { ok: false, message: `its aliases expand it to ${expanded > 1e9 ? 'over a billion' : expanded.toLocaleString('en-US')} values (an alias bomb?); it is not read` };
   }
-  if (!root || (root.kind === 'scalar' && (root.value === null || root.value === undefined))) return { ok: true, root: null };
-  return { ok: true, root };
+  const duplicates = builder.duplicateKeys.length > 0 ? { duplicateKeys: builder.duplicateKeys.sort((a, b) => a.line - b.line) } : {};
+  if (!root || (root.kind === 'scalar' && (root.value === null || root.value === undefined))) return { ok: true, root: null, ...duplicates };
+  return { ok: true, root, ...duplicates };
 }
 
 /**
@@ -113,6 +129,8 @@ export function parseYamlTreeWithJsYaml(text: string): YamlParseResult {
  * A scalar's node is only built when the scalar is used as a value: mapping keys need just their text and line.
  */
 class TreeBuilder {
+  /** Keys a mapping repeated (with `json: true`, js-yaml keeps the last value). */
+  readonly duplicateKeys: { key: string; line: number }[] = [];
   private readonly lines: LineIndex;
   private readonly openLines: number[] = [];
   /** For each open node, where its children start on the done stack. */
@@ -266,7 +284,9 @@ class TreeBuilder {
       }
       const key = String(keyResult);
       if (UNSAFE_KEYS.has(key)) continue;
-      map.entries.set(key, { key, keyLine: this.doneLines[i] ?? line, value: this.nodeAt(i + 1) });
+      const keyLine = this.doneLines[i] ?? line;
+      if (map.entries.has(key)) this.duplicateKeys.push({ key, line: keyLine });
+      map.entries.set(key, { key, keyLine, value: this.nodeAt(i + 1) });
     }
     // Explicit keys win over merged ones; among merge sources the first one wins.
     for (const entry of merged) if (!map.entries.has(entry.key)) map.entries.set(entry.key, entry);

@@ -93,7 +93,12 @@ describe('parseByEntries: a changed property file parsed entry by entry', () => 
       lines('models:', '  - name: a', '    description: "open', '  - name: b"'),
     ];
     for (const text of declined) expect(parseByEntries(text, new Map()), text).toBeUndefined();
-    const invalid = declined[3]!;
+    // a repeated key (dbt keeps the last value) is read whole, where its line is known
+    const repeated = declined[3]!;
+    expect(readPropertyFile(repeated, 'models/_m.yml', new Map(), undefined, true)).toEqual(readPropertyFile(repeated, 'models/_m.yml'));
+    expect(readPropertyFile(repeated, 'models/_m.yml')).toMatchObject({ kind: 'properties', problems: [{ rule: 'yaml-duplicate-key', path: 'models/_m.yml', line: 4 }] });
+    const invalid = lines('models:', '  - name: a', '    description: [unclosed', '  - name: b');
+    expect(parseByEntries(invalid, new Map())).toBeUndefined();
     expect(readPropertyFile(invalid, 'models/_m.yml', new Map(), undefined, true)).toEqual(readPropertyFile(invalid, 'models/_m.yml'));
     expect(readPropertyFile(invalid, 'models/_m.yml').kind).toBe('invalid');
   });

@@ -34,8 +34,16 @@ describe('parseYamlTree', () => {
     expect(toPlain(parse('x: {a, b: 1}'))).toEqual({ x: { a: null, b: 1 } });
   });
 
-  it('fails on duplicate keys and syntax errors with the line', () => {
-    expect(parseYamlTree('a: 1\nb: 2\na: 3\n')).toMatchObject({ ok: false, line: 3 });
+  it('reads a repeated key as dbt does (PyYAML: the last value wins) and says where it repeats', () => {
+    const parsed = parseYamlTree('a: 1\nb: 2\na: 3\nc:\n  d: x\n  d: y\n');
+    expect(parsed).toMatchObject({ ok: true, duplicateKeys: [{ key: 'a', line: 3 }, { key: 'd', line: 6 }] });
+    if (!parsed.ok) throw new Error('not parsed');
+    expect(toPlain(parsed.root!)).toEqual({ a: 3, b: 2, c: { d: 'y' } });
+    expect(parsed.root?.kind === 'map' && parsed.root.entries.get('a')).toMatchObject({ keyLine: 3, value: { value: 3, line: 3 } });
+    expect(parseYamlTree('a: 1\nb: 2\n')).not.toHaveProperty('duplicateKeys');
+  });
+
+  it('fails on syntax errors with the line', () => {
     // an unclosed construct is reported at the end of the input: on the file's last line, not the one after it
     expect(parseYamlTree('models:\n  - name: a\n    description: [unclosed\n')).toMatchObject({ ok: false, line: 3 });
     expect(parseYamlTree('models:\n  - name: a\n    description: "unclosed')).toMatchObject({ ok: false, line: 3 });

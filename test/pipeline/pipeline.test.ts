@@ -656,6 +656,21 @@ describe('downstream in a repository with two dbt projects', () => {
   });
 });
 
+describe('a YAML key set twice (dbt keeps the last value and warns)', () => {
+  it('is a warning on the repeated key, and the rest of the change is still reviewed', async () => {
+    const head = {
+      ...BASE,
+      'dbt_project.yml': `${BASE['dbt_project.yml']!}vars:\n  start: 1\nvars:\n  start: 2\n`,
+      'models/staging/stg_orders.sql': BASE['models/staging/stg_orders.sql']!.replace('    status,\n', ''),
+    };
+    const r = await review(head);
+    const line = head['dbt_project.yml']!.split('\n').lastIndexOf('vars:') + 1;
+    expect(r.findings).toContainEqual(expect.objectContaining({ rule: 'yaml-duplicate-key', severity: 'warning', path: 'dbt_project.yml', line }));
+    expect(r.findings.some((f) => f.rule === 'yaml-invalid')).toBe(false);
+    expect(r.findings).toContainEqual(expect.objectContaining({ rule: 'breaking-column-removed', column: 'status' }));
+  });
+});
+
 describe('a dbt project removed or moved', () => {
   it('removing dbt_project.yml removes every model of the project (dbt builds none of them): breaking, not a silent pass', async () => {
     const head = { ...BASE };
