@@ -2,7 +2,7 @@
  * The semantic diff of two model shapes: typed changes, each with its impact, whether it breaks consumers, and
  * the line it is about (head SQL, or base SQL for removals).
  */
-import { DEDUP_ORDER, REL_CLOSE, REL_OPEN, SETOP_BRANCH, fanOutAddedEffect, fanOutChangedEffect, SETOP_SEPARATOR, columnSite, columnsReadIn, shapeCanonicals, parseSetOpBranchText, display, groupByAllColumns, isGenericFamily, outerFilter, relMark, snippet, swapRelation, typesDiffer } from './canonical.js';
+import { DEDUP_ORDER, REL_CLOSE, REL_OPEN, SETOP_BRANCH, fanOutAddedEffect, fanOutChangedEffect, SETOP_SEPARATOR, columnSite, columnsReadIn, shapeCanonicals, parseSetOpBranchText, display, groupByAllColumns, isGenericFamily, outerFilter, relMark, snippet, swapRelation, typesDiffer, outerFilterMark, type OuterSide } from './canonical.js';
 import type { Clause, ColumnSite, GrainClause, JoinShape, ModelShape, OutputColumn, SqlChange, UnresolvedStar } from './types.js';
 import { codeSpan } from '../review/code-span.js';
 
@@ -22,7 +22,11 @@ function isLeftInnerSwap(from: string, to: string): boolean {
   return (from === 'left' && to === 'inner') || (from === 'inner' && to === 'left');
 }
 
-function joinTypeEffect(from: string, to: string): string {
+function joinTypeEffect(from: string, to: string, nowFiltering: readonly Clause[] = [], nowOptional: readonly Clause[] = []): string {
+  // the ON conditions on the joined side alone, which the outer join kept the rows through (or now does)
+  const conds = (cs: readonly Clause[]): string => cs.map((c) => codeSpan(c.text)).join(' and ');
+  if (isLeftInnerSwap(from, to) && to === 'inner' && nowFiltering.length > 0) return ` (rows without a match, or whose matches all fail ${conds(nowFiltering)}, are now dropped)`;
+  if (isLeftInnerSwap(from, to) && to !== 'inner' && nowOptional.length > 0) return ` (rows without a match, or whose matches all fail ${conds(nowOptional)}, are now kept, with NULLs in its columns)`;
   if (isLeftInnerSwap(from, to)) return to === 'inner' ? ' (rows without a match are now dropped)' : ' (rows without a match are now kept, with NULLs in its columns)';
   if (to === 'inner') return ' (rows without a match are now dropped)';
   return ['left', 'right', 'full'].includes(to) ? ' (rows without a match are now kept)' : '';
@@ -49,7 +53,7 @@ const OPTIONAL_SIDE = (side: 'left' | 'right'): string => `on the optional side 
  * side of a left or right join keeps the rows (it decides which get NULLs, and how many rows a match multiplies
  * into), and one on a side of a full join removes only that side's unmatched rows: those are left to judge.
  */
-function filterAddedOrRemoved(c: Clause, side: 'base' | 'head'): SqlChange {
+function filterAddedOrRemoved(c: Clause, side: 'base' | 'head', joinNowInner = false): SqlChange {
   const outer = outerFilter(c.canonical).side;
   const what = side === 'head' ? `filter added: ${codeSpan(c.text)}` : `filter removed: ${codeSpan(c.text)}`;
   if (outer === undefined) {
@@ -60,6 +64,10 @@ function filterAddedOrRemoved(c: Clause, side: 'base' | 'head'): SqlChange {
       ? 'on a side of a full join: that side\'s rows for which it is false or NULL no longer appear, and the rows they matched are kept with NULLs in their columns'
       : 'on a side of a full join: that side\'s rows it excluded now appear, joined where they match';
     return modelWide('filter_changed', `${what} (${effect})`, c.line, side);
+  }
+  if (side === 'base' && joinNowInner) {
+    // the join whose optional side it filtered is inner now: the type change tells which rows are dropped
+    return { ...modelWide('filter_changed', `${what} (it was ${OPTIONAL_SIDE(outer)} that is now inner: joined columns that were NULL where it was false now have values, and a row can now match more joined rows)`, c.line, side), breaking: false };
   }
   const effect = side === 'head'
     ? 'every row of the other side is kept, and the joined columns become NULL where the filter is false or NULL; a row that matched several joined rows can now match fewer'
@@ -168,6 +176,127 @@ function pairFilters(gone: readonly Clause[], added: readonly Clause[]): { paire
   };
 }
 
+/** The conjuncts of a canonical join condition (canonical forms ANDed at the top level, as the analysis joins them). */
+function conditionConjuncts(condition: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < condition.length; i++) {
+    const ch = condition[i]!;
+    if (ch === "'" || ch === '"' || ch === '`') {
+      // a quoted literal or name: skip to its end (a doubled quote escapes one)
+      let j = i + 1;
+      while (j < condition.length && !(condition[j] === ch && condition[j + 1] !== ch)) j += condition[j] === ch ? 2 : 1;
+      i = j;
+    } else if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (depth === 0 && condition.startsWith(' and ', i)) {
+      out.push(condition.slice(start, i));
+      start = i + 5;
+      i += 4;
+    }
+  }
+  const last = condition.slice(start);
+  if (last) out.push(last);
+  return out;
+}
+
+/** Removes one element equal to `x` from `list`; true when there was one. */
+function takeOne<T>(list: T[], match: (y: T) => boolean): T | undefined {
+  const i = list.findIndex(match);
+  return i < 0 ? undefined : list.splice(i, 1)[0];
+}
+
+type JoinStep =
+  | { kind: 'added' | 'removed'; join: JoinShape }
+  | {
+      kind: 'matched';
+      b: JoinShape;
+      a: JoinShape;
+      conditionChanged: boolean;
+      /** The join was inner (or cross) and is again, and its rows are the same (a `where` predicate moved into its ON). */
+      sameRows: boolean;
+      /** Filters of the optional side of the base's outer join that, as ON conditions of the head's inner join, now drop rows. */
+      optionalNowFiltering: Clause[];
+      /** ON conditions of the base's inner join that are now filters of the head's outer join's optional side. */
+      filteringNowOptional: Clause[];
+      /** Base `where` filters that moved into the head's inner join ON, changed (the conjunct reads the same columns). */
+      movedIn: Clause[];
+      /** Head `where` filters that an ON condition of the base's inner join moved to, changed. */
+      movedOut: Clause[];
+    };
+
+/**
+ * Matches the changed joins of the two revisions by what they join, and compares each pair's conditions conjunct by
+ * conjunct. A conjunct is not a change of its own when it still tests the same rows elsewhere, and it is taken out
+ * of the filters (`baseFilters`, `headFilters`, changed in place) so that it is not reported as a filter either:
+ * - a conjunct of an inner join's ON is a row filter like a `where` one: moved between the two, it is the same
+ *   query (unless a right or full join, which keeps rows that a `where` would remove, is in the model);
+ * - a left (right) join made inner keeps its ON: the conjuncts on the joined side alone, which the analysis told as
+ *   filters of the optional side, are the same conditions, now dropping rows: the type change says so.
+ */
+function matchJoins(goneJoins: readonly JoinShape[], addedJoins: readonly JoinShape[], baseFilters: Clause[], headFilters: Clause[], rightOrFull: boolean): JoinStep[] {
+  const steps: JoinStep[] = [];
+  const unmatchedBase = [...goneJoins];
+  const count = (list: readonly Clause[], canonical: string): number => list.filter((c) => c.canonical === canonical).length;
+  // a filter of one revision that the other does not have as a filter (as many times)
+  const unmatchedFilter = (from: Clause[], other: readonly Clause[], canonical: string): Clause | undefined =>
+    count(from, canonical) > count(other, canonical) ? takeOne(from, (c) => c.canonical === canonical) : undefined;
+  const optionalSide = (type: string): OuterSide | undefined => (type === 'left' || type === 'right' ? type : undefined);
+  const innerLike = (j: JoinShape): boolean => j.type === 'inner' || (j.type === 'cross' && j.condition === '');
+  for (const a of addedJoins) {
+    const i = unmatchedBase.findIndex((b) => b.target === a.target);
+    if (i < 0) {
+      steps.push({ kind: 'added', join: a });
+      continue;
+    }
+    const b = unmatchedBase.splice(i, 1)[0]!;
+    const [bOnly, aOnly] = clauseDiff(conditionConjuncts(b.condition).map((canonical) => ({ canonical, text: '' })), conditionConjuncts(a.condition).map((canonical) => ({ canonical, text: '' })));
+    const optionalNowFiltering: Clause[] = [];
+    const filteringNowOptional: Clause[] = [];
+    const baseSide = optionalSide(b.type);
+    const headSide = optionalSide(a.type);
+    if (a.type === 'inner' && baseSide) {
+      for (const x of [...aOnly]) {
+        const f = unmatchedFilter(baseFilters, headFilters, `${outerFilterMark(baseSide)}${x.canonical}`);
+        if (f) (optionalNowFiltering.push(f), aOnly.splice(aOnly.indexOf(x), 1));
+      }
+    }
+    if (b.type === 'inner' && headSide) {
+      for (const y of [...bOnly]) {
+        const f = unmatchedFilter(headFilters, baseFilters, `${outerFilterMark(headSide)}${y.canonical}`);
+        if (f) (filteringNowOptional.push(f), bOnly.splice(bOnly.indexOf(y), 1));
+      }
+    }
+    if (!rightOrFull) {
+      if (innerLike(a)) {
+        for (const x of [...aOnly]) if (unmatchedFilter(baseFilters, headFilters, x.canonical)) aOnly.splice(aOnly.indexOf(x), 1);
+      }
+      if (innerLike(b)) {
+        for (const y of [...bOnly]) if (unmatchedFilter(headFilters, baseFilters, y.canonical)) bOnly.splice(bOnly.indexOf(y), 1);
+      }
+    }
+    // a `where` filter moved into an inner join's ON (or out of it) and changed on the way: one change, of the join
+    const movedIn: Clause[] = [];
+    const movedOut: Clause[] = [];
+    const movedWith = (conjuncts: readonly Clause[], from: Clause[], other: readonly Clause[], into: Clause[]): void => {
+      for (const x of conjuncts) {
+        const cols = columnsOf(x.canonical);
+        const f = from.find((c) => outerFilter(c.canonical).side === undefined && filterClause(c) === 'where' && count(other, c.canonical) < count(from, c.canonical) && [...columnsOf(c.canonical)].some((col) => cols.has(col)));
+        if (f) into.push(takeOne(from, (c) => c === f)!);
+      }
+    };
+    if (!rightOrFull && innerLike(a) && innerLike(b)) {
+      movedWith(aOnly, baseFilters, headFilters, movedIn);
+      movedWith(bOnly, headFilters, baseFilters, movedOut);
+    }
+    const conditionChanged = bOnly.length > 0 || aOnly.length > 0 || (b.condition.startsWith('using(') !== a.condition.startsWith('using(') && b.condition !== a.condition);
+    steps.push({ kind: 'matched', b, a, conditionChanged, sameRows: innerLike(a) && innerLike(b) && !conditionChanged && !rightOrFull, optionalNowFiltering, filteringNowOptional, movedIn, movedOut });
+  }
+  for (const b of unmatchedBase) steps.push({ kind: 'removed', join: b });
+  return steps;
+}
+
 /** Multiset difference of clauses by canonical form: [only in base, only in head]. */
 function clauseDiff<T extends Clause>(base: readonly T[], head: readonly T[], key: (c: T) => string = (c) => c.canonical): [T[], T[]] {
   const remaining = new Map<string, number>();
@@ -224,10 +353,16 @@ export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
 
   changes.push(...diffColumns(base, head, map));
 
+  // joins, matched by what they join before the filters are compared: an ON conjunct can stand for a filter
+  const baseFilters = base.filters.map(mapClause);
+  const headFilters = [...head.filters];
+  const [goneJoins, addedJoins] = clauseDiff(base.joins.map(mapJoin), head.joins);
+  const joinSteps = matchJoins(goneJoins, addedJoins, baseFilters, headFilters, [...base.joins, ...head.joins].some((j) => /right|full/.test(j.type)));
+
   // filters (one on the optional side of an outer join keeps the model's rows: left to judge, not breaking)
   {
     // the same condition on another side (a `where` filter moved into a left join's ON): which rows are kept changes
-    const [goneAny, addedAny] = clauseDiff(base.filters.map(mapClause), head.filters);
+    const [goneAny, addedAny] = clauseDiff(baseFilters, headFilters);
     const [gone, added] = clauseDiff(goneAny, addedAny, (c) => outerFilter(c.canonical).canonical);
     for (const a of addedAny) {
       if (added.includes(a)) continue;
@@ -249,29 +384,38 @@ export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
       changes.push(optional ? { ...change, breaking: false } : change);
     }
     for (const a of onlyHead) changes.push(filterAddedOrRemoved(a, 'head'));
-    for (const g of onlyBase) changes.push(filterAddedOrRemoved(g, 'base'));
+    // the relations of the joins that were outer and are now inner
+    const nowInner = joinSteps.flatMap((j) => (j.kind === 'matched' && j.a.type === 'inner' && (j.b.type === 'left' || j.b.type === 'right') ? j.a.relations.map(relMark) : []));
+    const ofNowInner = (g: Clause): boolean => {
+      const cols = [...columnsOf(outerFilter(g.canonical).canonical)];
+      return cols.length > 0 && cols.every((col) => nowInner.some((r) => col.startsWith(`${r}.`)));
+    };
+    for (const g of onlyBase) changes.push(filterAddedOrRemoved(g, 'base', outerFilter(g.canonical).side !== undefined && ofNowInner(g)));
   }
 
   // joins
-  const [goneJoins, addedJoins] = clauseDiff(base.joins.map(mapJoin), head.joins);
-  const unmatchedBase = [...goneJoins];
-  for (const a of addedJoins) {
-    const i = unmatchedBase.findIndex((b) => b.target === a.target);
-    if (i >= 0) {
-      const b = unmatchedBase.splice(i, 1)[0]!;
-      if (b.type !== a.type) {
-        const change = modelWide('join_changed', `join type of ${codeSpan(a.relations.join(', ') || display(a.target))} changed: ${b.type} → ${a.type}${joinTypeEffect(b.type, a.type)}`, a.line, 'head');
-        changes.push(isLeftInnerSwap(b.type, a.type) ? settled(change) : change);
-      }
-      if (b.condition !== a.condition) {
-        const why = normalText(b.text) === normalText(a.text) ? ' (same text, but a column it compares was redefined upstream, e.g. in a CTE)' : '';
-        changes.push(modelWide('join_changed', `join condition changed: ${codeSpan(b.text)} → ${codeSpan(a.text)}${why}`, a.line, 'head'));
-      }
-    } else {
-      changes.push(modelWide('join_changed', `join added: ${codeSpan(a.text)} (${joinAddedEffect(a.type, a.relations.join(', ') || display(a.target))})`, a.line, 'head'));
+  for (const step of joinSteps) {
+    if (step.kind !== 'matched') {
+      const j = step.join;
+      if (step.kind === 'added') changes.push(modelWide('join_changed', `join added: ${codeSpan(j.text)} (${joinAddedEffect(j.type, j.relations.join(', ') || display(j.target))})`, j.line, 'head'));
+      else changes.push(modelWide('join_changed', `join removed: ${codeSpan(j.text)}`, j.line, 'base'));
+      continue;
+    }
+    const { b, a, conditionChanged, optionalNowFiltering, filteringNowOptional, movedIn, movedOut } = step;
+    if (b.type !== a.type && !step.sameRows) {
+      const change = modelWide('join_changed', `join type of ${codeSpan(a.relations.join(', ') || display(a.target))} changed: ${b.type} → ${a.type}${joinTypeEffect(b.type, a.type, optionalNowFiltering, filteringNowOptional)}`, a.line, 'head');
+      changes.push(isLeftInnerSwap(b.type, a.type) ? settled(change) : change);
+    }
+    if (conditionChanged) {
+      const why = normalText(b.text) === normalText(a.text) ? ' (same text, but a column it compares was redefined upstream, e.g. in a CTE)' : '';
+      const moved = [
+        ...movedIn.map((f) => `the \`where\` filter ${codeSpan(f.text)} moved into this ON and changed`),
+        ...movedOut.map((f) => `a condition of this ON moved to the \`where\` filter ${codeSpan(f.text)} and changed`),
+      ];
+      const note = moved.length > 0 ? ` (${moved.join('; ')}: in an inner join, an ON condition filters the rows as a \`where\` one does)` : why;
+      changes.push(modelWide('join_changed', `join condition changed: ${codeSpan(b.text)} → ${codeSpan(a.text)}${note}`, a.line, 'head'));
     }
   }
-  for (const b of unmatchedBase) changes.push(modelWide('join_changed', `join removed: ${codeSpan(b.text)}`, b.line, 'base'));
 
   // relations added or removed without a swap and not explained by a join change
   const explained = new Set([...addedJoins, ...goneJoins].flatMap((j) => j.relations));
