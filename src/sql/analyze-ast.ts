@@ -627,7 +627,10 @@ export class AstAnalyzer {
       const keyNodes = (Array.isArray(distinct.columns) ? distinct.columns : []).map((c) => (isNode(c) && c.expr ? c.expr : c));
       const keys = keyNodes.map((c) => this.orderKey(c, scope, columns));
       const located = keyNodes.map((c) => this.locate(c));
-      this.sink.grain.push({ kind: 'distinct_on', canonical: `distinct on(${[...keys].sort().join(',')})`, text: `distinct on (${located.map((l) => l.text ?? '?').join(', ')})`, line: lineOf(node) ?? located[0]?.line ?? columns[0]?.line });
+      const text = `distinct on (${located.map((l) => l.text ?? '?').join(', ')})`;
+      const line = lineOf(node) ?? located[0]?.line ?? columns[0]?.line;
+      this.sink.grain.push({ kind: 'distinct_on', canonical: `distinct on(${[...keys].sort().join(',')})`, text, line });
+      this.distinctOnOrder(node, scope, columns, keys, text, line);
     }
 
     // order + limit/offset/top
@@ -657,6 +660,30 @@ export class AstAnalyzer {
       });
     }
     return { columns, unresolved, relations, filters };
+  }
+
+  /**
+   * The ORDER BY of a `select distinct on (k)` decides which row of each key is kept (it is not a no-op, as it is
+   * without a limit elsewhere): recorded as a dedup order (see DEDUP_ORDER), as `qualify row_number() over
+   * (partition by k order by ...) = 1` is, without the leading items that order by the keys themselves (they only
+   * order the output). Without an ORDER BY, an arbitrary row of each key is kept.
+   */
+  private distinctOnOrder(node: AstNode, scope: Scope, columns: ColInfo[], keys: readonly string[], distinctText: string, distinctLine: number | undefined): void {
+    const orderNodes = (Array.isArray(node.orderby) ? node.orderby : []).filter(isNode);
+    const direction = (o: AstNode): string => String(o.type ?? 'asc').toLowerCase();
+    const orderKeys = orderNodes.map((o) => this.orderKey(o.expr, scope, columns));
+    const distinctKeys = new Set(keys);
+    let skip = 0;
+    while (skip < orderKeys.length && distinctKeys.has(orderKeys[skip]!)) skip++;
+    const order = orderKeys.slice(skip).map((k, i) => `${k} ${direction(orderNodes[skip + i]!)}`);
+    const first = orderNodes[0];
+    const orderLine = first ? this.locate(first.expr, this.keywordLine('order', columns[columns.length - 1]?.line)).line : undefined;
+    const orderText = orderNodes.map((o) => `${this.locate(o.expr, orderLine).text ?? '?'}${o.type ? ` ${direction(o)}` : ''}`).join(', ');
+    this.sink.orderLimit.push({
+      canonical: `${DEDUP_ORDER}partition(${[...keys].sort().join(',')}) order(${order.join(',')})`,
+      text: `${distinctText} ${first ? `order by ${orderText}` : 'without order by'}`,
+      line: orderLine ?? distinctLine,
+    });
   }
 
   /**

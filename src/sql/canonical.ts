@@ -230,6 +230,14 @@ export function fanOutChangedEffect(before: string, after: string): string {
 }
 
 /**
+ * The key text of a dedup order's text, for messages: `k` of `distinct on (k) order by ...` (see the analyser's
+ * `distinctOnOrder`) or of `qualify row_number() over (partition by k order by ...) = 1`.
+ */
+export function dedupKeyText(text: string): string | undefined {
+  return /^distinct on \((.*?)\) (?:order by|without order by)/is.exec(text)?.[1] ?? /partition\s+by\s+(.+?)\s+order\s+by/is.exec(text)?.[1];
+}
+
+/**
  * A filter on the optional side of an outer join (`left`: the right side of a left join; `right`: the left side of
  * a right join) does not remove the model's rows; one on a side of a `full` join removes only that side's
  * unmatched rows. Its canonical starts with this mark (the diff compares filters without it).

@@ -2,7 +2,7 @@
  * The semantic diff of two model shapes: typed changes, each with its impact, whether it breaks consumers, and
  * the line it is about (head SQL, or base SQL for removals).
  */
-import { DEDUP_ORDER, REL_CLOSE, REL_OPEN, SETOP_BRANCH, fanOutAddedEffect, fanOutChangedEffect, SETOP_SEPARATOR, columnSite, columnsReadIn, shapeCanonicals, parseSetOpBranchText, display, groupByAllColumns, isGenericFamily, outerFilter, relMark, snippet, swapRelation, typesDiffer, outerFilterMark, type OuterSide } from './canonical.js';
+import { DEDUP_ORDER, REL_CLOSE, REL_OPEN, SETOP_BRANCH, dedupKeyText, fanOutAddedEffect, fanOutChangedEffect, SETOP_SEPARATOR, columnSite, columnsReadIn, shapeCanonicals, parseSetOpBranchText, display, groupByAllColumns, isGenericFamily, outerFilter, relMark, snippet, swapRelation, typesDiffer, outerFilterMark, type OuterSide } from './canonical.js';
 import type { Clause, ColumnSite, GrainClause, JoinShape, ModelShape, OutputColumn, SqlChange, UnresolvedStar } from './types.js';
 import { codeSpan } from '../review/code-span.js';
 
@@ -477,7 +477,7 @@ export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
       const i = gone.findIndex((g) => partitionOf(g) === partitionOf(a));
       if (i < 0) continue; // a dedup added or re-keyed: reported as a grain change
       const b = gone.splice(i, 1)[0]!;
-      const key = /partition\s+by\s+(.+?)\s+order\s+by/is.exec(a.text)?.[1];
+      const key = dedupKeyText(a.text);
       changes.push({
         kind: 'order_limit_changed',
         detail: `${codeSpan(b.text)} → ${codeSpan(a.text)}${sameText(b, a)}: still one row per ${key ? `${codeSpan(snippet(key, 60))}` : 'partition'}, but which row is kept when there are several (and so the values of the other columns) can change`,
