@@ -45,13 +45,25 @@ export async function resolveRev(repo: string, rev: string): Promise<string> {
     throw new GitError(`unknown revision '${rev}'`, 'unknown-revision');
   }
   await assertRepository(repo);
-  const { stdout, code } = await runGit(repo, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], { okCodes: [0, 1, 128] });
+  const { stdout, stderr, code } = await runGit(repo, ['rev-parse', '--verify', `${rev}^{commit}`], { okCodes: [0, 1, 128] });
+  refuseAmbiguous(stderr, repo);
   const sha = stdout.toString('utf8').trim();
   if (code !== 0 || !SHA.test(sha)) {
     const shallow = (await isShallow(repo)) ? ` (the clone is shallow: ${FETCH_HISTORY})` : '';
     throw new GitError(`unknown revision '${rev}' in ${repo}${shallow}`, 'unknown-revision');
   }
   return sha;
+}
+
+/**
+ * git picks one of two refs with the same name (a tag over a branch) and only warns: a review of the wrong commit
+ * would look like a review of the one asked for. Refused, saying how to name the one meant.
+ */
+function refuseAmbiguous(stderr: string, repo: string): void {
+  const m = /refname '([^']+)' is ambiguous/.exec(stderr);
+  if (!m) return;
+  const name = m[1]!;
+  throw new GitError(`'${name}' names more than one ref in ${repo} (e.g. a branch and a tag): say which, e.g. 'heads/${name}' or 'tags/${name}'`, 'unknown-revision');
 }
 
 /** How to get the history a review needs, for messages about shallow clones. */
@@ -74,6 +86,8 @@ export async function resolveRevs(repo: string, revs: readonly string[]): Promis
   if (plain && !gitDirs.has(repo)) {
     const answer = runGit(repo, ['rev-parse', '--absolute-git-dir', ...revs.map((rev) => `${rev}^{commit}`)], { okCodes: [0, 1, 128] }).then(
       (result) => {
+        // (an ambiguous name is resolved on its own below, which refuses it)
+        if (/refname '[^']+' is ambiguous/.test(result.stderr)) return undefined;
         const lines = result.code === 0 ? result.stdout.toString('utf8').trim().split('\n') : [];
         return lines.length === revs.length + 1 && lines.slice(1).every((sha) => SHA.test(sha)) ? lines : undefined;
       },

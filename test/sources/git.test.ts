@@ -9,6 +9,7 @@ import {
   gitSnapshot,
   readFileAt,
   resolveRev,
+  resolveRevs,
 } from '../../src/sources/git.js';
 import { GIT_TEST_ENV, commit, git, initRepo, removeTempDirs, tempDir, writeFiles } from './git-fixture.js';
 
@@ -68,6 +69,18 @@ describe('resolveRev', () => {
     const error = await gitErrorOf(resolveRev(repo, 'feature/does-not-exist'));
     expect(error.kind).toBe('unknown-revision');
     expect(error.message).toContain("unknown revision 'feature/does-not-exist'");
+  });
+
+  it('refuses a name that is both a branch and a tag (git would silently pick the tag), and says how to choose', async () => {
+    git(repo, 'branch', 'same-name', second);
+    git(repo, 'tag', 'same-name', first);
+    for (const resolve of [() => resolveRev(repo, 'same-name'), () => resolveRevs(repo, ['main', 'same-name'])]) {
+      const error = await gitErrorOf(resolve());
+      expect(error.kind).toBe('unknown-revision');
+      expect(error.message).toBe(`'same-name' names more than one ref in ${repo} (e.g. a branch and a tag): say which, e.g. 'heads/same-name' or 'tags/same-name'`);
+    }
+    expect(await resolveRev(repo, 'heads/same-name')).toBe(second);
+    expect(await resolveRevs(repo, ['tags/same-name'])).toEqual([first]);
   });
 
   it('refuses a revision that git would read as an option', async () => {
