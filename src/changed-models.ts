@@ -7,6 +7,7 @@
 import type { DbtModel, DbtProject } from './dbt/types.js';
 import { projectConfigFingerprint, stableStringify } from './dbt/index.js';
 import { factsKindOf } from './dbt/fileFacts.js';
+import { groupsWithOtherOwner, ownerMovedWithGroup } from './dbt/owner.js';
 import { escapeRegExp, relativeTo } from './dbt/textLines.js';
 import { scopedVars } from './dbt/vars.js';
 import type { ChangedFile } from './ports.js';
@@ -46,6 +47,8 @@ export function findChangedModels(
   skipped: Skipped[],
   /** Receives the `dbt_project.yml` of each project whose models were not compared although the change touches it. */
   uncompared: string[] = [],
+  /** The meta key naming a model's owner: a model without one takes its group's owner, so changes with it. */
+  ownerKey = 'owner',
 ): ChangedModel[] {
   const changedPaths = new Set<string>();
   const renamedFrom = new Map<string, string>(); // head path -> base path
@@ -82,6 +85,7 @@ export function findChangedModels(
     const reused = new Set(baseModels);
     let baseById: Map<string, DbtModel> | undefined;
     let baseByPath: Map<string, DbtModel> | undefined;
+    const groupOwners = groupsWithOtherOwner(project, baseProject);
     for (const head of project.models) {
       const previousPath = renamedFrom.get(head.path);
       let base: DbtModel | undefined;
@@ -95,8 +99,10 @@ export function findChangedModels(
       }
       if (base) seenBase.add(base);
       const movedSources = moves.size === 0 ? NO_MOVES : head.sources.flatMap((s) => moves.get(`${project.projectFile}\0${s.source}.${s.table}`) ?? []);
+      // Its owner is its group's, which the change gave another owner.
+      const groupOwnerChanged = ownerMovedWithGroup(head, groupOwners, ownerKey);
       // The base load reuses the head's model object when nothing it is built from changed.
-      if (base === head && movedSources.length === 0 && !readsChangedMacroOrVar(head)) continue;
+      if (base === head && movedSources.length === 0 && !readsChangedMacroOrVar(head) && !groupOwnerChanged) continue;
       const sqlChanged = changedPaths.has(head.path) || (base !== undefined && base.path !== head.path);
       // Only a changed property file (or dbt_project.yml, below) can change what YAML says about a model.
       const propertiesChanged =
@@ -122,7 +128,7 @@ export function findChangedModels(
       }
       // Unpinned refs move to a version that became the latest.
       const becameLatest = head.version !== undefined && head.version === head.latestVersion && base.latestVersion !== head.latestVersion;
-      if (!sqlChanged && !propertiesChanged && !projectChanged && !becameLatest && movedSources.length === 0 && !readsChangedMacroOrVar(head)) continue;
+      if (!sqlChanged && !propertiesChanged && !projectChanged && !becameLatest && movedSources.length === 0 && !readsChangedMacroOrVar(head) && !groupOwnerChanged) continue;
       const status: ModelStatus = base.path !== head.path && base.name !== head.name ? 'renamed' : 'modified';
       result.push({ project, baseProject, head, base, status, ...(movedSources.length > 0 ? { movedSources } : {}) });
     }

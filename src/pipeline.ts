@@ -60,7 +60,7 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
   const baseProjects = loadProjects(ports.base, { ...loadOptions, reuse: { projects: headProjects, changedPaths } });
 
   const uncompared: string[] = [];
-  const changed = findChangedModels(changedFiles, headProjects, baseProjects, skipped, uncompared);
+  const changed = findChangedModels(changedFiles, headProjects, baseProjects, skipped, uncompared, config.ownerKey);
   const analyzer = new ModelAnalyzer(ports.renderer, dialect.name, ports.shapes);
 
   const unread = new Map((request.unread ?? []).map((u) => [u.path, u.reason]));

@@ -38,7 +38,7 @@ export const ownerMissing: Rule = {
       : undefined;
     const message =
       placeholder ??
-      `Model \`${model.name}\` has no owner: add \`${key}: <team or person>\` ${where}, or \`+meta: {${key}: ...}\` for \`${folder}\` in \`dbt_project.yml\`, or put the model in a group that has an owner.` +
+      `Model \`${model.name}\` has no owner: add \`${key}: <team or person>\` ${where}, or \`+meta: {${key}: ...}\` for \`${folder}\` in \`dbt_project.yml\`, or ${groupAdvice(model, project)}.` +
         (sibling ? ` The other models in \`${folder}\` are owned by \`${sibling}\`.` : '');
     const hit: RuleHit = { rule: 'owner-missing', model: model.name, path: place.path, line: place.line, message };
     if (!owner) {
@@ -52,6 +52,17 @@ export const ownerMissing: Rule = {
     return [hit];
   },
 };
+
+/** How a group could give the model an owner: its own group, when it names one, may be undefined or without owner. */
+function groupAdvice(model: DbtModel, project: DbtProject): string {
+  if (model.group === undefined) return 'put the model in a group that has an owner';
+  const group = project.groups.find((g) => g.name === model.group);
+  if (!group) {
+    const at = model.config.group?.path ? ` (set in \`${model.config.group.path}${model.config.group.line !== undefined ? `:${model.config.group.line}` : ''}\`)` : '';
+    return `fix its group: no \`groups:\` entry defines \`${model.group}\`${at}, and dbt fails to parse a model whose group does not exist; name a defined group that has an owner`;
+  }
+  return `give its group \`${group.name}\` an \`owner:\` (\`${group.path}${group.line !== undefined ? `:${group.line}` : ''}\`)`;
+}
 
 /** The one owner (a plain string `meta` value) shared by every other owned model in the same folder, if any. */
 function siblingOwner(model: DbtModel, project: DbtProject, key: string): string | undefined {

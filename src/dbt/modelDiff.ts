@@ -358,6 +358,26 @@ function ownerChanges(base: DbtModel, head: DbtModel, options: DiffOptions): Mod
     after = h ? (h.unknown ? COMPUTED_OWNER : ownerText(h.value)) : undefined;
   }
   if (before === after || before === COMPUTED_OWNER || after === COMPUTED_OWNER) return [];
-  const where = head.meta[key] ? whereOf(head.meta[key], head) : removedWhere(base.meta[key], head);
-  return [change('owner_changed', `owner: ${before ?? '(none)'} -> ${after ?? '(none)'}`, where, 'none', false)];
+  const { where, group } = ownerChangeWhere(base, head, key, options);
+  const from = group ? ` (owner of group ${group})` : '';
+  return [change('owner_changed', `owner: ${before ?? '(none)'} -> ${after ?? '(none)'}${from}`, where, 'none', false)];
+}
+
+/**
+ * The edit that changed a model's owner: its head `meta.<key>`; else the `group:` it switched to (or, removed, the
+ * base one); else its removed `meta.<key>` (base side); else the head entry of its group, whose owner changed (or,
+ * the group removed, its base entry).
+ */
+function ownerChangeWhere(base: DbtModel, head: DbtModel, key: string, projects: DiffOptions): { where: Where; group?: string } {
+  if (head.meta[key]) return { where: whereOf(head.meta[key], head) };
+  if ((base.group ?? '') !== (head.group ?? '')) {
+    const switched = head.config.group ? whereOf(head.config.group, head) : removedWhere(base.config.group, head);
+    return { where: switched };
+  }
+  if (base.meta[key]) return { where: removedWhere(base.meta[key], head) };
+  if (head.group === undefined) return { where: { path: head.path } };
+  const group = projects.headProject?.groups.find((g) => g.name === head.group);
+  if (group) return { where: whereOf(group, head), group: group.name };
+  // The group's definition was removed.
+  return { where: removedWhere(projects.baseProject?.groups.find((g) => g.name === head.group), head) };
 }

@@ -49,3 +49,30 @@ function sourceOf(entry: ConfigEntry): string {
   const where = entry.line !== undefined ? `${entry.path}:${entry.line}` : entry.path;
   return entry.origin ? `${where} (${entry.origin})` : where;
 }
+
+const NO_GROUPS: ReadonlySet<string> = new Set();
+
+/**
+ * The names of the groups whose owner is not the same at the base and the head revision of a project (a group
+ * defined or removed too). Empty, and cheap, when the groups did not change (almost every review).
+ */
+export function groupsWithOtherOwner(head: DbtProject, base: DbtProject | undefined): ReadonlySet<string> {
+  if (!base || head.groups === base.groups) return NO_GROUPS;
+  const ownerBy = (groups: DbtProject['groups']) => {
+    const owners = new Map<string, string | undefined>();
+    for (const g of groups) if (!owners.has(g.name)) owners.set(g.name, ownerText(g.owner));
+    return owners;
+  };
+  const before = ownerBy(base.groups);
+  const after = ownerBy(head.groups);
+  const out = new Set<string>();
+  for (const [name, owner] of after) if (!before.has(name) || before.get(name) !== owner) out.add(name);
+  for (const name of before.keys()) if (!after.has(name)) out.add(name);
+  return out.size > 0 ? out : NO_GROUPS;
+}
+
+/** The model takes its owner from its group (it has no `meta.<ownerKey>`), and that group's owner changed (`groupsWithOtherOwner`). */
+export function ownerMovedWithGroup(model: DbtModel, groups: ReadonlySet<string>, ownerKey: string): boolean {
+  if (groups.size === 0 || model.group === undefined || !groups.has(model.group)) return false;
+  return model.meta[ownerKey] === undefined && !(model.config.meta?.unknown && isComputed(model.config.meta.value));
+}
