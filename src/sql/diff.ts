@@ -22,14 +22,41 @@ function isLeftInnerSwap(from: string, to: string): boolean {
   return (from === 'left' && to === 'inner') || (from === 'inner' && to === 'left');
 }
 
-function joinTypeEffect(from: string, to: string, nowFiltering: readonly Clause[] = [], nowOptional: readonly Clause[] = []): string {
+/**
+ * What a join's type change does to the rows, with `x` the joined relation (as written). Each outer type keeps the
+ * unmatched rows of a side: a left join those of the other side (the rows it joins `x` to), a right join those of
+ * `x`, a full join both; the change is the sides that stopped or started being kept.
+ */
+function joinTypeEffect(from: string, to: string, x: string, nowFiltering: readonly Clause[] = [], nowOptional: readonly Clause[] = []): string {
   // the ON conditions on the joined side alone, which the outer join kept the rows through (or now does)
   const conds = (cs: readonly Clause[]): string => cs.map((c) => codeSpan(c.text)).join(' and ');
   if (isLeftInnerSwap(from, to) && to === 'inner' && nowFiltering.length > 0) return ` (rows without a match, or whose matches all fail ${conds(nowFiltering)}, are now dropped)`;
   if (isLeftInnerSwap(from, to) && to !== 'inner' && nowOptional.length > 0) return ` (rows without a match, or whose matches all fail ${conds(nowOptional)}, are now kept, with NULLs in its columns)`;
   if (isLeftInnerSwap(from, to)) return to === 'inner' ? ' (rows without a match are now dropped)' : ' (rows without a match are now kept, with NULLs in its columns)';
-  if (to === 'inner') return ' (rows without a match are now dropped)';
-  return ['left', 'right', 'full'].includes(to) ? ' (rows without a match are now kept)' : '';
+  const keeps: Record<string, [other: boolean, joined: boolean]> = { inner: [false, false], left: [true, false], right: [false, true], full: [true, true] };
+  const before = keeps[from];
+  const after = keeps[to];
+  if (!before || !after) return to === 'inner' ? ' (rows without a match are now dropped)' : '';
+  const effects: string[] = [];
+  if (before[0] && !after[0]) effects.push(`rows without a match in ${codeSpan(x)} are now dropped`);
+  if (!before[0] && after[0]) effects.push(`rows without a match in ${codeSpan(x)} are now kept, with NULLs in its columns`);
+  if (before[1] && !after[1]) effects.push(`rows of ${codeSpan(x)} without a match no longer appear`);
+  if (!before[1] && after[1]) effects.push(`rows of ${codeSpan(x)} without a match are now added, with NULLs in the other side's columns: a key taken from the other side is NULL on them, so its \`not_null\` and \`unique\` tests can fail`);
+  return effects.length > 0 ? ` (${effects.join('; ')})` : '';
+}
+
+/** What removing a join of this type with relation `x` (as written) does to the rows. */
+function joinRemovedEffect(type: string, x: string): string {
+  const t = type.replace(/^natural ?/, '') || 'inner';
+  const once = `rows that matched several rows of ${codeSpan(x)} now appear once`;
+  if (t === 'inner') return `rows without a match in ${codeSpan(x)}, which it dropped, now appear, and ${once}`;
+  if (t === 'left') return once;
+  if (t === 'right') return `rows of ${codeSpan(x)} without a match no longer appear, rows without a match in ${codeSpan(x)}, which it dropped, now appear, and ${once}`;
+  if (t === 'full') return `rows of ${codeSpan(x)} without a match no longer appear, and ${once}`;
+  if (t === 'cross') return `rows are no longer repeated once per row of ${codeSpan(x)}`;
+  if (/semi$/.test(t)) return `rows without a match in ${codeSpan(x)}, which it dropped, now appear`;
+  if (/anti$/.test(t)) return `rows with a match in ${codeSpan(x)}, which it dropped, now appear`;
+  return 'rows it dropped or multiplied can change';
 }
 
 /** What a newly added join of this type with relation `x` (as written) does to the rows. */
@@ -232,10 +259,11 @@ type JoinStep =
  * of the filters (`baseFilters`, `headFilters`, changed in place) so that it is not reported as a filter either:
  * - a conjunct of an inner join's ON is a row filter like a `where` one: moved between the two, it is the same
  *   query (unless a right or full join, which keeps rows that a `where` would remove, is in the model);
+ * - the only join of a model over two relations, its sides swapped (`a left join b` as `b right join a`), is the same;
  * - a left (right) join made inner keeps its ON: the conjuncts on the joined side alone, which the analysis told as
  *   filters of the optional side, are the same conditions, now dropping rows: the type change says so.
  */
-function matchJoins(goneJoins: readonly JoinShape[], addedJoins: readonly JoinShape[], baseFilters: Clause[], headFilters: Clause[], rightOrFull: boolean): JoinStep[] {
+function matchJoins(goneJoins: readonly JoinShape[], addedJoins: readonly JoinShape[], baseFilters: Clause[], headFilters: Clause[], rightOrFull: boolean, swapped: boolean): JoinStep[] {
   const steps: JoinStep[] = [];
   const unmatchedBase = [...goneJoins];
   const count = (list: readonly Clause[], canonical: string): number => list.filter((c) => c.canonical === canonical).length;
@@ -294,6 +322,25 @@ function matchJoins(goneJoins: readonly JoinShape[], addedJoins: readonly JoinSh
     steps.push({ kind: 'matched', b, a, conditionChanged, sameRows: innerLike(a) && innerLike(b) && !conditionChanged && !rightOrFull, optionalNowFiltering, filteringNowOptional, movedIn, movedOut });
   }
   for (const b of unmatchedBase) steps.push({ kind: 'removed', join: b });
+  // `a left join b` written `b right join a` (or an inner or full join with its sides swapped): the only join of
+  // both revisions, over the same relations and on the same condition, is the same query
+  const [added, removed] = [steps.filter((x) => x.kind === 'added'), steps.filter((x) => x.kind === 'removed')];
+  if (swapped && steps.length === 2 && added.length === 1 && removed.length === 1) {
+    const a = (added[0] as { join: JoinShape }).join;
+    const b = (removed[0] as { join: JoinShape }).join;
+    const mirror: Record<string, string> = { left: 'right', right: 'left', inner: 'inner', full: 'full' };
+    if (a.target !== b.target && a.condition === b.condition && a.condition !== '' && mirror[b.type] === a.type) {
+      // the optional side's filters are the same side's, whichever way the join is written
+      if (a.type !== b.type) {
+        const from = outerFilterMark(a.type as OuterSide);
+        for (let i = 0; i < headFilters.length; i++) {
+          const f = headFilters[i]!;
+          if (f.canonical.startsWith(from)) headFilters[i] = { ...f, canonical: `${outerFilterMark(b.type as OuterSide)}${f.canonical.slice(from.length)}` };
+        }
+      }
+      return [];
+    }
+  }
   return steps;
 }
 
@@ -357,7 +404,7 @@ export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
   const baseFilters = base.filters.map(mapClause);
   const headFilters = [...head.filters];
   const [goneJoins, addedJoins] = clauseDiff(base.joins.map(mapJoin), head.joins);
-  const joinSteps = matchJoins(goneJoins, addedJoins, baseFilters, headFilters, [...base.joins, ...head.joins].some((j) => /right|full/.test(j.type)));
+  const joinSteps = matchJoins(goneJoins, addedJoins, baseFilters, headFilters, [...base.joins, ...head.joins].some((j) => /right|full/.test(j.type)), base.joins.length === 1 && head.joins.length === 1 && base.relations.length === 2 && base.relations.every((r) => head.relations.includes(r)));
 
   // filters (one on the optional side of an outer join keeps the model's rows: left to judge, not breaking)
   {
@@ -398,12 +445,12 @@ export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
     if (step.kind !== 'matched') {
       const j = step.join;
       if (step.kind === 'added') changes.push(modelWide('join_changed', `join added: ${codeSpan(j.text)} (${joinAddedEffect(j.type, j.relations.join(', ') || display(j.target))})`, j.line, 'head'));
-      else changes.push(modelWide('join_changed', `join removed: ${codeSpan(j.text)}`, j.line, 'base'));
+      else changes.push(modelWide('join_changed', `join removed: ${codeSpan(j.text)} (${joinRemovedEffect(j.type, j.relations.join(', ') || display(j.target))})`, j.line, 'base'));
       continue;
     }
     const { b, a, conditionChanged, optionalNowFiltering, filteringNowOptional, movedIn, movedOut } = step;
     if (b.type !== a.type && !step.sameRows) {
-      const change = modelWide('join_changed', `join type of ${codeSpan(a.relations.join(', ') || display(a.target))} changed: ${b.type} → ${a.type}${joinTypeEffect(b.type, a.type, optionalNowFiltering, filteringNowOptional)}`, a.line, 'head');
+      const change = modelWide('join_changed', `join type of ${codeSpan(a.relations.join(', ') || display(a.target))} changed: ${b.type} → ${a.type}${joinTypeEffect(b.type, a.type, a.relations.join(', ') || display(a.target), optionalNowFiltering, filteringNowOptional)}`, a.line, 'head');
       changes.push(isLeftInnerSwap(b.type, a.type) ? settled(change) : change);
     }
     if (conditionChanged) {
