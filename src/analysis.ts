@@ -151,15 +151,17 @@ export class ModelAnalyzer {
       const where =
         (disabled && head.config.enabled) ||
         (gone && { path: gone.projectFile, line: gone.modelPathsLine }) || { path: (disabled ? head : base ?? model).path, line: 1 };
+      // One version of a versioned model: which one.
+      const label = model.version !== undefined ? `${model.name} v${model.version}` : model.name;
       const removal: ModelChange = {
         kind: 'model_removed',
         detail: disabled
-          ? `${model.name} is now disabled (${head.config.enabled?.origin ?? 'enabled: false'})`
+          ? `${label} is now disabled (${head.config.enabled?.origin ?? 'enabled: false'})`
           : projectGone
-            ? `${model.name} is no longer built: the file of its dbt project, \`${changed.project.projectFile}\`, was removed`
+            ? `${label} is no longer built: the file of its dbt project, \`${changed.project.projectFile}\`, was removed`
             : gone
-            ? `${model.name} is no longer a model: \`${base?.path ?? model.path}\` is outside \`model-paths\` (${gone.modelPaths.join(', ')})`
-            : `${model.name} was removed`,
+            ? `${label} is no longer a model: \`${base?.path ?? model.path}\` is outside \`model-paths\` (${gone.modelPaths.join(', ')})`
+            : `${label} was removed`,
         path: where.path,
         breaking: true,
         impact: 'model_wide',

@@ -27,7 +27,8 @@ export const BREAKING_KINDS: BreakingKind[] = [
     id: 'breaking-model-removed',
     kind: 'model_removed',
     description: 'A model was removed (or disabled): `ref()`s to it and queries of its relation fail.',
-    what: (_c, ctx) => `Model \`${ctx.model.name}\` was removed`,
+    // One version of a versioned model: `ref()`s pinned to it fail, the model's other versions stay.
+    what: (_c, ctx) => (ctx.model.version !== undefined ? `Version ${ctx.model.version} of model \`${ctx.model.name}\` was removed` : `Model \`${ctx.model.name}\` was removed`),
     advice: `keep it until its consumers have moved (set \`deprecation_date\` to announce it), ${TELL}`,
   },
   {
