@@ -257,6 +257,20 @@ function lineOf(node: unknown): number | undefined {
   return loc?.start?.line;
 }
 
+/** The output columns a DISTINCT (or a group by of every column) makes rows distinct on: constants do not count. */
+function distinctColumnNames(columns: readonly ColInfo[]): string[] {
+  return [...new Set(columns.filter((c) => !isConstantExpr(c.full)).map((c) => c.name))];
+}
+
+/**
+ * A DISTINCT's grain: the names of the columns it makes rows distinct on (a column added or removed changes which
+ * rows collapse), or `*` when a star's columns are unknown. The same for `select a, b ... group by a, b` without
+ * aggregates, which is `select distinct a, b`.
+ */
+function distinctCanonical(columns: readonly ColInfo[], unresolved: readonly UnresolvedStar[]): string {
+  return unresolved.length > 0 ? 'distinct(*)' : `distinct(${distinctColumnNames(columns).sort().join(',')})`;
+}
+
 /**
  * A FROM table function without Snowflake flatten's `outer => true` (also inside `table(...)`), and whether it had
  * it: the expansion is the same, `outer` only keeps the rows whose array is empty or NULL.
@@ -610,19 +624,21 @@ export class AstAnalyzer {
         groupLine ??= where.line;
       }
       const sorted = [...new Set(keys)].sort();
-      this.sink.grain.push({
-        kind: 'group_by',
-        canonical: `group by(${sorted.join(',')})`,
-        text: `group by ${texts.filter(Boolean).join(', ')}`,
-        line: lineOf(groupby) ?? groupLine,
-      });
+      const text = `group by ${texts.filter(Boolean).join(', ')}`;
+      const line = lineOf(groupby) ?? groupLine;
+      if (this.groupsLikeDistinct(node, sorted, columns, aggregated, unresolved)) {
+        // `select a, b ... group by a, b` without aggregates is `select distinct a, b`: compared as one
+        this.sink.grain.push({ kind: 'distinct', canonical: distinctCanonical(columns, unresolved), text, line });
+      } else this.sink.grain.push({ kind: 'group_by', canonical: `group by(${sorted.join(',')})`, text, line });
     } else if (aggregated.size > 0) {
       this.sink.grain.push({ kind: 'aggregate', canonical: 'aggregate()', text: 'aggregate without group by (one row)', line: columns[[...aggregated][0]!]?.line });
     }
     const distinct = node.distinct;
     const distinctType = isNode(distinct) ? str(distinct.type)?.toUpperCase() : str(distinct)?.toUpperCase();
     if (distinctType === 'DISTINCT') {
-      this.sink.grain.push({ kind: 'distinct', canonical: 'distinct', text: 'select distinct', line: lineOf(node) ?? columns[0]?.line });
+      const names = distinctColumnNames(columns);
+      const text = unresolved.length > 0 || names.length === 0 ? 'select distinct' : snippet(`select distinct ${names.join(', ')}`);
+      this.sink.grain.push({ kind: 'distinct', canonical: distinctCanonical(columns, unresolved), text, line: lineOf(node) ?? columns[0]?.line });
     } else if (distinctType === 'DISTINCT ON' && isNode(distinct)) {
       const keyNodes = (Array.isArray(distinct.columns) ? distinct.columns : []).map((c) => (isNode(c) && c.expr ? c.expr : c));
       const keys = keyNodes.map((c) => this.orderKey(c, scope, columns));
@@ -660,6 +676,19 @@ export class AstAnalyzer {
       });
     }
     return { columns, unresolved, relations, filters };
+  }
+
+  /**
+   * A group by that only removes duplicate rows, as `select distinct` does: no aggregate (in the select list or
+   * HAVING), no DISTINCT of its own, every output column known, and its keys (constants aside) are exactly the
+   * output columns (constants aside).
+   */
+  private groupsLikeDistinct(node: AstNode, keys: readonly string[], columns: readonly ColInfo[], aggregated: ReadonlySet<number>, unresolved: readonly UnresolvedStar[]): boolean {
+    const distinct = isNode(node.distinct) ? node.distinct.type : node.distinct;
+    if (aggregated.size > 0 || unresolved.length > 0 || distinct || (node.having && this.hasAggregate(node.having))) return false;
+    const grouped = new Set(keys.filter((k) => !isConstantExpr(k)));
+    const selected = new Set(columns.map((c) => c.full).filter((c) => !isConstantExpr(c)));
+    return grouped.size > 0 && grouped.size === selected.size && [...grouped].every((k) => selected.has(k));
   }
 
   /**
