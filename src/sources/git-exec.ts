@@ -198,12 +198,12 @@ export interface BatchObject {
  * Reads many objects through ONE `git cat-file --batch` process: names are written to stdin, and the answers
  * (`<oid> <type> <size>\n<content>\n` or `<name> missing\n`) are parsed from its output, in the order asked.
  */
-export async function catFileBatch(repo: string, names: readonly string[]): Promise<BatchObject[]> {
+export async function catFileBatch(repo: string, names: readonly string[], extraArgs: readonly string[] = []): Promise<BatchObject[]> {
   if (names.length === 0) return [];
   for (const name of names) {
     if (name.includes('\n')) throw new GitError(`cannot read an object whose name contains a newline: ${JSON.stringify(name)}`, 'git-failed');
   }
-  const { stdout } = await runGit(repo, ['cat-file', '--batch', '--buffer'], { input: `${names.join('\n')}\n`, largeOutput: true });
+  const { stdout } = await runGit(repo, ['cat-file', '--batch', '--buffer', ...extraArgs], { input: `${names.join('\n')}\n`, largeOutput: true });
   return parseBatchOutput(stdout, names);
 }
 
@@ -218,6 +218,14 @@ export function parseBatchOutput(output: Buffer, names: readonly string[]): Batc
     at = nl + 1;
     if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
       results.push({ name });
+      continue;
+    }
+    // `--follow-symlinks`: a link that leads nowhere readable (`dangling`, `loop`, `notdir`: the name follows;
+    // `symlink <size>`: the target outside the tree follows)
+    const unfollowed = /^(?:dangling|loop|notdir|symlink) (\d+)$/.exec(header);
+    if (unfollowed) {
+      results.push({ name });
+      at += Number(unfollowed[1]) + 1;
       continue;
     }
     const m = /^([0-9a-f]+) (\S+) (\d+)$/.exec(header);

@@ -440,6 +440,42 @@ async function blobSizes(repo: string, oids: readonly string[]): Promise<Map<str
 
 const treeEntriesOf = new WeakMap<GitSnapshot, readonly TreeEntry[]>();
 
+/** Links followed in a row at most (a longer chain, or a loop, is not read). */
+const MAX_LINK_HOPS = 8;
+
+/**
+ * The file a symbolic link at `path` points to, following links in a row, or why it is not read. `textOf` gives the
+ * text of a link blob (its target, relative to the link's folder).
+ */
+export function linkTarget(path: string, link: TreeEntry, byPath: ReadonlyMap<string, TreeEntry>, textOf: (oid: string) => string | undefined): TreeEntry | string {
+  let at = path;
+  let entry = link;
+  for (let hop = 0; hop < MAX_LINK_HOPS; hop += 1) {
+    const to = textOf(entry.oid);
+    const target = to === undefined ? undefined : resolveLink(at, to);
+    const next = target === undefined ? undefined : byPath.get(target);
+    if (!next || next.type !== 'blob') return `a symbolic link to \`${to ?? '?'}\`, which is not a file of this revision: not read (dbt would read the file it points to)`;
+    if (next.mode !== '120000') return next;
+    at = target!;
+    entry = next;
+  }
+  return `a chain of more than ${MAX_LINK_HOPS} symbolic links: not read`;
+}
+
+/** The repository path a link at `path` with target `to` names, or undefined when it leaves the repository. */
+export function resolveLink(path: string, to: string): string | undefined {
+  if (to.startsWith('/') || to.includes('\0')) return undefined;
+  const parts = dirname(path) === '' ? [] : dirname(path).split('/');
+  for (const part of to.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (parts.length === 0) return undefined;
+      parts.pop();
+    } else parts.push(part);
+  }
+  return parts.length === 0 ? undefined : parts.join('/');
+}
+
 async function snapshotOf(repo: string, sha: string, entries: readonly TreeEntry[], options: SnapshotOptions): Promise<GitSnapshot> {
   const maxBytes = options.maxBlobBytes ?? MAX_BLOB_BYTES;
   const byPath = new Map(entries.map((e) => [e.path, e]));
@@ -447,24 +483,44 @@ async function snapshotOf(repo: string, sha: string, entries: readonly TreeEntry
   const skipped: Skipped[] = [];
   const oids = new Map<string, string>(); // path -> oid of every file a review reads
   const deferred = new Set<string>(); // paths with stored facts, not read yet
+  const links = new Map<string, TreeEntry>(); // symbolic links among them
+  const tooLarge = (path: string, entry: TreeEntry): boolean => {
+    if (entry.size === undefined || entry.size <= maxBytes) return false;
+    skipped.push({ path, reason: `file is ${formatBytes(entry.size)}, over the ${formatBytes(maxBytes)} limit; not read` });
+    return true;
+  };
   for (const path of dbtRelevantPaths(allPaths)) {
     const entry = byPath.get(path);
     if (!entry || entry.type !== 'blob') continue; // submodules
     if (entry.mode === '120000') {
-      skipped.push({ path, reason: 'a symbolic link: not followed (dbt reads the file it points to)' });
+      links.set(path, entry);
       continue;
     }
-    if (entry.size !== undefined && entry.size > maxBytes) {
-      skipped.push({ path, reason: `file is ${formatBytes(entry.size)}, over the ${formatBytes(maxBytes)} limit; not read` });
-      continue;
-    }
+    if (tooLarge(path, entry)) continue;
     oids.set(path, entry.oid);
     const kind = factsKindOf(path);
     if (kind && !isProjectSetting(path) && options.facts?.get(entry.oid, kind)) deferred.add(path);
   }
   const reused = options.reuse && blobTextsOf.get(options.reuse);
   const blobs = reused?.repo === repo ? reused : new BlobTexts(repo);
-  await blobs.load([...new Set([...oids].filter(([path]) => !deferred.has(path)).map(([, oid]) => oid))]);
+  await blobs.load([...new Set([...[...oids].filter(([path]) => !deferred.has(path)).map(([, oid]) => oid), ...[...links.values()].map((e) => e.oid)])]);
+  // A symbolic link reads as the file it points to, as in a checkout (where dbt reads it), when that is a file of
+  // this revision; anything else (outside the repository, a folder, missing) is noted and not read.
+  if (links.size > 0) {
+    const targets: string[] = [];
+    for (const [path, link] of links) {
+      const target = linkTarget(path, link, byPath, (oid) => {
+        if (!blobs.has(oid)) blobs.loadSync([oid]);
+        return blobs.texts.get(oid);
+      });
+      if (typeof target === 'string') skipped.push({ path, reason: target });
+      else if (!tooLarge(path, target)) {
+        oids.set(path, target.oid);
+        targets.push(target.oid);
+      }
+    }
+    await blobs.load(targets.filter((oid) => !blobs.has(oid)));
+  }
 
   const binaryNoted = new Set<string>();
   const noteBinary = (path: string): void => {
@@ -544,7 +600,9 @@ export async function loadChanged(snapshots: readonly GitSnapshot[], paths: read
 
 /** Reads one file at a revision, or undefined when the revision has no such file. */
 export async function readFileAt(repo: string, rev: string, path: string): Promise<string | undefined> {
-  const [object] = await catFileBatch(repo, [`${rev}:${path}`]);
+  // A symbolic link inside the revision's tree reads as the file it points to (as in a checkout); git answers
+  // otherwise (`dangling`, `symlink` out of the tree, `loop`) with a line that is not an object's header.
+  const [object] = await catFileBatch(repo, [`${rev}:${path}`], ['--follow-symlinks']);
   if (!object?.content || object.type !== 'blob') return undefined;
   return new TextDecoder('utf-8').decode(object.content).replace(/^\uFEFF/, '');
 }

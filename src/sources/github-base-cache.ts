@@ -16,6 +16,8 @@ export type BaseEntry =
   | { kind: 'text'; text: string }
   /** A tarball would not hold it; `text` is its content when known (a patch of the next push may need it). */
   | { kind: 'skipped'; reason: string; text?: string }
+  /** A symbolic link to `to` (relative to its folder): it reads as that file, whatever it holds at the head. */
+  | { kind: 'link'; to: string }
   | { kind: 'not-a-file' };
 
 export interface CachedBase {
@@ -73,6 +75,12 @@ export function captureBase(
   const skippedByHead = new Map(head.skipped.map((s) => [s.path, s.reason]));
   const entries = new Map<string, BaseEntry>();
   for (const path of dbtRelevantPaths(base.paths())) {
+    // A link reads as the file it points to, which a later push can change without a patch of the link.
+    const to = head.links?.get(path);
+    if (to !== undefined && !changed.has(path)) {
+      entries.set(path, { kind: 'link', to });
+      continue;
+    }
     const text = base.read(path);
     if (changed.has(path)) {
       // Put back from a patch or fetched: known only when it was read.

@@ -8,12 +8,12 @@
  * The snapshot is the one a tarball of the head would give: the same paths, the same texts, the same skipped files.
  */
 import type { Skipped } from '../review/types.js';
-import { dbtRelevantPaths, MAX_BLOB_BYTES } from './git.js';
+import { dbtRelevantPaths, MAX_BLOB_BYTES, resolveLink } from './git.js';
 import type { BaseFile } from './github-base.js';
 import { MAX_CACHED_HELD_BYTES, type CachedBase } from './github-base-cache.js';
 import { isBlob } from './github-blob.js';
 import { forwardApply, PatchError } from './github-patch.js';
-import { BINARY_FILE_REASON, decodeText, isBinary, tooLargeReason, type TreeSnapshot } from './github-tarball.js';
+import { BINARY_FILE_REASON, decodeText, followLinks, isBinary, tooLargeReason, type TreeSnapshot } from './github-tarball.js';
 
 export interface HeadFile extends BaseFile {
   /** Blob SHA of the file at the head (absent for removed files). */
@@ -45,7 +45,7 @@ function baseTextOf(file: HeadFile, base: CachedBase): string | undefined {
   if (file.status === 'added') return '';
   const entry = base.entries.get(file.status === 'renamed' && file.previousPath ? file.previousPath : file.path);
   // A symlink (or other non-file) at the base: GitHub's file list does not say what it is at the head.
-  if (entry?.kind === 'not-a-file') throw new CannotBuild(`${file.path} is not a regular file at the base`);
+  if (entry?.kind === 'not-a-file' || entry?.kind === 'link') throw new CannotBuild(`${file.path} is not a regular file at the base`);
   return entry?.kind === 'text' || entry?.kind === 'skipped' ? entry.text : undefined;
 }
 
@@ -62,6 +62,12 @@ function patchedText(file: HeadFile, base: CachedBase): string | undefined {
     if (error instanceof PatchError) throw new CannotBuild(`the patch of ${file.path} does not apply to its base text`);
     throw error;
   }
+}
+
+/** Whether the link at `path` (to `to`, following links) ends at a file of `contents`. */
+function isHeldTarget(path: string, to: string, contents: ReadonlyMap<string, string>): boolean {
+  const target = resolveLink(path, to);
+  return target !== undefined && contents.has(target);
 }
 
 export async function headFromBase(input: HeadFromBaseInput): Promise<HeadFromBase> {
@@ -105,6 +111,7 @@ async function build(input: HeadFromBaseInput): Promise<{ head: TreeSnapshot; fe
   const contents = new Map<string, string>();
   const skipped: Skipped[] = [];
   const rebuilt: { file: HeadFile; text: string }[] = [];
+  const links = new Map<string, string>();
   const toFetch: HeadFile[] = [];
   for (const path of dbtRelevantPaths(sorted)) {
     const file = changed.get(path);
@@ -116,7 +123,8 @@ async function build(input: HeadFromBaseInput): Promise<{ head: TreeSnapshot; fe
     }
     const entry = base.entries.get(path);
     if (!entry) throw new CannotBuild(`the cached base does not hold ${path}`);
-    if (entry.kind === 'text') contents.set(path, entry.text);
+    if (entry.kind === 'link') links.set(path, entry.to);
+    else if (entry.kind === 'text') contents.set(path, entry.text);
     else if (entry.kind === 'skipped') skipped.push({ path, reason: entry.reason });
   }
 
@@ -143,6 +151,10 @@ async function build(input: HeadFromBaseInput): Promise<{ head: TreeSnapshot; fe
     }
   }
   if (heldBytes > MAX_CACHED_HELD_BYTES) throw new CannotBuild('the dbt files are too large to be held without the tarball');
+  // A link reads as the file it points to at the head, as in the tarball (only dbt files are held: a link to
+  // another file the tarball would have read is left to it).
+  if ([...links.values()].some((to, i) => !isHeldTarget([...links.keys()][i]!, to, contents))) throw new CannotBuild('a symbolic link points to a file the cached base does not hold');
+  followLinks(links, new Set(links.keys()), contents, skipped);
 
   skipped.sort((a, b) => a.path.localeCompare(b.path));
   const head: TreeSnapshot = {

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { Parser, type ReadEntry } from 'tar';
 import type { FileSnapshot } from '../dbt/types.js';
 import type { Skipped } from '../review/types.js';
-import { dbtRelevantPaths, MAX_BLOB_BYTES } from './git.js';
+import { dbtRelevantPaths, MAX_BLOB_BYTES, resolveLink } from './git.js';
 
 const CANDIDATE_EXTENSIONS = ['.sql', '.py', '.yml', '.yaml', '.md'];
 const SKIPPED_FOLDERS = new Set(['dbt_packages', 'target', 'node_modules', '.git']);
@@ -22,6 +22,8 @@ export interface TreeSnapshot extends FileSnapshot {
   heldBytes: number;
   /** Some files were not read because the candidate files exceeded `maxTotalBytes` (which depends on the order of the archive). */
   overBudget: boolean;
+  /** The files the review reads that are symbolic links, with where each points (read as that file, when it is one). */
+  links?: ReadonlyMap<string, string>;
 }
 
 export interface TarballOptions {
@@ -79,6 +81,7 @@ export async function snapshotFromTarball(
   const paths: string[] = [];
   const contents = new Map<string, string>();
   const skipped: Skipped[] = [];
+  const links = new Map<string, string>(); // path -> where the symbolic link points
 
   await new Promise<void>((resolve, reject) => {
     const parser = new Parser({
@@ -90,6 +93,7 @@ export async function snapshotFromTarball(
           return;
         }
         if (entry.type === 'SymbolicLink' || isFile) paths.push(path);
+        if (entry.type === 'SymbolicLink' && entry.linkpath !== undefined) links.set(path, entry.linkpath);
         if (!isFile || !isCandidate(path)) {
           entry.resume();
           return;
@@ -132,6 +136,7 @@ export async function snapshotFromTarball(
 
   paths.sort();
   const relevant = new Set(dbtRelevantPaths(paths));
+  followLinks(links, relevant, contents, skipped);
   for (const path of [...contents.keys()]) if (!relevant.has(path)) contents.delete(path);
   const relevantSkipped = skipped.filter((s) => relevant.has(s.path)).sort((a, b) => a.path.localeCompare(b.path));
   return {
@@ -140,9 +145,29 @@ export async function snapshotFromTarball(
     loadedCount: contents.size,
     heldBytes: held,
     overBudget,
+    links: new Map([...links].filter(([path]) => relevant.has(path))),
     paths: () => paths,
     read: (path) => contents.get(path),
   };
+}
+
+/**
+ * A symbolic link the review reads gets the text of the file it points to (as a checkout would give dbt), when
+ * that is a file of the archive that was read; the others are noted (as `gitSnapshot` does).
+ */
+export function followLinks(links: ReadonlyMap<string, string>, relevant: ReadonlySet<string>, contents: Map<string, string>, skipped: Skipped[]): void {
+  for (const [path, to] of links) {
+    if (!relevant.has(path)) continue;
+    let target = resolveLink(path, to);
+    for (let hop = 0; target !== undefined && links.has(target) && hop < 8; hop += 1) target = resolveLink(target, links.get(target)!);
+    const text = target === undefined ? undefined : contents.get(target);
+    if (text !== undefined) {
+      contents.set(path, text);
+      continue;
+    }
+    const unread = skipped.find((s) => s.path === target);
+    skipped.push({ path, reason: unread ? unread.reason : `a symbolic link to \`${to}\`, which is not a file of this revision: not read (dbt would read the file it points to)` });
+  }
 }
 
 /** Converts a fetch body (web stream) to a Node stream. */

@@ -106,7 +106,7 @@ describe('captureBase', () => {
     expect(cached.entries.get('analytics/models/a.sql')).toEqual({ kind: 'text', text: 'select 1 as id\nfrom x\nwhere true\n' });
     expect(cached.entries.get('analytics/models/bom.sql')).toEqual({ kind: 'text', text: 'select 6 as id\n' });
     expect(cached.entries.get('analytics/models/big.sql')).toMatchObject({ kind: 'skipped', reason: expect.stringMatching(/over the 0 KB limit/) });
-    expect(cached.entries.get('analytics/models/link.sql')).toEqual({ kind: 'not-a-file' });
+    expect(cached.entries.get('analytics/models/link.sql')).toEqual({ kind: 'link', to: 'a.sql' }); // read as the file it points to, at each head
     expect(cached.entries.has('analytics/models/new.sql')).toBe(false); // added by the PR: not in the base
     expect(cached.entries.has('analytics/dbt_packages/pkg/models/p.sql')).toBe(false);
     expect(cached.paths).toContain('app/main.js');
@@ -133,6 +133,8 @@ describe('headFromBase', () => {
     const expected = await tarballSnapshot(head2);
     expect(observe(built.head)).toEqual(observe(expected));
     expect(built.head.sha).toBe(head2);
+    // the unchanged link reads as the file it points to, which this push changed
+    expect(built.head.read('analytics/models/link.sql')).toBe('select 1 as id,\n  2 as two,\n  3 as three\nfrom x\nwhere false\n');
     expect(built.head.read('analytics/models/kept.sql')).toBe('select 3 as id\nfrom kept\n');
     expect(built.head.read('analytics/models/nonl.sql')).toBe('select 4 as id\nfrom n\nwhere x');
     expect(built.head.read('analytics/models/crlf.sql')).toBe('select 5 as id\r\nfrom c2\r\n');

@@ -1,8 +1,12 @@
+import { symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconstructBase } from '../../src/sources/github-base.js';
+import { gitSnapshot } from '../../src/sources/git.js';
 import { snapshotFromTarball } from '../../src/sources/github-tarball.js';
+import { commit, git, initRepo, removeTempDirs } from '../sources/git-fixture.js';
 import { FixtureRepo } from '../fakes/github/repo.js';
 import { tarball, threeDotDiff } from '../fakes/github/git.js';
 
@@ -32,7 +36,10 @@ beforeAll(() => {
   });
 });
 
-afterAll(() => repo.remove());
+afterAll(() => {
+  repo.remove();
+  removeTempDirs();
+});
 
 describe('snapshotFromTarball', () => {
   it('lists every path and holds only the dbt files of the revision', async () => {
@@ -45,6 +52,26 @@ describe('snapshotFromTarball', () => {
     expect(snap.read('README.md')).toBeUndefined(); // outside the dbt project
     expect(snap.read('app/main.js')).toBeUndefined();
     expect(snap.read('analytics/dbt_packages/pkg/models/p.sql')).toBeUndefined();
+  });
+
+  it('reads a symbolic link as the file it points to (as a checkout gives dbt), and notes one that points outside', async () => {
+    const dir = initRepo();
+    commit(dir, { 'dbt_project.yml': 'name: shop\n', 'shared/marts.yml': 'models:\n  - name: fct_orders\n', 'models/a.sql': 'select 1 as id\n' });
+    symlinkSync('../shared/marts.yml', join(dir, 'models/_marts.yml'));
+    symlinkSync('_marts.yml', join(dir, 'models/_again.yml'));
+    symlinkSync('../../outside.sql', join(dir, 'models/escape.sql'));
+    git(dir, 'add', '--all');
+    git(dir, 'commit', '--quiet', '-m', 'links');
+    const sha = git(dir, 'rev-parse', 'HEAD').trim();
+    const snap = await snapshotFromTarball(Readable.from([tarball(dir, sha, 'o-r-x')]), sha);
+    expect(snap.read('models/_marts.yml')).toBe('models:\n  - name: fct_orders\n');
+    expect(snap.read('models/_again.yml')).toBe('models:\n  - name: fct_orders\n');
+    expect(snap.read('models/escape.sql')).toBeUndefined();
+    expect(snap.skipped).toEqual([{ path: 'models/escape.sql', reason: 'a symbolic link to `../../outside.sql`, which is not a file of this revision: not read (dbt would read the file it points to)' }]);
+    // the same as the CLI's snapshot of the commit
+    const local = await gitSnapshot(dir, sha);
+    for (const path of ['models/_marts.yml', 'models/_again.yml', 'models/escape.sql']) expect(snap.read(path)).toBe(local.read(path));
+    expect(local.skipped).toEqual(snap.skipped);
   });
 
   it.each([

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -115,6 +115,50 @@ describe('resolveRev', () => {
       delete process.env.GIT_DIR;
       delete process.env.GIT_WORK_TREE;
     }
+  });
+});
+
+describe('symbolic links in a revision', () => {
+  it('reads a link as the file it points to, inside the repository; notes and does not read the others', async () => {
+    const repo = initRepo();
+    commit(repo, {
+      'dbt_project.yml': 'name: shop\n',
+      'shared/marts.yml': 'models:\n  - name: fct_orders\n',
+      'models/stg_orders.sql': 'select 1 as order_id\n',
+    });
+    const link = (to: string, at: string) => symlinkSync(to, join(repo, at));
+    link('../shared/marts.yml', 'models/_marts.yml'); // outside the project folder: still a file of the revision
+    link('_marts.yml', 'models/_again.yml'); // a link to a link
+    link('../../../etc/passwd', 'models/escape.sql'); // leaves the repository
+    link('/etc/passwd', 'models/absolute.sql');
+    link('missing.sql', 'models/dangling.sql');
+    link('loop_b.sql', 'models/loop_a.sql');
+    link('loop_a.sql', 'models/loop_b.sql');
+    git(repo, 'add', '--all');
+    git(repo, 'commit', '--quiet', '-m', 'links');
+    const snapshot = await gitSnapshot(repo, git(repo, 'rev-parse', 'HEAD').trim());
+    expect(snapshot.read('models/_marts.yml')).toBe('models:\n  - name: fct_orders\n');
+    expect(snapshot.read('models/_again.yml')).toBe('models:\n  - name: fct_orders\n');
+    for (const path of ['models/escape.sql', 'models/absolute.sql', 'models/dangling.sql', 'models/loop_a.sql']) expect(snapshot.read(path), path).toBeUndefined();
+    expect(snapshot.skipped).toContainEqual({ path: 'models/escape.sql', reason: 'a symbolic link to `../../../etc/passwd`, which is not a file of this revision: not read (dbt would read the file it points to)' });
+    expect(snapshot.skipped).toContainEqual({ path: 'models/absolute.sql', reason: 'a symbolic link to `/etc/passwd`, which is not a file of this revision: not read (dbt would read the file it points to)' });
+    expect(snapshot.skipped).toContainEqual({ path: 'models/loop_a.sql', reason: 'a chain of more than 8 symbolic links: not read' });
+    expect(snapshot.skipped.map((s) => s.path)).not.toContain('models/_marts.yml');
+  });
+
+  it('readFileAt follows a link inside the tree (the reviewer config may be one) and reads nothing for the others', async () => {
+    const repo = initRepo();
+    commit(repo, { 'config/reviewer.yml': 'dialect: bigquery\n' });
+    mkdirSync(join(repo, '.github'));
+    symlinkSync('../config/reviewer.yml', join(repo, '.github/dbt-pr-reviewer.yml'));
+    symlinkSync('/etc/passwd', join(repo, 'absolute.yml'));
+    symlinkSync('missing.yml', join(repo, 'dangling.yml'));
+    git(repo, 'add', '--all');
+    git(repo, 'commit', '--quiet', '-m', 'links');
+    expect(await readFileAt(repo, 'HEAD', '.github/dbt-pr-reviewer.yml')).toBe('dialect: bigquery\n');
+    expect(await readFileAt(repo, 'HEAD', 'absolute.yml')).toBeUndefined();
+    expect(await readFileAt(repo, 'HEAD', 'dangling.yml')).toBeUndefined();
+    expect(await readFileAt(repo, 'HEAD', 'config/reviewer.yml')).toBe('dialect: bigquery\n');
   });
 });
 
