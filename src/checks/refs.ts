@@ -3,9 +3,10 @@
  * `dbt parse` stops ("depends on a node named '…' which was not found"). Only what can be known from the
  * repository is judged: a ref into another package (`ref('pkg', 'm')`), or any ref of a project that installs
  * packages (`packages.yml`, `dependencies.yml`: their nodes are not in the repository), is left alone; so is a ref
- * the base version of the model already had.
+ * the base version of the model already had. A ref to a model that is disabled (every file of that name), or that
+ * pins a version the model does not have, stops `dbt parse` too, and is reported with its own reason.
  */
-import type { DbtProject, RefCall } from '../dbt/types.js';
+import type { DbtModel, DbtProject, RefCall } from '../dbt/types.js';
 import { escapeRegExp, relativeTo, stemOf } from '../dbt/textLines.js';
 import { code, hasHead } from './model-facts.js';
 import type { CheckContext, Rule, RuleHit } from './types.js';
@@ -15,19 +16,41 @@ export const refUnresolved: Rule = {
   defaultSeverity: 'error',
   origin: 'rule',
   description:
-    'A `ref()` the change adds names no model, seed or snapshot of the project (a typo, or a model removed or renamed): `dbt parse` fails. Refs into packages are not judged.',
+    'A `ref()` the change adds names no model, seed or snapshot of the project (a typo, or a model removed or renamed), a disabled model, or a version the model does not have: `dbt parse` fails. Refs into packages are not judged.',
   run(ctx) {
     if (!hasHead(ctx)) return [];
     const before = new Set((ctx.baseModel?.refs ?? []).map(refKey));
-    const added = ctx.model.refs.filter((r) => !before.has(refKey(r)) && (r.package === undefined || r.package === ctx.project.name));
+    // (each ref once, at its first line: one written twice is one mistake)
+    const seen = new Set<string>();
+    const added = ctx.model.refs.filter((r) => {
+      const key = refKey(r);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return !before.has(key) && (r.package === undefined || r.package === ctx.project.name);
+    });
     if (added.length === 0) return [];
-    const models = modelNamesOf(ctx.project);
+    const models = modelsByNameOf(ctx.project);
+    const hits: RuleHit[] = [];
+    // A model that exists but cannot be read: every model of that name is disabled, or none is the pinned version.
+    for (const ref of added) {
+      const named = models.get(ref.name.toLowerCase());
+      if (!named) continue;
+      const enabled = named.filter((m) => m.enabled);
+      const versions = [...new Set(enabled.map((m) => m.version).filter((v): v is string => v !== undefined))];
+      let why: string | undefined;
+      if (enabled.length === 0) {
+        const origin = named[0]!.config.enabled?.origin;
+        why = `names model ${code(ref.name)}, which is disabled${origin ? ` (${origin})` : ''}, so \`dbt parse\` stops ("depends on a node named '${ref.name}' which is disabled"): enable it, or read another model`;
+      } else if (ref.version !== undefined && versions.length > 0 && !versions.includes(ref.version)) {
+        why = `pins version ${ref.version} of ${code(ref.name)}, which has version${versions.length > 1 ? 's' : ''} ${versions.join(', ')}, so \`dbt parse\` stops (the node is not found): pin one of them, or drop \`v=\` to read the latest`;
+      }
+      if (why) hits.push({ rule: 'ref-unresolved', model: ctx.model.name, path: ctx.model.path, line: ref.line, message: `${code(refText(ref))} ${why}.` });
+    }
     // Compared case-insensitively: a ref that differs from a node's name only in case is left to dbt.
     const unknown = added.filter((r) => !models.has(r.name.toLowerCase()));
-    if (unknown.length === 0) return [];
+    if (unknown.length === 0) return hits;
     const others = new OtherNodes(ctx);
-    if (others.packagesInstalled()) return [];
-    const hits: RuleHit[] = [];
+    if (others.packagesInstalled()) return hits;
     for (const ref of unknown) {
       if (others.defines(ref.name)) continue;
       const near = nearestName(ref.name, [...new Set(ctx.project.models.map((m) => m.name)), ...others.fileStems()]);
@@ -47,16 +70,29 @@ function refKey(r: RefCall): string {
   return `${r.package ?? ''}\0${r.name}\0${r.version ?? ''}`;
 }
 
-const modelNames = new WeakMap<DbtProject, ReadonlySet<string>>();
+/** How a ref reads in the model's SQL. */
+function refText(ref: RefCall): string {
+  const args = [ref.package, ref.name].filter((a): a is string => a !== undefined).map((a) => `'${a}'`);
+  return `ref(${args.join(', ')}${ref.version !== undefined ? `, v=${ref.version}` : ''})`;
+}
 
-/** Every model name of the project, lower-cased, disabled models included (a ref to one is not a missing node). */
-function modelNamesOf(project: DbtProject): ReadonlySet<string> {
-  let names = modelNames.get(project);
-  if (!names) {
-    names = new Set(project.models.map((m) => m.name.toLowerCase()));
-    modelNames.set(project, names);
+const modelsByName = new WeakMap<DbtProject, ReadonlyMap<string, readonly DbtModel[]>>();
+
+/** The project's models by lower-cased name, disabled models included (a ref to one is not a missing node). */
+function modelsByNameOf(project: DbtProject): ReadonlyMap<string, readonly DbtModel[]> {
+  let byName = modelsByName.get(project);
+  if (!byName) {
+    const map = new Map<string, DbtModel[]>();
+    for (const m of project.models) {
+      const key = m.name.toLowerCase();
+      const list = map.get(key);
+      if (list) list.push(m);
+      else map.set(key, [m]);
+    }
+    byName = map;
+    modelsByName.set(project, byName);
   }
-  return names;
+  return byName;
 }
 
 /**

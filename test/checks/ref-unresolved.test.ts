@@ -56,12 +56,26 @@ describe('ref-unresolved', () => {
     expect((await refFindings(head)).map((f) => [f.path, f.line])).toEqual([['models/rpt_orders.sql', 1]]);
   });
 
-  it('accepts refs to models (disabled ones too), seeds, snapshots, versions and the project by name', async () => {
+  it('reports a new ref to a disabled model, and one pinning a version the model does not have (dbt parse stops on both)', async () => {
+    const versioned = {
+      ...BASE,
+      'models/dim_customers_v1.sql': 'select 1 as customer_id\n',
+      'models/dim_customers_v2.sql': 'select 1 as customer_id, 2 as tier\n',
+      'models/_customers.yml': 'version: 2\nmodels:\n  - name: dim_customers\n    latest_version: 2\n    versions:\n      - v: 1\n      - v: 2\n',
+    };
+    const head = { ...versioned, 'models/rpt_orders.sql': reading("{{ ref('old_orders') }}", "{{ ref('dim_customers', v=5) }}", "{{ ref('dim_customers', v=1) }}") };
+    const findings = await refFindings(head, versioned);
+    expect(findings.map((f) => [f.line, f.message])).toEqual([
+      [2, "`ref('old_orders')` names model `old_orders`, which is disabled (config(enabled=false)), so `dbt parse` stops (\"depends on a node named 'old_orders' which is disabled\"): enable it, or read another model."],
+      [4, "`ref('dim_customers', v=5)` pins version 5 of `dim_customers`, which has versions 1, 2, so `dbt parse` stops (the node is not found): pin one of them, or drop `v=` to read the latest."],
+    ]);
+  });
+
+  it('accepts refs to models, seeds, snapshots, versions and the project by name', async () => {
     const head = {
       ...BASE,
       'models/rpt_orders.sql': reading(
         "{{ ref('stg_orders') }}",
-        "{{ ref('old_orders') }}",
         "{{ ref('country_codes') }}",
         "{{ ref('orders_snapshot') }}",
         "{{ ref('shop', 'fct_orders') }}",
