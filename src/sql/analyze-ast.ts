@@ -3,7 +3,7 @@
  * CTEs and subqueries down to base relations, filters, joins, grain, set operations, order/limit and fan-out.
  */
 import type { Dialect } from '../config.js';
-import { DEDUP_ORDER, GENERIC_NUMBER, GENERIC_TEMPORAL, NUMBER_OR_DATE, SETOP_BRANCH, SETOP_OPERATORS, SETOP_SEPARATOR, baseType, setOpBranchOrder, setOpBranchText, outerFilterMark, type OuterSide, bound, columnName, columnNameOfToken, columnSite, groupByAllText, isNumericFamily, REL_OPEN, display, fanOutCanonical, relMark, rowNumberDedup, snippet } from './canonical.js';
+import { DEDUP_ORDER, GENERIC_NUMBER, GENERIC_TEMPORAL, NUMBER_OR_DATE, SETOP_BRANCH, SETOP_OPERATORS, SETOP_SEPARATOR, baseType, setOpBranchOrder, setOpBranchText, outerFilterMark, type OuterSide, bound, columnName, columnNameOfToken, columnSite, groupByAllText, isNumericFamily, REL_OPEN, display, fanOutCanonical, fanOutParts, relMark, rowNumberDedup, snippet } from './canonical.js';
 import { tokenize, type Token } from './lexer.js';
 import { emptyRowSetClauses, type Clause, type ColumnSite, type RowSetClauses, type UnresolvedStar } from './types.js';
 
@@ -490,11 +490,13 @@ export class AstAnalyzer {
     const pendingJoins: { item: AstNode; source: Source; index: number }[] = [];
     from.forEach((raw, index) => {
       if (!isNode(raw)) return;
+      const fanOutsBefore = this.sink.fanOut.length;
       const source = this.source(raw, env, scope);
       if (!source) return;
       for (const r of source.relations) relations.add(r);
       scope.sources.push(source);
       if (source.kind === 'fanout') return;
+      if (index > 0 && this.lateralGenerator(raw, source, fanOutsBefore)) return;
       if (str(raw.join) || index > 0) pendingJoins.push({ item: raw, source, index });
     });
 
@@ -525,7 +527,12 @@ export class AstAnalyzer {
       const sites = sitesOf(line !== undefined ? [columnSite(line, shown)] : [], read);
       columns.push({ name, expr: bound(inner), full: bound(info.c), type: info.type, text: shown, line, ...(sites ? { sites } : {}) });
       if (this.hasAggregate(expr)) aggregated.add(columns.length - 1);
-      if (this.containsFanout(expr)) this.sink.fanOut.push({ canonical: `select:${bound(info.c)}`, text: shown, line });
+      if (this.containsFanout(expr)) {
+        // `explode_outer(x)` is `explode(x)` that keeps a row whose array is empty or NULL
+        const outer = /^[a-z_]+_outer\(/.exec(info.c);
+        const expansion = outer ? info.c.replace(/_outer\(/, '(') : info.c;
+        this.sink.fanOut.push({ canonical: fanOutCanonical('select', bound(expansion), outer !== null), text: shown, line });
+      }
     }
     scope.aliasColumns = columns;
 
@@ -847,6 +854,29 @@ export class AstAnalyzer {
       return { alias: name, kind: 'fanout', fanout: canon, unresolved: [], relations: new Set(), ...(offset ? { offsetAlias: this.name(offset, false) } : {}) };
     }
     return undefined;
+  }
+
+  /**
+   * A joined subquery without a FROM whose select list expands an array (`cross join (select explode(x) as c) t`,
+   * which the normaliser makes of Databricks' `lateral view explode(x) t as c`): a fan-out of the rows it is joined
+   * to, not a join. Its fan-out is told as written (`lateral view outer explode(x)`); joined by a left join (`lateral
+   * view outer`) it keeps a row whose array is empty or NULL. True when the source is such a generator.
+   */
+  private lateralGenerator(raw: AstNode, source: Source, fanOutsBefore: number): boolean {
+    const sub = isNode(raw.expr) ? (isNode(raw.expr.ast) ? raw.expr.ast : raw.expr) : undefined;
+    if (source.kind !== 'derived' || source.relations.size > 0 || !sub || sub.type !== 'select' || (Array.isArray(sub.from) && sub.from.length > 0)) return false;
+    const added = this.sink.fanOut.slice(fanOutsBefore);
+    if (added.length === 0 || !added.every((c) => c.canonical.startsWith('select:'))) return false;
+    const joinWord = str(raw.join)?.toLowerCase().replace(/\s+/g, ' ') ?? '';
+    const leftJoined = /^left( outer)? join$/.test(joinWord);
+    for (const c of added) {
+      const { where, outer, expansion } = fanOutParts(c.canonical);
+      c.canonical = fanOutCanonical(where.slice(0, -1), expansion, outer || leftJoined);
+      if (this.dialect === 'databricks') c.text = snippet(`lateral view ${leftJoined ? 'outer ' : ''}${c.text}`);
+    }
+    // one generator is one fan-out, whatever the number of columns it names (`posexplode(x) t as pos, v`)
+    this.sink.fanOut.splice(fanOutsBefore, added.length, ...added.filter((c, i) => added.findIndex((x) => x.canonical === c.canonical) === i));
+    return true;
   }
 
   /**
