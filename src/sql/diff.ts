@@ -660,8 +660,12 @@ function branchesAddedOrRemoved(a: string, b: string): boolean {
   return true;
 }
 
+/**
+ * The text as SQL reads it: white space collapsed and case folded outside quotes; a string literal or a quoted name
+ * kept as written (`'Complete'` is not `'complete'`, `"Amount"` is not `"AMOUNT"`).
+ */
 function normalText(t: string): string {
-  return t.replace(/\s+/g, ' ').toLowerCase();
+  return t.replace(/('(?:[^']|'')*'?|"(?:[^"]|"")*"?|`[^`]*`?)|[^'"`]+/g, (part, quoted: string | undefined) => (quoted ? part : part.replace(/\s+/g, ' ').toLowerCase()));
 }
 
 function sameText(a: Clause, b: Clause): string {
