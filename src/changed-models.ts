@@ -8,6 +8,7 @@ import type { DbtModel, DbtProject } from './dbt/types.js';
 import { projectConfigFingerprint, stableStringify } from './dbt/index.js';
 import { factsKindOf } from './dbt/fileFacts.js';
 import { groupsWithOtherOwner, ownerMovedWithGroup } from './dbt/owner.js';
+import { projectTogglesTests, testScopesChanged } from './dbt/keyTests.js';
 import { escapeRegExp, relativeTo } from './dbt/textLines.js';
 import { scopedVars } from './dbt/vars.js';
 import type { ChangedFile } from './ports.js';
@@ -86,6 +87,7 @@ export function findChangedModels(
     let baseById: Map<string, DbtModel> | undefined;
     let baseByPath: Map<string, DbtModel> | undefined;
     const groupOwners = groupsWithOtherOwner(project, baseProject);
+    const testScopesMoved = testScopesChanged(project, baseProject);
     for (const head of project.models) {
       const previousPath = renamedFrom.get(head.path);
       let base: DbtModel | undefined;
@@ -100,7 +102,8 @@ export function findChangedModels(
       if (base) seenBase.add(base);
       const movedSources = moves.size === 0 ? NO_MOVES : head.sources.flatMap((s) => moves.get(`${project.projectFile}\0${s.source}.${s.table}`) ?? []);
       // Its owner is its group's, which the change gave another owner.
-      const groupOwnerChanged = ownerMovedWithGroup(head, groupOwners, ownerKey);
+      // Or dbt_project.yml's `data_tests:` enables or disables some of its tests.
+      const groupOwnerChanged = ownerMovedWithGroup(head, groupOwners, ownerKey) || (testScopesMoved && base !== undefined && projectTogglesTests(head, base, project, baseProject));
       // The base load reuses the head's model object when nothing it is built from changed.
       if (base === head && movedSources.length === 0 && !readsChangedMacroOrVar(head) && !groupOwnerChanged) continue;
       const sqlChanged = changedPaths.has(head.path) || (base !== undefined && base.path !== head.path);

@@ -4,10 +4,10 @@
  * `businessKeyOf` / `keyTestStatus` of the project model; this file turns the verdict into findings with a
  * committable YAML suggestion where the fix is mechanical (one key column: add `unique`/`not_null`).
  */
-import { businessKeyOf, DEFAULT_LAYER_PREFIXES, keyTestStatus, type KeyTestStatus, type KeyTestSuggestion } from '../dbt/index.js';
+import { businessKeyOf, DEFAULT_LAYER_PREFIXES, keyTestStatus, projectDisabling, type KeyTestStatus, type KeyTestSuggestion } from '../dbt/index.js';
 import type { BusinessKey, DbtModel } from '../dbt/types.js';
 import type { Suggestion } from '../review/types.js';
-import { configString, hasHead, listCode, modelPlace, type Place } from './model-facts.js';
+import { code, configString, hasHead, listCode, modelPlace, type Place } from './model-facts.js';
 import type { CheckContext, Rule, RuleHit } from './types.js';
 import { spaces, YamlLines } from './yaml-edit.js';
 
@@ -49,11 +49,30 @@ export const keyUntested: Rule = {
     if (!keyRequired(ctx)) return [];
     const key = keyOf(ctx);
     if (!key) return [];
-    const status = keyTestStatus(ctx.model, key, { config: ctx.config.businessKey });
+    const status = keyTestStatus(ctx.model, key, { config: ctx.config.businessKey, project: ctx.project });
     if (status.tested) return [];
+    // Tested by the YAML, but dbt_project.yml disables those tests: the fix is there, not in the YAML.
+    if (keyTestStatus(ctx.model, key, { config: ctx.config.businessKey }).tested) return [disabledByProjectHit(ctx, key)];
     return [untestedHit(ctx, key, status)];
   },
 };
+
+function disabledByProjectHit(ctx: CheckContext, key: BusinessKey): RuleHit {
+  const { model } = ctx;
+  const keyText = key.columns.length === 1 ? `\`${key.columns[0]}\`` : `(${key.columns.map((c) => `\`${c}\``).join(', ')})`;
+  const scopes = [...model.tests, ...model.columns.flatMap((c) => c.tests)].flatMap((t) => projectDisabling(t, ctx.project) ?? []);
+  const scope = scopes[0]!;
+  const at = `${scope.path}${scope.line !== undefined ? `:${scope.line}` : ''}`;
+  const hit: RuleHit = {
+    rule: 'key-untested',
+    model: model.name,
+    path: scope.path,
+    ...(scope.line !== undefined ? { line: scope.line } : {}),
+    message: `The business key ${keyText} of \`${model.name}\` (${key.detail}) is not tested: its tests in \`${model.properties?.path ?? model.path}\` are disabled by \`${scope.origin}\` (${code(at)}). Remove that setting (or enable the tests of this model's folder), so duplicated or null keys fail the build instead of reaching downstream joins.`,
+  };
+  if (key.columns.length === 1) hit.column = key.columns[0]!;
+  return hit;
+}
 
 function untestedHit(ctx: CheckContext, key: BusinessKey, status: KeyTestStatus): RuleHit {
   const { model } = ctx;

@@ -15,13 +15,17 @@ export const testRemoved: Rule = {
       .map((change) => {
         const on = change.column !== undefined ? `column \`${change.column}\` of \`${ctx.model.name}\`` : `model \`${ctx.model.name}\``;
         const detail = change.detail.trim() !== '' ? ` (${change.detail.trim()})` : '';
+        // Still in the YAML, but `dbt_project.yml`'s `data_tests:` now disables it (the change is located there).
+        const disabled = / disabled by `/.test(change.detail);
         return {
           rule: 'test-removed',
           model: ctx.model.name,
           ...(change.column !== undefined ? { column: change.column } : {}),
           path: change.path,
           ...(change.line !== undefined ? { line: change.line, ...(change.side === 'base' ? { side: 'base' as const } : {}) } : {}),
-          message: `A test on ${on} was removed${detail}: restore it, or replace it with an equivalent test and say in the pull request why the old one is no longer needed.`,
+          message: disabled
+            ? `A test on ${on} no longer runs${detail}: enable it again (set \`enabled\` back, or narrow the setting to the folders whose tests should not run), or say in the pull request why it is no longer needed.`
+            : `A test on ${on} was removed${detail}: restore it, or replace it with an equivalent test and say in the pull request why the old one is no longer needed.`,
         };
       });
   },

@@ -13,7 +13,7 @@ export {
   type BusinessKeyConfig,
   type BusinessKeyOptions,
 } from './businessKey.js';
-export { keyTestStatus, type KeyTestStatus, type KeyTestSuggestion, type MissingKeyTest } from './keyTests.js';
+export { keyTestStatus, projectDisabling, testRuns, type KeyTestStatus, type KeyTestSuggestion, type MissingKeyTest } from './keyTests.js';
 export { diffModelConfig, materializationOf, type DiffOptions } from './modelDiff.js';
 export { modelKey, projectConfigFingerprint, stableStringify } from './identity.js';
 export { baseDataType, sameBaseDataType } from './dataTypes.js';

@@ -5,7 +5,7 @@
  * not-null on each key column. Disabled tests do not count. Test names are configurable.
  */
 import type { BusinessKeyConfig } from './businessKey.js';
-import type { BusinessKey, DbtColumn, DbtModel, TestRef } from './types.js';
+import type { BusinessKey, DbtColumn, DbtModel, DbtProject, TestRef, TestScope } from './types.js';
 
 export interface MissingKeyTest {
   /** Test to add, e.g. `unique`, `not_null`, `dbt_utils.unique_combination_of_columns`. */
@@ -36,12 +36,34 @@ export interface KeyTestStatus {
   suggestion?: KeyTestSuggestion;
 }
 
-export function keyTestStatus(model: DbtModel, key: BusinessKey, options: { config: BusinessKeyConfig }): KeyTestStatus {
+/**
+ * The level of `dbt_project.yml`'s `data_tests:` tree that disables `test` (`+enabled: false` for the project, or for
+ * the folder of its property file below the model path, as dbt matches a test's fqn), if any: the most specific
+ * level that sets `enabled` decides. A value computed by Jinja counts as enabled.
+ */
+export function projectDisabling(test: TestRef, project: DbtProject | undefined): TestScope | undefined {
+  const scopes = project?.testScopes;
+  if (!scopes || scopes.length === 0) return undefined;
+  const relative = project.root === '' ? test.path : test.path.startsWith(`${project.root}/`) ? test.path.slice(project.root.length + 1) : undefined;
+  if (relative === undefined) return undefined;
+  // dbt: the folders of the property file's path without its first part (the model path's top folder).
+  const folders = relative.split('/').slice(1, -1);
+  let decisive: TestScope | undefined;
+  for (const scope of scopes) if (scope.folders.every((f, i) => folders[i] === f)) decisive = scope;
+  return decisive?.enabled === false ? decisive : undefined;
+}
+
+/** The test runs: not disabled by its own config nor by `dbt_project.yml` (DESIGN: `enabled: false` does not count). */
+export function testRuns(test: TestRef, project: DbtProject | undefined): boolean {
+  return test.enabled && projectDisabling(test, project) === undefined;
+}
+
+export function keyTestStatus(model: DbtModel, key: BusinessKey, options: { config: BusinessKeyConfig; project?: DbtProject }): KeyTestStatus {
   const cfg = options.config;
   const uniqueNames = new Set(cfg.uniqueTests);
   const notNullNames = new Set(cfg.notNullTests);
   const compoundNames = new Set(cfg.compoundUniqueTests);
-  const tests = allTests(model).filter((t) => t.enabled);
+  const tests = allTests(model).filter((t) => testRuns(t, options.project));
   const constraints = [...model.constraints, ...model.columns.flatMap((c) => c.constraints)];
   const keyColumns = [...new Set(key.columns)];
   const keySet = new Set(keyColumns);
@@ -114,4 +136,19 @@ function modelSuggestion(model: DbtModel, columns: string[], tests: string[], co
   if (column !== undefined) s.column = column;
   if (column === undefined && props.testsLine !== undefined) s.testsLine = props.testsLine;
   return s;
+}
+
+/**
+ * `dbt_project.yml`'s `data_tests:` levels that set `enabled` differ between two revisions of a project (cheap: false
+ * for almost every change).
+ */
+export function testScopesChanged(head: DbtProject, base: DbtProject | undefined): boolean {
+  const text = (p: DbtProject | undefined) => JSON.stringify((p?.testScopes ?? []).map((s) => [s.folders, s.enabled]));
+  return base !== undefined && (head.testScopes !== undefined || base.testScopes !== undefined) && text(head) !== text(base);
+}
+
+/** Some test of the model runs at one revision and not at the other because of `dbt_project.yml`'s `data_tests:`. */
+export function projectTogglesTests(head: DbtModel, base: DbtModel, project: DbtProject, baseProject: DbtProject | undefined): boolean {
+  const toggled = (model: DbtModel) => allTests(model).some((t) => t.enabled && testRuns(t, project) !== testRuns(t, baseProject));
+  return toggled(head) || (base !== head && toggled(base));
 }

@@ -7,6 +7,7 @@
  */
 import type { ChangeKind, Impact, ModelChange } from '../review/types.js';
 import { sameBaseDataType } from './dataTypes.js';
+import { projectDisabling, testRuns } from './keyTests.js';
 import { COMPUTED_OWNER, ownerOf, ownerText } from './owner.js';
 import { stableStringify } from './identity.js';
 import { columnKey } from './propertyNodes.js';
@@ -101,7 +102,7 @@ export function diffModelConfig(base: DbtModel | undefined, head: DbtModel | und
     ...identityChanges(base, head),
     ...contractChanges(base, head),
     ...constraintChanges(base, head),
-    ...testChanges(base, head),
+    ...testChanges(base, head, options),
     ...descriptionChanges(base, head),
     ...ownerChanges(base, head, options),
   ];
@@ -286,8 +287,13 @@ function testKindAndArgs(t: TestRef): string {
   return `${testKind(t)}|${stableStringify(args)}`;
 }
 
-function enabledTests(model: DbtModel): TestRef[] {
-  return [...model.tests, ...model.columns.flatMap((c) => c.tests)].filter((t) => t.enabled);
+function allTests(model: DbtModel): TestRef[] {
+  return [...model.tests, ...model.columns.flatMap((c) => c.tests)];
+}
+
+/** The tests that run: neither their own config nor `dbt_project.yml`'s `data_tests:` disables them. */
+function enabledTests(model: DbtModel, project: DbtProject | undefined): TestRef[] {
+  return allTests(model).filter((t) => testRuns(t, project));
 }
 
 /**
@@ -295,9 +301,9 @@ function enabledTests(model: DbtModel): TestRef[] {
  * test of a kind whose arguments were edited is the same test). A custom name given or changed (`- unique: {name:
  * x}`, `- {name: x, test_name: unique}`) is no change; neither is a test moved between column and model level.
  */
-function testChanges(base: DbtModel, head: DbtModel): ModelChange[] {
-  const baseTests = enabledTests(base);
-  const headTests = enabledTests(head);
+function testChanges(base: DbtModel, head: DbtModel, options: DiffOptions): ModelChange[] {
+  const baseTests = enabledTests(base, options.baseProject);
+  const headTests = enabledTests(head, options.headProject);
   const unpairedBase = new Set(baseTests);
   const unpairedHead = new Set(headTests);
   for (const keyOf of [testKindAndArgs, testKind]) {
@@ -318,8 +324,15 @@ function testChanges(base: DbtModel, head: DbtModel): ModelChange[] {
   for (const t of headTests) {
     if (unpairedHead.has(t)) out.push(change('test_added', `test ${testLabel(t)} added`, whereOf(t, head), 'none', false, t.level === 'column' ? t.columns[0] : undefined));
   }
+  // A test still in the YAML that dbt_project.yml now disables: at the setting that disables it.
+  const disabledByProject = allTests(head).filter((t) => t.enabled && !headTests.includes(t));
   for (const t of baseTests) {
-    if (unpairedBase.has(t)) out.push(change('test_removed', `test ${testLabel(t)} removed`, removedWhere(t, head), 'none', false, t.level === 'column' ? t.columns[0] : undefined));
+    if (!unpairedBase.has(t)) continue;
+    const column = t.level === 'column' ? t.columns[0] : undefined;
+    const still = disabledByProject.find((h) => testKind(h) === testKind(t));
+    const scope = still && projectDisabling(still, options.headProject);
+    if (scope) out.push(change('test_removed', `test ${testLabel(t)} disabled by \`${scope.origin}\``, whereOf(scope, head), 'none', false, column));
+    else out.push(change('test_removed', `test ${testLabel(t)} removed`, removedWhere(t, head), 'none', false, column));
   }
   return out;
 }

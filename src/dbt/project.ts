@@ -108,6 +108,7 @@ function loadProject(
   };
   if (info.unreadable) project.unreadable = info.unreadable;
   if (info.modelPathsLine !== undefined) project.modelPathsLine = info.modelPathsLine;
+  if (info.testScopes) project.testScopes = info.testScopes;
   const sorted = isSorted(files) ? files : files.slice().sort(compareText);
   const { focus } = options;
   // First what each file is, without reading it; then the files this load reads, together; then read them.

@@ -4,10 +4,10 @@
  * name and the version. At each level `+key` is a config, a mapping without `+` is a child folder, any other value
  * without `+` is a config.
  */
-import { ConfigResolver, markJinjaStrings, type ConfigSetting } from './configMerge.js';
+import { booleanOf, ConfigResolver, markJinjaStrings, type ConfigSetting } from './configMerge.js';
 import { joinPath, normaliseFolder } from './textLines.js';
 import { duplicateKeyProblems } from './propertyFile.js';
-import type { ConfigEntry, ProjectProblem } from './types.js';
+import type { ConfigEntry, ProjectProblem, TestScope } from './types.js';
 import { entryOf, isYMap, isYSeq, parseYamlTree, stringOf, toPlain, type YMap, type YNode } from './yamlTree.js';
 
 export interface ProjectFileInfo {
@@ -22,6 +22,8 @@ export interface ProjectFileInfo {
   unreadable?: string;
   /** The line of `model-paths:`, when set. */
   modelPathsLine?: number;
+  /** The levels of the `data_tests:` (or `tests:`) tree that set `enabled`. */
+  testScopes?: TestScope[];
 }
 
 export function readProjectFile(text: string, path: string): ProjectFileInfo {
@@ -53,7 +55,39 @@ export function readProjectFile(text: string, path: string): ProjectFileInfo {
   if (vars !== null && typeof vars === 'object' && !Array.isArray(vars)) info.vars = vars as Record<string, unknown>;
   const models = entryOf(root, 'models')?.value;
   if (isYMap(models)) info.modelsTree = models;
+  const testsKey = entryOf(root, 'data_tests') ? 'data_tests' : 'tests';
+  const tests = entryOf(root, testsKey)?.value;
+  if (isYMap(tests) && name) {
+    const scopes = testScopesOf(tests, testsKey, name, path);
+    if (scopes.length > 0) info.testScopes = scopes;
+  }
   return info;
+}
+
+/**
+ * The levels of the `data_tests:` tree that set `enabled` (`+enabled`, or `enabled` as a scalar) for this project's
+ * tests: the root, the project name key, then folders (a mapping key without `+`), as dbt walks a test's fqn
+ * (project, the folders of its property file below the model path, its name). Parents come before children.
+ */
+function testScopesOf(tree: YMap, rootKey: string, projectName: string, path: string): TestScope[] {
+  const out: TestScope[] = [];
+  const visit = (level: YMap, folders: string[], shown: string, depth: number): void => {
+    for (const [rawKey, entry] of level.entries) {
+      const key = rawKey.startsWith('+') ? rawKey.slice(1).trim() : rawKey;
+      if (key !== 'enabled' || (!rawKey.startsWith('+') && isYMap(entry.value))) continue;
+      const value = markJinjaStrings(toPlain(entry.value));
+      const flag = typeof value === 'boolean' ? value : typeof value === 'string' ? booleanOf(value) : undefined;
+      out.push({ folders, enabled: flag ?? 'unknown', path, line: entry.keyLine, origin: `${shown}: ${rawKey}: ${String(toPlain(entry.value))}` });
+    }
+    for (const [rawKey, entry] of level.entries) {
+      if (rawKey.startsWith('+') || !isYMap(entry.value)) continue;
+      // Below the root, only this project's key; below it, folders.
+      if (depth === 0 && rawKey !== projectName) continue;
+      visit(entry.value, depth === 0 ? [] : [...folders, rawKey], `${shown}: ${rawKey}`, depth + 1);
+    }
+  };
+  visit(tree, [], rootKey, 0);
+  return out;
 }
 
 function pathList(node: YNode | undefined): string[] | undefined {

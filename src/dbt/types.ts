@@ -168,6 +168,18 @@ export interface DbtModel {
   buildProblems?: ProjectProblem[];
 }
 
+/**
+ * A level of `dbt_project.yml`'s `data_tests:` (or older `tests:`) tree that sets `enabled` for the data tests under
+ * it: the root (every package), the project name key (`folders` empty too), or a folder below the model path.
+ */
+export interface TestScope extends Location {
+  folders: string[];
+  /** `unknown` when computed by Jinja (present but unknown: the tests count as enabled). */
+  enabled: boolean | 'unknown';
+  /** The text that set it, e.g. `data_tests: shop: +enabled: false`. */
+  origin: string;
+}
+
 export interface DbtGroup extends Location {
   name: string;
   owner?: { name?: string; email?: string };
@@ -214,6 +226,8 @@ export interface DbtProject {
   unreadable?: string;
   /** The line of `model-paths:` in `dbt_project.yml`, when set. */
   modelPathsLine?: number;
+  /** The levels of `dbt_project.yml`'s `data_tests:`/`tests:` tree that set `enabled`, parents before children. */
+  testScopes?: TestScope[];
 }
 
 /** One table of a `sources:` entry; `source('source', 'table')` renders to `source__table`. */
