@@ -85,7 +85,7 @@ export const BREAKING_KINDS: BreakingKind[] = [
     kind: 'join_changed',
     description: 'A join changed (type, keys or fan-out): rows can be dropped or duplicated for every consumer.',
     what: () => 'A join changed',
-    advice: `check that the model still has one row per key (test its grain with \`unique\`) and that no rows are dropped, ${TELL}`,
+    advice: `check that the model still has one row per key (test its grain with \`unique\`) and that the rows it now drops or adds are the ones intended, ${TELL}`,
   },
   {
     id: 'breaking-distinct-changed',

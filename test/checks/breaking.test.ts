@@ -31,6 +31,14 @@ describe('breaking-* rules', () => {
     expect(hits[1]!.message).toContain('`new_name as old_name`');
   });
 
+  it('a join change asks to check the rows it now drops or adds (a removed inner join adds rows, it drops none)', () => {
+    const detail = 'join removed: `inner join stg_customers c` (rows without a match, which it dropped, now appear)';
+    const [hit] = runAll(context(model({ name: 'fct_orders' }), { changes: [change('join_changed', { detail, line: 4 })] }));
+    expect(hit!.message).toBe(
+      `A join changed (${detail}): check that the model still has one row per key (test its grain with \`unique\`) and that the rows it now drops or adds are the ones intended, and tell the owners of the downstream models and exposures.`,
+    );
+  });
+
   it('names a rule for every breaking change kind, and a generic one for the rest', () => {
     expect(breakingRuleId('model_removed')).toBe('breaking-model-removed');
     expect(breakingRuleId('materialization_changed')).toBe('breaking-materialization-ephemeral');
