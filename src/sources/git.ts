@@ -12,6 +12,15 @@ export { GitError } from './git-exec.js';
 
 /** Blobs above this size are listed but not loaded (a note says so). */
 export const MAX_BLOB_BYTES = 2 * 1024 * 1024;
+
+/**
+ * The size over which a file is not read: `maxBytes` for model code and docs, 8 times that for YAML (a generated
+ * `sources:` file of a big warehouse passes 2 MB, and without it every model it describes would look undocumented
+ * and untested; YAML is parsed in linear time).
+ */
+export function readLimitOf(path: string, maxBytes: number): number {
+  return /\.ya?ml$/i.test(path) ? maxBytes * 8 : maxBytes;
+}
 /** Per-file patches above this size are omitted, as GitHub omits the `patch` of huge files. */
 export const MAX_PATCH_CHARS = 1024 * 1024;
 
@@ -485,8 +494,9 @@ async function snapshotOf(repo: string, sha: string, entries: readonly TreeEntry
   const deferred = new Set<string>(); // paths with stored facts, not read yet
   const links = new Map<string, TreeEntry>(); // symbolic links among them
   const tooLarge = (path: string, entry: TreeEntry): boolean => {
-    if (entry.size === undefined || entry.size <= maxBytes) return false;
-    skipped.push({ path, reason: `file is ${formatBytes(entry.size)}, over the ${formatBytes(maxBytes)} limit; not read` });
+    const limit = readLimitOf(path, maxBytes);
+    if (entry.size === undefined || entry.size <= limit) return false;
+    skipped.push({ path, reason: `file is ${formatBytes(entry.size)}, over the ${formatBytes(limit)} limit; not read` });
     return true;
   };
   for (const path of dbtRelevantPaths(allPaths)) {

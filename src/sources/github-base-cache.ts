@@ -8,7 +8,7 @@
  * head that needs them is downloaded instead.
  */
 import type { FileSnapshot } from '../dbt/types.js';
-import { dbtRelevantPaths, MAX_BLOB_BYTES } from './git.js';
+import { dbtRelevantPaths, MAX_BLOB_BYTES, readLimitOf } from './git.js';
 import type { BaseFile } from './github-base.js';
 import { BINARY_FILE_REASON, isBinary, MAX_TARBALL_HELD_BYTES, tooLargeReason, type TreeSnapshot } from './github-tarball.js';
 
@@ -84,7 +84,7 @@ export function captureBase(
     const text = base.read(path);
     if (changed.has(path)) {
       // Put back from a patch or fetched: known only when it was read.
-      if (text !== undefined) entries.set(path, entryForText(text, maxBlobBytes));
+      if (text !== undefined) entries.set(path, entryForText(text, readLimitOf(path, maxBlobBytes)));
       continue;
     }
     // Unchanged by the PR: exactly what the head's tarball gave, when the head kept this path.

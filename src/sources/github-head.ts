@@ -8,7 +8,7 @@
  * The snapshot is the one a tarball of the head would give: the same paths, the same texts, the same skipped files.
  */
 import type { Skipped } from '../review/types.js';
-import { dbtRelevantPaths, MAX_BLOB_BYTES, resolveLink } from './git.js';
+import { dbtRelevantPaths, MAX_BLOB_BYTES, readLimitOf, resolveLink } from './git.js';
 import type { BaseFile } from './github-base.js';
 import { MAX_CACHED_HELD_BYTES, type CachedBase } from './github-base-cache.js';
 import { isBlob } from './github-blob.js';
@@ -143,7 +143,8 @@ async function build(input: HeadFromBaseInput): Promise<{ head: TreeSnapshot; fe
   for (const { file, text } of rebuilt) {
     const bytes = Buffer.from(text, 'utf8');
     if (!file.sha || !isBlob(bytes, file.sha)) throw new CannotBuild(`${file.path} rebuilt from its patch does not match its blob SHA`);
-    if (bytes.byteLength > maxBytes) skipped.push({ path: file.path, reason: tooLargeReason(bytes.byteLength, maxBytes) });
+    const limit = readLimitOf(file.path, maxBytes);
+    if (bytes.byteLength > limit) skipped.push({ path: file.path, reason: tooLargeReason(bytes.byteLength, limit) });
     else if (isBinary(bytes)) skipped.push({ path: file.path, reason: BINARY_FILE_REASON });
     else {
       contents.set(file.path, decodeText(bytes));

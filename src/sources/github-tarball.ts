@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { Parser, type ReadEntry } from 'tar';
 import type { FileSnapshot } from '../dbt/types.js';
 import type { Skipped } from '../review/types.js';
-import { dbtRelevantPaths, MAX_BLOB_BYTES, resolveLink } from './git.js';
+import { dbtRelevantPaths, MAX_BLOB_BYTES, readLimitOf, resolveLink } from './git.js';
 
 const CANDIDATE_EXTENSIONS = ['.sql', '.py', '.yml', '.yaml', '.md'];
 const SKIPPED_FOLDERS = new Set(['dbt_packages', 'target', 'node_modules', '.git']);
@@ -98,8 +98,9 @@ export async function snapshotFromTarball(
           entry.resume();
           return;
         }
-        if (entry.size > maxBytes) {
-          skipped.push({ path, reason: tooLargeReason(entry.size, maxBytes) });
+        const limit = readLimitOf(path, maxBytes);
+        if (entry.size > limit) {
+          skipped.push({ path, reason: tooLargeReason(entry.size, limit) });
           entry.resume();
           return;
         }

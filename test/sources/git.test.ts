@@ -118,6 +118,27 @@ describe('resolveRev', () => {
   });
 });
 
+describe('size limits', () => {
+  it('reads YAML up to 8 times the limit of model code (a generated sources file passes 2 MB), and notes what it does not read', async () => {
+    const repo = initRepo();
+    const sized = (bytes: number, head: string) => head + 'x'.repeat(bytes - head.length - 1) + '\n';
+    const sha = commit(repo, {
+      'dbt_project.yml': 'name: shop\n',
+      'models/_sources.yml': sized(3000, '# '),
+      'models/_huge.yml': sized(9000, '# '),
+      'models/big.sql': sized(3000, '-- '),
+    });
+    const snapshot = await gitSnapshot(repo, sha, { maxBlobBytes: 1000 });
+    expect(snapshot.read('models/_sources.yml')).toHaveLength(3000);
+    expect(snapshot.read('models/big.sql')).toBeUndefined();
+    expect(snapshot.read('models/_huge.yml')).toBeUndefined();
+    expect(snapshot.skipped).toEqual([
+      { path: 'models/_huge.yml', reason: 'file is 9 KB, over the 8 KB limit; not read' },
+      { path: 'models/big.sql', reason: 'file is 3 KB, over the 1000 bytes limit; not read' },
+    ]);
+  });
+});
+
 describe('symbolic links in a revision', () => {
   it('reads a link as the file it points to, inside the repository; notes and does not read the others', async () => {
     const repo = initRepo();
