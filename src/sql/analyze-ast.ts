@@ -263,12 +263,12 @@ function distinctColumnNames(columns: readonly ColInfo[]): string[] {
 }
 
 /**
- * A DISTINCT's grain: the names of the columns it makes rows distinct on (a column added or removed changes which
- * rows collapse), or `*` when a star's columns are unknown. The same for `select a, b ... group by a, b` without
- * aggregates, which is `select distinct a, b`.
+ * A DISTINCT's grain: what the columns it makes rows distinct on compute (a column added or removed, or one
+ * computed otherwise, changes which rows collapse; a column renamed does not), or `*` when a star's columns are
+ * unknown. The same for `select a, b ... group by a, b` without aggregates, which is `select distinct a, b`.
  */
 function distinctCanonical(columns: readonly ColInfo[], unresolved: readonly UnresolvedStar[]): string {
-  return unresolved.length > 0 ? 'distinct(*)' : `distinct(${distinctColumnNames(columns).sort().join(',')})`;
+  return unresolved.length > 0 ? 'distinct(*)' : `distinct(${[...new Set(columns.filter((c) => !isConstantExpr(c.full)).map((c) => c.full))].sort().join(',')})`;
 }
 
 /**

@@ -49,4 +49,14 @@ describe('`select distinct a, b` and `select a, b ... group by a, b` without agg
     expect(diff(distinct, plain, 'snowflake', false)).toEqual([expect.objectContaining({ kind: 'distinct_changed', detail: 'removed: `select distinct customer_id, status` (duplicates can reappear)', breaking: true })]);
     expect(diff(plain, grouped('customer_id, status'), 'snowflake', false)).toEqual([expect.objectContaining({ kind: 'distinct_changed', detail: 'added: `group by customer_id, status` (duplicate rows collapse)', breaking: true })]);
   });
+
+  it('a column of a DISTINCT computed otherwise changes which rows collapse; one only renamed does not', () => {
+    const upper = 'select distinct upper(status) as status_key, customer_id from raw__orders';
+    const lower = 'select distinct lower(status) as status_key, customer_id from raw__orders';
+    expect(diff(upper, lower, 'snowflake', false).map((c) => [c.kind, c.breaking]).sort()).toEqual([['column_expression_changed', false], ['distinct_changed', true]]);
+    const byPosition = (e: string) => `select ${e}(status) as status_key, customer_id from raw__orders group by 1, 2`;
+    expect(diff(byPosition('upper'), byPosition('lower'), 'snowflake', false).map((c) => c.kind).sort()).toEqual(['column_expression_changed', 'distinct_changed']);
+    const renamed = 'select distinct upper(status) as status_code, customer_id from raw__orders';
+    expect(diff(upper, renamed, 'snowflake', false).map((c) => c.kind)).toEqual(['column_renamed']);
+  });
 });
