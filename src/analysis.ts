@@ -247,7 +247,10 @@ export class ModelAnalyzer {
     }
     const unknown = sqlChanges.find((c) => c.kind === 'unknown');
     if (unknown) result.unknownReason = unknown.detail;
-    result.changes.push(...sqlChanges);
+    // The model's own file is as it was: what changed its SQL is a macro or var the change edited. Said, since the
+    // lines these changes point at are not in the diff.
+    const causes = changed.renderCauses && base.raw === head.raw ? ` (through the change of ${changed.renderCauses.join(', ')})` : '';
+    result.changes.push(...(causes ? sqlChanges.map((c) => (c.kind === 'formatting_only' ? c : { ...c, detail: `${c.detail}${causes}` })) : sqlChanges));
     return result;
   }
 

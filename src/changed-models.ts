@@ -23,6 +23,8 @@ export interface ChangedModel {
   status: ModelStatus;
   /** Sources it reads whose relation (`database`, `schema`, `identifier`) the change moved. */
   movedSources?: SourceMove[];
+  /** The changed macros and vars it calls or reads (directly or through macros), e.g. ``macro `cents` (macros/cents.sql)``. */
+  renderCauses?: string[];
 }
 
 /** A source table that now points at another relation. */
@@ -61,7 +63,7 @@ export function findChangedModels(
     }
   }
   const metadataChanged = [...changedPaths].some((p) => /\.ya?ml$/i.test(p));
-  const readsChangedMacroOrVar = rendersDifferently(changedPaths, headProjects, baseProjects);
+  const renderCausesOf = rendersDifferently(changedPaths, headProjects, baseProjects);
   const moves = sourceMoves(changedPaths, headProjects, baseProjects);
   const result: ChangedModel[] = [];
   const seenBase = new Set<DbtModel>();
@@ -104,8 +106,9 @@ export function findChangedModels(
       // Its owner is its group's, which the change gave another owner.
       // Or dbt_project.yml's `data_tests:` enables or disables some of its tests.
       const groupOwnerChanged = ownerMovedWithGroup(head, groupOwners, ownerKey) || (testScopesMoved && base !== undefined && projectTogglesTests(head, base, project, baseProject));
+      const renderCauses = renderCausesOf(head);
       // The base load reuses the head's model object when nothing it is built from changed.
-      if (base === head && movedSources.length === 0 && !readsChangedMacroOrVar(head) && !groupOwnerChanged) continue;
+      if (base === head && movedSources.length === 0 && !renderCauses && !groupOwnerChanged) continue;
       const sqlChanged = changedPaths.has(head.path) || (base !== undefined && base.path !== head.path);
       // Only a changed property file (or dbt_project.yml, below) can change what YAML says about a model.
       const propertiesChanged =
@@ -131,9 +134,9 @@ export function findChangedModels(
       }
       // Unpinned refs move to a version that became the latest.
       const becameLatest = head.version !== undefined && head.version === head.latestVersion && base.latestVersion !== head.latestVersion;
-      if (!sqlChanged && !propertiesChanged && !projectChanged && !becameLatest && movedSources.length === 0 && !readsChangedMacroOrVar(head) && !groupOwnerChanged) continue;
+      if (!sqlChanged && !propertiesChanged && !projectChanged && !becameLatest && movedSources.length === 0 && !renderCauses && !groupOwnerChanged) continue;
       const status: ModelStatus = base.path !== head.path && base.name !== head.name ? 'renamed' : 'modified';
-      result.push({ project, baseProject, head, base, status, ...(movedSources.length > 0 ? { movedSources } : {}) });
+      result.push({ project, baseProject, head, base, status, ...(movedSources.length > 0 ? { movedSources } : {}), ...(renderCauses ? { renderCauses } : {}) });
     }
   }
   const headOf = new Map([...baseOf].map(([head, base]) => [base, head]));
@@ -176,31 +179,47 @@ function rendersDifferently(
   changedPaths: ReadonlySet<string>,
   headProjects: readonly DbtProject[],
   baseProjects: readonly DbtProject[],
-): (model: DbtModel) => boolean {
-  const names = new Set<string>();
+): (model: DbtModel) => string[] | undefined {
+  // What made each macro render differently: the changed macros and vars it calls or reads, itself included.
+  const causes = new Map<string, Set<string>>();
   for (const project of [...headProjects, ...baseProjects]) {
-    for (const macro of project.macros) if (changedPaths.has(macro.path)) names.add(macro.name);
+    for (const macro of project.macros) if (changedPaths.has(macro.path)) causes.set(macro.name, new Set([`macro \`${macro.name}\` (${macro.path})`]));
   }
   const vars = changedVars(headProjects, baseProjects);
-  if (names.size === 0 && vars.size === 0) return () => false;
-  const alternatives = (set: ReadonlySet<string>) => [...set].map(escapeRegExp).join('|');
-  const readsVar = vars.size > 0 ? new RegExp(`\\bvar\\s*\\(\\s*['"](?:${alternatives(vars)})['"]`) : undefined;
-  const uses = (text: string, call: RegExp | undefined): boolean => call?.test(text) === true || readsVar?.test(text) === true;
-  const callOf = (set: ReadonlySet<string>) => (set.size > 0 ? new RegExp(`\\b(?:${alternatives(set)})\\s*\\(`) : undefined);
+  if (causes.size === 0 && vars.size === 0) return () => undefined;
+  const varCall = (name: string) => new RegExp(`\\bvar\\s*\\(\\s*['"]${escapeRegExp(name)}['"]`);
+  const varReads = [...vars.keys()].map((name) => ({ cause: `var \`${name}\` (${vars.get(name)})`, call: varCall(name) }));
+  const macroCall = (name: string) => new RegExp(`\\b${escapeRegExp(name)}\\s*\\(`);
+  const calls = new Map<string, RegExp>();
+  const callOf = (name: string): RegExp => calls.get(name) ?? calls.set(name, macroCall(name)).get(name)!;
+  /** The causes a text (a macro's or a model's) renders differently by, or undefined. */
+  const causesOf = (text: string): Set<string> | undefined => {
+    let found: Set<string> | undefined;
+    for (const [name, from] of causes) if (callOf(name).test(text)) for (const c of from) (found ??= new Set()).add(c);
+    for (const { cause, call } of varReads) if (call.test(text)) (found ??= new Set()).add(cause);
+    return found;
+  };
   // Macros that call a changed macro (or read a changed var) render differently too: close over them.
   const macros = headProjects.flatMap((p) => p.macros);
   for (let grew = true; grew; ) {
     grew = false;
-    const call = callOf(names);
     for (const macro of macros) {
-      if (!names.has(macro.name) && uses(macro.source, call)) {
-        names.add(macro.name);
+      const found = causesOf(macro.source);
+      if (!found) continue;
+      const known = causes.get(macro.name);
+      const before = known?.size ?? 0;
+      const all = new Set([...(known ?? []), ...found]);
+      if (all.size > before) {
+        causes.set(macro.name, all);
         grew = true;
       }
     }
   }
-  const call = callOf(names);
-  return (model) => model.language === 'sql' && uses(model.raw, call);
+  return (model) => {
+    if (model.language !== 'sql') return undefined;
+    const found = causesOf(model.raw);
+    return found ? [...found].sort() : undefined;
+  };
 }
 
 /**
@@ -228,13 +247,14 @@ function sourceMoves(changedPaths: ReadonlySet<string>, headProjects: readonly D
 }
 
 /** The project vars whose value differs between base and head (`vars:` of each `dbt_project.yml`). */
-function changedVars(headProjects: readonly DbtProject[], baseProjects: readonly DbtProject[]): Set<string> {
-  const changed = new Set<string>();
+/** The vars whose value `dbt_project.yml` changed, with that file's path. */
+function changedVars(headProjects: readonly DbtProject[], baseProjects: readonly DbtProject[]): Map<string, string> {
+  const changed = new Map<string, string>();
   for (const head of headProjects) {
     const base = baseProjects.find((p) => p.projectFile === head.projectFile);
     if (!base) continue;
     for (const [name, before, after] of varPairs(head.vars, base.vars, head.name)) {
-      if (stableStringify(after) !== stableStringify(before)) changed.add(name);
+      if (stableStringify(after) !== stableStringify(before)) changed.set(name, head.projectFile);
     }
   }
   return changed;

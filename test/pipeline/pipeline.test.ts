@@ -267,7 +267,7 @@ describe('runReview', () => {
     };
     const r = await review({ ...withVars, 'dbt_project.yml': withVars['dbt_project.yml']!.replace('min_amount: 0', 'min_amount: 500') }, withVars);
     expect(r.models.map((m) => m.name)).toEqual(['fct_orders']);
-    expect(r.models[0]!.changes).toEqual([expect.objectContaining({ kind: 'filter_changed', breaking: true })]);
+    expect(r.models[0]!.changes).toEqual([expect.objectContaining({ kind: 'filter_changed', breaking: true, detail: expect.stringMatching(/ \(through the change of var `min_amount` \(dbt_project\.yml\)\)$/) })]);
     const currency = await review({ ...withVars, 'dbt_project.yml': withVars['dbt_project.yml']!.replace('currency: USD', 'currency: EUR') }, withVars);
     expect(currency.models.map((m) => [m.name, m.changes.map((c) => c.kind)])).toEqual([['customer_revenue', ['column_expression_changed']]]);
     // a var scoped to the project (`vars: {shop: {...}}`)
@@ -797,6 +797,9 @@ describe('runReview with macros', () => {
     expect(m).toBeDefined();
     expect(m.changes).toContainEqual(expect.objectContaining({ kind: 'column_expression_changed', column: 'revenue' }));
     expect(m.impact).toBe('column');
+    // the model's own file did not change: its change says which macro did (through the macro that calls it)
+    const revenue = m.changes.find((c) => c.column === 'revenue')!;
+    expect(revenue.detail).toMatch(/ \(through the change of macro `cents_to_dollars` \(macros\/cents_to_dollars\.sql\)\)$/);
   });
 });
 
