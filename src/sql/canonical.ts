@@ -333,7 +333,13 @@ export function bound(canonical: string): string {
 }
 
 /** Collapses whitespace of a source snippet for messages. */
+/** `text` with `rewrite` applied to what is outside string literals and quoted names (those are kept as written). */
+export function outsideQuotes(text: string, rewrite: (part: string) => string): string {
+  return text.replace(/('(?:[^']|'')*'?|"(?:[^"]|"")*"?|`[^`]*`?)|[^'"`]+/g, (part, quoted: string | undefined) => (quoted ? part : rewrite(part)));
+}
+
 export function snippet(text: string, max = 160): string {
-  const s = text.replace(/\s+/g, ' ').trim();
+  // (spaces inside a literal are its value: `'a  b'` is not `'a b'`)
+  const s = outsideQuotes(text, (part) => part.replace(/\s+/g, ' ')).trim();
   return s.length > max ? s.slice(0, max - 1) + '…' : s;
 }

@@ -2,7 +2,7 @@
  * The semantic diff of two model shapes: typed changes, each with its impact, whether it breaks consumers, and
  * the line it is about (head SQL, or base SQL for removals).
  */
-import { DEDUP_ORDER, REL_CLOSE, REL_OPEN, SETOP_BRANCH, dedupKeyText, fanOutAddedEffect, fanOutChangedEffect, SETOP_SEPARATOR, columnSite, columnsReadIn, shapeCanonicals, parseSetOpBranchText, display, groupByAllColumns, isGenericFamily, outerFilter, relMark, snippet, swapRelation, typesDiffer, outerFilterMark, type OuterSide } from './canonical.js';
+import { DEDUP_ORDER, REL_CLOSE, REL_OPEN, SETOP_BRANCH, dedupKeyText, fanOutAddedEffect, fanOutChangedEffect, SETOP_SEPARATOR, columnSite, columnsReadIn, shapeCanonicals, parseSetOpBranchText, display, groupByAllColumns, isGenericFamily, outerFilter, outsideQuotes, relMark, snippet, swapRelation, typesDiffer, outerFilterMark, type OuterSide } from './canonical.js';
 import type { Clause, ColumnSite, GrainClause, JoinShape, ModelShape, OutputColumn, SqlChange, UnresolvedStar } from './types.js';
 import { codeSpan } from '../review/code-span.js';
 
@@ -665,7 +665,7 @@ function branchesAddedOrRemoved(a: string, b: string): boolean {
  * kept as written (`'Complete'` is not `'complete'`, `"Amount"` is not `"AMOUNT"`).
  */
 function normalText(t: string): string {
-  return t.replace(/('(?:[^']|'')*'?|"(?:[^"]|"")*"?|`[^`]*`?)|[^'"`]+/g, (part, quoted: string | undefined) => (quoted ? part : part.replace(/\s+/g, ' ').toLowerCase()));
+  return outsideQuotes(t, (part) => part.replace(/\s+/g, ' ').toLowerCase());
 }
 
 function sameText(a: Clause, b: Clause): string {

@@ -22,6 +22,11 @@ describe('changes inside quotes are shown as text changes', () => {
     expect(changes.map((c) => c.detail)).toEqual(["`is_done`: `case when status = 'Complete' then 1 end` → `case when status = 'complete' then 1 end`"]);
   });
 
+  it('spaces inside a literal are its value: shown as written, not collapsed into the same text', () => {
+    const changes = diff("select order_id from stg_orders where status = 'a  b'", "select order_id from stg_orders where status = 'a b'");
+    expect(changes.map((c) => c.detail)).toEqual(["filter `status = 'a  b'` → `status = 'a b'`"]);
+  });
+
   it('case and spacing outside quotes still make no change', () => {
     expect(diff("select order_id from stg_orders where STATUS = 'x'", "select order_id from stg_orders where status   = 'x'")).toEqual([]);
   });
