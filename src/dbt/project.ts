@@ -10,7 +10,7 @@ import { buildModel, entryEnabled, isStubModel, propertiesPathOf, stubModel, typ
 import { booleanOf } from './configMerge.js';
 import { containsComputed } from './pyLiteral.js';
 import { ProjectConfigTree, readProjectFile } from './projectFile.js';
-import { readPropertyFile, type ModelEntry } from './propertyFile.js';
+import { readPropertyFile, type ModelEntry, type PropertyFileResult } from './propertyFile.js';
 import { basenameOf, dirnameOf, joinPath, relativeTo, stemOf } from './textLines.js';
 import type { CodeFacts } from './fileFacts.js';
 import type { DbtModel, DbtProject, FileSnapshot, ProjectProblem } from './types.js';
@@ -156,7 +156,7 @@ function loadProject(
   for (const path of propertyFiles) {
     // An unchanged file is read for the entries of the models in focus only.
     const focusModels = focus && !focus.changedPaths.has(path) ? focus.models : undefined;
-    readProperties(snapshot.read(path) ?? '', path, project, propertyEntries, options, focusModels, focus?.changedPaths.has(path));
+    readProperties(snapshot.read(path), path, project, propertyEntries, options, focusModels, focus?.changedPaths.has(path));
   }
   // A versioned model, a model described in a changed property file (whose problems the review reports) and one
   // whose entry computes `enabled` are built from their text, in focus or not.
@@ -350,7 +350,8 @@ function reusableModels(
 }
 
 function readProperties(
-  text: string,
+  /** Undefined when the file could not be read (binary, not UTF-8, over the size limit). */
+  text: string | undefined,
   path: string,
   project: DbtProject,
   entries: Map<string, ModelEntry>,
@@ -358,7 +359,10 @@ function readProperties(
   focusModels?: ReadonlySet<string>,
   changedPath = false,
 ): void {
-  let result = readPropertyFile(text, path, yamlCache, focusModels, focusModels === undefined && changedPath);
+  let result: PropertyFileResult =
+    text === undefined
+      ? { kind: 'invalid', problem: { rule: 'yaml-invalid', path, message: `${path} could not be read as text (binary or not UTF-8, or over the size limit): dbt reads property files as UTF-8 text` } }
+      : readPropertyFile(text, path, yamlCache, focusModels, focusModels === undefined && changedPath);
   if (result.kind === 'invalid') {
     project.problems.push(result.problem);
     project.propertyFiles.push(path);

@@ -279,6 +279,21 @@ describe('review of other repository shapes', () => {
     expect(review.findings.map((f) => f.rule)).toContain('breaking-column-removed');
   });
 
+  it('a property file re-saved as UTF-16 (binary to git) is yaml-invalid, and its models keep the properties they had', async () => {
+    const r = initRepo();
+    const root = commit(r, BASE_FILES, 'base');
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(BASE_FILES['models/staging/_staging.yml'], 'utf16le')]);
+    const head = commit(r, {
+      'models/staging/_staging.yml': utf16,
+      'models/staging/stg_orders.sql': BASE_FILES['models/staging/stg_orders.sql'].replace('    status\n', '    status,\n    1 as one\n'),
+    });
+    const run = await runCli(['review', '--repo', r, '--base', root, '--head', head, '--format', 'json']);
+    const review = JSON.parse(run.stdout) as Review;
+    expect(review.findings).toContainEqual(expect.objectContaining({ rule: 'yaml-invalid', severity: 'error', path: 'models/staging/_staging.yml' }));
+    // read as it was before: no false "no description", "key untested" or "tests removed"
+    expect(review.findings.map((f) => f.rule).filter((rule) => rule !== 'yaml-invalid')).toEqual([]);
+  });
+
   it('compares against the merge base when the base branch has moved on, and says so', async () => {
     const r = initRepo();
     const root = commit(r, BASE_FILES, 'base');
