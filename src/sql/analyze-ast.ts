@@ -292,6 +292,74 @@ function withoutOuterArg(expr: AstNode): { node: AstNode; outer: boolean } {
   return { node: expr, outer: false };
 }
 
+/** Comparisons and their negations (`not (a = b)` is `a <> b`, also when a side is NULL). */
+const NEGATED: Readonly<Record<string, string>> = {
+  '=': '<>', '<>': '=', '!=': '=', '<': '>=', '>=': '<', '>': '<=', '<=': '>',
+  in: 'not in', 'not in': 'in', like: 'not like', 'not like': 'like', ilike: 'not ilike', 'not ilike': 'ilike', is: 'is not', 'is not': 'is',
+};
+
+/** `node` (a comparison) with the negated operator, or undefined when it is not a comparison. */
+function negatedComparison(node: unknown): AstNode | undefined {
+  if (!isNode(node) || node.type !== 'binary_expr') return undefined;
+  const negated = NEGATED[String(node.operator).toLowerCase().replace(/\s+/g, ' ')];
+  return negated === undefined ? undefined : { ...node, operator: negated, parentheses: false };
+}
+
+/** The parts of `x between low and high` (not `not between`), or undefined. */
+function betweenBounds(node: unknown): { value: unknown; low: unknown; high: unknown } | undefined {
+  if (!isNode(node) || node.type !== 'binary_expr' || String(node.operator).toUpperCase() !== 'BETWEEN') return undefined;
+  const list = isNode(node.right) && Array.isArray(node.right.value) ? node.right.value : [];
+  return list.length === 2 ? { value: node.left, low: list[0], high: list[1] } : undefined;
+}
+
+const LITERAL = /^(?:'(?:[^']|'')*'|-?[0-9.]+(?:e-?[0-9]+)?|null|true|false)$/i;
+
+/**
+ * The canonical `in(x,(v1,v2,...))` of an OR of equalities (or IN lists) of one expression with literals, as
+ * `x in (...)` gives; undefined otherwise. Canonical forms: `=(p,q)` with sorted operands, `in(x,(...))`.
+ */
+function asInList(operands: readonly string[]): string | undefined {
+  if (operands.length < 2) return undefined;
+  let subject: string | undefined;
+  const values: string[] = [];
+  for (const o of operands) {
+    let parts: [string, string[]] | undefined;
+    const eq = /^=\((.*)\)$/.exec(o);
+    const inList = /^in\((.*),\((.*)\)\)$/.exec(o);
+    if (eq) {
+      const [a, b] = splitTopLevel(eq[1]!);
+      if (a !== undefined && b !== undefined) parts = LITERAL.test(a) && !LITERAL.test(b) ? [b, [a]] : LITERAL.test(b) && !LITERAL.test(a) ? [a, [b]] : undefined;
+    } else if (inList) {
+      const items = splitTopLevel(inList[2]!);
+      if (items.every((i) => i !== undefined && LITERAL.test(i))) parts = [inList[1]!, items as string[]];
+    }
+    if (!parts || (subject !== undefined && parts[0] !== subject)) return undefined;
+    subject = parts[0];
+    values.push(...parts[1]);
+  }
+  return `in(${subject},(${[...new Set(values)].sort().join(',')}))`;
+}
+
+/** `a,b,c` split at its top-level commas (outside parentheses and quotes). */
+function splitTopLevel(text: string): (string | undefined)[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === "'") {
+      for (i++; i < text.length && !(text[i] === "'" && text[i + 1] !== "'"); i += text[i] === "'" ? 2 : 1);
+    } else if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (ch === ',' && depth === 0) {
+      out.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(text.slice(start));
+  return out;
+}
+
 export class AstAnalyzer {
   private sink: RowSetClauses = emptyRowSetClauses();
   private readonly relationLines = new Map<string, number>();
@@ -1108,6 +1176,18 @@ export class AstAnalyzer {
         walk(n.right);
         return;
       }
+      const bounds = betweenBounds(n);
+      if (bounds) {
+        // `x between a and b` is `x >= a and x <= b`: two filters, as when written so
+        const text = (node: unknown): string | undefined => this.locate(node).text;
+        for (const [bound, op] of [[bounds.low, '>='], [bounds.high, '<=']] as const) {
+          const c = this.binary({ type: 'binary_expr', operator: op, left: bounds.value, right: bound }, scope, allowAliases).c;
+          const where = this.locate(n, afterLine);
+          const [x, y] = [text(bounds.value), text(bound)];
+          out.push({ canonical: c, text: snippet(x !== undefined && y !== undefined ? `${x} ${op} ${y}` : (where.text ?? c)), line: where.line });
+        }
+        return;
+      }
       const c = this.expr(n, scope, allowAliases).c;
       if (c === 'true' || c === '' || /^=\(([^,()]+),\1\)$/.test(c)) return; // where true, 1=1
       const where = this.locate(n, afterLine);
@@ -1256,6 +1336,8 @@ export class AstAnalyzer {
         return this.binary(n, scope, allowAliases);
       case 'unary_expr': {
         const op = String(n.operator).toLowerCase();
+        const negated = op === 'not' ? negatedComparison(n.expr) : undefined;
+        if (negated) return this.binary(negated, scope, allowAliases);
         const inner = this.expr(n.expr, scope, allowAliases);
         if (op === '-' && /^[0-9.]+$/.test(inner.c)) return { c: `-${inner.c}`, type: inner.type };
         return { c: `${op}(${inner.c})`, type: op === 'not' ? 'boolean' : inner.type };
@@ -1268,8 +1350,12 @@ export class AstAnalyzer {
       }
       case 'aggr_func':
       case 'function':
-      case 'window_func':
-        return this.call(n, scope, allowAliases);
+      case 'window_func': {
+        // `not (a > 1)` comes as a function named `not`
+        const args = n.type === 'function' && this.functionName(n) === 'not' ? this.args(n) : [];
+        const negated = args.length === 1 ? negatedComparison(args[0]) : undefined;
+        return negated ? this.binary(negated, scope, allowAliases) : this.call(n, scope, allowAliases);
+      }
       case 'case': {
         const parts = [n.expr ? `on ${this.expr(n.expr, scope, allowAliases).c}` : ''];
         for (const a of Array.isArray(n.args) ? n.args : []) {
@@ -1330,10 +1416,22 @@ export class AstAnalyzer {
             return;
           }
         }
+        const bounds = op === 'and' ? betweenBounds(x) : undefined;
+        if (bounds) {
+          // `x between a and b` is `x >= a and x <= b`
+          operands.push(this.binary({ type: 'binary_expr', operator: '>=', left: bounds.value, right: bounds.low }, scope, allowAliases));
+          operands.push(this.binary({ type: 'binary_expr', operator: '<=', left: bounds.value, right: bounds.high }, scope, allowAliases));
+          return;
+        }
         operands.push(this.expr(x, scope, allowAliases));
       };
       collect(n.left);
       collect(n.right);
+      if (op === 'or') {
+        // `x = 'a' or x = 'b'` is `x in ('a', 'b')`
+        const listed = asInList(operands.map((o) => o.c));
+        if (listed) return { c: bound(listed), type };
+      }
       let kept = operands.map((o) => o.c);
       if (op === 'and') kept = kept.filter((o) => o !== 'true' && !/^=\(([^,()]+),\1\)$/.test(o));
       if (op === 'and' && kept.length === 1) return { c: kept[0]!, type };

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { diff } from './helpers.js';
+
+const where = (condition: string): string => `select order_id from stg_orders where ${condition}`;
+
+/** Predicates written another way that select the same rows are no change (they were reported as breaking filters). */
+describe('equivalent predicates', () => {
+  it.each([
+    ['between and two bounds', 'amount between 1 and 10', 'amount >= 1 and amount <= 10'],
+    ['<> and not =', "status <> 'x'", "not status = 'x'"],
+    ['<> and not (=)', "status <> 'x'", "not (status = 'x')"],
+    ['<= and not (>)', 'amount <= 1', 'not (amount > 1)'],
+    ['is not null and not (is null)', 'status is not null', 'not (status is null)'],
+    ['an OR of equalities and IN', "(status = 'a' or status = 'b')", "status in ('b', 'a')"],
+    ['IN with an OR and a longer IN', "status in ('a', 'b') or status = 'c'", "status in ('a', 'b', 'c')"],
+  ])('%s', (_name, before, after) => {
+    expect(diff(where(before), where(after))).toEqual([]);
+    expect(diff(where(after), where(before))).toEqual([]);
+  });
+
+  it('a bound of a BETWEEN that changed is told as that bound', () => {
+    expect(diff(where('amount between 1 and 10'), where('amount between 1 and 20')).map((c) => c.detail)).toEqual(['filter `amount <= 10` → `amount <= 20`']);
+  });
+
+  it('what selects other rows is still a change', () => {
+    expect(diff(where("status = 'a' or status = 'b' or status = 'c'"), where("status in ('a', 'b')")).map((c) => c.kind)).toEqual(['filter_changed']);
+    expect(diff(where("status = 'a' or amount = 1"), where("status in ('a')")).map((c) => c.kind)).toEqual(['filter_changed']);
+    expect(diff(where('amount not between 1 and 10'), where('amount >= 1 and amount <= 10')).length).toBeGreaterThan(0);
+  });
+});
