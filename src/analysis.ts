@@ -259,13 +259,16 @@ export class ModelAnalyzer {
    * written against the upstream's base columns: pass them so a column that the change removed is still attributed
    * to `upstream` (`['*']` when it reads every column). One parse; no analysis of the dependant's other parents.
    * Undefined when the SQL could not be parsed fully: a tolerant reading does not know which columns it reads.
+   * `output`: the model's own columns (with the upstream's base columns), when all are known; `sql`: as rendered.
    */
-  async columnsUsed(model: DbtModel, project: DbtProject, upstream: string, upstreamBaseColumns?: string[]): Promise<string[] | undefined> {
+  async columnsUsed(model: DbtModel, project: DbtProject, upstream: string, upstreamBaseColumns?: string[]): Promise<{ used: string[]; output?: string[]; sql: string } | undefined> {
     if (model.language !== 'sql') return undefined;
     const { rendered, upstream: known } = await this.renderedOf(model, project, false, 0);
     if (!rendered.ok) return undefined;
     const shape = this.analyzeSql(rendered.sql, upstreamBaseColumns ? { ...known, [upstream.toLowerCase()]: upstreamBaseColumns } : known);
-    return shape.parse === 'full' ? columnsUsedFrom(shape, upstream) : undefined;
+    if (shape.parse !== 'full') return undefined;
+    // (its own columns, as its readers were written against them: known when no star is left unexpanded)
+    return { used: columnsUsedFrom(shape, upstream), ...(shape.unresolvedStars.length === 0 ? { output: shape.columns.map((c) => c.name) } : {}), sql: rendered.sql };
   }
 
   /**

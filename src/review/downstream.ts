@@ -5,6 +5,7 @@
 import type { DbtModel, DbtProject } from '../dbt/types.js';
 import type { DownstreamUse, ModelReport } from './types.js';
 import { materializationOf, ownerOf } from '../dbt/index.js';
+import { escapeRegExp } from '../dbt/textLines.js';
 import type { AnalysedModel, ModelAnalyzer } from '../analysis.js';
 
 /** Upper bound of dependants whose SQL is analysed for column use, per changed model. */
@@ -94,15 +95,27 @@ export async function buildDownstream(
     const baseColumns = analysed[i]?.baseColumns;
     const { affectedColumns, dependants, exposures, analysedCount } = plans[i]!;
     const uses: DownstreamUse[] = [];
+    /** Dependants that select affected columns under their own name (a `select *`): their readers lose them too. */
+    const passing: Passing[] = [];
     for (const [n, { model, project }] of dependants.entries()) {
       const owner = ownerOf(model, project, ownerKey);
       let columnsUsed: string[] = [];
       let columnsUnknown = false;
       if (n < analysedCount) {
-        const used = await analyzer.columnsUsed(model, project, report.name, baseColumns);
+        const read = await analyzer.columnsUsed(model, project, report.name, baseColumns);
         // `*` means the dependant reads every column (e.g. `select *`): it uses all the affected ones.
-        if (used === undefined) columnsUnknown = true;
-        else columnsUsed = used.includes('*') ? [...affectedColumns] : used.filter((c) => affectedColumns.has(c.toLowerCase()));
+        if (read === undefined) columnsUnknown = true;
+        else {
+          columnsUsed = read.used.includes('*') ? [...affectedColumns] : read.used.filter((c) => affectedColumns.has(c.toLowerCase()));
+          const output = new Set((read.output ?? []).map((c) => c.toLowerCase()));
+          const selected = columnsUsed.filter((c) => output.has(c.toLowerCase()));
+          if (selected.length > 0 && read.output && !isEphemeral(model)) {
+            // Passed on by a `*`: the dependant does not name them (not a word of its SQL), so it still builds, and
+            // its readers fail. (One that names them fails itself: it is the one to fix.)
+            const passed = selected.filter((c) => !new RegExp(`(?<![\\w$])${escapeRegExp(c)}(?![\\w$])`, 'i').test(read.sql));
+            if (passed.length > 0) passing.push({ model, project, passed, output: read.output });
+          }
+        }
       }
       uses.push({
         name: model.name,
@@ -117,9 +130,53 @@ export async function buildDownstream(
     for (const exposure of exposures) {
       uses.push({ name: exposure.name, type: 'exposure', path: exposure.path, owner: exposure.owner, columnsUsed: [] });
     }
-    uses.push(...throughEphemeral(dependants, graph, ownerKey, new Set([key(report), ...uses.map((u) => u.name.toLowerCase())]), preload, budget));
+    const seen = new Set([key(report), ...uses.map((u) => u.name.toLowerCase())]);
+    uses.push(...(await throughPassing(passing, graph, analyzer, ownerKey, seen, preload, budget)));
+    uses.push(...throughEphemeral(dependants, graph, ownerKey, seen, preload, budget));
     report.downstream = uses;
   }
+}
+
+interface Passing {
+  model: DbtModel;
+  project: DbtProject;
+  /** The affected columns it selects under their own name. */
+  passed: string[];
+  /** Its columns, as its readers were written against them. */
+  output: string[];
+}
+
+/**
+ * The readers of dependants that pass affected columns on (`select *` from the changed model): those dependants
+ * still build without the columns, and it is their readers that use the columns that fail. One level; a reader is
+ * listed when it uses a passed column (`via` names the dependant, `passedThrough` says how).
+ */
+async function throughPassing(
+  passing: readonly Passing[],
+  graph: RefGraph,
+  analyzer: ModelAnalyzer,
+  ownerKey: string,
+  seen: Set<string>,
+  preload: (paths: readonly string[]) => void,
+  budget: { left: number },
+): Promise<DownstreamUse[]> {
+  const uses: DownstreamUse[] = [];
+  const level = passing.flatMap((p) => (graph.children.get(nodeKey(p.project, p.model.name)) ?? []).map((reader) => ({ reader, via: p })));
+  preload([...new Set(level.map(({ reader }) => reader.model.path))].slice(0, budget.left));
+  for (const { reader, via } of level) {
+    const name = reader.model.name.toLowerCase();
+    if (seen.has(name) || budget.left <= 0) continue;
+    const read = await analyzer.columnsUsed(reader.model, reader.project, via.model.name, via.output);
+    if (!read) continue;
+    const used = read.used.includes('*') ? via.passed : via.passed.filter((c) => read.used.some((u) => u.toLowerCase() === c.toLowerCase()));
+    if (used.length === 0) continue;
+    seen.add(name);
+    budget.left -= 1;
+    const owner = ownerOf(reader.model, reader.project, ownerKey);
+    const version = reader.model.version !== undefined ? { version: reader.model.version } : {};
+    uses.push({ name: reader.model.name, ...version, type: 'model', path: reader.model.path, owner: owner?.value ?? null, columnsUsed: used, via: via.model.name, passedThrough: true });
+  }
+  return uses;
 }
 
 /**

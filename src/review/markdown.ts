@@ -122,7 +122,7 @@ function downstreamLine(d: DownstreamUse): string {
   const kind = d.type === 'exposure' ? 'exposure ' : '';
   const owner = d.owner ? ` — owner ${d.owner}` : ' — no owner';
   const uses = d.columnsUsed.length > 0 ? `, uses ${d.columnsUsed.map(code).join(', ')}` : d.columnsUnknown ? ', its SQL could not be parsed to tell which columns it uses' : '';
-  const via = d.via !== undefined ? ` (via ephemeral ${code(d.via)})` : '';
+  const via = d.via === undefined ? '' : d.passedThrough ? ` (through ${code(d.via)}, which selects them on)` : ` (via ephemeral ${code(d.via)})`;
   return `${kind}${code(d.version !== undefined ? `${d.name} v${d.version}` : d.name)}${via}${uses}${owner}`;
 }
 

@@ -104,8 +104,12 @@ export interface DownstreamUse {
   columnsUsed: string[];
   /** True when its columns were looked for but its SQL could not be rendered or parsed fully: `columnsUsed` is then empty. */
   columnsUnknown?: boolean;
-  /** The ephemeral model the change reaches it through (it reads that one, which is inlined into it). */
+  /**
+   * The model the change reaches it through: an ephemeral model (inlined into it), or, with `passedThrough`, a
+   * model that selects the affected columns on (`select *`), which still builds without them while this one fails.
+   */
   via?: string;
+  passedThrough?: boolean;
 }
 
 export interface ModelReport {

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultConfig, type ReviewerConfig } from '../../src/config.js';
 import { createJinjaRenderer } from '../../src/dbt/jinja/index.js';
+import { renderSummaryMarkdown } from '../../src/review/markdown.js';
 import { runReview } from '../../src/pipeline.js';
 import { memorySnapshot } from '../../src/sources/memory.js';
 import type { ChangedFile, ShapeCache } from '../../src/ports.js';
@@ -136,6 +137,22 @@ describe('runReview', () => {
     // a parsed dependant that does not read it is not marked unknown
     expect(stg.downstream.find((d) => d.name === 'customer_revenue')).not.toHaveProperty('columnsUnknown');
     expect(stg.downstream.find((d) => d.name === 'fct_orders')).toMatchObject({ columnsUsed: ['status'] });
+  });
+
+  it('follows a removed column through a select * dependant to the readers that use it (they fail; the dependant still builds)', async () => {
+    const withPassing: Record<string, string> = {
+      ...BASE,
+      'models/marts/int_orders.sql': "select * from {{ ref('stg_orders') }}\n",
+      'models/marts/rpt_status.sql': "select order_id, status from {{ ref('int_orders') }}\n",
+      'models/marts/rpt_ids.sql': "select order_id from {{ ref('int_orders') }}\n",
+    };
+    const head = { ...withPassing, 'models/staging/stg_orders.sql': withPassing['models/staging/stg_orders.sql']!.replace('    status,\n', '') };
+    const r = await review(head, withPassing);
+    const stg = r.models.find((m) => m.name === 'stg_orders')!;
+    expect(stg.downstream.find((d) => d.name === 'int_orders')).toMatchObject({ columnsUsed: ['status'] });
+    expect(stg.downstream.find((d) => d.name === 'rpt_status')).toMatchObject({ columnsUsed: ['status'], via: 'int_orders', passedThrough: true, owner: '@analytics' });
+    expect(stg.downstream.some((d) => d.name === 'rpt_ids')).toBe(false);
+    expect(renderSummaryMarkdown(r)).toContain('`rpt_status` (through `int_orders`, which selects them on), uses `status` — owner @analytics');
   });
 
   it('follows readers through an ephemeral dependant (it is inlined into them), and names it', async () => {
