@@ -5,7 +5,7 @@
 import picomatch from 'picomatch';
 import type { Dialect, ReviewerConfig } from './config.js';
 import { changedPathsOf, type ReviewPorts, type ReviewRequest } from './ports.js';
-import { stemOf } from './dbt/textLines.js';
+import { relativeTo, stemOf } from './dbt/textLines.js';
 import type { DbtProject, ProjectProblem } from './dbt/types.js';
 import type { Finding, LlmReport, ModelChange, ModelReport, Review, Skipped } from './review/types.js';
 import {
@@ -65,6 +65,16 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
 
   const unread = new Map((request.unread ?? []).map((u) => [u.path, u.reason]));
   const reasons = new Map(changed.map((c) => [c, unreadReason(c, unread)]));
+  // A changed file of a project that could not be read and is not a model's (a submodule, a link that leads
+  // nowhere): what it changes is not known, so the review is incomplete, and says what it did not read.
+  const modelPaths = new Set(changed.flatMap((c) => [c.head?.path, c.base?.path]));
+  for (const f of changedFiles) {
+    const reason = unread.get(f.path);
+    if (reason === undefined || f.status === 'removed' || modelPaths.has(f.path) || !headProjects.some((p) => relativeTo(f.path, p.root) !== undefined)) continue;
+    if (headProjects.some((p) => p.problems.some((problem) => problem.path === f.path))) continue; // its own finding says why
+    skipped.push({ path: f.path, reason });
+    uncompared.push(f.path);
+  }
   analyzer.renderAhead(changed.filter((c) => reasons.get(c) === undefined));
   const analysed = await mapLimit(changed, 4, (c) => {
     const reason = reasons.get(c);

@@ -334,6 +334,14 @@ export function dbtRelevantPaths(paths: readonly string[]): string[] {
   return picked;
 }
 
+/** The submodules (gitlinks) inside the folder of a dbt project, outside the folders dbt does not read. */
+function submodulesInProjects(entries: readonly TreeEntry[], allPaths: readonly string[]): string[] {
+  const gitlinks = entries.filter((e) => e.type === 'commit' && !IN_SKIPPED_FOLDER.test(`${e.path}/`));
+  if (gitlinks.length === 0) return [];
+  const roots = allPaths.filter((p) => basename(p) === 'dbt_project.yml').map(dirname);
+  return gitlinks.map((e) => e.path).filter((path) => roots.some((r) => r === '' || path.startsWith(`${r}/`)));
+}
+
 export interface SnapshotOptions {
   maxBlobBytes?: number;
   /** A snapshot of another revision of the same repository: blobs it already read are not read again. */
@@ -511,6 +519,8 @@ async function snapshotOf(repo: string, sha: string, entries: readonly TreeEntry
     const kind = factsKindOf(path);
     if (kind && !isProjectSetting(path) && options.facts?.get(entry.oid, kind)) deferred.add(path);
   }
+  // A submodule inside a dbt project holds files of another repository: not read, and said.
+  for (const path of submodulesInProjects(entries, allPaths)) skipped.push({ path, reason: 'a git submodule: its files are in another repository; not read' });
   const reused = options.reuse && blobTextsOf.get(options.reuse);
   const blobs = reused?.repo === repo ? reused : new BlobTexts(repo);
   await blobs.load([...new Set([...[...oids].filter(([path]) => !deferred.has(path)).map(([, oid]) => oid), ...[...links.values()].map((e) => e.oid)])]);

@@ -294,6 +294,25 @@ describe('review of other repository shapes', () => {
     expect(review.findings.map((f) => f.rule).filter((rule) => rule !== 'yaml-invalid')).toEqual([]);
   });
 
+  it('a submodule under models/ that the change moves is not reviewed: said, and the review is neutral, not a pass', async () => {
+    const r = initRepo();
+    const root = commit(r, BASE_FILES, 'base');
+    const gitlink = (sha: string): string => {
+      git(r, 'update-index', '--add', '--cacheinfo', `160000,${sha},models/shared`);
+      git(r, 'commit', '--quiet', '-m', 'submodule');
+      return git(r, 'rev-parse', 'HEAD').trim();
+    };
+    // (a gitlink names a commit of the other repository, which this one does not hold)
+    const first = gitlink('a'.repeat(40));
+    const bumped = gitlink('b'.repeat(40));
+    expect(root).not.toBe(first);
+    const run = await runCli(['review', '--repo', r, '--base', first, '--head', bumped, '--format', 'json']);
+    const review = JSON.parse(run.stdout) as Review;
+    expect(review.skipped).toContainEqual({ path: 'models/shared', reason: 'a git submodule: its files are in another repository; not read' });
+    expect(review.conclusion).toBe('neutral');
+    expect(run.code).toBe(0);
+  });
+
   it('compares against the merge base when the base branch has moved on, and says so', async () => {
     const r = initRepo();
     const root = commit(r, BASE_FILES, 'base');
