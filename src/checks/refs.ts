@@ -22,11 +22,14 @@ export const refUnresolved: Rule = {
     const before = new Set((ctx.baseModel?.refs ?? []).map(refKey));
     // (each ref once, at its first line: one written twice is one mistake)
     const seen = new Set<string>();
+    // A ref in a Jinja branch that does not render (`{% if false %}`, `{% if var(...) %}`) is not one dbt records.
+    const rendered = ctx.renderedSql;
+    const renders = (r: RefCall): boolean => rendered === undefined || new RegExp(`(?<![\\w$])${escapeRegExp(r.name)}(?![\\w$])`, 'i').test(rendered);
     const added = ctx.model.refs.filter((r) => {
       const key = refKey(r);
       if (seen.has(key)) return false;
       seen.add(key);
-      return !before.has(key) && (r.package === undefined || r.package === ctx.project.name);
+      return !before.has(key) && (r.package === undefined || r.package === ctx.project.name) && renders(r);
     });
     if (added.length === 0) return [];
     const models = modelsByNameOf(ctx.project);
@@ -35,6 +38,18 @@ export const refUnresolved: Rule = {
     for (const ref of added) {
       const named = models.get(ref.name.toLowerCase());
       if (!named) continue;
+      if (!named.some((m) => m.name === ref.name)) {
+        // dbt looks refs up by the exact name (its file name)
+        const exact = named[0]!.name;
+        hits.push({
+          rule: 'ref-unresolved',
+          model: ctx.model.name,
+          path: ctx.model.path,
+          line: ref.line,
+          message: `${code(refText(ref))} names no node of project ${code(ctx.project.name)}: names are matched exactly, so \`dbt parse\` stops ("depends on a node named '${ref.name}' which was not found"): write ${code(refText({ ...ref, name: exact }))}.`,
+        });
+        continue;
+      }
       const enabled = named.filter((m) => m.enabled);
       const versions = [...new Set(enabled.map((m) => m.version).filter((v): v is string => v !== undefined))];
       let why: string | undefined;
@@ -46,7 +61,7 @@ export const refUnresolved: Rule = {
       }
       if (why) hits.push({ rule: 'ref-unresolved', model: ctx.model.name, path: ctx.model.path, line: ref.line, message: `${code(refText(ref))} ${why}.` });
     }
-    // Compared case-insensitively: a ref that differs from a node's name only in case is left to dbt.
+    // (a ref that differs from a model's name only in case is told above; seeds and snapshots are matched loosely)
     const unknown = added.filter((r) => !models.has(r.name.toLowerCase()));
     if (unknown.length === 0) return hits;
     const others = new OtherNodes(ctx);

@@ -85,8 +85,15 @@ describe('ref-unresolved', () => {
     expect(await refFindings(head)).toEqual([]);
   });
 
-  it('leaves a ref that differs from a node only in case to dbt', async () => {
+  it('reports a ref that differs from a model name only in case (dbt matches names exactly); leaves seeds and snapshots to dbt', async () => {
     const head = { ...BASE, 'models/rpt_orders.sql': reading("{{ ref('STG_Orders') }}", "{{ ref('Country_Codes') }}", "{{ ref('ORDERS_SNAPSHOT') }}") };
+    expect((await refFindings(head)).map((f) => [f.line, f.message])).toEqual([
+      [2, "`ref('STG_Orders')` names no node of project `shop`: names are matched exactly, so `dbt parse` stops (\"depends on a node named 'STG_Orders' which was not found\"): write `ref('stg_orders')`."],
+    ]);
+  });
+
+  it('does not judge a ref in a Jinja branch that does not render (dbt records no such ref)', async () => {
+    const head = { ...BASE, 'models/rpt_orders.sql': "select 1 as x\n{% if var('legacy', false) %}\nfrom {{ ref('legacy_orders') }}\n{% endif %}\n{% if false %}{{ ref('stg_ordrs') }}{% endif %}\n" };
     expect(await refFindings(head)).toEqual([]);
   });
 
