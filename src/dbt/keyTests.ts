@@ -39,11 +39,12 @@ export interface KeyTestStatus {
 /**
  * The level of `dbt_project.yml`'s `data_tests:` tree that disables `test` (`+enabled: false` for the project, or for
  * the folder of its property file below the model path, as dbt matches a test's fqn), if any: the most specific
- * level that sets `enabled` decides. A value computed by Jinja counts as enabled.
+ * level that sets `enabled` decides, and the test's own `config: {enabled: ...}` is more specific than all of them.
+ * A value computed by Jinja counts as enabled.
  */
 export function projectDisabling(test: TestRef, project: DbtProject | undefined): TestScope | undefined {
   const scopes = project?.testScopes;
-  if (!scopes || scopes.length === 0) return undefined;
+  if (!scopes || scopes.length === 0 || test.enabledSet) return undefined;
   const relative = project.root === '' ? test.path : test.path.startsWith(`${project.root}/`) ? test.path.slice(project.root.length + 1) : undefined;
   if (relative === undefined) return undefined;
   // dbt: the folders of the property file's path without its first part (the model path's top folder).

@@ -85,6 +85,8 @@ function readTestEntry(item: YNode, level: 'model' | 'column', column: string | 
     line: item.line,
   };
   if (typeof body.name === 'string' && body.name !== name) ref.alias = body.name;
+  // Its own `enabled` is more specific than dbt_project.yml's `data_tests:` tree: set, it decides.
+  if (config.enabled !== undefined || args.enabled !== undefined) ref.enabledSet = true;
   return ref;
 }
 

@@ -57,6 +57,8 @@ export interface TestRef extends Location {
   columns: string[];
   args: Record<string, unknown>;
   enabled: boolean;
+  /** The test sets `enabled` itself (which then wins over `dbt_project.yml`'s `data_tests:`). */
+  enabledSet?: boolean;
   level: 'model' | 'column';
 }
 

@@ -82,6 +82,14 @@ describe('data tests disabled in dbt_project.yml', () => {
     expect(summary(reenabled).filter((s) => s.includes('stg_b'))).toHaveLength(3);
   });
 
+  it("a test's own `config: {enabled: true}` is more specific than dbt_project.yml: it still runs", async () => {
+    const own = lines('version: 2', 'models:', '  - name: fct_a', '    description: d', '    columns:', '      - name: a_id', '        data_tests:', '          - unique:', '              config: {enabled: true}', '          - not_null:', '              config: {enabled: true}');
+    const base = { ...BASE, 'models/marts/_marts.yml': own };
+    const r = await review(base, { ...base, 'dbt_project.yml': PROJECT + lines('data_tests:', '  shop:', '    +enabled: false') });
+    expect(summary(r).filter((s) => s.includes('fct_a'))).toEqual([]);
+    expect(summary(r).filter((s) => s.includes('stg_b'))).toHaveLength(3);
+  });
+
   it('another package, or a value computed by Jinja, disables nothing here', async () => {
     for (const tests of [lines('data_tests:', '  other_pkg:', '    +enabled: false'), lines('data_tests:', '  shop:', '    +enabled: "{{ target.name == \'prod\' }}"')]) {
       const r = await review(BASE, { ...BASE, 'dbt_project.yml': PROJECT + tests });
