@@ -52,6 +52,8 @@ export class ModelAnalyzer {
     private readonly renderer: JinjaRenderer,
     private readonly dialect: Dialect,
     private readonly cache?: ShapeCache,
+    /** Models the change renamed (lower-cased old name -> new name): a reader that follows a rename reads the same rows. */
+    private readonly renamed: ReadonlyMap<string, string> = new Map(),
   ) {}
 
   private analyzeSql(sql: string, upstreamColumns: Record<string, string[]>): ModelShape {
@@ -305,7 +307,7 @@ export class ModelAnalyzer {
       const reason = failed ? `${failed.side} version could not be analysed: ${failed.error}` : 'could not be analysed';
       return { changes: [{ kind: 'unknown', detail: `${prefix}${reason}`, path: head.path, breaking: false, impact: 'unknown' }], base: bShape };
     }
-    const changes = diffShapes(bShape.shape, hShape.shape).map((c) =>
+    const changes = diffShapes(bShape.shape, hShape.shape, this.renamed).map((c) =>
       toModelChange(c, c.side === 'base' ? base : head, c.side === 'base' ? bShape : hShape, prefix),
     );
     return { changes, base: bShape };

@@ -61,7 +61,8 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
 
   const uncompared: string[] = [];
   const changed = findChangedModels(changedFiles, headProjects, baseProjects, skipped, uncompared, config.ownerKey);
-  const analyzer = new ModelAnalyzer(ports.renderer, dialect.name, ports.shapes);
+  const renamed = new Map(changed.flatMap((c) => (c.status === 'renamed' && c.base && c.head ? [[c.base.name.toLowerCase(), c.head.name.toLowerCase()] as const] : [])));
+  const analyzer = new ModelAnalyzer(ports.renderer, dialect.name, ports.shapes, renamed);
 
   const unread = new Map((request.unread ?? []).map((u) => [u.path, u.reason]));
   const reasons = new Map(changed.map((c) => [c, unreadReason(c, unread)]));

@@ -366,7 +366,12 @@ function clauseDiff<T extends Clause>(base: readonly T[], head: readonly T[], ke
 }
 
 /** Compares two analysed revisions of one model. */
-export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
+/**
+ * @param renamed Models the same change renamed, lower-cased old name -> new name: a reader that follows the rename
+ *   (`ref('old')` -> `ref('new')`) reads the same rows, which is no change of its own (the rename is reported on
+ *   the renamed model).
+ */
+export function diffShapes(base: ModelShape, head: ModelShape, renamed: ReadonlyMap<string, string> = new Map()): SqlChange[] {
   if (base.parse === 'failed' || head.parse === 'failed') {
     const side = head.parse === 'failed' ? 'head' : 'base';
     const failed = side === 'head' ? head : base;
@@ -380,6 +385,7 @@ export function diffShapes(base: ModelShape, head: ModelShape): SqlChange[] {
   const pairs: [string, string][] = [];
   for (let i = 0; i < Math.min(removedRels.length, addedRels.length); i++) pairs.push([removedRels[i]!, addedRels[i]!]);
   for (const [from, to] of pairs) {
+    if (renamed.get(from.toLowerCase()) === to.toLowerCase()) continue;
     changes.push(modelWide('source_changed', `reads ${codeSpan(to)} instead of ${codeSpan(from)}: every value from it may differ`, head.relationLines[to], 'head'));
   }
   const map = (c: string): string => pairs.reduce((acc, [from, to]) => swapRelation(acc, from, to), c);

@@ -155,6 +155,28 @@ describe('runReview', () => {
     expect(renderSummaryMarkdown(r)).toContain('`rpt_status` (through `int_orders`, which selects them on), uses `status` — owner @analytics');
   });
 
+  it('a reader whose ref follows a model the change renames reads the same rows: no source change of its own', async () => {
+    const { 'models/staging/stg_orders.sql': orders, ...rest } = BASE;
+    const head = {
+      ...rest,
+      'models/staging/stg_sales.sql': orders!,
+      'models/staging/_staging.yml': BASE['models/staging/_staging.yml']!.replace('- name: stg_orders', '- name: stg_sales'),
+      'models/marts/fct_orders.sql': BASE['models/marts/fct_orders.sql']!.replace("ref('stg_orders')", "ref('stg_sales')"),
+      'models/marts/customer_revenue.sql': BASE['models/marts/customer_revenue.sql']!.replace("ref('stg_orders')", "ref('stg_sales')"),
+    };
+    const changedFiles: ChangedFile[] = [
+      { path: 'models/staging/stg_sales.sql', previousPath: 'models/staging/stg_orders.sql', status: 'renamed' },
+      ...['models/staging/_staging.yml', 'models/marts/fct_orders.sql', 'models/marts/customer_revenue.sql'].map((path) => ({ path, status: 'modified' as const })),
+    ];
+    const r = await runReview(
+      { base: 'base', head: 'head', config: defaultConfig(), changedFiles },
+      { base: memorySnapshot(BASE), head: memorySnapshot(head), renderer, llmAbsentReason: { status: 'disabled', detail: 'test' } },
+    );
+    expect(r.models.find((m) => m.name === 'stg_sales')).toMatchObject({ status: 'renamed', breaking: true });
+    for (const name of ['fct_orders', 'customer_revenue']) expect(r.models.find((m) => m.name === name), name).toMatchObject({ impact: 'none', breaking: false });
+    expect(r.findings.filter((f) => f.rule === 'breaking-source-changed')).toEqual([]);
+  });
+
   it('follows readers through an ephemeral dependant (it is inlined into them), and names it', async () => {
     const withEphemeral: Record<string, string> = {
       ...BASE,
