@@ -1302,7 +1302,10 @@ export class AstAnalyzer {
         const schema = str(n.schema);
         const table = str(n.table)?.toLowerCase();
         const qualifier = schema && table ? `${schema.toLowerCase()}.${table}` : table;
-        return this.resolve(qualifier, column, scope, allowAliases);
+        const resolved = this.resolve(qualifier, column, scope, allowAliases);
+        // a field of a struct column (BigQuery `o.customer.name`): which field is read is part of the value
+        const fields = Array.isArray(n.subFields) ? n.subFields.map((f) => String(f).toLowerCase()) : [];
+        return fields.length > 0 ? { c: `${resolved.c}.${fields.join('.')}` } : resolved;
       }
       case 'number': {
         const v = n.value;

@@ -28,3 +28,13 @@ describe('equivalent predicates', () => {
     expect(diff(where('amount not between 1 and 10'), where('amount >= 1 and amount <= 10')).length).toBeGreaterThan(0);
   });
 });
+
+describe('struct fields (BigQuery)', () => {
+  it('which field of a struct column is read is part of the value and of the filter', () => {
+    const select = (field: string) => `select o.order_id, o.customer.${field} as customer_field from stg_orders o`;
+    expect(diff(select('name'), select('email'), 'bigquery').map((c) => c.detail)).toEqual(['`customer_field`: `o.customer.name` → `o.customer.email`']);
+    const filtered = (field: string) => `select o.order_id from stg_orders o where o.customer.${field} = 'gold'`;
+    expect(diff(filtered('tier'), filtered('segment'), 'bigquery').map((c) => c.kind)).toEqual(['filter_changed']);
+    expect(diff(select('name'), select('name'), 'bigquery')).toEqual([]);
+  });
+});
