@@ -1209,7 +1209,8 @@ export class AstAnalyzer {
   /** True when the expression aggregates rows (an aggregate outside any window and subquery). */
   private hasAggregate(node: unknown): boolean {
     if (Array.isArray(node)) return node.some((x) => this.hasAggregate(x));
-    if (!isNode(node)) return false;
+    // (a scalar subquery's aggregate is its own: `(select count(*) from items where ...)` is one value per row)
+    if (!isNode(node) || node.type === 'select') return false;
     if ((node.type === 'aggr_func' || node.type === 'function') && !node.over) {
       if (node.type === 'aggr_func' || AGGREGATES.has(this.functionName(node))) return true;
     }

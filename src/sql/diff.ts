@@ -371,6 +371,15 @@ function clauseDiff<T extends Clause>(base: readonly T[], head: readonly T[], ke
  *   (`ref('old')` -> `ref('new')`) reads the same rows, which is no change of its own (the rename is reported on
  *   the renamed model).
  */
+/** Whether `relation` is read only inside scalar subqueries of output columns (not by the rows' own clauses). */
+function onlyInColumnSubqueries(shape: ModelShape, relation: string): boolean {
+  const mark = relMark(relation);
+  const inColumns = shape.columns.filter((c) => c.expr.includes(mark));
+  if (inColumns.length === 0 || inColumns.some((c) => !c.expr.includes('subquery(') || c.expr.indexOf(mark) < c.expr.indexOf('subquery('))) return false;
+  const rowClauses = [...shape.filters, ...shape.joins, ...shape.grain, ...shape.fanOut, ...shape.orderLimit].map((c) => c.canonical);
+  return !rowClauses.some((c) => c.includes(mark)) && !shape.joins.some((j) => j.target.includes(mark) || j.relations.includes(relation));
+}
+
 export function diffShapes(base: ModelShape, head: ModelShape, renamed: ReadonlyMap<string, string> = new Map()): SqlChange[] {
   if (base.parse === 'failed' || head.parse === 'failed') {
     const side = head.parse === 'failed' ? 'head' : 'base';
@@ -470,8 +479,12 @@ export function diffShapes(base: ModelShape, head: ModelShape, renamed: Readonly
     }
   }
 
-  // relations added or removed without a swap and not explained by a join change
+  // relations added or removed without a swap and not explained by a join change, nor by the column whose scalar
+  // subquery alone reads them (`(select count(*) from items i where i.order_id = o.id) as n_items`: a column's value)
   const explained = new Set([...addedJoins, ...goneJoins].flatMap((j) => j.relations));
+  for (const [shape, rels] of [[head, addedRels], [base, removedRels]] as const) {
+    for (const r of rels) if (onlyInColumnSubqueries(shape, r)) explained.add(r);
+  }
   for (const r of addedRels.slice(pairs.length)) if (!explained.has(r) && !head.setOperations.length) changes.push(modelWide('source_changed', `now also reads ${codeSpan(r)}`, head.relationLines[r], 'head'));
   for (const r of removedRels.slice(pairs.length)) if (!explained.has(r) && !base.setOperations.length) changes.push(modelWide('source_changed', `no longer reads ${codeSpan(r)}`, base.relationLines[r], 'base'));
 

@@ -38,3 +38,16 @@ describe('struct fields (BigQuery)', () => {
     expect(diff(select('name'), select('name'), 'bigquery')).toEqual([]);
   });
 });
+
+describe('scalar subqueries in the select list', () => {
+  it('a correlated count is a column added: not the model aggregated to one row, nor a new source of rows', () => {
+    const base = 'select o.order_id, o.amount from stg_orders o';
+    const head = 'select o.order_id, o.amount,\n  (select count(*) from stg_customers c where c.customer_id = o.customer_id) as n\nfrom stg_orders o';
+    expect(diff(base, head).map((c) => c.kind)).toEqual(['column_added']);
+  });
+
+  it('a relation that the rows come from is still a source change', () => {
+    expect(diff('select order_id from stg_orders', 'select o.order_id from stg_orders o join stg_customers c on c.customer_id = o.customer_id').map((c) => c.kind)).toContain('join_changed');
+    expect(diff('select order_id from stg_orders where amount > 0', 'select order_id from stg_orders where amount > (select avg(amount) from stg_customers)').map((c) => c.kind)).toContain('filter_changed');
+  });
+});
