@@ -292,6 +292,11 @@ function withoutOuterArg(expr: AstNode): { node: AstNode; outer: boolean } {
   return { node: expr, outer: false };
 }
 
+/** Whether a canonical expression reads a column named `column` (`upper(⟦t⟧.status)` reads `status`). */
+function readsColumnNamed(canonical: string, column: string): boolean {
+  return new RegExp(`\\.${column.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w$])`, 'i').test(canonical);
+}
+
 /** Comparisons and their negations (`not (a = b)` is `a <> b`, also when a side is NULL). */
 const NEGATED: Readonly<Record<string, string>> = {
   '=': '<>', '<>': '=', '!=': '=', '<': '>=', '>=': '<', '>': '<=', '<=': '>',
@@ -491,8 +496,14 @@ export class AstAnalyzer {
       if (isNode(next)) kinds.push(String(cur.set_op ?? 'union').toLowerCase().replace(/\s+/g, ' '));
       cur = isNode(next) ? next : undefined;
     }
-    const results = branches.map((b) => this.select(b, scopeEnv, parent));
+    // (the filters each branch adds to the sink, to mark them with their branch below)
+    const filtersFrom: number[] = [];
+    const results = branches.map((b) => {
+      filtersFrom.push(this.sink.filters.length);
+      return this.select(b, scopeEnv, parent);
+    });
     if (branches.length === 1) return results[0]!;
+    filtersFrom.push(this.sink.filters.length);
     const first = results[0]!;
     // the operators (a `union` made `union all`), and each branch by the relations it reads (a branch added or removed)
     const lines: (number | undefined)[] = [];
@@ -507,6 +518,14 @@ export class AstAnalyzer {
     for (const r of results) for (const rel of r.relations) relations.add(rel);
     // the branches of a union in an order of their own (swapped branches are the same rows); texts as written
     const order = setOpBranchOrder(kinds, results.map((r) => first.columns.map((_c, i) => r.columns[i]?.full ?? 'null')));
+    // A branch's filter decides the rows of that branch only: marked with the branch (in that order), so that one
+    // changed in a branch is compared with that branch's filters, not with a filter another branch keeps.
+    order.forEach((branch, position) => {
+      for (let f = filtersFrom[branch]!; f < filtersFrom[branch + 1]!; f++) {
+        const filter = this.sink.filters[f]!;
+        this.sink.filters[f] = { ...filter, canonical: `${filter.canonical} ${SETOP_BRANCH}${position + 1}` };
+      }
+    });
     const columns = first.columns.map((c, i) => {
       const exprs = order.map((k) => results[k]!.columns[i]?.full ?? 'null');
       const type = results.map((r) => r.columns[i]?.type).find((t) => t !== undefined);
@@ -1130,7 +1149,11 @@ export class AstAnalyzer {
       if (allowAliases && s === scope) {
         if (!s.aliases && s.aliasColumns) s.aliases = new Map(s.aliasColumns.map((c) => [c.name, c]));
         const alias = s.aliases?.get(column);
-        if (alias) {
+        // A FROM column wins over a select alias of the same name (Snowflake's rule): with the FROM's columns unknown,
+        // an alias that is a constant (`'web' as channel ... where channel = 'web'`, which would filter nothing) or
+        // that reads a column of its own name (`upper(status) as status`) names a column the FROM has.
+        const fromColumnFirst = alias !== undefined && s.sources.some((x) => x.unresolved.length > 0 && x.kind !== 'fanout') && (isConstantExpr(alias.full) || readsColumnNamed(alias.full, column));
+        if (alias && !fromColumnFirst) {
           this.readColumns?.push(alias);
           return { c: alias.full, type: alias.type };
         }

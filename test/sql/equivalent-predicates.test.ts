@@ -51,3 +51,34 @@ describe('scalar subqueries in the select list', () => {
     expect(diff('select order_id from stg_orders where amount > 0', 'select order_id from stg_orders where amount > (select avg(amount) from stg_customers)').map((c) => c.kind)).toContain('filter_changed');
   });
 });
+
+describe('filters of union branches', () => {
+  const union = (first: string, second: string) =>
+    `select order_id, 'web' as channel from stg_orders where status = '${first}'\nunion all\nselect order_id, 'app' as channel from stg_orders where status = '${second}'`;
+
+  it("a filter changed in one branch is that branch's filter changed, not one added while another branch keeps the old one", () => {
+    expect(diff(union('web', 'app'), union('web', 'web')).map((c) => [c.kind, c.detail, c.line])).toEqual([['filter_changed', "filter `status = 'app'` → `status = 'web'`", 3]]);
+  });
+
+  it('the same branches in another order are the same rows', () => {
+    const a = "select order_id from stg_orders where status = 'a'\nunion all\nselect order_id from stg_customers where status = 'b'";
+    const b = "select order_id from stg_customers where status = 'b'\nunion all\nselect order_id from stg_orders where status = 'a'";
+    expect(diff(a, b)).toEqual([]);
+  });
+});
+
+describe('a WHERE name that is also a select alias', () => {
+  it('names the FROM column when the alias is a constant or reads a column of its name (Snowflake resolves the FROM first)', () => {
+    const union = (second: string) =>
+      `select order_id, 'web' as channel from raw_orders where channel = 'web'\nunion all\nselect order_id, 'app' as channel from raw_orders where channel = '${second}'`;
+    expect(diff(union('app'), union('web'), 'snowflake', false).map((c) => [c.kind, c.detail, c.line])).toEqual([['filter_changed', "filter `channel = 'app'` → `channel = 'web'`", 3]]);
+    const upper = (value: string) => `select order_id, upper(status) as status from raw_orders where status = '${value}'`;
+    expect(diff(upper('a'), upper('b'), 'snowflake', false).map((c) => c.detail)).toEqual(["filter `status = 'a'` → `status = 'b'`"]);
+  });
+
+  it('an alias computed from other columns is still the alias', () => {
+    const doubled = (n: number) => `select order_id, amount * 2 as doubled from raw_orders where doubled > ${n}`;
+    const [change] = diff(doubled(10), doubled(20), 'snowflake', false);
+    expect(change).toMatchObject({ kind: 'filter_changed' });
+  });
+});
