@@ -93,7 +93,13 @@ export interface AstAnalysis extends RowSetClauses {
   ctes: string[];
 }
 
-const FANOUT_FUNCS = new Set(['explode', 'explode_outer', 'posexplode', 'posexplode_outer', 'inline', 'inline_outer', 'flatten', 'unnest', 'json_each', 'jsonb_array_elements', 'json_array_elements', 'generate_series', 'split_to_table', 'stack']);
+const FANOUT_FUNCS = new Set([
+  'explode', 'explode_outer', 'posexplode', 'posexplode_outer', 'inline', 'inline_outer', 'flatten', 'unnest', 'json_each', 'jsonb_array_elements',
+  'json_array_elements', 'generate_series', 'split_to_table', 'stack',
+  // Postgres set-returning functions (one row per element, also in the select list)
+  'jsonb_array_elements_text', 'json_array_elements_text', 'jsonb_each', 'jsonb_each_text', 'json_each_text', 'jsonb_object_keys',
+  'json_object_keys', 'regexp_split_to_table', 'string_to_table', 'regexp_matches',
+]);
 const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'listagg', 'array_agg', 'string_agg', 'group_concat', 'median', 'stddev', 'stddev_samp', 'stddev_pop', 'variance', 'var_samp', 'var_pop', 'any_value', 'approx_count_distinct', 'count_if', 'bool_and', 'bool_or', 'booland_agg', 'boolor_agg', 'array_union_agg', 'object_agg', 'percentile_cont', 'percentile_disc', 'mode', 'hll', 'approx_percentile', 'collect_list', 'collect_set', 'countif', 'logical_and', 'logical_or', 'max_by', 'min_by', 'arbitrary', 'kurtosis', 'skew', 'corr', 'covar_pop', 'covar_samp', 'bitand_agg', 'bitor_agg', 'sum_if', 'avg_if']);
 /** Functions that give a new value per row although they read no column: not a constant. */
 const VOLATILE_FUNCS = new Set(['random', 'rand', 'randn', 'randstr', 'uniform', 'normal', 'zipf', 'uuid', 'uuid_string', 'random_uuid', 'gen_random_uuid', 'generate_uuid', 'newid', 'newsequentialid', 'seq1', 'seq2', 'seq4', 'seq8', 'nextval', 'monotonically_increasing_id', 'random_bytes', 'shuffle']);
@@ -1245,10 +1251,19 @@ export class AstAnalyzer {
     return false;
   }
 
-  private containsFanout(expr: AstNode): boolean {
+  /** Whether a select-list expression calls a function that returns rows (`jsonb_array_elements(x) ->> 'sku'` too). */
+  private containsFanout(expr: unknown): boolean {
+    if (Array.isArray(expr)) return expr.some((x) => this.containsFanout(x));
+    // (not inside a subquery, whose rows are its own)
+    if (!isNode(expr) || expr.type === 'select') return false;
     if (expr.type === 'function') {
       const name = this.functionName(expr);
       if (FANOUT_FUNCS.has(name) && name !== 'flatten') return true;
+    }
+    for (const key of Object.keys(expr)) {
+      if (key === 'loc' || key === 'ast' || key === 'over') continue;
+      const value = expr[key];
+      if (typeof value === 'object' && value !== null && this.containsFanout(value)) return true;
     }
     return false;
   }

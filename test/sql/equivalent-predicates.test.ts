@@ -82,3 +82,14 @@ describe('a WHERE name that is also a select alias', () => {
     expect(change).toMatchObject({ kind: 'filter_changed' });
   });
 });
+
+describe('Postgres set-returning functions in the select list', () => {
+  it.each([
+    ["jsonb_array_elements(items) ->> 'sku' as sku"],
+    ['jsonb_array_elements_text(tags) as tag'],
+    ["regexp_split_to_table(tags, ',') as tag"],
+  ])('%s multiplies the rows: a fan-out', (column) => {
+    const changes = diff('select order_id from stg_orders', `select order_id, ${column} from stg_orders`, 'postgres');
+    expect(changes.map((c) => [c.kind, c.breaking])).toEqual([['column_added', false], ['grain_changed', true]]);
+  });
+});
