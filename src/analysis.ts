@@ -224,7 +224,11 @@ export class ModelAnalyzer {
     const full = await this.compare(base, baseProject, head, changed.project, false);
     // Same template and same rendering: only YAML or inherited config changed (the pipeline adds those changes).
     if (full === 'identical') return result;
-    const sqlChanges = full.changes;
+    // An incremental model keeps the rows it loaded: a changed row filter applies to the batches it loads from now
+    // on, and to the rows already there only after a full refresh.
+    const sqlChanges = isIncremental(base) && isIncremental(head)
+      ? full.changes.map((c) => (c.kind === 'filter_changed' ? { ...c, detail: `${c.detail} (an incremental model: the rows it already loaded change only with \`--full-refresh\`)` } : c))
+      : full.changes;
     if (full.base?.shape && full.base.shape.unresolvedStars.length === 0) result.baseColumns = full.base.shape.columns.map((c) => c.name);
     if (isIncremental(base) && isIncremental(head)) {
       const inc = await this.compare(base, baseProject, head, changed.project, true);

@@ -287,6 +287,14 @@ describe('runReview', () => {
     expect(r.models.find((m) => m.name === 'fct_orders')!.changes).toContainEqual(expect.objectContaining({ kind: 'filter_changed', breaking: true }));
   });
 
+  it("says that a row filter changed on an incremental model reaches the rows it already loaded only with a full refresh", async () => {
+    const model = (filter: string) => `{{ config(materialized='incremental', unique_key='order_id') }}\nselect order_id, status, amount\nfrom {{ ref('stg_orders') }}\nwhere ${filter}\n`;
+    const base = { ...BASE, 'models/marts/fct_orders.sql': model("status != 'test'") };
+    const r = await review({ ...base, 'models/marts/fct_orders.sql': model("status not in ('test', 'demo')") }, base);
+    const change = r.models.find((m) => m.name === 'fct_orders')!.changes.find((c) => c.kind === 'filter_changed');
+    expect(change).toMatchObject({ breaking: true, detail: expect.stringMatching(/ \(an incremental model: the rows it already loaded change only with `--full-refresh`\)$/) });
+  });
+
   it('expands `*` over a model whose YAML documents only some columns with the columns of its SQL', async () => {
     // stg_orders documents order_id only; its SQL selects five columns
     const head = { ...BASE, 'models/marts/fct_orders.sql': "select *\nfrom {{ ref('stg_orders') }}\nwhere status != 'test'\n" };
