@@ -2,30 +2,10 @@
  * A model without `meta.owner` is owned by its group's owner: a change of that owner in the groups YAML changes
  * the model's owner, reported as `owner_changed` where the edit was.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config.js';
-import { createJinjaRenderer } from '../../src/dbt/jinja/index.js';
-import { runReview } from '../../src/pipeline.js';
-import type { ChangedFile } from '../../src/ports.js';
-import type { Review } from '../../src/review/types.js';
-import { memorySnapshot } from '../../src/sources/memory.js';
+import { describe, expect, it } from 'vitest';
+import { lines, reviewBetween } from './review-between.js';
 
-const renderer = createJinjaRenderer();
-afterAll(() => renderer.close());
-
-function lines(...rows: string[]): string {
-  return rows.join('\n') + '\n';
-}
-
-async function review(base: Record<string, string>, head: Record<string, string>): Promise<Review> {
-  const changedFiles: ChangedFile[] = [...new Set([...Object.keys(base), ...Object.keys(head)])]
-    .filter((p) => base[p] !== head[p])
-    .map((path) => ({ path, status: base[path] === undefined ? 'added' : head[path] === undefined ? 'removed' : 'modified' }));
-  return runReview(
-    { base: 'base', head: 'head', config: defaultConfig(), changedFiles },
-    { base: memorySnapshot(base), head: memorySnapshot(head), renderer, llmAbsentReason: { status: 'disabled', detail: 'test' } },
-  );
-}
+const review = reviewBetween();
 
 const PROJECT = lines('name: shop', "version: '1.0'", 'config-version: 2', 'profile: shop', 'models:', '  shop:', '    +group: finance');
 const groups = (financeOwner: string) =>

@@ -3,30 +3,11 @@
  * under it: they no longer count (DESIGN: "`enabled: false` does not count"), so the tests no longer run
  * (`test-removed`) and the key is untested (`key-untested`), located at that setting.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config.js';
-import { createJinjaRenderer } from '../../src/dbt/jinja/index.js';
-import { runReview } from '../../src/pipeline.js';
-import type { ChangedFile } from '../../src/ports.js';
+import { describe, expect, it } from 'vitest';
 import type { Review } from '../../src/review/types.js';
-import { memorySnapshot } from '../../src/sources/memory.js';
+import { lines, reviewBetween } from './review-between.js';
 
-const renderer = createJinjaRenderer();
-afterAll(() => renderer.close());
-
-function lines(...rows: string[]): string {
-  return rows.join('\n') + '\n';
-}
-
-async function review(base: Record<string, string>, head: Record<string, string>): Promise<Review> {
-  const changedFiles: ChangedFile[] = [...new Set([...Object.keys(base), ...Object.keys(head)])]
-    .filter((p) => base[p] !== head[p])
-    .map((path) => ({ path, status: base[path] === undefined ? 'added' : head[path] === undefined ? 'removed' : 'modified' }));
-  return runReview(
-    { base: 'base', head: 'head', config: defaultConfig(), changedFiles },
-    { base: memorySnapshot(base), head: memorySnapshot(head), renderer, llmAbsentReason: { status: 'disabled', detail: 'test' } },
-  );
-}
+const review = reviewBetween();
 
 const PROJECT = lines('name: shop', "version: '1.0'", 'config-version: 2', 'profile: shop', 'models:', '  shop:', '    +meta: {owner: "@o"}');
 const entry = (name: string, key: string) =>

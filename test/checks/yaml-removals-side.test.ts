@@ -3,38 +3,12 @@
  * line it had in the base revision, and says so (`side: 'base'`): in the JSON, in the Markdown ("before the change")
  * and in the GitHub App (on the LEFT side of the diff).
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config.js';
-import { createJinjaRenderer } from '../../src/dbt/jinja/index.js';
+import { describe, expect, it } from 'vitest';
 import { diffLineIndex, planInlineComments } from '../../src/github/inline-comments.js';
-import { runReview } from '../../src/pipeline.js';
-import type { ChangedFile } from '../../src/ports.js';
 import { renderSummaryMarkdown } from '../../src/review/markdown.js';
-import type { Review } from '../../src/review/types.js';
-import { memorySnapshot } from '../../src/sources/memory.js';
+import { lines, reviewBetween } from './review-between.js';
 
-const renderer = createJinjaRenderer();
-afterAll(() => renderer.close());
-
-function lines(...rows: string[]): string {
-  return rows.join('\n') + '\n';
-}
-
-function changedFiles(base: Record<string, string>, head: Record<string, string>): ChangedFile[] {
-  const out: ChangedFile[] = [];
-  for (const path of new Set([...Object.keys(base), ...Object.keys(head)])) {
-    if (base[path] === head[path]) continue;
-    out.push({ path, status: base[path] === undefined ? 'added' : head[path] === undefined ? 'removed' : 'modified' });
-  }
-  return out;
-}
-
-async function review(base: Record<string, string>, head: Record<string, string>): Promise<Review> {
-  return runReview(
-    { base: 'base', head: 'head', config: defaultConfig(), changedFiles: changedFiles(base, head) },
-    { base: memorySnapshot(base), head: memorySnapshot(head), renderer, llmAbsentReason: { status: 'disabled', detail: 'test' } },
-  );
-}
+const review = reviewBetween();
 
 const PROJECT = lines('name: shop', "version: '1.0'", 'config-version: 2', 'profile: shop');
 const SQL = 'select 1 as order_id, 2 as amount\n';

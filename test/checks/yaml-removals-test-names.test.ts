@@ -2,30 +2,11 @@
  * Tests are matched by what they check (kind, columns, arguments), not by their custom name: naming a test
  * (`- unique: {name: x}`, `- {name: x, test_name: not_null}`) removes nothing.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config.js';
-import { createJinjaRenderer } from '../../src/dbt/jinja/index.js';
-import { runReview } from '../../src/pipeline.js';
-import type { ChangedFile } from '../../src/ports.js';
+import { describe, expect, it } from 'vitest';
 import type { Review } from '../../src/review/types.js';
-import { memorySnapshot } from '../../src/sources/memory.js';
+import { lines, reviewBetween } from './review-between.js';
 
-const renderer = createJinjaRenderer();
-afterAll(() => renderer.close());
-
-function lines(...rows: string[]): string {
-  return rows.join('\n') + '\n';
-}
-
-async function review(base: Record<string, string>, head: Record<string, string>): Promise<Review> {
-  const changedFiles: ChangedFile[] = Object.keys(head)
-    .filter((p) => base[p] !== head[p])
-    .map((path) => ({ path, status: base[path] === undefined ? 'added' : 'modified' }));
-  return runReview(
-    { base: 'base', head: 'head', config: defaultConfig(), changedFiles },
-    { base: memorySnapshot(base), head: memorySnapshot(head), renderer, llmAbsentReason: { status: 'disabled', detail: 'test' } },
-  );
-}
+const review = reviewBetween();
 
 const PROJECT = lines('name: shop', "version: '1.0'", 'config-version: 2', 'profile: shop', 'models:', '  shop:', '    +meta: {owner: "@o"}');
 const SQL = "select 1 as order_id, 'x' as status\n";
