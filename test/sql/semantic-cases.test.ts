@@ -1,3 +1,7 @@
+/**
+ * Cases from exploratory reviews: rewrites that select the same rows (no change), struct fields, scalar subqueries,
+ * union branch filters, select aliases in WHERE and set-returning functions.
+ */
 import { describe, expect, it } from 'vitest';
 import { diff } from './helpers.js';
 
