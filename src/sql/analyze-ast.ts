@@ -316,6 +316,33 @@ function negatedComparison(node: unknown): AstNode | undefined {
   return negated === undefined ? undefined : { ...node, operator: negated, parentheses: false };
 }
 
+/** The operand of `not x` (`not (x)` comes as a function named `not`), or undefined. */
+function notOperand(node: unknown, functionName: (n: AstNode) => string): unknown {
+  if (!isNode(node)) return undefined;
+  if (node.type === 'unary_expr' && String(node.operator).toLowerCase() === 'not') return node.expr;
+  if (node.type === 'function' && functionName(node) === 'not') {
+    const list = isNode(node.args) && Array.isArray(node.args.value) ? node.args.value : [];
+    return list.length === 1 ? list[0] : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * `not node` written without the `not`, when that is plain: a comparison negated (`a <> b`), De Morgan over AND/OR
+ * (`not (a or b)` is `not a and not b`), a double negation; undefined otherwise.
+ */
+function negation(node: unknown, functionName: (n: AstNode) => string): AstNode | undefined {
+  const comparison = negatedComparison(node);
+  if (comparison) return comparison;
+  if (!isNode(node)) return undefined;
+  const inner = notOperand(node, functionName);
+  if (inner !== undefined) return isNode(inner) ? { ...inner, parentheses: false } : undefined;
+  const op = node.type === 'binary_expr' ? String(node.operator).toUpperCase() : '';
+  if (op !== 'AND' && op !== 'OR') return undefined;
+  const negate = (x: unknown): AstNode => negation(x, functionName) ?? { type: 'unary_expr', operator: 'NOT', expr: x };
+  return { type: 'binary_expr', operator: op === 'AND' ? 'OR' : 'AND', left: negate(node.left), right: negate(node.right), ...(node.loc ? { loc: node.loc } : {}) };
+}
+
 /** The parts of `x between low and high` (not `not between`), or undefined. */
 function betweenBounds(node: unknown): { value: unknown; low: unknown; high: unknown } | undefined {
   if (!isNode(node) || node.type !== 'binary_expr' || String(node.operator).toUpperCase() !== 'BETWEEN') return undefined;
@@ -1199,10 +1226,24 @@ export class AstAnalyzer {
 
   private conjuncts(node: unknown, scope: Scope, allowAliases = false, afterLine?: number): Clause[] {
     const out: Clause[] = [];
-    const walk = (n: unknown): void => {
-      if (isNode(n) && n.type === 'binary_expr' && String(n.operator).toUpperCase() === 'AND') {
-        walk(n.left);
-        walk(n.right);
+    const logical = (n: unknown, op: string): n is AstNode => isNode(n) && n.type === 'binary_expr' && String(n.operator).toUpperCase() === op;
+    /** `negated`: `n` is under a `not` that turned an OR into these conjuncts. */
+    const walk = (n: unknown, negated = false): void => {
+      if (logical(n, negated ? 'OR' : 'AND')) {
+        walk(n.left, negated);
+        walk(n.right, negated);
+        return;
+      }
+      if (negated) {
+        // `not (a or b)` is `not a and not b`: two filters, as when written so
+        const c = this.expr(negation(n, (x) => this.functionName(x)) ?? { type: 'unary_expr', operator: 'NOT', expr: n }, scope, allowAliases).c;
+        const where = this.locate(n, afterLine);
+        out.push({ canonical: c, text: snippet(`not ${where.text ?? c}`), line: where.line });
+        return;
+      }
+      const operand = notOperand(n, (x) => this.functionName(x));
+      if (logical(operand, 'OR')) {
+        walk(operand, true);
         return;
       }
       const bounds = betweenBounds(n);
@@ -1378,8 +1419,8 @@ export class AstAnalyzer {
         return this.binary(n, scope, allowAliases);
       case 'unary_expr': {
         const op = String(n.operator).toLowerCase();
-        const negated = op === 'not' ? negatedComparison(n.expr) : undefined;
-        if (negated) return this.binary(negated, scope, allowAliases);
+        const negated = op === 'not' ? negation(n.expr, (x) => this.functionName(x)) : undefined;
+        if (negated) return this.expr(negated, scope, allowAliases);
         const inner = this.expr(n.expr, scope, allowAliases);
         if (op === '-' && /^[0-9.]+$/.test(inner.c)) return { c: `-${inner.c}`, type: inner.type };
         return { c: `${op}(${inner.c})`, type: op === 'not' ? 'boolean' : inner.type };
@@ -1395,8 +1436,8 @@ export class AstAnalyzer {
       case 'window_func': {
         // `not (a > 1)` comes as a function named `not`
         const args = n.type === 'function' && this.functionName(n) === 'not' ? this.args(n) : [];
-        const negated = args.length === 1 ? negatedComparison(args[0]) : undefined;
-        return negated ? this.binary(negated, scope, allowAliases) : this.call(n, scope, allowAliases);
+        const negated = args.length === 1 ? negation(args[0], (x) => this.functionName(x)) : undefined;
+        return negated ? this.expr(negated, scope, allowAliases) : this.call(n, scope, allowAliases);
       }
       case 'case': {
         const parts = [n.expr ? `on ${this.expr(n.expr, scope, allowAliases).c}` : ''];

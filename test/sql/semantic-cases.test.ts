@@ -17,6 +17,9 @@ describe('equivalent predicates', () => {
     ['is not null and not (is null)', 'status is not null', 'not (status is null)'],
     ['an OR of equalities and IN', "(status = 'a' or status = 'b')", "status in ('b', 'a')"],
     ['IN with an OR and a longer IN', "status in ('a', 'b') or status = 'c'", "status in ('a', 'b', 'c')"],
+    ['De Morgan over OR', "not (status = 'a' or amount > 1)", "status <> 'a' and amount <= 1"],
+    ['De Morgan over AND', "not (status = 'a' and amount > 1)", "status <> 'a' or amount <= 1"],
+    ['a double negation', "not (not (status = 'a'))", "status = 'a'"],
   ])('%s', (_name, before, after) => {
     expect(diff(where(before), where(after))).toEqual([]);
     expect(diff(where(after), where(before))).toEqual([]);
@@ -24,6 +27,10 @@ describe('equivalent predicates', () => {
 
   it('a bound of a BETWEEN that changed is told as that bound', () => {
     expect(diff(where('amount between 1 and 10'), where('amount between 1 and 20')).map((c) => c.detail)).toEqual(['filter `amount <= 10` → `amount <= 20`']);
+  });
+
+  it('a conjunct that De Morgan gives and the change drops is told as written under its not', () => {
+    expect(diff(where("not (status = 'a' or amount > 1)"), where("status <> 'a'")).map((c) => c.detail)).toEqual(['filter removed: `not amount > 1` (rows that were excluded now appear)']);
   });
 
   it('what selects other rows is still a change', () => {
