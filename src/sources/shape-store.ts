@@ -24,13 +24,14 @@ const line = v.pipe(v.number(), v.integer(), v.minValue(0));
 const clause = { canonical: v.string(), text: v.string(), line: v.optional(line) };
 const clauses = v.array(v.object(clause));
 const names = v.array(v.string());
+const column = v.object({ name: v.string(), expr: v.string(), type: v.optional(v.string()), text: v.string(), line: v.optional(line), sites: v.optional(v.array(v.object({ line, digest: v.string() }))) });
 
 const modelShapeSchema = v.object({
   parse: v.picklist(['full', 'tolerant', 'failed']),
   error: v.optional(v.string()),
   dialect: v.picklist(DIALECTS),
-  columns: v.array(v.object({ name: v.string(), expr: v.string(), type: v.optional(v.string()), text: v.string(), line: v.optional(line), sites: v.optional(v.array(v.object({ line, digest: v.string() }))) })),
-  unresolvedStars: v.array(v.object({ relations: names, except: names, line: v.optional(line) })),
+  columns: v.array(column),
+  unresolvedStars: v.array(v.object({ relations: names, except: names, line: v.optional(line), replaced: v.optional(v.array(column)) })),
   relations: names,
   relationLines: v.record(v.string(), line),
   filters: clauses,
