@@ -226,11 +226,12 @@ export class ModelAnalyzer {
     if (full === 'identical') return result;
     // An incremental model keeps the rows it loaded: a changed row filter applies to the batches it loads from now
     // on, and to the rows already there only after a full refresh.
-    const sqlChanges = isIncremental(base) && isIncremental(head)
+    const incremental = isIncremental(base) && isIncremental(head);
+    const sqlChanges = incremental
       ? full.changes.map((c) => (c.kind === 'filter_changed' ? { ...c, detail: `${c.detail} (an incremental model: the rows it already loaded change only with \`--full-refresh\`)` } : c))
       : full.changes;
     if (full.base?.shape && full.base.shape.unresolvedStars.length === 0) result.baseColumns = full.base.shape.columns.map((c) => c.name);
-    if (isIncremental(base) && isIncremental(head)) {
+    if (incremental) {
       const inc = await this.compare(base, baseProject, head, changed.project, true);
       const seen = new Set(sqlChanges.map(changeKey));
       // A changed incremental filter decides which rows each run adds: it changes the table's row set, in a way

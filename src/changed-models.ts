@@ -246,8 +246,7 @@ function sourceMoves(changedPaths: ReadonlySet<string>, headProjects: readonly D
   return moves;
 }
 
-/** The project vars whose value differs between base and head (`vars:` of each `dbt_project.yml`). */
-/** The vars whose value `dbt_project.yml` changed, with that file's path. */
+/** The project vars whose value differs between base and head (`vars:` of each `dbt_project.yml`), with that file's path. */
 function changedVars(headProjects: readonly DbtProject[], baseProjects: readonly DbtProject[]): Map<string, string> {
   const changed = new Map<string, string>();
   for (const head of headProjects) {

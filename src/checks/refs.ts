@@ -7,7 +7,7 @@
  * pins a version the model does not have, stops `dbt parse` too, and is reported with its own reason.
  */
 import type { DbtModel, DbtProject, RefCall } from '../dbt/types.js';
-import { escapeRegExp, relativeTo, stemOf } from '../dbt/textLines.js';
+import { escapeRegExp, mentionsIdentifier, relativeTo, stemOf } from '../dbt/textLines.js';
 import { code, hasHead } from './model-facts.js';
 import type { CheckContext, Rule, RuleHit } from './types.js';
 
@@ -24,7 +24,7 @@ export const refUnresolved: Rule = {
     const seen = new Set<string>();
     // A ref in a Jinja branch that does not render (`{% if false %}`, `{% if var(...) %}`) is not one dbt records.
     const rendered = ctx.renderedSql;
-    const renders = (r: RefCall): boolean => rendered === undefined || new RegExp(`(?<![\\w$])${escapeRegExp(r.name)}(?![\\w$])`, 'i').test(rendered);
+    const renders = (r: RefCall): boolean => rendered === undefined || mentionsIdentifier(rendered, r.name);
     const added = ctx.model.refs.filter((r) => {
       const key = refKey(r);
       if (seen.has(key)) return false;
@@ -34,6 +34,9 @@ export const refUnresolved: Rule = {
     if (added.length === 0) return [];
     const models = modelsByNameOf(ctx.project);
     const hits: RuleHit[] = [];
+    const hit = (ref: RefCall, message: string): void => {
+      hits.push({ rule: 'ref-unresolved', model: ctx.model.name, path: ctx.model.path, line: ref.line, message });
+    };
     // A model that exists but cannot be read: every model of that name is disabled, or none is the pinned version.
     for (const ref of added) {
       const named = models.get(ref.name.toLowerCase());
@@ -41,13 +44,7 @@ export const refUnresolved: Rule = {
       if (!named.some((m) => m.name === ref.name)) {
         // dbt looks refs up by the exact name (its file name)
         const exact = named[0]!.name;
-        hits.push({
-          rule: 'ref-unresolved',
-          model: ctx.model.name,
-          path: ctx.model.path,
-          line: ref.line,
-          message: `${code(refText(ref))} names no node of project ${code(ctx.project.name)}: names are matched exactly, so \`dbt parse\` stops ("depends on a node named '${ref.name}' which was not found"): write ${code(refText({ ...ref, name: exact }))}.`,
-        });
+        hit(ref, `${code(refText(ref))} names no node of project ${code(ctx.project.name)}: names are matched exactly, so \`dbt parse\` stops ("depends on a node named '${ref.name}' which was not found"): write ${code(refText({ ...ref, name: exact }))}.`);
         continue;
       }
       const enabled = named.filter((m) => m.enabled);
@@ -59,7 +56,7 @@ export const refUnresolved: Rule = {
       } else if (ref.version !== undefined && versions.length > 0 && !versions.includes(ref.version)) {
         why = `pins version ${ref.version} of ${code(ref.name)}, which has version${versions.length > 1 ? 's' : ''} ${versions.join(', ')}, so \`dbt parse\` stops (the node is not found): pin one of them, or drop \`v=\` to read the latest`;
       }
-      if (why) hits.push({ rule: 'ref-unresolved', model: ctx.model.name, path: ctx.model.path, line: ref.line, message: `${code(refText(ref))} ${why}.` });
+      if (why) hit(ref, `${code(refText(ref))} ${why}.`);
     }
     // (a ref that differs from a model's name only in case is told above; seeds and snapshots are matched loosely)
     const unknown = added.filter((r) => !models.has(r.name.toLowerCase()));
@@ -69,13 +66,7 @@ export const refUnresolved: Rule = {
     for (const ref of unknown) {
       if (others.defines(ref.name)) continue;
       const near = nearestName(ref.name, [...new Set(ctx.project.models.map((m) => m.name)), ...others.fileStems()]);
-      hits.push({
-        rule: 'ref-unresolved',
-        model: ctx.model.name,
-        path: ctx.model.path,
-        line: ref.line,
-        message: `${code(`ref('${ref.name}')`)} names no model, seed or snapshot of project ${code(ctx.project.name)}, so \`dbt parse\` stops ("depends on a node named '${ref.name}' which was not found")${near ? `: did you mean ${code(near)}?` : ': fix the name, or add the model it should read.'}`,
-      });
+      hit(ref, `${code(`ref('${ref.name}')`)} names no model, seed or snapshot of project ${code(ctx.project.name)}, so \`dbt parse\` stops ("depends on a node named '${ref.name}' which was not found")${near ? `: did you mean ${code(near)}?` : ': fix the name, or add the model it should read.'}`);
     }
     return hits;
   },

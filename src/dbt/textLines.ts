@@ -41,6 +41,11 @@ export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** Whether SQL text names `name` as a whole identifier, in any case (`status`, not `order_status`). */
+export function mentionsIdentifier(sql: string, name: string): boolean {
+  return new RegExp(`(?<![\\w$])${escapeRegExp(name)}(?![\\w$])`, 'i').test(sql);
+}
+
 /** Posix dirname ('' for a top-level file). */
 export function dirnameOf(path: string): string {
   const i = path.lastIndexOf('/');

@@ -5,7 +5,7 @@
 import type { DbtModel, DbtProject } from '../dbt/types.js';
 import type { DownstreamUse, ModelReport } from './types.js';
 import { materializationOf, ownerOf } from '../dbt/index.js';
-import { escapeRegExp } from '../dbt/textLines.js';
+import { mentionsIdentifier } from '../dbt/textLines.js';
 import type { AnalysedModel, ModelAnalyzer } from '../analysis.js';
 
 /** Upper bound of dependants whose SQL is analysed for column use, per changed model. */
@@ -112,7 +112,7 @@ export async function buildDownstream(
           if (selected.length > 0 && read.output && !isEphemeral(model)) {
             // Passed on by a `*`: the dependant does not name them (not a word of its SQL), so it still builds, and
             // its readers fail. (One that names them fails itself: it is the one to fix.)
-            const passed = selected.filter((c) => !new RegExp(`(?<![\\w$])${escapeRegExp(c)}(?![\\w$])`, 'i').test(read.sql));
+            const passed = selected.filter((c) => !mentionsIdentifier(read.sql, c));
             if (passed.length > 0) passing.push({ model, project, passed, output: read.output });
           }
         }

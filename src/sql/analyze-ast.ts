@@ -3,7 +3,7 @@
  * CTEs and subqueries down to base relations, filters, joins, grain, set operations, order/limit and fan-out.
  */
 import type { Dialect } from '../config.js';
-import { DEDUP_ORDER, GENERIC_NUMBER, GENERIC_TEMPORAL, NUMBER_OR_DATE, SETOP_BRANCH, SETOP_OPERATORS, SETOP_SEPARATOR, baseType, setOpBranchOrder, setOpBranchText, outerFilterMark, type OuterSide, bound, columnName, columnNameOfToken, columnSite, groupByAllText, isNumericFamily, REL_OPEN, display, fanOutCanonical, fanOutParts, relMark, rowNumberDedup, snippet } from './canonical.js';
+import { DEDUP_ORDER, GENERIC_NUMBER, GENERIC_TEMPORAL, NUMBER_OR_DATE, SETOP_BRANCH, SETOP_OPERATORS, SETOP_SEPARATOR, baseType, setOpBranchOrder, setOpBranchText, outerFilterMark, type OuterSide, bound, columnName, columnNameOfToken, columnSite, groupByAllText, isNumericFamily, REL_OPEN, display, fanOutCanonical, fanOutParts, relMark, rowNumberDedup, snippet, splitTopLevel } from './canonical.js';
 import { tokenize, type Token } from './lexer.js';
 import { emptyRowSetClauses, type Clause, type ColumnSite, type RowSetClauses, type UnresolvedStar } from './types.js';
 
@@ -365,10 +365,10 @@ function asInList(operands: readonly string[]): string | undefined {
     const eq = /^=\((.*)\)$/.exec(o);
     const inList = /^in\((.*),\((.*)\)\)$/.exec(o);
     if (eq) {
-      const [a, b] = splitTopLevel(eq[1]!);
+      const [a, b] = splitTopLevel(eq[1]!, ',');
       if (a !== undefined && b !== undefined) parts = LITERAL.test(a) && !LITERAL.test(b) ? [b, [a]] : LITERAL.test(b) && !LITERAL.test(a) ? [a, [b]] : undefined;
     } else if (inList) {
-      const items = splitTopLevel(inList[2]!);
+      const items = splitTopLevel(inList[2]!, ',');
       if (items.every((i) => i !== undefined && LITERAL.test(i))) parts = [inList[1]!, items as string[]];
     }
     if (!parts || (subject !== undefined && parts[0] !== subject)) return undefined;
@@ -376,26 +376,6 @@ function asInList(operands: readonly string[]): string | undefined {
     values.push(...parts[1]);
   }
   return `in(${subject},(${[...new Set(values)].sort().join(',')}))`;
-}
-
-/** `a,b,c` split at its top-level commas (outside parentheses and quotes). */
-function splitTopLevel(text: string): (string | undefined)[] {
-  const out: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (ch === "'") {
-      for (i++; i < text.length && !(text[i] === "'" && text[i + 1] !== "'"); i += text[i] === "'" ? 2 : 1);
-    } else if (ch === '(') depth++;
-    else if (ch === ')') depth--;
-    else if (ch === ',' && depth === 0) {
-      out.push(text.slice(start, i));
-      start = i + 1;
-    }
-  }
-  out.push(text.slice(start));
-  return out;
 }
 
 export class AstAnalyzer {

@@ -42,6 +42,32 @@ export function columnsReadIn(canonicals: readonly string[], relation: string): 
 }
 
 /** Replaces relation `from` by `to` in a canonical string. */
+/**
+ * A canonical form cut at each `separator` outside parentheses and quoted literals or names (a doubled quote escapes
+ * one): `in` list items at `,`, a join condition's conjuncts at ` and `.
+ */
+export function splitTopLevel(canonical: string, separator: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < canonical.length; i++) {
+    const ch = canonical[i]!;
+    if (ch === "'" || ch === '"' || ch === '`') {
+      let j = i + 1;
+      while (j < canonical.length && !(canonical[j] === ch && canonical[j + 1] !== ch)) j += canonical[j] === ch ? 2 : 1;
+      i = j;
+    } else if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (depth === 0 && canonical.startsWith(separator, i)) {
+      out.push(canonical.slice(start, i));
+      start = i + separator.length;
+      i += separator.length - 1;
+    }
+  }
+  out.push(canonical.slice(start));
+  return out;
+}
+
 export function swapRelation(canonical: string, from: string, to: string): string {
   return canonical.split(relMark(from)).join(relMark(to));
 }

@@ -2,7 +2,7 @@
  * The semantic diff of two model shapes: typed changes, each with its impact, whether it breaks consumers, and
  * the line it is about (head SQL, or base SQL for removals).
  */
-import { DEDUP_ORDER, REL_CLOSE, REL_OPEN, SETOP_BRANCH, dedupKeyText, fanOutAddedEffect, fanOutChangedEffect, SETOP_SEPARATOR, columnSite, columnsReadIn, shapeCanonicals, parseSetOpBranchText, display, groupByAllColumns, isGenericFamily, outerFilter, outsideQuotes, relMark, snippet, swapRelation, typesDiffer, outerFilterMark, type OuterSide } from './canonical.js';
+import { DEDUP_ORDER, REL_CLOSE, REL_OPEN, SETOP_BRANCH, dedupKeyText, fanOutAddedEffect, fanOutChangedEffect, SETOP_SEPARATOR, columnSite, columnsReadIn, shapeCanonicals, parseSetOpBranchText, display, groupByAllColumns, isGenericFamily, outerFilter, outsideQuotes, relMark, snippet, splitTopLevel, swapRelation, typesDiffer, outerFilterMark, type OuterSide } from './canonical.js';
 import type { Clause, ColumnSite, GrainClause, JoinShape, ModelShape, OutputColumn, SqlChange, UnresolvedStar } from './types.js';
 import { codeSpan } from '../review/code-span.js';
 
@@ -205,27 +205,7 @@ function pairFilters(gone: readonly Clause[], added: readonly Clause[]): { paire
 
 /** The conjuncts of a canonical join condition (canonical forms ANDed at the top level, as the analysis joins them). */
 function conditionConjuncts(condition: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < condition.length; i++) {
-    const ch = condition[i]!;
-    if (ch === "'" || ch === '"' || ch === '`') {
-      // a quoted literal or name: skip to its end (a doubled quote escapes one)
-      let j = i + 1;
-      while (j < condition.length && !(condition[j] === ch && condition[j + 1] !== ch)) j += condition[j] === ch ? 2 : 1;
-      i = j;
-    } else if (ch === '(') depth++;
-    else if (ch === ')') depth--;
-    else if (depth === 0 && condition.startsWith(' and ', i)) {
-      out.push(condition.slice(start, i));
-      start = i + 5;
-      i += 4;
-    }
-  }
-  const last = condition.slice(start);
-  if (last) out.push(last);
-  return out;
+  return condition === '' ? [] : splitTopLevel(condition, ' and ');
 }
 
 /** Removes one element equal to `x` from `list`; true when there was one. */
