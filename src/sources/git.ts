@@ -458,7 +458,7 @@ async function blobSizes(repo: string, oids: readonly string[]): Promise<Map<str
 const treeEntriesOf = new WeakMap<GitSnapshot, readonly TreeEntry[]>();
 
 /** Links followed in a row at most (a longer chain, or a loop, is not read). */
-const MAX_LINK_HOPS = 8;
+export const MAX_LINK_HOPS = 8;
 
 /**
  * The file a symbolic link at `path` points to, following links in a row, or why it is not read. `textOf` gives the

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { Parser, type ReadEntry } from 'tar';
 import type { FileSnapshot } from '../dbt/types.js';
 import type { Skipped } from '../review/types.js';
-import { dbtRelevantPaths, MAX_BLOB_BYTES, readLimitOf, resolveLink } from './git.js';
+import { dbtRelevantPaths, MAX_BLOB_BYTES, MAX_LINK_HOPS, readLimitOf, resolveLink } from './git.js';
 
 const CANDIDATE_EXTENSIONS = ['.sql', '.py', '.yml', '.yaml', '.md'];
 const SKIPPED_FOLDERS = new Set(['dbt_packages', 'target', 'node_modules', '.git']);
@@ -160,7 +160,7 @@ export function followLinks(links: ReadonlyMap<string, string>, relevant: Readon
   for (const [path, to] of links) {
     if (!relevant.has(path)) continue;
     let target = resolveLink(path, to);
-    for (let hop = 0; target !== undefined && links.has(target) && hop < 8; hop += 1) target = resolveLink(target, links.get(target)!);
+    for (let hop = 0; target !== undefined && links.has(target) && hop < MAX_LINK_HOPS; hop += 1) target = resolveLink(target, links.get(target)!);
     const text = target === undefined ? undefined : contents.get(target);
     if (text !== undefined) {
       contents.set(path, text);
