@@ -10,7 +10,7 @@ import type { JinjaRenderer, RenderResult, ShapeCache } from './ports.js';
 import type { DbtModel, DbtProject } from './dbt/types.js';
 import type { ModelChange } from './review/types.js';
 import { analyzeSql, columnsUsedFrom, diffShapes, isFormattingOnly, type ModelShape, type SqlChange } from './sql/index.js';
-import type { ChangedModel } from './changed-models.js';
+import { renderCauseSuffix, type ChangedModel } from './changed-models.js';
 import { renderedToTemplateLines } from './review/line-map.js';
 import { mergesOnUniqueKey } from './checks/incremental.js';
 import { escapeRegExp } from './dbt/textLines.js';
@@ -256,7 +256,7 @@ export class ModelAnalyzer {
     if (unknown) result.unknownReason = unknown.detail;
     // The model's own file is as it was: what changed its SQL is a macro or var the change edited. Said, since the
     // lines these changes point at are not in the diff.
-    const causes = changed.renderCauses && base.raw === head.raw ? ` (through the change of ${changed.renderCauses.join(', ')})` : '';
+    const causes = renderCauseSuffix(changed);
     result.changes.push(...(causes ? sqlChanges.map((c) => (c.kind === 'formatting_only' ? c : { ...c, detail: `${c.detail}${causes}` })) : sqlChanges));
     return result;
   }

@@ -27,6 +27,14 @@ export interface ChangedModel {
   renderCauses?: string[];
 }
 
+/**
+ * What a change of this model's SQL or `config()` came through when its own file is as it was: the changed macros and
+ * vars, as ` (through the change of …)` to add to the change's text (the lines it points at are not in the diff), or ''.
+ */
+export function renderCauseSuffix(changed: Pick<ChangedModel, 'renderCauses' | 'base' | 'head'>): string {
+  return changed.renderCauses && changed.base && changed.head && changed.base.raw === changed.head.raw ? ` (through the change of ${changed.renderCauses.join(', ')})` : '';
+}
+
 /** A source table that now points at another relation. */
 export interface SourceMove {
   call: string;

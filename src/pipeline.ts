@@ -24,7 +24,7 @@ import type { CheckContext } from './checks/types.js';
 import { breakingOf, conclusionOf, impactOf } from './review/verdict.js';
 import { ModelAnalyzer, type AnalysedModel } from './analysis.js';
 import { buildDownstream } from './review/downstream.js';
-import { findChangedModels, type ChangedModel } from './changed-models.js';
+import { findChangedModels, renderCauseSuffix, type ChangedModel } from './changed-models.js';
 
 export async function runReview(request: ReviewRequest, ports: ReviewPorts): Promise<Review> {
   const { config } = request;
@@ -221,8 +221,11 @@ function toModelReport(a: AnalysedModel, config: ReviewerConfig): ModelReport {
   const model = (changed.head ?? changed.base)!;
   // Owners inherited from a group are compared too: a model moved to another group changes hands.
   const projects = { headProject: changed.project, baseProject: changed.baseProject ?? changed.project };
-  const configChanges =
-    changed.status === 'added' || changed.status === 'removed' || a.notRead ? [] : diffModelConfig(changed.base, changed.head, { ownerKey: config.ownerKey, ...projects });
+  // A `config()` that reads a changed var (`materialized=var('mat')`) changes with it: said, as for its SQL.
+  const causes = renderCauseSuffix(changed);
+  const configChanges = (
+    changed.status === 'added' || changed.status === 'removed' || a.notRead ? [] : diffModelConfig(changed.base, changed.head, { ownerKey: config.ownerKey, ...projects })
+  ).map((c) => (causes && c.path === model.path ? { ...c, detail: `${c.detail}${causes}` } : c));
   // An edit of the model's `config()` (its SQL renders the same, or with other whitespace) is told by its config
   // changes alone, not also as "formatting only".
   const configInSql = configChanges.some((c) => c.path === model.path);

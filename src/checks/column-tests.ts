@@ -6,7 +6,7 @@
  */
 import { containsPlaceholder } from '../dbt/jinja/placeholders.js';
 import { columnKey } from '../dbt/propertyNodes.js';
-import { scopedVars } from '../dbt/vars.js';
+import { lookupProjectVar } from '../dbt/vars.js';
 import { code, hasHead } from './model-facts.js';
 import type { CheckContext, Rule, RuleHit } from './types.js';
 
@@ -55,8 +55,6 @@ export function outputKey(name: string): string {
 
 /** Whether the template reads a var without a default that the project does not set (it comes from `--vars`). */
 function readsUnsetVar(template: string, vars: Record<string, unknown>, projectName: string): boolean {
-  const scoped = scopedVars(vars, projectName);
-  const set = (name: string): boolean => name in vars || name in scoped;
-  for (const m of template.matchAll(/\bvar\(\s*['"]([^'"]+)['"]\s*\)/g)) if (!set(m[1]!)) return true;
+  for (const m of template.matchAll(/\bvar\(\s*['"]([^'"]+)['"]\s*\)/g)) if (!lookupProjectVar(vars, projectName, m[1]!).found) return true;
   return false;
 }

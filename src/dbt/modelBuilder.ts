@@ -2,7 +2,7 @@
  * Builds one `DbtModel` from its code file, its property-file entry (and version entry) and the project's config
  * tree, applying dbt's config precedence: dbt_project.yml < property file `config:` < in-file `config()`.
  */
-import { booleanOf, markJinjaStrings, type ConfigSetting } from './configMerge.js';
+import { booleanOf, markJinjaStrings, type ConfigSetting, type ResolvedConfig } from './configMerge.js';
 import type { ProjectConfigTree } from './projectFile.js';
 import type { ModelEntry } from './propertyFile.js';
 import { columnKey, readColumn, readConstraints, readTests } from './propertyNodes.js';
@@ -10,6 +10,7 @@ import { containsComputed, isComputed } from './pyLiteral.js';
 import { extractRefs, extractSources } from './refs.js';
 import type { CodeFacts } from './fileFacts.js';
 import { extractConfigCalls } from './sqlConfig.js';
+import { resolveVarCalls } from './vars.js';
 import { blankJinjaComments, LineIndex } from './textLines.js';
 import type { ConfigEntry, DbtColumn, DbtModel, ProjectProblem } from './types.js';
 import { commentWaivers, metaWaiver, WAIVER_META_KEY } from './waivers.js';
@@ -37,6 +38,8 @@ export interface BuildContext {
   /** The project's `dbt_project.yml` `models:` config tree. */
   projectConfig: ProjectConfigTree;
   problems: ProjectProblem[];
+  /** The project's vars (`dbt_project.yml`), which a config's `var()` calls read. */
+  vars?: Record<string, unknown>;
 }
 
 /** Top-level model properties dbt moves into `config:` (and rejects when set in both places). */
@@ -73,7 +76,7 @@ export function buildModel(file: ModelFile, name: string, entry: ModelEntry | un
       });
     }
   }
-  const { config, meta, tags } = resolver.result();
+  const { config, meta, tags } = withVarsResolved(resolver.result(), ctx);
 
   const model: DbtModel = {
     uniqueId: `model.${ctx.projectName}.${name}${version ? `.v${version.v}` : ''}`,
@@ -357,6 +360,24 @@ function settingOf(key: string, e: YEntry, path: string, describe: (sub?: string
 function isFalse(entry: ConfigEntry | undefined): boolean {
   if (!entry || entry.unknown) return false;
   return booleanOf(entry.value) === false;
+}
+
+/**
+ * The resolved config with each `var()` call of a value replaced by the project's var (see `resolveVarCalls`), as dbt
+ * does when it parses the model: `config(materialized=var('mat'))` is judged as the materialization it gives.
+ */
+function withVarsResolved(resolved: ResolvedConfig, ctx: BuildContext): ResolvedConfig {
+  const vars = ctx.vars;
+  if (!vars || Object.keys(vars).length === 0) return resolved;
+  const resolveAll = (entries: Record<string, ConfigEntry>): Record<string, ConfigEntry> => {
+    for (const [key, entry] of Object.entries(entries)) {
+      if (!containsComputed(entry.value)) continue;
+      const value = resolveVarCalls(entry.value, vars, ctx.projectName);
+      if (value !== entry.value) entries[key] = { ...entry, value, unknown: containsComputed(value) };
+    }
+    return entries;
+  };
+  return { config: resolveAll(resolved.config), meta: resolveAll(resolved.meta), tags: resolved.tags };
 }
 
 function knownString(entry: ConfigEntry | undefined): string | undefined {

@@ -170,7 +170,7 @@ function loadProject(
   }
   snapshot.preload?.([...modelFiles].filter(([stem]) => !stubFacts.has(stem)).map(([, f]) => f.path));
   const withText = (file: Omit<ModelFile, 'raw'>): ModelFile => ({ ...file, raw: snapshot.read(file.path) ?? '' });
-  const ctx: BuildContext = { projectName: name, projectConfig, problems: project.problems };
+  const ctx: BuildContext = { projectName: name, projectConfig, problems: project.problems, vars: info.vars };
   const claimed = new Set<string>();
   const models: DbtModel[] = [];
   const ignoredStems = new Set(ignoredFiles.filter((p) => /\.(sql|py)$/i.test(p)).map(stemOf));

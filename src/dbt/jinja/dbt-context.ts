@@ -8,7 +8,7 @@ import type { Dialect } from '../../config.js';
 import type { RenderInput } from '../../ports.js';
 import { asString, asStringList, bindArgs, toPlain } from './call-args.js';
 import { UNRESOLVED_DISPATCH } from './dbt-rewrites.js';
-import { scopedVars } from '../vars.js';
+import { lookupProjectVar } from '../vars.js';
 import { CROSS_DATABASE_MACROS, crossDatabaseSql, quoteIdentifier, starSql, surrogateKeySql } from './sql-helpers.js';
 
 export interface RenderSession {
@@ -66,11 +66,7 @@ function lookupUpstreamColumns(session: RenderSession, relation: string): string
 }
 
 function lookupVar(session: RenderSession, name: string): { found: boolean; value?: unknown } {
-  const vars = session.input.vars;
-  if (Object.hasOwn(vars, name)) return { found: true, value: vars[name] };
-  const scoped = scopedVars(vars, session.input.projectName);
-  if (Object.hasOwn(scoped, name)) return { found: true, value: scoped[name] };
-  return { found: false };
+  return lookupProjectVar(session.input.vars, session.input.projectName, name);
 }
 
 function configValue(session: RenderSession, key: string): { found: boolean; value?: unknown } {
