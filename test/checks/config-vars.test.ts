@@ -80,6 +80,16 @@ describe('a config set from a var', () => {
     ]);
   });
 
+  it('renders SQL with the project-scoped var: a change of the global one it hides changes nothing', async () => {
+    const filtered = (vars: string) => files(vars, "select order_id, amount from {{ ref('stg_orders') }}\nwhere amount >= {{ var('min_amount') }}\n");
+    const hidden = await review(filtered('min_amount: 0\nshop:\n  min_amount: 10'), filtered('min_amount: 5\nshop:\n  min_amount: 10'));
+    expect(hidden.models.flatMap((m) => m.changes)).toEqual([]);
+    const seen = await review(filtered('min_amount: 0\nshop:\n  min_amount: 10'), filtered('min_amount: 0\nshop:\n  min_amount: 20'));
+    expect(seen.models.find((m) => m.name === 'fct_orders')!.changes).toEqual([
+      expect.objectContaining({ kind: 'filter_changed', detail: expect.stringContaining('`amount >= 10` → `amount >= 20`') }),
+    ]);
+  });
+
   it('leaves a var scoped to another project alone', async () => {
     const r = await review(files('mat: table\nother_pkg:\n  mat: view'), files('mat: table\nother_pkg:\n  mat: ephemeral'));
     expect(r.models).toEqual([]);
