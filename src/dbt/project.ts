@@ -171,7 +171,8 @@ function loadProject(
   snapshot.preload?.([...modelFiles].filter(([stem]) => !stubFacts.has(stem)).map(([, f]) => f.path));
   const withText = (file: Omit<ModelFile, 'raw'>): ModelFile => ({ ...file, raw: snapshot.read(file.path) ?? '' });
   const ctx: BuildContext = { projectName: name, projectConfig, problems: project.problems, vars: info.vars };
-  const claimed = new Set<string>();
+  /** The model files versions use, with the version that uses each. */
+  const claimed = new Map<string, { name: string; v: string }>();
   const models: DbtModel[] = [];
   const ignoredStems = new Set(ignoredFiles.filter((p) => /\.(sql|py)$/i.test(p)).map(stemOf));
   for (const entry of propertyEntries.values()) {
@@ -185,7 +186,18 @@ function loadProject(
       let stem = versionFileStem(entry, versionNode, v);
       if (!modelFiles.has(stem) && v === latest) stem = entry.name;
       const located = modelFiles.get(stem);
-      if (!located || claimed.has(stem)) {
+      const owner = claimed.get(stem);
+      if (located && owner) {
+        project.problems.push({
+          rule: 'properties-orphan',
+          path: entry.path,
+          line: versionNode.line,
+          message: `version ${v} of model \`${entry.name}\` would be built from ${located.path}, which version ${owner.v} of \`${owner.name}\` already uses: give each version its own file (\`defined_in\`, or ${entry.name}_v${v}.sql)`,
+          model: entry.name,
+        });
+        continue;
+      }
+      if (!located) {
         if (!ignoredStems.has(stem)) {
           project.problems.push({
             rule: 'properties-orphan',
@@ -197,7 +209,7 @@ function loadProject(
         }
         continue;
       }
-      claimed.add(stem);
+      claimed.set(stem, { name: entry.name, v });
       models.push(buildModel(withText(located), entry.name, entry, { v, node: versionNode, latest, ...(latestLine !== undefined ? { latestLine } : {}) }, ctx));
     }
   }
