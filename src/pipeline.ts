@@ -20,7 +20,7 @@ import {
   type YamlTreeCache,
 } from './dbt/index.js';
 import { runChecks } from './checks/index.js';
-import type { CheckContext } from './checks/types.js';
+import type { CheckContext, ProjectCheckContext } from './checks/types.js';
 import { breakingOf, conclusionOf, impactOf } from './review/verdict.js';
 import { ModelAnalyzer, type AnalysedModel } from './analysis.js';
 import { buildDownstream } from './review/downstream.js';
@@ -117,7 +117,16 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
     changed.flatMap((c) => (c.base && (c.status === 'removed' || c.status === 'renamed') ? [c.base.name, stemOf(c.base.path)] : [])),
   );
   const problemProjects = headProjects.map((p) => ({ ...p, problems: p.problems.flatMap((problem) => causedByChange(problem, changedPaths, goneModels)) }));
-  const deterministic: Finding[] = onLinesRead(runChecks(contexts, config, problemProjects), headProjects);
+  // Exposures and semantic models are judged per project (a change may touch only them).
+  const projectContexts: ProjectCheckContext[] = headProjects.map((project) => ({
+    project,
+    baseProject: baseProjects.find((p) => p.root === project.root),
+    config,
+    changedPaths,
+    readFile: (path) => ports.head.read(path),
+    listFiles: () => ports.head.paths(),
+  }));
+  const deterministic: Finding[] = onLinesRead(runChecks(contexts, config, problemProjects, projectContexts), headProjects);
   for (const m of models) {
     if (m.impact === 'unknown' && m.unknownReason) skipped.push({ path: m.path, reason: m.unknownReason });
   }

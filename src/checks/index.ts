@@ -4,4 +4,4 @@ export { REGISTRY, RULES, PROJECT_PROBLEM_RULES, CHECK_FAILED } from './registry
 export { layerOf, type LayerMatch } from './naming.js';
 export { DEFAULT_INCREMENTAL_STRATEGY } from './incremental.js';
 export { breakingRuleId } from './breaking.js';
-export type { CheckContext, Rule, RuleDoc, RuleHit } from './types.js';
+export type { CheckContext, ProjectCheckContext, Rule, RuleDoc, RuleHit } from './types.js';

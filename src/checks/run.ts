@@ -8,7 +8,7 @@ import type { DbtProject } from '../dbt/types.js';
 import { withFingerprint } from '../review/fingerprint.js';
 import type { Finding, Severity } from '../review/types.js';
 import { CHECK_FAILED, PROJECT_PROBLEM_RULES, REGISTRY, RULES } from './registry.js';
-import type { CheckContext, Rule, RuleHit } from './types.js';
+import type { CheckContext, ProjectCheckContext, Rule, RuleHit } from './types.js';
 import { isWaived, waiverHits } from './waivers.js';
 
 /** Effective severity of a registry rule under `config`, or `off`. */
@@ -19,12 +19,18 @@ export function severityOf(rule: Pick<Rule, 'id' | 'defaultSeverity' | 'origin'>
   return rule.defaultSeverity;
 }
 
-export function runChecks(contexts: CheckContext[], config: ReviewerConfig, projects?: DbtProject[]): Finding[] {
-  return runRules(REGISTRY, contexts, config, projects);
+export function runChecks(contexts: CheckContext[], config: ReviewerConfig, projects?: DbtProject[], projectContexts?: readonly ProjectCheckContext[]): Finding[] {
+  return runRules(REGISTRY, contexts, config, projects, projectContexts);
 }
 
 /** `runChecks` over a given rule list (the registry by default). */
-export function runRules(rules: readonly Rule[], contexts: CheckContext[], config: ReviewerConfig, projects?: DbtProject[]): Finding[] {
+export function runRules(
+  rules: readonly Rule[],
+  contexts: CheckContext[],
+  config: ReviewerConfig,
+  projects?: DbtProject[],
+  projectContexts: readonly ProjectCheckContext[] = [],
+): Finding[] {
   const findings: Finding[] = [];
   const knownIds = [...new Set([...RULES.map((r) => r.id), ...rules.map((r) => r.id)])];
   const docById = new Map(RULES.map((r) => [r.id, r]));
@@ -53,6 +59,14 @@ export function runRules(rules: readonly Rule[], contexts: CheckContext[], confi
       const override = config.rules[hit.rule];
       if (override === 'off') continue;
       findings.push(toFinding(rest, override ?? fallback, 'rule'));
+    }
+  }
+
+  for (const ctx of projectContexts) {
+    for (const rule of rules) {
+      const severity = severityOf(rule, config);
+      if (!rule.runProject || severity === 'off') continue;
+      for (const hit of safeRunProject(rule, ctx)) findings.push(toFinding(hit, hit.rule === CHECK_FAILED ? 'warning' : severity, hit.rule === CHECK_FAILED ? 'rule' : rule.origin));
     }
   }
 
@@ -91,6 +105,22 @@ function safeRun(rule: Rule, ctx: CheckContext): RuleHit[] {
         model: ctx.model.name,
         path: ctx.model.path,
         message: `dbt-pr-reviewer could not run \`${rule.id}\` on \`${ctx.model.name}\` (${reason}); this model was not checked for it. Please report it.`,
+      },
+    ];
+  }
+}
+
+/** `safeRun` of a rule's `runProject`: its failure is reported on the project file. */
+function safeRunProject(rule: Rule, ctx: ProjectCheckContext): RuleHit[] {
+  try {
+    return rule.runProject?.(ctx) ?? [];
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return [
+      {
+        rule: CHECK_FAILED,
+        path: ctx.project.projectFile,
+        message: `dbt-pr-reviewer could not run \`${rule.id}\` on project \`${ctx.project.name}\` (${reason}); its exposures and semantic models were not checked for it. Please report it.`,
       },
     ];
   }

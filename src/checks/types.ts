@@ -38,6 +38,23 @@ export interface CheckContext {
   listFiles?: () => readonly string[];
 }
 
+/**
+ * What a rule sees of a whole project (the head revision), for what is not a model's: exposures and semantic models
+ * (`Rule.runProject`).
+ */
+export interface ProjectCheckContext {
+  project: DbtProject;
+  /** The same project at the base revision, when it existed. */
+  baseProject?: DbtProject;
+  config: ReviewerConfig;
+  /** The files the change touches (a property file outside them is as it was). */
+  changedPaths: ReadonlySet<string>;
+  /** Reads a head file. */
+  readFile?: (path: string) => string | undefined;
+  /** Every file of the head revision. */
+  listFiles?: () => readonly string[];
+}
+
 /** A finding as a rule reports it: `runChecks` adds the severity, the origin and the fingerprint. */
 export type RuleHit = Omit<Finding, 'severity' | 'fingerprint' | 'origin'>;
 
@@ -50,6 +67,8 @@ export interface Rule {
   /** One sentence for the README: what the rule reports and why. */
   description: string;
   run(ctx: CheckContext): RuleHit[];
+  /** What the rule reports once per project, beyond the changed models (e.g. about exposures). */
+  runProject?(ctx: ProjectCheckContext): RuleHit[];
 }
 
 /** What the README lists for each rule. */

@@ -114,13 +114,14 @@ function codeGraph(snapshots: readonly FileSnapshot[]): CodeGraph {
 }
 
 /**
- * The models whose entry in the property file at `path` differs between the revisions, or undefined when
+ * The models whose entry in the property file at `path` differs between the revisions (and those an added or edited
+ * semantic model reads), or undefined when
  * something else a review reads changed there (groups, exposures) or a side is not valid YAML.
  */
 function changedModelEntries(path: string, texts: { base?: string; head?: string }, yamlCache: YamlTreeCache): Set<string> | undefined {
   const read = (text: string | undefined) => {
     const result = readPropertyFile(text ?? '', path, yamlCache, undefined, true);
-    return result.kind === 'properties' ? result.content : result.kind === 'other' ? { models: [], groups: [], exposures: [] } : undefined;
+    return result.kind === 'properties' ? result.content : result.kind === 'other' ? { models: [], groups: [], exposures: [], semanticModels: [] } : undefined;
   };
   const base = read(texts.base);
   const head = read(texts.head);
@@ -136,6 +137,12 @@ function changedModelEntries(path: string, texts: { base?: string; head?: string
     const [a, b] = [before.get(name), after.get(name)];
     if (!a || !b) changed.add(name);
     else if (!sameEntry(a, b)) changed.add(name);
+  }
+  // A semantic model added or edited reads its model: a new `ref()` there is judged against that model's entry.
+  const semantic = (content: typeof base) => new Map(content.semanticModels.map((s) => [s.name.toLowerCase(), unplaced(s)]));
+  const [semanticBefore, semanticAfter] = [semantic(base), semantic(head)];
+  for (const s of head.semanticModels) {
+    if (s.ref && semanticBefore.get(s.name.toLowerCase()) !== semanticAfter.get(s.name.toLowerCase())) changed.add(s.ref.name.toLowerCase());
   }
   return changed;
 }

@@ -391,6 +391,7 @@ function readProperties(
   project.groups.push(...result.content.groups);
   project.exposures.push(...result.content.exposures);
   if (result.content.sources.length > 0) (project.sources ??= []).push(...result.content.sources);
+  if (result.content.semanticModels.length > 0) (project.semanticModels ??= []).push(...result.content.semanticModels);
   for (const entry of result.content.models) {
     const existing = entries.get(entry.name);
     if (existing) {

@@ -1,12 +1,14 @@
 /**
- * A property file (`models/**.yml`): its `models:` entries (kept as positioned YAML for the model builder), groups and
- * exposures. `sources`, `unit_tests`, `semantic_models`, `metrics`... are recognised (the file counts as a property
- * file) but not modelled.
+ * A property file (`models/**.yml`): its `models:` entries (kept as positioned YAML for the model builder), groups,
+ * exposures, source tables and semantic models. `unit_tests`, `metrics`, `saved_queries`... are recognised (the file
+ * counts as a property file) but not modelled.
  */
 import { parseByEntries } from './entryWiseYaml.js';
 import { withEntriesInFocus } from './focusedYaml.js';
-import { refTargetsOf } from './refs.js';
-import type { DbtExposure, DbtGroup, DbtSourceTable, ProjectProblem } from './types.js';
+import { extractRefs, refTargetsOf } from './refs.js';
+import { semanticModelOf } from './semanticModels.js';
+import { LineIndex } from './textLines.js';
+import type { DbtExposure, DbtGroup, DbtSemanticModel, DbtSourceTable, ProjectProblem, RefCall } from './types.js';
 import { entryOf, isYMap, itemsOf, parseYamlTree, stringOf, type YamlParseResult, type YamlTreeCache, type YMap, type YNode } from './yamlTree.js';
 
 export interface ModelEntry {
@@ -20,6 +22,7 @@ export interface PropertyFileContent {
   groups: DbtGroup[];
   exposures: DbtExposure[];
   sources: DbtSourceTable[];
+  semanticModels: DbtSemanticModel[];
 }
 
 function parsedYaml(text: string, yamlCache?: YamlTreeCache, byEntries = false): YamlParseResult {
@@ -83,7 +86,7 @@ export function readPropertyFile(
   }
   const root = parsed.root;
   if (!isYMap(root) || !PROPERTY_KEYS.some((k) => root.entries.has(k))) return { kind: 'other' };
-  const content: PropertyFileContent = { models: [], groups: [], exposures: [], sources: [] };
+  const content: PropertyFileContent = { models: [], groups: [], exposures: [], sources: [], semanticModels: [] };
   for (const item of itemsOf(entryOf(root, 'models')?.value)) {
     if (!isYMap(item)) continue;
     const name = stringOf(entryOf(item, 'name')?.value);
@@ -102,13 +105,15 @@ export function readPropertyFile(
     if (!isYMap(item)) continue;
     const name = stringOf(entryOf(item, 'name')?.value);
     if (!name) continue;
-    const targets = refTargetsOf(
-      itemsOf(entryOf(item, 'depends_on')?.value)
-        .map(stringOf)
-        .filter((s): s is string => s !== undefined),
-    );
+    const dependsOn = itemsOf(entryOf(item, 'depends_on')?.value);
+    const targets = refTargetsOf(dependsOn.map(stringOf).filter((s): s is string => s !== undefined));
     const exposure: DbtExposure = { name, path, line: item.line, dependsOn: targets.map((t) => t.name) };
     if (targets.some((t) => t.version !== undefined)) exposure.dependsOnVersions = targets.map((t) => t.version);
+    const refs = dependsOn.flatMap((node): RefCall[] => {
+      const text = stringOf(node);
+      return text === undefined ? [] : extractRefs(text, new LineIndex(text)).map((r) => ({ ...r, line: node.line }));
+    });
+    if (refs.length > 0) exposure.refs = refs;
     const type = stringOf(entryOf(item, 'type')?.value);
     if (type) exposure.type = type;
     const owner = ownerOfNode(entryOf(item, 'owner')?.value);
@@ -116,6 +121,10 @@ export function readPropertyFile(
     content.exposures.push(exposure);
   }
   content.sources = sourceTables(root, path);
+  for (const item of itemsOf(entryOf(root, 'semantic_models')?.value)) {
+    const semantic = isYMap(item) ? semanticModelOf(item, path) : undefined;
+    if (semantic) content.semanticModels.push(semantic);
+  }
   return parsed.duplicateKeys ? { kind: 'properties', content, problems: duplicateKeyProblems(parsed.duplicateKeys, path) } : { kind: 'properties', content };
 }
 

@@ -194,6 +194,30 @@ export interface DbtExposure extends Location {
   dependsOn: string[]; // model names from ref()
   /** The version each `dependsOn` ref pins (`ref('m', v=2)`), index by index; absent when none pins one. */
   dependsOnVersions?: (string | undefined)[];
+  /** The `ref()` calls of `depends_on` as written (package, version), each at the line of its item. */
+  refs?: RefCall[];
+}
+
+/**
+ * A semantic model (`semantic_models:` of a property file): MetricFlow's view of the model its `model:` key refs.
+ * Its entities, dimensions and measures name columns of that model (`expr`, else their `name`).
+ */
+export interface DbtSemanticModel extends Location {
+  name: string;
+  /** The `ref()` of its `model:` key, at the key's line; absent when the key holds none. */
+  ref?: RefCall;
+  /**
+   * The columns of the model it uses, as written: each entity's, dimension's and measure's `expr` when it is a
+   * column name, the identifiers of a SQL `expr` (a superset: function and type names are left out, keywords too),
+   * else its `name`.
+   */
+  columns: string[];
+  /** An `expr` could not be read for the columns it uses (Jinja, a subquery): `columns` may miss some. */
+  columnsUnknown?: boolean;
+  /** Its `meta` (top-level and `config.meta`, merged), for its owner. */
+  meta?: Record<string, unknown>;
+  /** Its `group` (top-level or `config.group`), whose owner it takes when its meta names none. */
+  group?: string;
 }
 
 export interface DbtMacro extends Location {
@@ -213,6 +237,8 @@ export interface DbtProject {
   models: DbtModel[];
   groups: DbtGroup[];
   exposures: DbtExposure[];
+  /** Semantic models read from the property files (absent when there are none). */
+  semanticModels?: DbtSemanticModel[];
   macros: DbtMacro[];
   problems: ProjectProblem[];
   /** Property files read (for change detection of YAML-only edits). */

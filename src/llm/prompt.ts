@@ -179,6 +179,7 @@ function renderContext(item: ResidualItem, tally: RedactionTally): string[] {
     const users = c.downstream.map((d) => {
       const bits = [`owner ${d.owner ?? 'none'}`];
       if (d.type === 'exposure') bits.unshift('exposure');
+      else if (d.type === 'semantic_model') bits.unshift('semantic model');
       if (d.columnsUsed.length > 0) bits.push(`reads ${d.columnsUsed.join(', ')}`);
       return `${d.name} (${bits.join('; ')})`;
     });

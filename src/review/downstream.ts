@@ -1,10 +1,11 @@
 /**
- * Downstream impact from the head project's `ref()` graph: the models and exposures that read a changed model,
- * their owners, and which of the affected columns each one uses (when its SQL can be analysed).
+ * Downstream impact from the head project's `ref()` graph: the models, exposures and semantic models that read a
+ * changed model, their owners, and which of the affected columns each one uses (when its SQL can be analysed; a
+ * semantic model names them in its entities, dimensions and measures).
  */
-import type { DbtModel, DbtProject } from '../dbt/types.js';
+import type { DbtModel, DbtProject, DbtSemanticModel } from '../dbt/types.js';
 import type { DownstreamUse, ModelReport } from './types.js';
-import { materializationOf, ownerOf } from '../dbt/index.js';
+import { materializationOf, ownerOf, ownerText } from '../dbt/index.js';
 import { mentionsIdentifier } from '../dbt/textLines.js';
 import type { AnalysedModel, ModelAnalyzer } from '../analysis.js';
 
@@ -16,6 +17,8 @@ export interface RefGraph {
   children: Map<string, { model: DbtModel; project: DbtProject; versions: (string | undefined)[] }[]>;
   /** `nodeKey` of a model -> exposures that depend on it, with the versions they pin (undefined: the latest). */
   exposures: Map<string, { name: string; path: string; owner: string | null; versions: (string | undefined)[] }[]>;
+  /** `nodeKey` of a model -> semantic models whose `model:` refs it, with the version it pins. */
+  semanticModels: Map<string, { semantic: DbtSemanticModel; project: DbtProject; versions: (string | undefined)[] }[]>;
 }
 
 /** A model of one project (by the project's folder: it stays the same across a rename of the project). */
@@ -32,6 +35,7 @@ function nodeKey(project: Pick<DbtProject, 'root'>, name: string): string {
 export function buildRefGraph(projects: readonly DbtProject[]): RefGraph {
   const children: RefGraph['children'] = new Map();
   const exposures: RefGraph['exposures'] = new Map();
+  const semanticModels: RefGraph['semanticModels'] = new Map();
   const definers = new Map<string, DbtProject[]>();
   for (const project of projects) {
     for (const name of new Set(project.models.map((m) => m.name.toLowerCase()))) push(definers, name, project);
@@ -58,8 +62,12 @@ export function buildRefGraph(projects: readonly DbtProject[]): RefGraph {
       const refs = exposure.dependsOn.map((name, i) => ({ name, version: exposure.dependsOnVersions?.[i] }));
       for (const [node, versions] of versionsByNode(project, refs)) push(exposures, node, { name: exposure.name, path: exposure.path, owner, versions });
     }
+    for (const semantic of project.semanticModels ?? []) {
+      if (!semantic.ref) continue;
+      for (const [node, versions] of versionsByNode(project, [semantic.ref])) push(semanticModels, node, { semantic, project, versions });
+    }
   }
-  return { children, exposures };
+  return { children, exposures, semanticModels };
 }
 
 export async function buildDownstream(
@@ -83,8 +91,9 @@ export async function buildDownstream(
     const node = nodeKey(changed?.project ?? { root: '' }, name);
     const dependants = (graph.children.get(node) ?? []).filter((d) => d.model.name.toLowerCase() !== name && readsVersion(d.versions, subject));
     const exposures = (graph.exposures.get(node) ?? []).filter((e) => readsVersion(e.versions, subject));
+    const semanticModels = (graph.semanticModels.get(node) ?? []).filter((s) => readsVersion(s.versions, subject));
     const analysedCount = report.breaking && affectedColumns.size > 0 ? Math.min(dependants.length, MAX_COLUMN_ANALYSIS) : 0;
-    return { affectedColumns, dependants, exposures, analysedCount };
+    return { affectedColumns, dependants, exposures, semanticModels, analysedCount };
   });
   const budget = { left: MAX_THROUGH_EPHEMERAL };
   // The first readers behind ephemeral dependants, of every changed model, read together (not one read per model).
@@ -93,7 +102,7 @@ export async function buildDownstream(
   analyzer.renderAheadForColumns(plans.flatMap((p) => p.dependants.slice(0, p.analysedCount)));
   for (const [i, report] of models.entries()) {
     const baseColumns = analysed[i]?.baseColumns;
-    const { affectedColumns, dependants, exposures, analysedCount } = plans[i]!;
+    const { affectedColumns, dependants, exposures, semanticModels, analysedCount } = plans[i]!;
     const uses: DownstreamUse[] = [];
     /** Dependants that select affected columns under their own name (a `select *`): their readers lose them too. */
     const passing: Passing[] = [];
@@ -130,11 +139,33 @@ export async function buildDownstream(
     for (const exposure of exposures) {
       uses.push({ name: exposure.name, type: 'exposure', path: exposure.path, owner: exposure.owner, columnsUsed: [] });
     }
-    const seen = new Set([key(report), ...uses.map((u) => u.name.toLowerCase())]);
+    // A change that breaks only some columns breaks the semantic models that use one of them (or may: an `expr`
+    // that could not be read); any other breaking change, or none, lists them all.
+    const columnsOnly = report.breaking && report.changes.every((c) => !c.breaking || c.column !== undefined);
+    for (const { semantic, project } of semanticModels) {
+      const use = semanticUse(semantic, project, ownerKey, affectedColumns);
+      if (!columnsOnly || use.columnsUsed.length > 0 || use.columnsUnknown) uses.push(use);
+    }
+    const seen = new Set([key(report), ...uses.filter((u) => u.type !== 'semantic_model').map((u) => u.name.toLowerCase())]);
     uses.push(...(await throughPassing(passing, graph, analyzer, ownerKey, seen, preload, budget)));
     uses.push(...throughEphemeral(dependants, graph, ownerKey, seen, preload, budget));
     report.downstream = uses;
   }
+}
+
+/** A semantic model as a downstream user: the affected columns it uses, its owner (its meta's, else its group's). */
+function semanticUse(semantic: DbtSemanticModel, project: DbtProject, ownerKey: string, affected: ReadonlySet<string>): DownstreamUse {
+  const group = semantic.group === undefined ? undefined : project.groups.find((g) => g.name === semantic.group);
+  const owner = ownerText(semantic.meta?.[ownerKey]) ?? (group?.owner ? ownerText(group.owner) : undefined) ?? null;
+  const columnsUsed = semantic.columns.filter((c) => affected.has(c.toLowerCase()));
+  return {
+    name: semantic.name,
+    type: 'semantic_model',
+    path: semantic.path,
+    owner,
+    columnsUsed,
+    ...(semantic.columnsUnknown ? { columnsUnknown: true } : {}),
+  };
 }
 
 interface Passing {
@@ -161,6 +192,13 @@ async function throughPassing(
   budget: { left: number },
 ): Promise<DownstreamUse[]> {
   const uses: DownstreamUse[] = [];
+  // The semantic models on such a dependant that use a column it passes on (their `expr` names it).
+  for (const via of passing) {
+    for (const { semantic, project } of graph.semanticModels.get(nodeKey(via.project, via.model.name)) ?? []) {
+      const use = semanticUse(semantic, project, ownerKey, new Set(via.passed.map((c) => c.toLowerCase())));
+      if (use.columnsUsed.length > 0) uses.push({ ...use, via: via.model.name, passedThrough: true });
+    }
+  }
   const level = passing.flatMap((p) => (graph.children.get(nodeKey(p.project, p.model.name)) ?? []).map((reader) => ({ reader, via: p })));
   preload([...new Set(level.map(({ reader }) => reader.model.path))].slice(0, budget.left));
   for (const { reader, via } of level) {

@@ -119,9 +119,15 @@ function downstreamSection(models: readonly ModelReport[]): string | undefined {
 }
 
 function downstreamLine(d: DownstreamUse): string {
-  const kind = d.type === 'exposure' ? 'exposure ' : '';
+  const kind = d.type === 'exposure' ? 'exposure ' : d.type === 'semantic_model' ? 'semantic model ' : '';
   const owner = d.owner ? ` — owner ${d.owner}` : ' — no owner';
-  const uses = d.columnsUsed.length > 0 ? `, uses ${d.columnsUsed.map(code).join(', ')}` : d.columnsUnknown ? ', its SQL could not be parsed to tell which columns it uses' : '';
+  const unknown = d.type === 'semantic_model' ? 'an `expr` of it could not be read to tell which columns it uses' : 'its SQL could not be parsed to tell which columns it uses';
+  const uses =
+    d.columnsUsed.length > 0
+      ? `, uses ${d.columnsUsed.map(code).join(', ')}${d.columnsUnknown && d.type === 'semantic_model' ? ` (${unknown.replace('which columns', 'which other columns')})` : ''}`
+      : d.columnsUnknown
+        ? `, ${unknown}`
+        : '';
   const via = d.via === undefined ? '' : d.passedThrough ? ` (through ${code(d.via)}, which selects them on)` : ` (via ephemeral ${code(d.via)})`;
   return `${kind}${code(d.version !== undefined ? `${d.name} v${d.version}` : d.name)}${via}${uses}${owner}`;
 }

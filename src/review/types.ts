@@ -96,13 +96,17 @@ export interface DownstreamUse {
   name: string;
   /** The version of a versioned dependant (each version that reads the model is listed). */
   version?: string;
-  /** Kind of dependant: a model or an exposure. */
-  type?: 'model' | 'exposure';
+  /** Kind of dependant: a model, an exposure or a semantic model (`semantic_models:`, which MetricFlow reads). */
+  type?: 'model' | 'exposure' | 'semantic_model';
   path?: string;
   owner: string | null;
   /** Affected columns of the upstream model that this dependant reads (when its SQL could be analysed). */
   columnsUsed: string[];
-  /** True when its columns were looked for but its SQL could not be rendered or parsed fully: `columnsUsed` is then empty. */
+  /**
+   * True when its columns were looked for but its SQL could not be rendered or parsed fully: `columnsUsed` is then
+   * empty. For a semantic model: an `expr` of it could not be read (Jinja, a subquery), so `columnsUsed` lists the
+   * affected columns it is known to use, maybe not all.
+   */
   columnsUnknown?: boolean;
   /**
    * The model the change reaches it through: an ephemeral model (inlined into it), or, with `passedThrough`, a

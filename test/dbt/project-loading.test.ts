@@ -129,6 +129,10 @@ describe('loadProjects: discovery', () => {
         line: 7,
         owner: { name: 'BI', email: 'bi@x.io' },
         dependsOn: ['orders', 'fct_revenue'],
+        refs: [
+          { name: 'orders', line: 11 },
+          { name: 'fct_revenue', package: 'finance', line: 12 },
+        ],
       },
     ]);
   });
