@@ -121,6 +121,85 @@ describe('ref-unresolved', () => {
   });
 });
 
+describe('ref-unresolved in exposures and semantic models', () => {
+  const exposures = (...refs: string[]) =>
+    ['version: 2', 'exposures:', '  - name: dash', '    type: dashboard', '    owner: {name: BI}', '    depends_on:', ...refs.map((r) => `      - ${r}`), ''].join('\n');
+  const withExposure = { ...BASE, 'models/exposures.yml': exposures("ref('fct_orders')") };
+
+  it("reports a new ref in an exposure's depends_on at its YAML line, when the change touches only the YAML", async () => {
+    const head = { ...withExposure, 'models/exposures.yml': exposures("ref('fct_orders')", "ref('fct_ghost')", "ref('stg_ordrs')") };
+    const findings = await refFindings(head, withExposure);
+    expect(findings.map((f) => [f.path, f.line, f.severity, f.model, f.message])).toEqual([
+      [
+        'models/exposures.yml',
+        8,
+        'error',
+        undefined,
+        "`ref('fct_ghost')` in exposure `dash` names no model, seed or snapshot of project `shop`, so `dbt parse` stops (\"depends on a node named 'fct_ghost' which was not found\"): fix the name, or add the model it should read.",
+      ],
+      [
+        'models/exposures.yml',
+        9,
+        'error',
+        undefined,
+        "`ref('stg_ordrs')` in exposure `dash` names no model, seed or snapshot of project `shop`, so `dbt parse` stops (\"depends on a node named 'stg_ordrs' which was not found\"): did you mean `stg_orders`?",
+      ],
+    ]);
+  });
+
+  it('fails the review on it, as dbt parse fails', async () => {
+    const head = { ...withExposure, 'models/exposures.yml': exposures("ref('fct_orders')", "ref('fct_ghost')") };
+    const review = await runReview(
+      { base: 'base', head: 'head', config: defaultConfig(), changedFiles: diff(withExposure, head) },
+      { base: memorySnapshot(withExposure), head: memorySnapshot(head), renderer, llmAbsentReason: { status: 'disabled', detail: 'test' } },
+    );
+    expect(review.conclusion).toBe('failure');
+    expect(review.models).toEqual([]);
+  });
+
+  it('reports a new exposure (in a new file) whose ref names a disabled model, a missing version, or a model in another case', async () => {
+    const versioned = {
+      ...BASE,
+      'models/dim_customers_v1.sql': 'select 1 as customer_id\n',
+      'models/_customers.yml': 'version: 2\nmodels:\n  - name: dim_customers\n    versions:\n      - v: 1\n',
+    };
+    const head = { ...versioned, 'models/exposures.yml': exposures("ref('old_orders')", "ref('dim_customers', v=3)", "ref('FCT_Orders')", "ref('dim_customers', v=1)") };
+    expect((await refFindings(head, versioned)).map((f) => [f.line, f.message])).toEqual([
+      [7, "`ref('old_orders')` in exposure `dash` names model `old_orders`, which is disabled (config(enabled=false)), so `dbt parse` stops (\"depends on a node named 'old_orders' which is disabled\"): enable it, or read another model."],
+      [8, "`ref('dim_customers', v=3)` in exposure `dash` pins version 3 of `dim_customers`, which has version 1, so `dbt parse` stops (the node is not found): pin one of them, or drop `v=` to read the latest."],
+      [9, "`ref('FCT_Orders')` in exposure `dash` names no node of project `shop`: names are matched exactly, so `dbt parse` stops (\"depends on a node named 'FCT_Orders' which was not found\"): write `ref('fct_orders')`."],
+    ]);
+  });
+
+  it('does not report a ref the exposure already had, and accepts refs to seeds, snapshots, other packages and sources', async () => {
+    const broken = { ...BASE, 'models/exposures.yml': exposures("ref('fct_ghost')") };
+    const edited = { ...broken, 'models/exposures.yml': exposures("ref('fct_ghost')").replace('owner: {name: BI}', 'owner: {name: BI Team}') };
+    expect(await refFindings(edited, broken)).toEqual([]);
+    const head = {
+      ...withExposure,
+      'models/exposures.yml': exposures("ref('fct_orders')", "ref('country_codes')", "ref('orders_snapshot')", "ref('metrics_pkg', 'fct_revenue')", "source('raw', 'orders')"),
+    };
+    expect(await refFindings(head, withExposure)).toEqual([]);
+  });
+
+  it("reports a semantic model whose model: refs a missing model, at the model: key, and not one that already did", async () => {
+    const semantic = (model: string, extra = '') =>
+      ['semantic_models:', '  - name: orders', `    model: ${model}`, '    entities:', '      - name: order_id', '        type: primary', extra, ''].join('\n');
+    const head = { ...BASE, 'models/semantic.yml': semantic("ref('fct_ordres')") };
+    const findings = await refFindings(head);
+    expect(findings.map((f) => [f.path, f.line, f.message])).toEqual([
+      [
+        'models/semantic.yml',
+        3,
+        "`ref('fct_ordres')` in semantic model `orders` names no model, seed or snapshot of project `shop`, so `dbt parse` stops (\"depends on a node named 'fct_ordres' which was not found\"): did you mean `fct_orders`?",
+      ],
+    ]);
+    const base = { ...BASE, 'models/semantic.yml': semantic("ref('gone')") };
+    expect(await refFindings({ ...BASE, 'models/semantic.yml': semantic("ref('gone')", '    description: Orders.') }, base)).toEqual([]);
+    expect(await refFindings({ ...BASE, 'models/semantic.yml': semantic('"{{ ref(\'fct_orders\') }}"') })).toEqual([]);
+  });
+});
+
 describe('nearestName', () => {
   it('suggests the closest name within two edits, and none for short or distant names', () => {
     expect(nearestName('ordrs', ['orders', 'customers'])).toBe('orders');

@@ -109,4 +109,39 @@ describe('propertyFocus: the property files a review needs', () => {
     expect(modelNamed(focused!, 'fct_y').properties).toBeUndefined();
     expect(focused!.models.map((m) => m.name)).toEqual(full!.models.map((m) => m.name));
   });
+
+  it("reads the semantic models of the models in focus (in a file of their own or next to other models' entries), not the others", () => {
+    const semantic = (name: string, model: string) =>
+      [`  - name: ${name}`, `    model: ref('${model}')`, '    measures:', '      - name: n', '        agg: count', '        expr: a_id'];
+    const files: Record<string, string> = {
+      ...HEAD,
+      'models/marts/_semantic.yml': lines('semantic_models:', ...semantic('c_metrics', 'fct_c')),
+      'models/marts/_fct_y.yml': lines('models:', '  - name: fct_y', '    description: Y.', 'semantic_models:', ...semantic('y_metrics', 'fct_y')),
+      'models/staging/_staging.yml': lines(HEAD['models/staging/_staging.yml']!.trimEnd(), 'semantic_models:', ...semantic('b_metrics', 'int_b')),
+    };
+    const head = { ...files, 'models/marts/fct_c.sql': "select a_id, 2 as k from {{ ref('int_b') }}\n" };
+    const focus = focusOf(files, head, ['models/marts/fct_c.sql'])!;
+    const [full] = loadProjects(snapshotOf(head), { ownerKey: 'owner' });
+    const [focused] = loadProjects(snapshotOf(head), { ownerKey: 'owner', focus });
+    expect(full!.semanticModels!.map((s) => s.name).sort()).toEqual(['b_metrics', 'c_metrics', 'y_metrics']);
+    // fct_c (changed) and int_b (its parent) are in focus; fct_y is not, and its file is not read
+    expect(focused!.semanticModels!.map((s) => s.name).sort()).toEqual(['b_metrics', 'c_metrics']);
+    for (const s of focused!.semanticModels!) expect(s).toEqual(full!.semanticModels!.find((f) => f.name === s.name));
+    expect(focused!.semanticModels!.find((s) => s.name === 'c_metrics')).toEqual({
+      name: 'c_metrics',
+      path: 'models/marts/_semantic.yml',
+      line: 2,
+      ref: { name: 'fct_c', line: 3 },
+      columns: ['a_id'],
+    });
+  });
+
+  it('seeds the model a semantic model that the change adds or edits reads', () => {
+    const semantic = (expr: string) => lines('semantic_models:', '  - name: y_metrics', "    model: ref('fct_y')", '    measures:', '      - name: n', '        agg: count', `        expr: ${expr}`);
+    const base = { ...HEAD, 'models/marts/_semantic.yml': semantic('x_id') };
+    const focus = focusOf(base, { ...base, 'models/marts/_semantic.yml': semantic('1') }, ['models/marts/_semantic.yml'])!;
+    expect([...focus.seeds]).toEqual(['fct_y']);
+    const same = focusOf(base, { ...base, 'models/marts/_semantic.yml': `# metrics\n${semantic('x_id')}` }, ['models/marts/_semantic.yml'])!;
+    expect([...same.seeds]).toEqual([]);
+  });
 });
