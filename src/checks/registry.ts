@@ -13,6 +13,7 @@ import { refUnresolved } from './refs.js';
 import { hardcodedRelation, selectStar, trailingSemicolon } from './sql-style.js';
 import { testRemoved } from './tests-removed.js';
 import { testedColumnMissing } from './column-tests.js';
+import { columnUnresolved } from './sql-columns.js';
 import type { Rule, RuleDoc } from './types.js';
 import { WAIVER_RULES } from './waivers.js';
 
@@ -24,6 +25,7 @@ export const REGISTRY: readonly Rule[] = [
   incrementalSchemaChange,
   namingLayerPrefix,
   refUnresolved,
+  columnUnresolved,
   hardcodedRelation,
   trailingSemicolon,
   selectStar,

@@ -45,6 +45,8 @@ export type ChangeKind =
   | 'column_renamed'
   | 'column_type_changed'
   | 'column_expression_changed'
+  /** A column read from a CTE or subquery of the model that no longer selects it: the model does not compile. */
+  | 'column_unresolved'
   | 'filter_changed'
   | 'join_changed'
   | 'grain_changed'

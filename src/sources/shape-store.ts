@@ -24,7 +24,7 @@ const line = v.pipe(v.number(), v.integer(), v.minValue(0));
 const clause = { canonical: v.string(), text: v.string(), line: v.optional(line) };
 const clauses = v.array(v.object(clause));
 const names = v.array(v.string());
-const column = v.object({ name: v.string(), expr: v.string(), type: v.optional(v.string()), text: v.string(), line: v.optional(line), sites: v.optional(v.array(v.object({ line, digest: v.string() }))) });
+const column = v.object({ name: v.string(), expr: v.string(), type: v.optional(v.string()), text: v.string(), line: v.optional(line), sites: v.optional(v.array(v.object({ line, digest: v.string(), cte: v.optional(v.string()), column: v.optional(v.string()) }))) });
 
 const modelShapeSchema = v.object({
   parse: v.picklist(['full', 'tolerant', 'failed']),
@@ -43,6 +43,8 @@ const modelShapeSchema = v.object({
   columnsUsed: v.record(v.string(), names),
   ctes: names,
   rewrites: names,
+  missingColumns: v.optional(v.array(v.object({ column: v.string(), kind: v.picklist(['cte', 'subquery']), name: v.string(), definedLine: v.optional(line), line: v.optional(line) }))),
+  derivedColumnsRead: v.optional(v.record(v.string(), names)),
 }) satisfies v.GenericSchema<unknown, ModelShape>;
 
 export function shapeStoreRoot(gitDir: string): string {

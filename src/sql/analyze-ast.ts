@@ -5,7 +5,7 @@
 import type { Dialect } from '../config.js';
 import { DEDUP_ORDER, GENERIC_NUMBER, GENERIC_TEMPORAL, NUMBER_OR_DATE, SETOP_BRANCH, SETOP_OPERATORS, SETOP_SEPARATOR, baseType, setOpBranchOrder, setOpBranchText, outerFilterMark, type OuterSide, bound, columnName, columnNameOfToken, columnSite, groupByAllText, isNumericFamily, REL_OPEN, display, fanOutCanonical, fanOutParts, relMark, rowNumberDedup, snippet, splitTopLevel } from './canonical.js';
 import { tokenize, type Token } from './lexer.js';
-import { emptyRowSetClauses, type Clause, type ColumnSite, type RowSetClauses, type UnresolvedStar } from './types.js';
+import { emptyRowSetClauses, type Clause, type ColumnSite, type MissingColumn, type RowSetClauses, type UnresolvedStar } from './types.js';
 
 type AstNode = Record<string, unknown>;
 
@@ -46,6 +46,11 @@ interface QueryResult {
   relations: Set<string>;
   /** The row filters (objects of the sink) the rows depend on, with the outer join whose optional side each is on. */
   filters?: FilterRef[];
+  /**
+   * The column names are exactly those the warehouse gives, from the SQL alone: no `*` over a relation (whose columns
+   * come from outside, if at all), no star modifier, no unnamed expression (named by the warehouse), no PIVOT.
+   */
+  exact?: boolean;
 }
 
 interface FilterRef {
@@ -65,11 +70,19 @@ interface Source {
   /** A fan-out's `with offset as p` (BigQuery): the element's position. */
   offsetAlias?: string;
   filters?: FilterRef[];
+  /** A derived source whose column list is exact (see `QueryResult.exact`). */
+  exact?: boolean;
+  /** The CTE it reads (a derived source), by name. */
+  cte?: string;
+  /** The line where that CTE or subquery is defined. */
+  definedLine?: number;
 }
 
 interface Scope {
   sources: Source[];
   parent?: Scope;
+  /** The names the select list's explicit aliases give (`looseName`; a dialect can let other items read them). */
+  selectAliases?: Set<string>;
   /** The select list's columns, which its aliases name (the last of a name wins). */
   aliasColumns?: readonly ColInfo[];
   /** `aliasColumns` by name, made on first use. */
@@ -82,6 +95,8 @@ interface CteEntry {
   columnNames?: string[];
   result?: QueryResult;
   analysing: boolean;
+  /** The line of `name as (`. */
+  line?: number;
 }
 
 export interface AstAnalysis extends RowSetClauses {
@@ -91,6 +106,34 @@ export interface AstAnalysis extends RowSetClauses {
   relationLines: Record<string, number>;
   columnsUsed: Record<string, string[]>;
   ctes: string[];
+  missingColumns: MissingColumn[];
+  derivedColumnsRead: Record<string, string[]>;
+}
+
+/**
+ * Names that can be read as a column reference but are not columns: niladic functions written without parentheses,
+ * date parts (`datediff(day, a, b)`), literals. A reference to one of them is never reported as missing.
+ */
+const NOT_COLUMNS = new Set([
+  'current_date', 'current_time', 'current_timestamp', 'current_user', 'current_role', 'current_schema', 'current_database', 'current_catalog',
+  'current_warehouse', 'current_region', 'current_account', 'current_session', 'current_client', 'current_version', 'localtime', 'localtimestamp',
+  'session_user', 'system_user', 'user', 'sysdate', 'getdate', 'true', 'false', 'null', 'default',
+  'year', 'years', 'yyyy', 'yy', 'quarter', 'quarters', 'qtr', 'q', 'month', 'months', 'mon', 'mm', 'week', 'weeks', 'wk', 'w', 'isoweek', 'weekday', 'dow',
+  'dayofweek', 'dayofweekiso', 'dayofmonth', 'dayofyear', 'doy', 'day', 'days', 'dd', 'd', 'hour', 'hours', 'hh', 'h', 'minute', 'minutes', 'mi', 'm',
+  'second', 'seconds', 'ss', 's', 'millisecond', 'milliseconds', 'ms', 'microsecond', 'microseconds', 'us', 'nanosecond', 'nanoseconds', 'ns',
+  'epoch', 'epoch_second', 'epoch_millisecond', 'epoch_microsecond', 'epoch_nanosecond', 'timezone_hour', 'timezone_minute', 'yearofweek', 'yearofweekiso',
+  'date', 'time', 'datetime', 'timestamp', 'isoyear', 'century', 'decade', 'millennium', 'julian',
+]);
+
+/**
+ * What the renderer writes for a value it cannot know (a `var` or `env_var` without a value, a macro nobody defines:
+ * `__var_x__`, see src/dbt/jinja/placeholders.ts): a select item holding one may stand for several columns.
+ */
+const PLACEHOLDER = /__(?:var|env|macro)_[A-Za-z0-9_]*__/;
+
+/** A column name compared loosely: quotes dropped, case folded (a name that differs only so is not reported missing). */
+function looseName(name: string): string {
+  return name.replace(/^["`\[]|["`\]]$/g, '').toLowerCase();
 }
 
 const FANOUT_FUNCS = new Set([
@@ -383,6 +426,12 @@ export class AstAnalyzer {
   private readonly relationLines = new Map<string, number>();
   private readonly columnsUsed = new Map<string, Set<string>>();
   private readonly ctesUsed = new Set<string>();
+  /** The CTE whose body is being analysed (for the sites of its columns). */
+  private currentCte: string | undefined;
+  private currentCteLine: number | undefined;
+  private readonly missing: MissingColumn[] = [];
+  /** Columns read by name from each CTE (`name`) and subquery (`(alias)`) that gave them. */
+  private readonly derivedReads = new Map<string, Set<string>>();
   private readonly upstreamCache = new Map<string, string[] | undefined>();
 
   constructor(
@@ -472,8 +521,12 @@ export class AstAnalyzer {
     for (const [clause, side] of sides) if (side) clause.canonical = `${outerFilterMark(side)}${clause.canonical}`;
     const columnsUsed: Record<string, string[]> = {};
     for (const [rel, cols] of [...this.columnsUsed].sort((a, b) => a[0].localeCompare(b[0]))) columnsUsed[rel] = [...cols].sort();
+    const derivedColumnsRead: Record<string, string[]> = {};
+    for (const [rel, cols] of [...this.derivedReads].sort((a, b) => a[0].localeCompare(b[0]))) derivedColumnsRead[rel] = [...cols].sort();
     return {
       ...this.sink,
+      missingColumns: this.missing,
+      derivedColumnsRead,
       columns: result.columns,
       unresolvedStars: result.unresolved,
       relations: [...this.relationLines.keys()].sort(),
@@ -497,7 +550,7 @@ export class AstAnalyzer {
         const stmt = isNode(w.stmt) ? ((isNode(w.stmt.ast) ? w.stmt.ast : w.stmt) as AstNode) : undefined;
         if (!name || !stmt) continue;
         const columnNames = Array.isArray(w.columns) ? w.columns.map((c) => this.identName(c)).filter((c): c is string => !!c) : undefined;
-        scopeEnv.set(name.toLowerCase(), { name: name.toLowerCase(), node: stmt, columnNames, analysing: false });
+        scopeEnv.set(name.toLowerCase(), { name: name.toLowerCase(), node: stmt, columnNames, analysing: false, line: this.cteLine(name) ?? lineOf(w) });
       }
     }
     const branches: AstNode[] = [];
@@ -547,7 +600,20 @@ export class AstAnalyzer {
       const changedLine = results.map((r) => r.columns[i]?.line).find((_line, idx) => idx > 0 && texts[idx] !== texts[0]);
       return { ...c, expr: full, full, type, text: texts.join(' | '), line: c.line ?? changedLine, sites: sitesOf([], results.flatMap((r) => r.columns[i] ?? [])) };
     });
-    return { columns, unresolved: results.flatMap((r) => r.unresolved), relations, filters: results.flatMap((r) => r.filters ?? []) };
+    return { columns, unresolved: results.flatMap((r) => r.unresolved), relations, filters: results.flatMap((r) => r.filters ?? []), exact: results.every((r) => r.exact === true) };
+  }
+
+  /** The index of the token that names a CTE in its definition: `name as (` (or `name (a, b) as (`). */
+  private cteStart(name: string): number | undefined {
+    this.tokensOfSql();
+    const keys = this.sqlKeys;
+    return this.positionsOf(name.toLowerCase()).find((i) => (keys[i + 1] === 'as' && keys[i + 2] === '(') || keys[i + 1] === '(');
+  }
+
+  /** The line of a CTE's definition. */
+  private cteLine(name: string): number | undefined {
+    const start = this.cteStart(name);
+    return start === undefined ? undefined : this.tokensOfSql()[start]!.line;
   }
 
   /**
@@ -570,8 +636,12 @@ export class AstAnalyzer {
     if (entry.result) return entry.result;
     if (entry.analysing) return { columns: [], unresolved: [{ relations: [], except: [] }], relations: new Set() }; // recursive reference
     entry.analysing = true;
+    const [outerCte, outerLine] = [this.currentCte, this.currentCteLine];
+    [this.currentCte, this.currentCteLine] = [entry.name, entry.line];
     const result = this.query(entry.node, env, undefined);
+    [this.currentCte, this.currentCteLine] = [outerCte, outerLine];
     if (entry.columnNames) {
+      if (entry.columnNames.length !== result.columns.length) result.exact = false;
       result.columns = result.columns.map((c, i) => ({ ...c, name: entry.columnNames![i] ?? c.name }));
     }
     entry.result = result;
@@ -586,6 +656,7 @@ export class AstAnalyzer {
       // VALUES and other row sources: keep their text as the canonical
       return { columns: [], unresolved: [], relations };
     }
+    scope.selectAliases = this.selectAliases(node);
     const from = Array.isArray(node.from) ? (node.from as unknown[]) : [];
     const pendingJoins: { item: AstNode; source: Source; index: number }[] = [];
     from.forEach((raw, index) => {
@@ -605,14 +676,23 @@ export class AstAnalyzer {
     const unresolved: UnresolvedStar[] = [];
     const aggregated = new Set<number>();
     const items = Array.isArray(node.columns) ? (node.columns as unknown[]) : [];
+    // BigQuery's `select as struct` / `as value` make one value of the row
+    let exact = !node.as_struct_val;
     for (const raw of items) {
-      if (!isNode(raw)) continue;
-      const expr = selectItemExpression(raw);
-      if (!expr) continue;
-      if (this.isStar(expr)) {
-        this.expandStar(raw, expr, scope, columns, unresolved);
+      if (!isNode(raw)) {
+        exact = false;
         continue;
       }
+      const expr = selectItemExpression(raw);
+      if (!expr) {
+        exact = false;
+        continue;
+      }
+      if (this.isStar(expr)) {
+        if (!this.expandStar(raw, expr, scope, columns, unresolved)) exact = false;
+        continue;
+      }
+      if (!this.namedExactly(raw, expr)) exact = false;
       const saved = this.readColumns;
       const read: ColInfo[] = [];
       this.readColumns = read;
@@ -620,11 +700,13 @@ export class AstAnalyzer {
       this.readColumns = saved;
       const name = this.outputName(raw, expr);
       const inner = expr.type === 'cast' ? this.castParts(expr, scope).inner.c : info.c;
-      const where = this.locate(expr);
+      // (without positions, an item of a CTE is looked for from the CTE's first line on)
+      const where = this.locate(expr, this.currentCteLine);
       const text = this.withoutAlias(raw, name, where.text ?? this.textOf(raw) ?? name);
       const line = lineOf(raw) ?? where.line;
+      if (PLACEHOLDER.test(text) || PLACEHOLDER.test(name)) exact = false;
       const shown = snippet(text);
-      const sites = sitesOf(line !== undefined ? [columnSite(line, shown)] : [], read);
+      const sites = sitesOf(line !== undefined ? [columnSite(line, shown, name, this.currentCte)] : [], read);
       columns.push({ name, expr: bound(inner), full: bound(info.c), type: info.type, text: shown, line, ...(sites ? { sites } : {}) });
       if (this.hasAggregate(expr)) aggregated.add(columns.length - 1);
       if (this.containsFanout(expr)) {
@@ -782,7 +864,106 @@ export class AstAnalyzer {
         line: lineOf(limitNode) ?? this.keywordLine(limit ? 'limit' : offset ? 'offset' : 'top', columns[columns.length - 1]?.line),
       });
     }
-    return { columns, unresolved, relations, filters };
+    return { columns, unresolved, relations, filters, exact: exact && unresolved.length === 0 };
+  }
+
+  /**
+   * The names of the select list's explicit aliases (`looseName`), but for an item that names a column after itself
+   * (`customer_id as customer_id`): Snowflake, Databricks, DuckDB and Redshift let later items (and WHERE, QUALIFY)
+   * read an alias as a column.
+   */
+  private selectAliases(node: AstNode): Set<string> {
+    const names = new Set<string>();
+    for (const raw of Array.isArray(node.columns) ? node.columns : []) {
+      if (!isNode(raw) || raw.as === undefined || raw.as === null) continue;
+      const expr = selectItemExpression(raw);
+      if (!expr || this.isStar(expr)) continue;
+      const name = this.outputName(raw, expr);
+      const base = expr.type === 'cast' && isNode(expr.expr) ? expr.expr : expr;
+      if (base.type === 'column_ref' && this.refColumn(base) === name) continue;
+      names.add(looseName(name));
+    }
+    return names;
+  }
+
+  /** The item's output name is the one the warehouse gives it: an alias, or a column read as it is. */
+  private namedExactly(item: AstNode, expr: AstNode): boolean {
+    if (isNode(item.as) || str(item.as)) return true;
+    const base = expr.type === 'cast' && isNode(expr.expr) ? expr.expr : expr;
+    return base.type === 'column_ref' && (!Array.isArray(base.subFields) || base.subFields.length === 0);
+  }
+
+  /**
+   * A column reference that `resolve` could not place, when it certainly names a column that the CTE or subquery it
+   * reads does not have (see `MissingColumn`): recorded. Quoted names, case and the names a dialect can read as
+   * something else (a select alias, a lambda's parameter, a date part, a niladic function) are given the benefit of
+   * the doubt.
+   */
+  private noteMissing(qualifier: string | undefined, column: string, scope: Scope, node: AstNode): void {
+    const loose = looseName(column);
+    if (NOT_COLUMNS.has(loose) || loose.startsWith('$') || loose === '' || PLACEHOLDER.test(loose)) return;
+    const lacks = (src: Source): boolean => src.kind === 'derived' && src.exact === true && (src.columns ?? []).every((c) => looseName(c.name) !== loose);
+    let src: Source | undefined;
+    if (qualifier) {
+      for (let s: Scope | undefined = scope; s && !src; s = s.parent) src = s.sources.find((x) => x.alias === qualifier);
+      if (!src || !lacks(src)) return;
+    } else {
+      if (scope.sources.length !== 1 || !lacks(scope.sources[0]!)) return;
+      src = scope.sources[0]!;
+      for (let s: Scope | undefined = scope; s; s = s.parent) {
+        if (s.selectAliases?.has(loose)) return;
+        if (s !== scope && !s.sources.every(lacks)) return;
+      }
+      if (this.lambdaParameters().has(loose)) return;
+    }
+    const kind = src.cte !== undefined ? 'cte' : 'subquery';
+    const name = src.cte ?? src.alias;
+    const line = lineOf(node) ?? this.referenceLine(column, src);
+    if (this.missing.some((m) => m.kind === kind && m.name === name && m.column === column && m.line === line)) return;
+    this.missing.push({ column, kind, name, ...(src.definedLine !== undefined ? { definedLine: src.definedLine } : {}), ...(line !== undefined ? { line } : {}) });
+  }
+
+  /** For grammars without positions: the first mention of `column` after the definition of the CTE it is read from. */
+  private referenceLine(column: string, src: Source): number | undefined {
+    const toks = this.tokensOfSql();
+    const key = tokenKey(column, column.startsWith('"') || column.startsWith('`') ? 'quoted' : 'word');
+    const at = this.positionsOf(key);
+    const start = src.cte !== undefined ? this.cteStart(src.cte) : undefined;
+    if (start !== undefined) {
+      // after the closing parenthesis of `name as (...)` (the first `(` after `as`: `name (a, b) as (`)
+      const keys = this.sqlKeys;
+      const as = keys.indexOf('as', start);
+      let depth = 0;
+      for (let i = keys.indexOf('(', as >= 0 ? as : start); i >= 0 && i < toks.length; i++) {
+        if (keys[i] === '(') depth++;
+        else if (keys[i] === ')' && --depth === 0) {
+          const after = at.find((k) => k > i);
+          if (after !== undefined) return toks[after]!.line;
+          break;
+        }
+      }
+    }
+    return at.length > 0 ? toks[at[0]!]!.line : undefined;
+  }
+
+  private lambdaNames: Set<string> | undefined;
+
+  /** Names written as a lambda's parameters (`x -> ...`, `(a, b) -> ...`). */
+  private lambdaParameters(): Set<string> {
+    if (this.lambdaNames) return this.lambdaNames;
+    const names = new Set<string>();
+    const toks = this.tokensOfSql();
+    const keys = this.sqlKeys;
+    for (let i = 1; i < toks.length; i++) {
+      if (keys[i] !== '->') continue;
+      if (keys[i - 1] !== ')') {
+        names.add(looseName(keys[i - 1]!));
+        continue;
+      }
+      for (let j = i - 2; j >= 0 && keys[j] !== '('; j--) names.add(looseName(keys[j]!));
+    }
+    this.lambdaNames = names;
+    return names;
   }
 
   /**
@@ -890,7 +1071,7 @@ export class AstAnalyzer {
         return { name, expr: full, full, text, line };
       });
       this.sink.grain.push({ kind: 'group_by', canonical: `pivot(${agg};${pivotBy};${added.map((a) => a.name).join(',')})`, text, line });
-      return { ...src, alias, columns: [...kept, ...added], unresolved: src.unresolved };
+      return { ...src, alias, columns: [...kept, ...added], unresolved: src.unresolved, exact: false };
     }
     const valueName = this.identName(op.expr) ?? 'value';
     const names = inExpr.map((v) => this.identName(v) ?? '');
@@ -899,11 +1080,13 @@ export class AstAnalyzer {
     const nameCol = { name: pivotCol, expr: `unpivot_name(${names.join(',')})`, full: `unpivot_name(${names.join(',')})`, text, line };
     const valueCol = { name: valueName, expr: bound(`unpivot_value(${sourcesOf})`), full: bound(`unpivot_value(${sourcesOf})`), text, line };
     this.sink.fanOut.push({ canonical: `unpivot(${sourcesOf})`, text, line });
-    return { ...src, alias, columns: [...kept, nameCol, valueCol], unresolved: src.unresolved };
+    return { ...src, alias, columns: [...kept, nameCol, valueCol], unresolved: src.unresolved, exact: false };
   }
 
   private plainSource(raw: AstNode, env: Map<string, CteEntry>, scope: Scope): Source | undefined {
     const alias = str(raw.as) ?? (isNode(raw.as) ? str(raw.as.value) : undefined);
+    // `from o as s(x, y)` names the columns anew (some grammars keep the list in the alias): not followed
+    const renamesColumns = alias?.includes('(') === true;
     const table = str(raw.table);
     const expr = isNode(raw.expr) ? raw.expr : undefined;
     if (table && !expr) {
@@ -919,7 +1102,7 @@ export class AstAnalyzer {
       }
       if (cte) {
         const result = this.cte(cte, env);
-        return { alias: (alias ?? table).toLowerCase(), kind: 'derived', columns: result.columns, unresolved: result.unresolved, relations: result.relations, filters: result.filters };
+        return { alias: (alias ?? table).toLowerCase(), kind: 'derived', columns: result.columns, unresolved: result.unresolved, relations: result.relations, filters: result.filters, exact: result.exact === true && !renamesColumns, cte: cte.name, ...(cte.line !== undefined ? { definedLine: cte.line } : {}) };
       }
       this.noteRelation(full, lineOf(raw));
       const known = this.upstream(full);
@@ -936,7 +1119,9 @@ export class AstAnalyzer {
       const sub = isNode(expr.ast) ? expr.ast : expr.type === 'select' ? expr : undefined;
       if (sub) {
         const result = this.query(sub, env, scope);
-        return { alias: (alias ?? `subquery${scope.sources.length}`).toLowerCase(), kind: 'derived', columns: result.columns, unresolved: result.unresolved, relations: result.relations, filters: result.filters };
+        const definedLine = lineOf(sub) ?? lineOf(expr);
+        // an unnamed subquery is named by the warehouse (or cannot be read by name): its columns are not told
+        return { alias: (alias ?? `subquery${scope.sources.length}`).toLowerCase(), kind: 'derived', columns: result.columns, unresolved: result.unresolved, relations: result.relations, filters: result.filters, exact: alias !== undefined && !renamesColumns && result.exact === true, ...(definedLine !== undefined ? { definedLine } : {}) };
       }
       // BigQuery's grammar gives `unnest(x) as e [with offset as p]` as { type: unnest, expr: x }
       const bigQueryUnnest = raw.type === 'unnest';
@@ -1037,7 +1222,8 @@ export class AstAnalyzer {
     return col === '*' || (isNode(col) && isNode(col.expr) && col.expr.value === '*');
   }
 
-  private expandStar(item: AstNode, expr: AstNode, scope: Scope, out: ColInfo[], unresolved: UnresolvedStar[]): void {
+  /** Adds a star's columns to `out`; true when they are exactly known (see `QueryResult.exact`). */
+  private expandStar(item: AstNode, expr: AstNode, scope: Scope, out: ColInfo[], unresolved: UnresolvedStar[]): boolean {
     const qualifier = str(expr.table)?.toLowerCase();
     const except = new Set<string>();
     const exceptNodes: unknown[] = [];
@@ -1051,6 +1237,11 @@ export class AstAnalyzer {
     }
     const sources = scope.sources.filter((s) => (qualifier ? s.alias === qualifier || s.relation === qualifier || s.relation?.endsWith(`.${qualifier}`) : s.kind !== 'fanout'));
     const line = lineOf(item) ?? lineOf(expr) ?? this.findLine('\\*');
+    // a star modifier other than a list of excluded names (`ilike`; the normaliser writes `rename` and `replace` as
+    // `exclude` and items) is not followed
+    const modified = isNode(suffix) && exceptNodes.length === 0;
+    // (an unqualified star also gives the columns of a table function, `flatten`'s `value`, `unnest`'s element)
+    const exact = !modified && sources.length > 0 && sources.every((s) => s.kind === 'derived' && s.exact === true) && (qualifier !== undefined || scope.sources.every((s) => s.kind !== 'fanout'));
     for (const s of sources) {
       if (s.kind === 'fanout') {
         out.push({ name: s.alias, expr: s.fanout ?? '', full: s.fanout ?? '', text: s.alias, line });
@@ -1066,6 +1257,7 @@ export class AstAnalyzer {
         for (const r of u.relations) this.use(r, '*');
       }
     }
+    return exact;
   }
 
   private outputName(item: AstNode, expr: AstNode): string {
@@ -1182,6 +1374,16 @@ export class AstAnalyzer {
     return { c: `${relMark('?')}.${column}` };
   }
 
+  private noteDerivedRead(src: Source, column: string): void {
+    const key = src.cte ?? `(${src.alias})`;
+    let set = this.derivedReads.get(key);
+    if (!set) {
+      set = new Set();
+      this.derivedReads.set(key, set);
+    }
+    set.add(column);
+  }
+
   private fromSource(src: Source, column: string): { c: string; type?: string } {
     if (src.kind === 'fanout') return { c: `${src.fanout}.${column}` };
     const col = src.columns ? columnNamed(src.columns, column) : undefined;
@@ -1189,6 +1391,7 @@ export class AstAnalyzer {
       this.use(src.relation, column);
       return { c: `${relMark(src.relation)}.${column}` };
     }
+    if (src.kind === 'derived' && (col || src.unresolved.length > 0)) this.noteDerivedRead(src, column);
     if (col) {
       this.readColumns?.push(col);
       return { c: col.full, type: col.type };
@@ -1363,6 +1566,7 @@ export class AstAnalyzer {
         const table = str(n.table)?.toLowerCase();
         const qualifier = schema && table ? `${schema.toLowerCase()}.${table}` : table;
         const resolved = this.resolve(qualifier, column, scope, allowAliases);
+        if (resolved.c === `${relMark('?')}.${column}` && !schema) this.noteMissing(table, column, scope, n);
         // a field of a struct column (BigQuery `o.customer.name`): which field is read is part of the value
         const fields = Array.isArray(n.subFields) ? n.subFields.map((f) => String(f).toLowerCase()) : [];
         return fields.length > 0 ? { c: `${resolved.c}.${fields.join('.')}` } : resolved;
@@ -1377,10 +1581,10 @@ export class AstAnalyzer {
       case 'regex_string':
         return { c: `'${String(n.value)}'`, type: 'text' };
       case 'double_quote_string':
-        if (this.doubleQuotesAreIdentifiers) return this.resolve(undefined, this.name(String(n.value), true), scope, allowAliases);
+        if (this.doubleQuotesAreIdentifiers) return this.quotedReference(String(n.value), scope, allowAliases, n);
         return { c: `'${String(n.value)}'`, type: 'text' };
       case 'backticks_quote_string':
-        return this.resolve(undefined, this.name(String(n.value), true), scope, allowAliases);
+        return this.quotedReference(String(n.value), scope, allowAliases, n);
       case 'bool':
         return { c: String(n.value).toLowerCase(), type: 'boolean' };
       case 'null':
@@ -1444,6 +1648,14 @@ export class AstAnalyzer {
         if (isNode(n.ast)) return { c: this.subquery(n.ast, scope) };
         return { c: bound(this.generic(n, scope, allowAliases)) };
     }
+  }
+
+  /** A quoted name read as a column (`"Amount"`). */
+  private quotedReference(value: string, scope: Scope, allowAliases: boolean, node: AstNode): { c: string; type?: string } {
+    const column = this.name(value, true);
+    const resolved = this.resolve(undefined, column, scope, allowAliases);
+    if (resolved.c === `${relMark('?')}.${column}`) this.noteMissing(undefined, column, scope, node);
+    return resolved;
   }
 
   private subquery(ast: AstNode, scope: Scope): string {

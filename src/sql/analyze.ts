@@ -106,6 +106,8 @@ export function analyzeSql(sql: string, options: AnalyzeOptions): ModelShape {
         columnsUsed: analysis.columnsUsed,
         ctes: analysis.ctes,
         rewrites: normalised.rewrites,
+        ...(analysis.missingColumns.length > 0 ? { missingColumns: analysis.missingColumns } : {}),
+        ...(Object.keys(analysis.derivedColumnsRead).length > 0 ? { derivedColumnsRead: analysis.derivedColumnsRead } : {}),
       };
     } catch (e) {
       error = `analysis failed: ${firstLine(e instanceof Error ? e.message : String(e))}`;

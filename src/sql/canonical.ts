@@ -340,15 +340,19 @@ export function hash53(text: string): string {
 /** Digests of recent site texts: the same column texts recur across models and across base and head. */
 const siteDigests = new Map<string, string>();
 
-/** Where a column's value is written (see `OutputColumn.sites`). */
-export function columnSite(line: number, text: string): ColumnSite {
-  let digest = siteDigests.get(text);
+/**
+ * Where a column's value is written (see `OutputColumn.sites`): the text and the name it is given there (`amount`
+ * selected as `gross` is not the same site as `amount` selected as `amount`), in CTE `cte` when there.
+ */
+export function columnSite(line: number, text: string, name = '', cte?: string): ColumnSite {
+  const key = `${name}\u0000${text}`;
+  let digest = siteDigests.get(key);
   if (digest === undefined) {
-    digest = hash53(text.replace(/\s+/g, ' ').trim().toLowerCase());
+    digest = hash53(`${name.toLowerCase()}:${text.replace(/\s+/g, ' ').trim().toLowerCase()}`);
     if (siteDigests.size >= 4096) siteDigests.clear();
-    siteDigests.set(text, digest);
+    siteDigests.set(key, digest);
   }
-  return { line, digest };
+  return cte === undefined ? { line, digest } : { line, digest, cte, column: name };
 }
 
 const MAX_CANONICAL = 4000;

@@ -3,7 +3,7 @@
  * the line it is about (head SQL, or base SQL for removals).
  */
 import { DEDUP_ORDER, REL_CLOSE, REL_OPEN, SETOP_BRANCH, dedupKeyText, fanOutAddedEffect, fanOutChangedEffect, SETOP_SEPARATOR, columnSite, columnsReadIn, shapeCanonicals, parseSetOpBranchText, display, groupByAllColumns, isGenericFamily, outerFilter, outsideQuotes, relMark, snippet, splitTopLevel, swapRelation, typesDiffer, outerFilterMark, type OuterSide } from './canonical.js';
-import type { Clause, ColumnSite, GrainClause, JoinShape, ModelShape, OutputColumn, SqlChange, UnresolvedStar } from './types.js';
+import type { Clause, ColumnSite, GrainClause, JoinShape, MissingColumn, ModelShape, OutputColumn, SqlChange, UnresolvedStar } from './types.js';
 import { codeSpan } from '../review/code-span.js';
 
 
@@ -393,7 +393,16 @@ export function diffShapes(base: ModelShape, head: ModelShape, renamed: Readonly
     return changes;
   }
 
-  changes.push(...diffColumns(base, head, map));
+  // columns read from a CTE or subquery that no longer selects them: the model does not compile, and what reads them
+  // is not a redefinition of a column (it is an error)
+  const missing = newlyMissing(base, head);
+  changes.push(...missingColumnChanges(missing));
+  const brokenMarks = [...new Set(missing.map((m) => `${relMark('?')}.${m.column}`))];
+  const readsMissing = (canonical: string): boolean => brokenMarks.some((mark) => readsMark(canonical, mark));
+  /** A change that only shows that the head reads a missing column (same text on both sides): not told. */
+  const broken = (b: { text: string }, a: { text: string; canonical: string }): boolean => normalText(b.text) === normalText(a.text) && readsMissing(a.canonical);
+
+  changes.push(...diffColumns(base, head, map, readsMissing));
 
   // joins, matched by what they join before the filters are compared: an ON conjunct can stand for a filter
   const baseFilters = base.filters.map(mapClause);
@@ -420,6 +429,7 @@ export function diffShapes(base: ModelShape, head: ModelShape, renamed: Readonly
     }
     const { paired, onlyBase, onlyHead } = pairFilters(gone, added);
     for (const [g, a] of paired) {
+      if (broken(g, a)) continue;
       const side = outerFilter(a.canonical).side;
       const optional = side !== undefined && side !== 'full' && outerFilter(g.canonical).side === side;
       const change = modelWide('filter_changed', `filter ${codeSpan(g.text)} → ${codeSpan(a.text)}${sameText(g, a)}${optional ? ` (${OPTIONAL_SIDE(side)}: every row of the other side is kept, the joined columns' values can change)` : ''}`, a.line, 'head');
@@ -448,7 +458,7 @@ export function diffShapes(base: ModelShape, head: ModelShape, renamed: Readonly
       const change = modelWide('join_changed', `join type of ${codeSpan(a.relations.join(', ') || display(a.target))} changed: ${b.type} → ${a.type}${joinTypeEffect(b.type, a.type, a.relations.join(', ') || display(a.target), optionalNowFiltering, filteringNowOptional)}`, a.line, 'head');
       changes.push(isLeftInnerSwap(b.type, a.type) ? settled(change) : change);
     }
-    if (conditionChanged) {
+    if (conditionChanged && !broken(b, a)) {
       const why = normalText(b.text) === normalText(a.text) ? ' (same text, but a column it compares was redefined upstream, e.g. in a CTE)' : '';
       const moved = [
         ...movedIn.map((f) => `the \`where\` filter ${codeSpan(f.text)} moved into this ON and changed`),
@@ -475,6 +485,7 @@ export function diffShapes(base: ModelShape, head: ModelShape, renamed: Readonly
     const [gone, added] = clauseDiff(base.grain.filter((g) => isDistinct(g) === distinct).map(mapClause), head.grain.filter((g) => isDistinct(g) === distinct));
     const n = Math.min(gone.length, added.length);
     for (let i = 0; i < n; i++) {
+      if (broken(gone[i]!, added[i]!)) continue;
       const all = groupByAllChange(gone[i]!, added[i]!, base, head, map);
       changes.push(modelWide(kind, all?.detail ?? `${codeSpan(gone[i]!.text)} → ${codeSpan(added[i]!.text)}${sameText(gone[i]!, added[i]!)}`, all?.line ?? added[i]!.line, 'head'));
     }
@@ -491,6 +502,7 @@ export function diffShapes(base: ModelShape, head: ModelShape, renamed: Readonly
       const i = gone.findIndex((g) => where(g) === where(a));
       if (i >= 0) {
         const g = gone.splice(i, 1)[0]!;
+        if (broken(g, a)) continue;
         changes.push(modelWide('grain_changed', `fan-out changed: ${codeSpan(g.text)} → ${codeSpan(a.text)}${sameText(g, a)}: ${fanOutChangedEffect(g.canonical, a.canonical)}`, a.line, 'head'));
       } else changes.push(modelWide('grain_changed', `fan-out added: ${codeSpan(a.text)} multiplies rows (${fanOutAddedEffect(a.canonical)})`, a.line, 'head'));
     }
@@ -523,6 +535,7 @@ export function diffShapes(base: ModelShape, head: ModelShape, renamed: Readonly
       const i = gone.findIndex((g) => partitionOf(g) === partitionOf(a));
       if (i < 0) continue; // a dedup added or re-keyed: reported as a grain change
       const b = gone.splice(i, 1)[0]!;
+      if (broken(b, a)) continue;
       const key = dedupKeyText(a.text);
       changes.push({
         kind: 'order_limit_changed',
@@ -545,6 +558,54 @@ export function diffShapes(base: ModelShape, head: ModelShape, renamed: Readonly
     for (const g of gone.slice(n)) changes.push(modelWide('order_limit_changed', `${g.text} removed: all rows are returned now`, g.line, 'base'));
   }
   return changes;
+}
+
+/** Whether `canonical` reads `mark` (`⟦?⟧.customer_id`, not `⟦?⟧.customer_id_2`). */
+function readsMark(canonical: string, mark: string): boolean {
+  for (let at = canonical.indexOf(mark); at >= 0; at = canonical.indexOf(mark, at + 1)) {
+    if (!/[\w$]/.test(canonical[at + mark.length] ?? '')) return true;
+  }
+  return false;
+}
+
+const loose = (name: string): string => name.replace(/^["`]|["`]$/g, '').toLowerCase();
+
+/**
+ * The columns the head reads from a CTE or subquery that does not select them, which the change broke: the base
+ * read the same column of the same CTE (or subquery) by name, and it was there (not already missing).
+ */
+function newlyMissing(base: ModelShape, head: ModelShape): MissingColumn[] {
+  const key = (m: MissingColumn): string => (m.kind === 'cte' ? m.name : `(${m.name})`);
+  return (head.missingColumns ?? []).filter((m) => {
+    const same = (b: MissingColumn): boolean => b.kind === m.kind && b.name === m.name && loose(b.column) === loose(m.column);
+    if ((base.missingColumns ?? []).some(same)) return false;
+    return (base.derivedColumnsRead?.[key(m)] ?? []).some((c) => loose(c) === loose(m.column));
+  });
+}
+
+/** One change per column and CTE (or subquery), at its first reference; the other references' lines are listed. */
+function missingColumnChanges(missing: readonly MissingColumn[]): SqlChange[] {
+  const groups = new Map<string, MissingColumn[]>();
+  for (const m of missing) {
+    const k = `${m.kind}\u0000${m.name}\u0000${loose(m.column)}`;
+    groups.set(k, [...(groups.get(k) ?? []), m]);
+  }
+  return [...groups.values()].map((refs) => {
+    const lines = [...new Set(refs.map((r) => r.line).filter((l): l is number => l !== undefined))].sort((x, y) => x - y);
+    const m = refs[0]!;
+    const what = m.kind === 'cte' ? `CTE ${codeSpan(m.name)}` : `subquery ${codeSpan(m.name)}`;
+    const defined = m.definedLine !== undefined ? ` (line ${m.definedLine})` : '';
+    const also = lines.length > 1 ? ` (also read on line${lines.length > 2 ? 's' : ''} ${lines.slice(1).join(', ')})` : '';
+    return settled({
+      kind: 'column_unresolved',
+      column: m.column,
+      detail: `${codeSpan(m.column)} is read from ${what}${defined}, which no longer selects it: the model will not compile${also}`,
+      line: lines[0],
+      side: 'head',
+      impact: 'model_wide',
+      breaking: false,
+    });
+  });
 }
 
 /**
@@ -708,9 +769,24 @@ function diffColumnNames(base: OutputColumn[], head: OutputColumn[]): SqlChange[
  * CTE that was edited), else the column's own line.
  */
 function changeLine(b: OutputColumn, h: OutputColumn): number | undefined {
-  const sites = (c: OutputColumn): ColumnSite[] => c.sites ?? (c.line !== undefined ? [columnSite(c.line, c.text)] : []);
-  const before = new Set(sites(b).map((s) => s.digest));
-  return sites(h).find((s) => !before.has(s.digest))?.line ?? h.line;
+  return newSite(b, h)?.line ?? h.line;
+}
+
+function sitesOf(c: OutputColumn): ColumnSite[] {
+  return c.sites ?? (c.line !== undefined ? [columnSite(c.line, c.text, c.name)] : []);
+}
+
+/** The first head site of a column whose text (under its name, in its CTE) the base does not have. */
+function newSite(b: OutputColumn, h: OutputColumn): ColumnSite | undefined {
+  const key = (s: ColumnSite): string => `${s.cte ?? ''}\u0000${s.digest}`;
+  const before = new Set(sitesOf(b).map(key));
+  return sitesOf(h).find((s) => !before.has(key(s)));
+}
+
+/** For a column whose own text is unchanged: the CTE column it reads that was edited, when one was. */
+function redefinedSite(b: OutputColumn, h: OutputColumn): ColumnSite | undefined {
+  const site = newSite(b, h);
+  return site?.cte !== undefined ? site : undefined;
 }
 
 const LITERAL = /^('.*'|-?[0-9.]+|null|true|false)$/;
@@ -745,7 +821,7 @@ function writtenBranch(b: OutputColumn, h: OutputColumn): number | undefined {
   return k < 0 ? undefined : k + 1;
 }
 
-function diffColumns(base: ModelShape, head: ModelShape, map: (c: string) => string): SqlChange[] {
+function diffColumns(base: ModelShape, head: ModelShape, map: (c: string) => string, readsMissing: (canonical: string) => boolean = () => false): SqlChange[] {
   const out: SqlChange[] = [];
   const baseCols = new Map(base.columns.map((c) => [c.name, { ...c, expr: map(c.expr) }]));
   const headCols = new Map(head.columns.map((c) => [c.name, c]));
@@ -775,13 +851,18 @@ function diffColumns(base: ModelShape, head: ModelShape, map: (c: string) => str
     }
     if (!sameValue && !branchesAddedOrRemoved(b.expr, h.expr)) {
       const textSame = normalText(b.text) === normalText(h.text);
+      // it reads a column its CTE no longer selects: told as that error (`column_unresolved`)
+      if (textSame && readsMissing(h.expr)) continue;
+      const redefined = textSame ? redefinedSite(b, h) : undefined;
       const moved = movedFrom(name, b, h, baseCols);
       const movedNote = moved ? ` (branch ${moved.branch} of the set operation now gives this column the value it gave ${codeSpan(moved.from)}: branches match columns by position, not by name, so values moved between columns)` : '';
       out.push({
         kind: 'column_expression_changed',
         column: name,
         detail: textSame
-          ? `${codeSpan(name)} keeps its text ${codeSpan(exprText(h))} but reads a redefined upstream column: its values change`
+          ? redefined
+            ? `${codeSpan(name)} keeps its text ${codeSpan(exprText(h))} but reads ${codeSpan(redefined.column ?? name)} of CTE ${codeSpan(redefined.cte!)}, which changed on line ${redefined.line}: its values change`
+            : `${codeSpan(name)} keeps its text ${codeSpan(exprText(h))} but reads a redefined upstream column: its values change`
           : `${codeSpan(name)}: ${codeSpan(exprText(b))} → ${codeSpan(exprText(h))}${castNote(b, h)}${movedNote}`,
         line,
         side: 'head',

@@ -27,8 +27,31 @@ export interface OutputColumn {
 
 export interface ColumnSite {
   line: number;
-  /** A digest of the expression as written (case and whitespace aside): equal digests, same text. */
+  /** A digest of the expression as written (case and whitespace aside) and of the name it is given there: equal
+   * digests, same text under the same name. */
   digest: string;
+  /** The CTE whose select list the site is in (absent: the model's own select, or a subquery of it). */
+  cte?: string;
+  /** The name the site gives the value (with `cte`). */
+  column?: string;
+}
+
+/**
+ * A column read from a CTE or a subquery of the model whose column list is exactly known and lacks it: the warehouse
+ * rejects the model ("invalid identifier"). Only references that are certain are recorded: qualified by the CTE's
+ * alias, or unqualified in a FROM of that relation alone, with no enclosing query that could provide the name.
+ */
+export interface MissingColumn {
+  /** The name as read (`columnName` form). */
+  column: string;
+  /** `cte`, or `subquery` (a derived table of a FROM). */
+  kind: 'cte' | 'subquery';
+  /** The CTE's name, or the subquery's alias. */
+  name: string;
+  /** The line where the CTE (or subquery) is defined. */
+  definedLine?: number;
+  /** The line of the reference. */
+  line?: number;
 }
 
 /** A clause that shapes the row set (a filter conjunct, a grain item, a set operation, ...). */
@@ -97,6 +120,13 @@ export interface ModelShape extends RowSetClauses {
   columnsUsed: Record<string, string[]>;
   /** Names of the CTEs that contribute to the result. */
   ctes: string[];
+  /** Columns read from a CTE or subquery that does not select them (the model does not compile); absent: none. */
+  missingColumns?: MissingColumn[];
+  /**
+   * The columns read by name from each CTE (by its name) and subquery (`(alias)`) that resolved: that relation gave
+   * them. A column reported missing in a revision counts only when the other revision read it so.
+   */
+  derivedColumnsRead?: Record<string, string[]>;
   /** Normaliser rewrites applied before parsing. */
   rewrites: string[];
 }

@@ -30,6 +30,8 @@ order by revenue desc limit 10`,
   'select * from analytics.stg_orders',
   // a `* replace` over a relation whose columns are unknown: the replaced columns ride on the star
   'select * replace (upper(status) as status) from analytics.unknown_orders',
+  // a column read from a CTE that does not select it (the columns read from each CTE, sites in a CTE)
+  'with o as (select id, status from analytics.stg_orders)\nselect id, upper(status) as status, customer_id from o',
   'select id, amount +* 2 as a from analytics.orders',
   'select from where (',
 ];
@@ -51,7 +53,12 @@ describe('ShapeStore', () => {
   it('gives back every kind of shape exactly as analysed, in the next review', async () => {
     const root = tempDir();
     const all = shapes();
-    expect(all.map(([, s]) => s.parse)).toEqual(['full', 'full', 'full', 'tolerant', 'failed']);
+    expect(all.map(([, s]) => s.parse)).toEqual(['full', 'full', 'full', 'full', 'tolerant', 'failed']);
+    expect(all[3]![1]).toMatchObject({
+      missingColumns: [{ column: 'customer_id', kind: 'cte', name: 'o', definedLine: 1, line: 2 }],
+      derivedColumnsRead: { o: ['id', 'status'] },
+      columns: expect.arrayContaining([expect.objectContaining({ name: 'status', sites: [expect.objectContaining({ line: 2 }), expect.objectContaining({ line: 1, cte: 'o', column: 'status' })] })]),
+    });
     expect(all[1]![1].columns.map((c) => c.name)).toEqual(UPSTREAM['analytics.stg_orders']);
     // a quoted name, and a column whose value is written in a CTE too (its sites, for locating changes)
     expect(all[0]![1].columns.at(-1)).toMatchObject({ name: '"Largest"', sites: [expect.objectContaining({ line: 2 }), expect.objectContaining({ line: 1 })] });

@@ -1,0 +1,80 @@
+/**
+ * `column-unresolved`: a change that drops a column from a CTE that another query of the model still reads from it
+ * makes the model fail to compile. The review says so as an error at the reading line, instead of telling a
+ * redefined column.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Review } from '../../src/review/types.js';
+import { lines, reviewBetween } from './review-between.js';
+
+const review = reviewBetween();
+
+const PROJECT = lines('name: shop', "version: '1.0'", 'config-version: 2', 'profile: shop', 'models:', '  shop:', '    +meta: {owner: "@o"}');
+const STG = 'select 1 as order_id, 2 as customer_id, 3.0 as amount\n';
+
+const fct = (ordersColumns: string) =>
+  lines(
+    'with orders as (',
+    `    select ${ordersColumns} from {{ ref('stg_orders') }}`,
+    '),',
+    'enriched as (',
+    '    select order_id, customer_id, amount * 2 as amount2',
+    '    from orders',
+    ')',
+    'select * from enriched',
+  );
+
+async function reviewFct(before: string, after: string, extra: Record<string, string> = {}): Promise<Review> {
+  const base = { 'dbt_project.yml': PROJECT, 'models/stg_orders.sql': STG, 'models/fct_orders.sql': before, ...extra };
+  return review(base, { ...base, 'models/fct_orders.sql': after });
+}
+
+describe('column-unresolved', () => {
+  it('a column dropped from an inner CTE but still read from it: an error at the line that reads it, the check fails', async () => {
+    const r = await reviewFct(fct('order_id, customer_id, amount'), fct('order_id, amount'));
+    const finding = r.findings.find((f) => f.rule === 'column-unresolved');
+    expect(finding).toMatchObject({
+      severity: 'error',
+      origin: 'rule',
+      model: 'fct_orders',
+      column: 'customer_id',
+      path: 'models/fct_orders.sql',
+      line: 5,
+      message: '`customer_id` is read from CTE `orders` (line 1), which no longer selects it: the model will not compile. Select it there again, or stop reading it.',
+    });
+    expect(finding?.side).toBeUndefined();
+    expect(r.conclusion).toBe('failure');
+    const model = r.models.find((m) => m.name === 'fct_orders')!;
+    expect(model.changes).toEqual([expect.objectContaining({ kind: 'column_unresolved', column: 'customer_id', line: 5, path: 'models/fct_orders.sql' })]);
+    // not the misleading "reads a redefined upstream column" change
+    expect(model.changes.some((c) => c.kind === 'column_expression_changed' || c.detail.includes('redefined'))).toBe(false);
+    expect(r.findings.filter((f) => f.rule.startsWith('breaking-'))).toEqual([]);
+  });
+
+  it('nothing when the CTE reads `*` from the ref, still selects the column, or when it was already missing', async () => {
+    const quiet = (r: Review) => expect(r.findings.filter((f) => f.rule === 'column-unresolved')).toEqual([]);
+    quiet(await reviewFct(fct('order_id, customer_id, amount'), fct('*')));
+    quiet(await reviewFct(fct('order_id, customer_id, amount'), fct('amount, customer_id, order_id')));
+    quiet(await reviewFct(fct('order_id, amount'), fct('amount, order_id')));
+  });
+
+  it('nothing when the column read is another relation\'s, in a join', async () => {
+    const joined = (ordersColumns: string) =>
+      lines(
+        'with orders as (',
+        `    select ${ordersColumns} from {{ ref('stg_orders') }}`,
+        ')',
+        'select o.order_id, c.customer_id',
+        'from orders o',
+        "join {{ ref('stg_customers') }} c on c.customer_id = o.order_id",
+      );
+    const r = await reviewFct(joined('order_id, customer_id'), joined('order_id'), { 'models/stg_customers.sql': 'select 2 as customer_id\n' });
+    expect(r.findings.filter((f) => f.rule === 'column-unresolved')).toEqual([]);
+  });
+
+  it('can be turned off or waived like any rule', async () => {
+    const waived = fct('order_id, amount').replace('with orders', "-- dbt-pr-reviewer: disable=column-unresolved reason: dropped on purpose, fixed in the next PR\nwith orders");
+    const r = await reviewFct(fct('order_id, customer_id, amount'), waived);
+    expect(r.findings.filter((f) => f.rule === 'column-unresolved')).toEqual([]);
+  });
+});
