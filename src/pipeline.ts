@@ -125,6 +125,8 @@ export async function runReview(request: ReviewRequest, ports: ReviewPorts): Pro
     changedPaths,
     readFile: (path) => ports.head.read(path),
     listFiles: () => ports.head.paths(),
+    readBaseFile: (path) => ports.base.read(path),
+    listBaseFiles: () => ports.base.paths(),
   }));
   const deterministic: Finding[] = onLinesRead(runChecks(contexts, config, problemProjects, projectContexts), headProjects);
   for (const m of models) {

@@ -7,18 +7,27 @@
  * the base version of the model (or of the exposure or semantic model of that name) already had. A ref to a model
  * that is disabled (every file of that name), or that pins a version the model does not have, stops `dbt parse` too,
  * and is reported with its own reason.
+ *
+ * A seed or snapshot that was there and enabled at the base, and that the change removes (its `.csv` file, its
+ * `{% snapshot %}` block, its defining `snapshots:` entry) or disables (`dbt_project.yml`, its property-file
+ * `config:`, its block's `config()`), breaks every enabled model that still refs it, old refs included: each such
+ * ref is reported at its line. Looked at only when the change touches `dbt_project.yml` (how it places or enables
+ * seeds and snapshots), a seed or snapshot file or a property file's seed or snapshot entry, and only for the names
+ * some model refs (see `refsToGoneNodes`).
  */
-import type { DbtModel, DbtProject, RefCall } from '../dbt/types.js';
+import picomatch from 'picomatch';
+import { nodeEntriesOf, nodeLayoutOf, sameNodeLayout, seedsAndSnapshots, snapshotNamesOf, type NodeLayout, type SeedOrSnapshot } from '../dbt/seedsSnapshots.js';
+import type { DbtModel, DbtProject, FileSnapshot, RefCall } from '../dbt/types.js';
 import { escapeRegExp, mentionsIdentifier, relativeTo, stemOf } from '../dbt/textLines.js';
 import { code, hasHead } from './model-facts.js';
-import type { Rule, RuleHit } from './types.js';
+import type { ProjectCheckContext, Rule, RuleHit } from './types.js';
 
 export const refUnresolved: Rule = {
   id: 'ref-unresolved',
   defaultSeverity: 'error',
   origin: 'rule',
   description:
-    "A `ref()` the change adds (to a model's SQL, an exposure's `depends_on` or a semantic model's `model:`) names no model, seed or snapshot of the project (a typo, or a model removed or renamed), a disabled model, or a version the model does not have: `dbt parse` fails. Refs into packages are not judged.",
+    "A `ref()` the change adds (to a model's SQL, an exposure's `depends_on` or a semantic model's `model:`) names no model, seed or snapshot of the project (a typo, or a model removed or renamed), a disabled model, or a version the model does not have; or a model still refs a seed or snapshot the change removes or disables: `dbt parse` fails. Refs into packages are not judged.",
   run(ctx) {
     if (!hasHead(ctx)) return [];
     // A ref in a Jinja branch that does not render (`{% if false %}`, `{% if var(...) %}`) is not one dbt records.
@@ -45,9 +54,127 @@ export const refUnresolved: Rule = {
       const before = baseSemantic.get(semantic.name)?.ref;
       report(semantic.path, [semantic.ref], before ? [before] : undefined, ` in semantic model ${code(semantic.name)}`);
     }
+    hits.push(...refsToGoneNodes(ctx));
     return hits;
   },
 };
+
+/**
+ * The refs of the head's enabled models to a seed or snapshot that was there and enabled at the base and that the
+ * change removes or disables (`dbt parse` stops on each). Cheap unless the change can do that: only the names the
+ * change touches (every name when `dbt_project.yml` places or enables seeds or snapshots differently), and of those
+ * only the names a model refs, are looked up in the files; a project that installs packages is left alone (the name
+ * may be a package's node). A new ref to a removed node that the model-level check reports is not reported twice.
+ */
+function refsToGoneNodes(ctx: ProjectCheckContext): RuleHit[] {
+  const { project, baseProject, changedPaths, readFile, listFiles, readBaseFile, listBaseFiles } = ctx;
+  if (!baseProject || !readFile || !listFiles || !readBaseFile || !listBaseFiles) return [];
+  const touched = nodesTheChangeTouches(ctx, readFile, readBaseFile, baseProject);
+  if (touched === undefined) return [];
+  // The enabled models that ref a touched name (a name an enabled model has resolves to that model).
+  const models = new Set(project.models.filter((m) => m.enabled).map((m) => m.name));
+  const readers = new Map<string, { model: DbtModel; ref: RefCall }[]>();
+  for (const model of project.models) {
+    if (!model.enabled) continue;
+    const seen = new Set<string>();
+    for (const ref of model.refs) {
+      if ((ref.package !== undefined && ref.package !== project.name) || models.has(ref.name) || seen.has(ref.name)) continue;
+      if (touched !== 'all' && !touched.has(ref.name)) continue;
+      seen.add(ref.name);
+      const list = readers.get(ref.name);
+      if (list) list.push({ model, ref });
+      else readers.set(ref.name, [{ model, ref }]);
+    }
+  }
+  if (readers.size === 0) return [];
+  const scope: RefScope = { project, readFile, listFiles };
+  if (new OtherNodes(scope).packagesInstalled()) return [];
+  const ignored = ctx.config.ignore.length > 0 ? picomatch(ctx.config.ignore, { dot: true }) : undefined;
+  const kept = (paths: readonly string[]) => (ignored ? paths.filter((p) => !ignored(p)) : paths);
+  const headFiles: FileSnapshot = { paths: () => kept(listFiles()), read: readFile };
+  // (a file the change does not touch reads the same at both revisions: read once)
+  const baseFiles: FileSnapshot = { paths: () => kept(listBaseFiles()), read: (p) => (changedPaths.has(p) ? readBaseFile(p) : readFile(p)) };
+  const names = new Set(readers.keys());
+  const before = byName(seedsAndSnapshots(baseProject, baseFiles, names));
+  const after = byName(seedsAndSnapshots(project, headFiles, names));
+  const headPaths = new Set(listFiles());
+  const baseModels = firstByName(baseProject.models);
+  const baseModelsByPath = new Map(baseProject.models.map((m) => [m.path, m]));
+  const hits: RuleHit[] = [];
+  for (const [name, refs] of readers) {
+    const was = (before.get(name) ?? []).find((n) => n.enabled !== false);
+    const now = after.get(name) ?? [];
+    if (!was || now.some((n) => n.enabled !== false)) continue;
+    const disabled = now[0];
+    const kind = (disabled ?? was).kind;
+    let what: string;
+    if (disabled) {
+      const by = disabled.enabledBy;
+      what = `which this change disables${by ? ` (${by.origin} in ${by.path}, line ${by.line})` : ''}, so \`dbt parse\` stops ("depends on a node named '${name}' which is disabled"): keep the ${kind} enabled, or stop reading it`;
+    } else {
+      const where = headPaths.has(was.path) ? (kind === 'seed' ? was.path : `its definition in ${was.path}`) : was.path;
+      what = `which this change removes (${where}), so \`dbt parse\` stops ("depends on a node named '${name}' which was not found"): restore the ${kind}, or stop reading it`;
+    }
+    for (const { model, ref } of refs) {
+      // A ref the model did not have names a node that is not there: the model's own check reports it.
+      if (!disabled) {
+        const baseModel = baseModels.get(model.name) ?? baseModelsByPath.get(model.path);
+        const added = !baseModel || !baseModel.refs.some((r) => r.name === ref.name && (r.package === undefined || r.package === baseProject.name));
+        if (added && unresolved([ref], scope, '').length > 0) continue;
+      }
+      hits.push({ rule: 'ref-unresolved', model: model.name, path: model.path, line: ref.line, message: `${code(refText(ref))} names ${kind} ${code(name)}, ${what}.` });
+    }
+  }
+  return hits;
+}
+
+/**
+ * The names of the seeds and snapshots the change may remove or disable: every name (`all`) when `dbt_project.yml`
+ * places or enables them differently; else the seeds whose `.csv` file it touches, the snapshots of the snapshot
+ * files it touches (as they were), and the entries of the property files it touches whose `config: enabled:` (or
+ * whether they define the snapshot) differ. Undefined when there are none.
+ */
+function nodesTheChangeTouches(
+  { project, changedPaths }: ProjectCheckContext,
+  readFile: (path: string) => string | undefined,
+  readBaseFile: (path: string) => string | undefined,
+  baseProject: DbtProject,
+): ReadonlySet<string> | 'all' | undefined {
+  if (![...changedPaths].some((p) => relativeTo(p, project.root) !== undefined)) return undefined;
+  const head = nodeLayoutOf(readFile(project.projectFile));
+  const base = changedPaths.has(baseProject.projectFile) ? nodeLayoutOf(readBaseFile(baseProject.projectFile)) : head;
+  if (!sameNodeLayout(head, base)) return 'all';
+  const names = new Set<string>();
+  const under = (rel: string, folders: NodeLayout['seedPaths']) => folders.some((f) => relativeTo(rel, f) !== undefined);
+  for (const path of changedPaths) {
+    const rel = relativeTo(path, project.root);
+    if (rel === undefined) continue;
+    const lower = path.toLowerCase();
+    if (lower.endsWith('.csv')) {
+      if (under(rel, base.seedPaths)) names.add(stemOf(path));
+    } else if (lower.endsWith('.sql')) {
+      if (under(rel, base.snapshotPaths)) for (const name of snapshotNamesOf(readBaseFile(path) ?? '')) names.add(name);
+    } else if (/\.ya?ml$/.test(lower) && under(rel, base.propertyPaths)) {
+      // (each entry's `enabled` and whether it defines the snapshot, by kind and name, at both revisions)
+      const state = (text: string | undefined) =>
+        new Map((text === undefined ? [] : nodeEntriesOf(text)).map((e) => [`${e.kind}\0${e.name}`, { name: e.name, key: JSON.stringify([e.enabled?.value ?? null, e.defines]) }]));
+      const before = state(readBaseFile(path));
+      const after = state(readFile(path));
+      for (const [key, entry] of [...before, ...after]) if (before.get(key)?.key !== after.get(key)?.key) names.add(entry.name);
+    }
+  }
+  return names.size > 0 ? names : undefined;
+}
+
+function byName(nodes: readonly SeedOrSnapshot[]): Map<string, SeedOrSnapshot[]> {
+  const map = new Map<string, SeedOrSnapshot[]>();
+  for (const node of nodes) {
+    const list = map.get(node.name);
+    if (list) list.push(node);
+    else map.set(node.name, [node]);
+  }
+  return map;
+}
 
 function firstByName<T extends { name: string }>(items: readonly T[]): Map<string, T> {
   const byName = new Map<string, T>();

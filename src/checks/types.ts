@@ -39,8 +39,8 @@ export interface CheckContext {
 }
 
 /**
- * What a rule sees of a whole project (the head revision), for what is not a model's: exposures and semantic models
- * (`Rule.runProject`).
+ * What a rule sees of a whole project (the head revision), for what is not a model's: exposures, semantic models,
+ * seeds and snapshots (`Rule.runProject`).
  */
 export interface ProjectCheckContext {
   project: DbtProject;
@@ -53,6 +53,10 @@ export interface ProjectCheckContext {
   readFile?: (path: string) => string | undefined;
   /** Every file of the head revision. */
   listFiles?: () => readonly string[];
+  /** Reads a base file (what the change removed or changed is read there). */
+  readBaseFile?: (path: string) => string | undefined;
+  /** Every file of the base revision. */
+  listBaseFiles?: () => readonly string[];
 }
 
 /** A finding as a rule reports it: `runChecks` adds the severity, the origin and the fingerprint. */
