@@ -63,8 +63,8 @@ export const refUnresolved: Rule = {
  * The refs of the head's enabled models to a seed or snapshot that was there and enabled at the base and that the
  * change removes or disables (`dbt parse` stops on each). Cheap unless the change can do that: only the names the
  * change touches (every name when `dbt_project.yml` places or enables seeds or snapshots differently), and of those
- * only the names a model refs, are looked up in the files; a project that installs packages is left alone (the name
- * may be a package's node). A new ref to a removed node that the model-level check reports is not reported twice.
+ * only the names a model refs, are looked up in the files. In a project that installs packages the ref may then read a
+ * package's node of that name: said. A new ref to a removed node that the model-level check reports is not reported twice.
  */
 function refsToGoneNodes(ctx: ProjectCheckContext): RuleHit[] {
   const { project, baseProject, changedPaths, readFile, listFiles, readBaseFile, listBaseFiles } = ctx;
@@ -88,7 +88,8 @@ function refsToGoneNodes(ctx: ProjectCheckContext): RuleHit[] {
   }
   if (readers.size === 0) return [];
   const scope: RefScope = { project, readFile, listFiles };
-  if (new OtherNodes(scope).packagesInstalled()) return [];
+  // With packages installed, a package's node of that name would be read instead: still a change to tell.
+  const orPackage = new OtherNodes(scope).packagesInstalled() ? ' unless an installed package has a node of that name, which the ref would then read instead' : '';
   const ignored = ctx.config.ignore.length > 0 ? picomatch(ctx.config.ignore, { dot: true }) : undefined;
   const kept = (paths: readonly string[]) => (ignored ? paths.filter((p) => !ignored(p)) : paths);
   const headFiles: FileSnapshot = { paths: () => kept(listFiles()), read: readFile };
@@ -110,10 +111,10 @@ function refsToGoneNodes(ctx: ProjectCheckContext): RuleHit[] {
     let what: string;
     if (disabled) {
       const by = disabled.enabledBy;
-      what = `which this change disables${by ? ` (${by.origin} in ${by.path}, line ${by.line})` : ''}, so \`dbt parse\` stops ("depends on a node named '${name}' which is disabled"): keep the ${kind} enabled, or stop reading it`;
+      what = `which this change disables${by ? ` (${by.origin} in ${by.path}, line ${by.line})` : ''}, so \`dbt parse\` stops ("depends on a node named '${name}' which is disabled")${orPackage}: keep the ${kind} enabled, or stop reading it`;
     } else {
       const where = headPaths.has(was.path) ? (kind === 'seed' ? was.path : `its definition in ${was.path}`) : was.path;
-      what = `which this change removes (${where}), so \`dbt parse\` stops ("depends on a node named '${name}' which was not found"): restore the ${kind}, or stop reading it`;
+      what = `which this change removes (${where}), so \`dbt parse\` stops ("depends on a node named '${name}' which was not found")${orPackage}: restore the ${kind}, or stop reading it`;
     }
     for (const { model, ref } of refs) {
       // A ref the model did not have names a node that is not there: the model's own check reports it.
