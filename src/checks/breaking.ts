@@ -16,7 +16,7 @@ interface BreakingKind {
   advice: string;
 }
 
-const TELL_OWNERS = 'tell the owners of the downstream models, exposures and semantic models';
+const TELL_OWNERS = 'tell the owners of the downstream models and exposures';
 const TELL = `and ${TELL_OWNERS}`;
 const VERSION = 'version the model (`versions:`, keeping the old version until consumers have moved)';
 

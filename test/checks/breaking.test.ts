@@ -25,7 +25,7 @@ describe('breaking-* rules', () => {
       path: 'models/fct_orders.sql',
       line: 7,
       message:
-        'Column `amount` was removed (amount removed from the select list): keep the column, or version the model (`versions:`, keeping the old version until consumers have moved), and tell the owners of the downstream models, exposures and semantic models.',
+        'Column `amount` was removed (amount removed from the select list): keep the column, or version the model (`versions:`, keeping the old version until consumers have moved), and tell the owners of the downstream models and exposures.',
     });
     expect(hits[1]!.rule).toBe('breaking-column-renamed');
     expect(hits[1]!.message).toContain('`new_name as old_name`');
@@ -35,7 +35,7 @@ describe('breaking-* rules', () => {
     const detail = 'join removed: `inner join stg_customers c` (rows without a match, which it dropped, now appear)';
     const [hit] = runAll(context(model({ name: 'fct_orders' }), { changes: [change('join_changed', { detail, line: 4 })] }));
     expect(hit!.message).toBe(
-      `A join changed (${detail}): check that the model still has one row per key (test its grain with \`unique\`) and that the rows it now drops or adds are the ones intended, and tell the owners of the downstream models, exposures and semantic models.`,
+      `A join changed (${detail}): check that the model still has one row per key (test its grain with \`unique\`) and that the rows it now drops or adds are the ones intended, and tell the owners of the downstream models and exposures.`,
     );
   });
 
