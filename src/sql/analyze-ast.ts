@@ -395,6 +395,31 @@ function betweenBounds(node: unknown): { value: unknown; low: unknown; high: unk
 
 const LITERAL = /^(?:'(?:[^']|'')*'|-?[0-9.]+(?:e-?[0-9]+)?|null|true|false)$/i;
 
+/** Operators that compare values: a number compared is the same number however it is written (`1.0`, `1`, `1e0`). */
+const COMPARISONS = new Set(['=', '<>', '<', '>', '<=', '>=', 'in', 'not in']);
+
+/**
+ * A compared numeric literal in one spelling: no exponent, no leading zeros, no trailing fractional zeros (`1.50`,
+ * `1.5e0` and `01.5` are `1.5`; `1e3` and `1000.0` are `1000`). Any other canonical form is returned as it is. Only
+ * where values are compared: in a select list `1.0` and `1` are of different types.
+ */
+export function comparedLiteral(canonical: string): string {
+  const m = /^(-?)(\d*)(?:\.(\d*))?(?:e([+-]?\d{1,3}))?$/i.exec(canonical);
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) return canonical;
+  const [, sign, whole, fraction = '', exponent = '0'] = m;
+  let digits = `${whole}${fraction}`;
+  let point = whole!.length + Number(exponent);
+  if (point < 0) {
+    digits = '0'.repeat(-point) + digits;
+    point = 0;
+  }
+  if (point > digits.length) digits += '0'.repeat(point - digits.length);
+  const intPart = digits.slice(0, point).replace(/^0+(?=\d)/, '') || '0';
+  const fracPart = digits.slice(point).replace(/0+$/, '');
+  const text = fracPart ? `${intPart}.${fracPart}` : intPart;
+  return sign && /[1-9]/.test(text) ? `-${text}` : text;
+}
+
 /**
  * The canonical `in(x,(v1,v2,...))` of an OR of equalities (or IN lists) of one expression with literals, as
  * `x in (...)` gives; undefined otherwise. Canonical forms: `=(p,q)` with sorted operands, `in(x,(...))`.
@@ -1575,6 +1600,11 @@ export class AstAnalyzer {
         const v = n.value;
         return { c: String(v), type: typeof v === 'number' && !Number.isInteger(v) ? 'decimal' : /\./.test(String(v)) ? 'decimal' : 'integer' };
       }
+      case 'bigint': {
+        // a literal too large for a double, or in exponent form (`1e3`): its text
+        const text = String(n.value);
+        return { c: text, type: /[.e]/i.test(text) ? 'decimal' : 'integer' };
+      }
       case 'single_quote_string':
       case 'string':
       case 'natural_string':
@@ -1707,18 +1737,23 @@ export class AstAnalyzer {
         const listed = asInList(operands.map((o) => o.c));
         if (listed) return { c: bound(listed), type };
       }
-      let kept = operands.map((o) => o.c);
+      let kept = operands.map((o) => (COMPARISONS.has(op) ? comparedLiteral(o.c) : o.c));
       if (op === 'and') kept = kept.filter((o) => o !== 'true' && !/^=\(([^,()]+),\1\)$/.test(o));
       if (op === 'and' && kept.length === 1) return { c: kept[0]!, type };
       return { c: bound(`${op}(${kept.sort().join(',')})`), type: ARITHMETIC.has(op) ? arithmeticType(op, operands) : type };
     }
-    if (op === '<' || op === '<=') return { c: bound(`${op === '<' ? '>' : '>='}(${e(n.right)},${e(n.left)})`), type };
+    const compared = (x: unknown): string => comparedLiteral(e(x));
+    if (op === '<' || op === '<=') return { c: bound(`${op === '<' ? '>' : '>='}(${compared(n.right)},${compared(n.left)})`), type };
     if ((op === 'in' || op === 'not in') && isNode(n.right) && n.right.type === 'expr_list' && Array.isArray(n.right.value) && !n.right.value.some((v) => isNode(v) && isNode(v.ast))) {
-      const items = n.right.value.map(e).sort();
-      return { c: bound(`${op}(${e(n.left)},(${items.join(',')}))`), type };
+      // (a value listed twice is listed once)
+      const items = [...new Set(n.right.value.map(compared))].sort();
+      return { c: bound(`${op}(${compared(n.left)},(${items.join(',')}))`), type };
     }
     const left = this.expr(n.left, scope, allowAliases);
     const right = this.expr(n.right, scope, allowAliases);
+    // ILIKE ignores case: its literal pattern is compared in lower case
+    if ((op === 'ilike' || op === 'not ilike') && /^'.*'$/s.test(right.c)) return { c: bound(`${op}(${left.c},${right.c.toLowerCase()})`), type };
+    if (COMPARISONS.has(op)) return { c: bound(`${op}(${comparedLiteral(left.c)},${comparedLiteral(right.c)})`), type };
     return { c: bound(`${op}(${left.c},${right.c})`), type: ARITHMETIC.has(op) ? arithmeticType(op, [left, right]) : type };
   }
 
