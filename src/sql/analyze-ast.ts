@@ -788,7 +788,26 @@ export class AstAnalyzer {
     // filters: this select's own, and those of its derived sources (on the optional side of an outer join or not)
     const firstLine = columns[0]?.line;
     const own: Clause[] = [];
-    if (node.where) own.push(...this.conjuncts(node.where, scope, true, this.keywordLine('where', firstLine)));
+    // `where rn = 1` over a `row_number() over (partition by k …) as rn` of a CTE or subquery is the dedup that
+    // `qualify` writes in one select: its grain and dedup order, the same as that form (not a row filter)
+    const whereDedups: Clause[] = [];
+    if (node.where) {
+      for (const c of this.conjuncts(node.where, scope, true, this.keywordLine('where', firstLine))) {
+        const dedup = rowNumberDedup(c.canonical);
+        if (!dedup) {
+          own.push(c);
+          continue;
+        }
+        // (its text names the partition, which the CTE or subquery sets: `rn = 1` alone reads the same when it changes)
+        const keys = splitTopLevel(dedup.partition.slice('partition('.length, -1), ',').map(display).join(', ');
+        whereDedups.push({ ...c, canonical: `dedup(${dedup.partition})`, text: `${c.text} (one row per ${keys})` });
+        this.sink.orderLimit.push({ canonical: `${DEDUP_ORDER}${dedup.partition} ${dedup.order}`, text: `where ${c.text}`, line: c.line });
+      }
+    }
+    if (whereDedups.length > 0) {
+      const first = whereDedups[0]!;
+      this.sink.grain.push({ kind: 'qualify', canonical: `qualify ${whereDedups.map((c) => c.canonical).sort().join(',')}`, text: `where ${snippet(whereDedups.map((c) => c.text).join(' and '))}`, line: first.line });
+    }
     if (node.having) own.push(...this.conjuncts(node.having, scope, true, this.keywordLine('having', firstLine)).map((c) => ({ ...c, canonical: `having ${c.canonical}`, text: `having ${c.text}` })));
     this.sink.filters.push(...own);
     const filters: FilterRef[] = [...own.map((clause) => ({ clause })), ...onFilters, ...this.sourceFilters(scope.sources, joinTypes)];
