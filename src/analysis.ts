@@ -312,7 +312,20 @@ export class ModelAnalyzer {
       const reason = failed ? `${failed.side} version could not be analysed: ${failed.error}` : 'could not be analysed';
       return { changes: [{ kind: 'unknown', detail: `${prefix}${reason}`, path: head.path, breaking: false, impact: 'unknown' }], base: bShape };
     }
-    const changes = diffShapes(bShape.shape, hShape.shape, this.renamed).map((c) =>
+    // A CTE named like a relation the model reads through `ref()`, `source()` or `{{ this }}` (rendered here by that
+    // name alone, but qualified by dbt, so never the CTE): which one a query reads is not known, so no column of it
+    // is called missing.
+    const external = new Set([base.name, head.name].map((n) => n.toLowerCase()));
+    for (const r of [b.rendered, h.rendered]) {
+      if (!r.ok) continue;
+      for (const ref of r.refs) external.add(ref.name.toLowerCase());
+      for (const src of r.sources) external.add(`${src.source}__${src.table}`.toLowerCase());
+    }
+    const unambiguous = (shape: ModelShape): ModelShape =>
+      shape.missingColumns?.some((m) => m.kind === 'cte' && external.has(m.name.toLowerCase()))
+        ? { ...shape, missingColumns: shape.missingColumns.filter((m) => !(m.kind === 'cte' && external.has(m.name.toLowerCase()))) }
+        : shape;
+    const changes = diffShapes(unambiguous(bShape.shape), unambiguous(hShape.shape), this.renamed).map((c) =>
       toModelChange(c, c.side === 'base' ? base : head, c.side === 'base' ? bShape : hShape, prefix),
     );
     return { changes, base: bShape };

@@ -97,6 +97,11 @@ interface CteEntry {
   analysing: boolean;
   /** The line of `name as (`. */
   line?: number;
+  /**
+   * The CTEs its own query sees: those defined before it (its own name and later ones name a relation of the
+   * warehouse, as in `with customers as (select * from {{ ref('customers') }})`); every CTE under `with recursive`.
+   */
+  env?: Map<string, CteEntry>;
 }
 
 export interface AstAnalysis extends RowSetClauses {
@@ -395,6 +400,19 @@ function betweenBounds(node: unknown): { value: unknown; low: unknown; high: unk
 
 const LITERAL = /^(?:'(?:[^']|'')*'|-?[0-9.]+(?:e-?[0-9]+)?|null|true|false)$/i;
 
+/**
+ * The key of a set operation's ORDER BY item that names one of its columns (by position, or by the first branch's
+ * name): that column of the operation, whatever each branch computes in it (those are compared as its columns).
+ */
+function setOpOrderKey(node: unknown, output: readonly string[]): string | undefined {
+  if (!isNode(node)) return undefined;
+  if (node.type === 'number' && Number.isInteger(node.value) && Number(node.value) >= 1 && Number(node.value) <= output.length) return `setop column ${Number(node.value)}`;
+  if (node.type !== 'column_ref' || node.table) return undefined;
+  const column = typeof node.column === 'string' ? node.column : isNode(node.column) && isNode(node.column.expr) ? str(node.column.expr.value) : undefined;
+  const at = column === undefined ? -1 : output.indexOf(looseName(column));
+  return at >= 0 ? `setop column ${at + 1}` : undefined;
+}
+
 /** Operators that compare values: a number compared is the same number however it is written (`1.0`, `1`, `1e0`). */
 const COMPARISONS = new Set(['=', '<>', '<', '>', '<=', '>=', 'in', 'not in']);
 
@@ -451,6 +469,8 @@ export class AstAnalyzer {
   private readonly relationLines = new Map<string, number>();
   private readonly columnsUsed = new Map<string, Set<string>>();
   private readonly ctesUsed = new Set<string>();
+  /** While above 0, a column missing from its CTE is not noted (see `noteMissing`). */
+  private missingMuted = 0;
   /** The CTE whose body is being analysed (for the sites of its columns). */
   private currentCte: string | undefined;
   private currentCteLine: number | undefined;
@@ -568,6 +588,7 @@ export class AstAnalyzer {
     const withList = node.with;
     if (Array.isArray(withList) && withList.length > 0) {
       scopeEnv = new Map(env);
+      const recursive = withList.some((w) => isNode(w) && w.recursive === true);
       for (const w of withList) {
         if (!isNode(w)) continue;
         const nameNode = w.name;
@@ -575,7 +596,7 @@ export class AstAnalyzer {
         const stmt = isNode(w.stmt) ? ((isNode(w.stmt.ast) ? w.stmt.ast : w.stmt) as AstNode) : undefined;
         if (!name || !stmt) continue;
         const columnNames = Array.isArray(w.columns) ? w.columns.map((c) => this.identName(c)).filter((c): c is string => !!c) : undefined;
-        scopeEnv.set(name.toLowerCase(), { name: name.toLowerCase(), node: stmt, columnNames, analysing: false, line: this.cteLine(name) ?? lineOf(w) });
+        scopeEnv.set(name.toLowerCase(), { name: name.toLowerCase(), node: stmt, columnNames, analysing: false, line: this.cteLine(name) ?? lineOf(w), ...(recursive ? {} : { env: new Map(scopeEnv) }) });
       }
     }
     const branches: AstNode[] = [];
@@ -589,9 +610,12 @@ export class AstAnalyzer {
     }
     // (the filters each branch adds to the sink, to mark them with their branch below)
     const filtersFrom: number[] = [];
-    const results = branches.map((b) => {
+    const results: QueryResult[] = [];
+    branches.forEach((b, i) => {
       filtersFrom.push(this.sink.filters.length);
-      return this.select(b, scopeEnv, parent);
+      // (the last branch holds the ORDER BY and LIMIT of the whole operation, which name the first branch's columns)
+      const outputNames = i > 0 && i === branches.length - 1 ? results[0]!.columns.map((c) => looseName(c.name)) : undefined;
+      results.push(this.select(b, scopeEnv, parent, outputNames));
     });
     if (branches.length === 1) return results[0]!;
     filtersFrom.push(this.sink.filters.length);
@@ -663,7 +687,7 @@ export class AstAnalyzer {
     entry.analysing = true;
     const [outerCte, outerLine] = [this.currentCte, this.currentCteLine];
     [this.currentCte, this.currentCteLine] = [entry.name, entry.line];
-    const result = this.query(entry.node, env, undefined);
+    const result = this.query(entry.node, entry.env ?? env, undefined);
     [this.currentCte, this.currentCteLine] = [outerCte, outerLine];
     if (entry.columnNames) {
       if (entry.columnNames.length !== result.columns.length) result.exact = false;
@@ -674,7 +698,11 @@ export class AstAnalyzer {
     return result;
   }
 
-  private select(node: AstNode, env: Map<string, CteEntry>, parent: Scope | undefined): QueryResult {
+  /**
+   * `setOpOutput`: for the last branch of a set operation, whose ORDER BY and LIMIT (as parsed) are the whole
+   * operation's, the names of the operation's columns (its first branch's).
+   */
+  private select(node: AstNode, env: Map<string, CteEntry>, parent: Scope | undefined, setOpOutput?: readonly string[]): QueryResult {
     const scope: Scope = { sources: [], parent };
     const relations = new Set<string>();
     if (node.type !== 'select') {
@@ -899,7 +927,11 @@ export class AstAnalyzer {
       else limit = v0;
       if (top) limit = String(top.value ?? '');
       const orderNodes = (Array.isArray(node.orderby) ? node.orderby : []).map((o) => (isNode(o) ? o : {}));
-      const order = orderNodes.map((on) => `${this.orderKey(on.expr, scope, columns)} ${String(on.type ?? 'asc').toLowerCase()}`);
+      // (a set operation's order by names the output columns, as its first branch names them: none is this branch's
+      // missing column)
+      if (setOpOutput) this.missingMuted += 1;
+      const order = orderNodes.map((on) => `${(setOpOutput && setOpOrderKey(on.expr, setOpOutput)) ?? this.orderKey(on.expr, scope, columns)} ${String(on.type ?? 'asc').toLowerCase()}`);
+      if (setOpOutput) this.missingMuted -= 1;
       const orderText = orderNodes.map((on) => `${this.locate(on.expr).text ?? '?'}${on.type ? ` ${String(on.type).toLowerCase()}` : ''}`).join(', ');
       const parts = [order.length ? `order by ${order.join(',')}` : '', limit ? `limit ${limit}` : '', offset ? `offset ${offset}` : ''].filter(Boolean);
       this.sink.orderLimit.push({
@@ -944,6 +976,7 @@ export class AstAnalyzer {
    * the doubt.
    */
   private noteMissing(qualifier: string | undefined, column: string, scope: Scope, node: AstNode): void {
+    if (this.missingMuted > 0) return;
     const loose = looseName(column);
     if (NOT_COLUMNS.has(loose) || loose.startsWith('$') || loose === '' || PLACEHOLDER.test(loose)) return;
     const lacks = (src: Source): boolean => src.kind === 'derived' && src.exact === true && (src.columns ?? []).every((c) => looseName(c.name) !== loose);

@@ -77,4 +77,61 @@ describe('column-unresolved', () => {
     const r = await reviewFct(fct('order_id, customer_id, amount'), waived);
     expect(r.findings.filter((f) => f.rule === 'column-unresolved')).toEqual([]);
   });
+  describe('no error where the name read is not the CTE', () => {
+    const quietReview = async (before: string, after: string, extra: Record<string, string> = {}) => {
+      const r = await reviewFct(before, after, extra);
+      expect(r.findings.filter((f) => f.rule === 'column-unresolved' || f.rule.startsWith('breaking-'))).toEqual([]);
+      return r;
+    };
+
+    it('a ref() to a model named like a CTE of the model (dbt qualifies the ref, so it never reads the CTE)', async () => {
+      const model = (cols: string) =>
+        lines(
+          'with orders as (',
+          `  select ${cols} from {{ ref('stg_orders') }}`,
+          '),',
+          'mart as (',
+          "  select order_id, customer_id from {{ ref('orders') }}",
+          ')',
+          'select o.order_id, o.amount, m.customer_id',
+          'from orders o join mart m on m.order_id = o.order_id',
+        );
+      await quietReview(model('order_id, customer_id, amount'), model('order_id, customer_id as buyer_id, amount'), { 'models/orders.sql': 'select 1 as order_id, 2 as customer_id\n' });
+    });
+
+    it("a CTE named like the model itself and `{{ this }}`, and a CTE that reads the model it is named after", async () => {
+      const incremental = (updated: string) =>
+        lines(
+          "{{ config(materialized='incremental', unique_key='order_id') }}",
+          'with fct_orders as (',
+          `  select order_id, amount, 1 as ${updated} from {{ ref('stg_orders') }}`,
+          ')',
+          '{% if is_incremental() %}',
+          ', existing as (select order_id, updated_at from {{ this }})',
+          '{% endif %}',
+          `select o.order_id, o.amount, o.${updated} as updated_at from fct_orders o`,
+          '{% if is_incremental() %}',
+          `left join existing e on e.order_id = o.order_id where e.order_id is null or o.${updated} > e.updated_at`,
+          '{% endif %}',
+        );
+      await quietReview(incremental('updated_at'), incremental('src_updated_at'));
+      const selfNamed = (cols: string) => lines('with stg_orders as (', `  select ${cols} from {{ ref('stg_orders') }}`, ')', 'select order_id, amount from stg_orders');
+      await quietReview(selfNamed('order_id, customer_id, amount'), selfNamed('order_id, amount'));
+    });
+
+    it("a set operation's ORDER BY names its columns as the first branch does", async () => {
+      const union = (second: string) =>
+        lines(
+          "with a as (select order_id, customer_id from {{ ref('stg_orders') }}),",
+          `b as (select order_id, customer_id${second === 'buyer_id' ? ' as buyer_id' : ''} from {{ ref('stg_orders') }})`,
+          'select customer_id, order_id from a',
+          'union all',
+          `select ${second}, order_id from b`,
+          'order by customer_id',
+          'limit 100',
+        );
+      const r = await quietReview(union('customer_id'), union('buyer_id'));
+      expect(r.models.flatMap((m) => m.changes).filter((c) => c.kind !== 'formatting_only')).toEqual([]);
+    });
+  });
 });

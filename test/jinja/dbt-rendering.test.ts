@@ -75,7 +75,8 @@ describe('dbt context', () => {
     const full = sqlOf(await renderer.render(modelInput(template, { isIncremental: false })));
     const incremental = sqlOf(await renderer.render(modelInput(template, { isIncremental: true })));
     expect(full).toBe('select * from events\n');
-    expect(incremental).toBe('select * from events\n\nwhere loaded_at > (select max(loaded_at) from fct_orders)\n');
+    // `{{ this }}` qualified, as dbt renders it (a CTE named like the model is never it)
+    expect(incremental).toBe('select * from events\n\nwhere loaded_at > (select max(loaded_at) from analytics.fct_orders)\n');
   });
 
   it('renders for the prod target, with the dialect as target.type', async () => {

@@ -199,10 +199,10 @@ describe('worker pool', () => {
     try {
       const names = Array.from({ length: 12 }, (_v, i) => `model_${i}`);
       const results = await Promise.all(
-        names.map((name) => pool.render(modelInput("select '{{ this }}' as m from {{ ref(this ~ '_src') }}", { modelName: name }))),
+        names.map((name) => pool.render(modelInput("select '{{ this }}' as m from {{ ref(model.name ~ '_src') }}", { modelName: name }))),
       );
       results.forEach((result, i) => {
-        expect(sqlOf(result)).toBe(`select '${names[i] ?? ''}' as m from ${names[i] ?? ''}_src`);
+        expect(sqlOf(result)).toBe(`select 'analytics.${names[i] ?? ''}' as m from ${names[i] ?? ''}_src`);
         expect(result.ok && result.refs).toEqual([{ name: `${names[i] ?? ''}_src` }]);
       });
     } finally {

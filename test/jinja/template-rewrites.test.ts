@@ -33,7 +33,7 @@ describe('rewriting dbt idioms', () => {
         "select 'adapter.dispatch(\"x\")' as text, this.schema as col,",
         '{{ default__m',
         '(1) }}',
-        "{{ __dbt_config_get('materialized') }} {{ this }} {{ target.schema }} {{ \"this.schema\" }}",
+        "{{ __dbt_config_get('materialized') }} {{ model.name }} {{ target.schema }} {{ \"this.schema\" }}",
       ].join('\n'),
     );
     expect(out.split('\n')).toHaveLength(source.split('\n').length);

@@ -295,7 +295,8 @@ export function createDbtFunctions(getSession: () => RenderSession | undefined):
 export function sessionValues(session: RenderSession): Record<string, unknown> {
   const { input, dialect } = session;
   return {
-    this: input.modelName,
+    // qualified, as dbt renders it: a CTE named like the model (`with orders as (...)` in orders.sql) is never `{{ this }}`
+    this: `analytics.${input.modelName}`,
     target: {
       name: 'prod',
       target_name: 'prod',

@@ -36,7 +36,7 @@ export function rewriteDbtIdioms(source: string, resolveDispatch: DispatchResolv
     }
     if (out.includes('this')) {
       out = replaceKeepingLines(out, THIS_ATTRIBUTE, (m) =>
-        m[1] === 'schema' ? 'target.schema' : m[1] === 'database' ? 'target.database' : 'this',
+        m[1] === 'schema' ? 'target.schema' : m[1] === 'database' ? 'target.database' : 'model.name',
       );
     }
     return out;
