@@ -10,7 +10,7 @@ import { factsKindOf } from './dbt/fileFacts.js';
 import { groupsWithOtherOwner, ownerMovedWithGroup } from './dbt/owner.js';
 import { projectTogglesTests, testScopesChanged } from './dbt/keyTests.js';
 import { escapeRegExp, relativeTo } from './dbt/textLines.js';
-import { scopedVars } from './dbt/vars.js';
+import { lookupProjectVar, scopedVars } from './dbt/vars.js';
 import type { ChangedFile } from './ports.js';
 import type { ModelStatus, Skipped } from './review/types.js';
 import { modelPropertiesFingerprint } from './review/model-fingerprint.js';
@@ -268,13 +268,11 @@ function changedVars(headProjects: readonly DbtProject[], baseProjects: readonly
 }
 
 /**
- * The vars of both revisions by name: top-level ones, and those scoped to the project (`vars: {<project>: {...}}`,
- * which dbt gives that project's models).
+ * Each var the project's models read, by name, as dbt gives it to them at both revisions: the project-scoped value
+ * (`vars: {<project>: {...}}`) over the top-level one. A top-level var that a scoped one hides does not change them.
  */
 function varPairs(head: Record<string, unknown>, base: Record<string, unknown>, projectName: string): [string, unknown, unknown][] {
-  const pairs: [string, unknown, unknown][] = [];
-  for (const [h, b] of [[head, base], [scopedVars(head, projectName), scopedVars(base, projectName)]] as const) {
-    for (const key of new Set([...Object.keys(h), ...Object.keys(b)])) pairs.push([key, b[key], h[key]]);
-  }
-  return pairs;
+  const names = new Set([head, base, scopedVars(head, projectName), scopedVars(base, projectName)].flatMap((vars) => Object.keys(vars)));
+  names.delete(projectName);
+  return [...names].map((name) => [name, lookupProjectVar(base, projectName, name).value, lookupProjectVar(head, projectName, name).value]);
 }
