@@ -45,12 +45,13 @@ export const refUnresolved: Rule = {
     // (an exposure or semantic model in a file the change does not touch has the refs it had)
     const baseExposures = firstByName(baseProject?.exposures ?? []);
     for (const exposure of project.exposures) {
-      if (!exposure.refs || !changedPaths.has(exposure.path)) continue;
+      // (dbt resolves no ref of a disabled one)
+      if (!exposure.refs || exposure.disabled || !changedPaths.has(exposure.path)) continue;
       report(exposure.path, exposure.refs, baseExposures.get(exposure.name)?.refs, ` in exposure ${code(exposure.name)}`);
     }
     const baseSemantic = firstByName(baseProject?.semanticModels ?? []);
     for (const semantic of project.semanticModels ?? []) {
-      if (!semantic.ref || !changedPaths.has(semantic.path)) continue;
+      if (!semantic.ref || semantic.disabled || !changedPaths.has(semantic.path)) continue;
       const before = baseSemantic.get(semantic.name)?.ref;
       report(semantic.path, [semantic.ref], before ? [before] : undefined, ` in semantic model ${code(semantic.name)}`);
     }

@@ -9,7 +9,8 @@ import { extractRefs, refTargetsOf } from './refs.js';
 import { semanticModelOf } from './semanticModels.js';
 import { LineIndex } from './textLines.js';
 import type { DbtExposure, DbtGroup, DbtSemanticModel, DbtSourceTable, ProjectProblem, RefCall } from './types.js';
-import { entryOf, isYMap, itemsOf, parseYamlTree, stringOf, type YamlParseResult, type YamlTreeCache, type YMap, type YNode } from './yamlTree.js';
+import { entryOf, isYMap, itemsOf, parseYamlTree, stringOf, toPlain, type YamlParseResult, type YamlTreeCache, type YMap, type YNode } from './yamlTree.js';
+import { booleanOf } from './configMerge.js';
 
 export interface ModelEntry {
   name: string;
@@ -118,11 +119,13 @@ export function readPropertyFile(
     if (type) exposure.type = type;
     const owner = ownerOfNode(entryOf(item, 'owner')?.value);
     if (owner) exposure.owner = owner;
+    if (entryDisabled(item)) exposure.disabled = true;
     content.exposures.push(exposure);
   }
   content.sources = sourceTables(root, path);
   for (const item of itemsOf(entryOf(root, 'semantic_models')?.value)) {
     const semantic = isYMap(item) ? semanticModelOf(item, path) : undefined;
+    if (semantic && entryDisabled(item as YMap)) semantic.disabled = true;
     if (semantic) content.semanticModels.push(semantic);
   }
   return parsed.duplicateKeys ? { kind: 'properties', content, problems: duplicateKeyProblems(parsed.duplicateKeys, path) } : { kind: 'properties', content };
@@ -174,4 +177,11 @@ export function duplicateKeyProblems(duplicates: readonly { key: string; line: n
     line,
     message: `\`${key}\` is set again in the same mapping: dbt keeps this last value, ignores the earlier one, and warns that repeated keys are deprecated; remove one of them`,
   }));
+}
+
+/** An entry whose `config: {enabled: false}` (or top-level `enabled: false`) turns it off, as a literal. */
+function entryDisabled(item: YMap): boolean {
+  const config = entryOf(item, 'config')?.value;
+  const enabled = (isYMap(config) ? entryOf(config, 'enabled')?.value : undefined) ?? entryOf(item, 'enabled')?.value;
+  return enabled !== undefined && booleanOf(toPlain(enabled)) === false;
 }

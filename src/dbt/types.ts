@@ -196,6 +196,8 @@ export interface DbtExposure extends Location {
   dependsOnVersions?: (string | undefined)[];
   /** The `ref()` calls of `depends_on` as written (package, version), each at the line of its item. */
   refs?: RefCall[];
+  /** `config: {enabled: false}` (or `enabled: false`) in its entry: dbt neither resolves its refs nor lists it. */
+  disabled?: true;
 }
 
 /**
@@ -218,6 +220,8 @@ export interface DbtSemanticModel extends Location {
   meta?: Record<string, unknown>;
   /** Its `group` (top-level or `config.group`), whose owner it takes when its meta names none. */
   group?: string;
+  /** `config: {enabled: false}` (or `enabled: false`) in its entry: dbt neither resolves its ref nor builds it. */
+  disabled?: true;
 }
 
 export interface DbtMacro extends Location {

@@ -58,12 +58,13 @@ export function buildRefGraph(projects: readonly DbtProject[]): RefGraph {
       for (const [node, versions] of versionsByNode(project, model.refs)) push(children, node, { model, project, versions });
     }
     for (const exposure of project.exposures) {
+      if (exposure.disabled) continue;
       const owner = exposure.owner ? formatOwner(exposure.owner) : null;
       const refs = exposure.dependsOn.map((name, i) => ({ name, version: exposure.dependsOnVersions?.[i] }));
       for (const [node, versions] of versionsByNode(project, refs)) push(exposures, node, { name: exposure.name, path: exposure.path, owner, versions });
     }
     for (const semantic of project.semanticModels ?? []) {
-      if (!semantic.ref) continue;
+      if (!semantic.ref || semantic.disabled) continue;
       for (const [node, versions] of versionsByNode(project, [semantic.ref])) push(semanticModels, node, { semantic, project, versions });
     }
   }

@@ -198,6 +198,15 @@ describe('ref-unresolved in exposures and semantic models', () => {
     expect(await refFindings({ ...BASE, 'models/semantic.yml': semantic("ref('gone')", '    description: Orders.') }, base)).toEqual([]);
     expect(await refFindings({ ...BASE, 'models/semantic.yml': semantic('"{{ ref(\'fct_orders\') }}"') })).toEqual([]);
   });
+
+  it('does not judge the refs of a disabled exposure or semantic model (dbt resolves none of them)', async () => {
+    const disabledExposure = exposures("ref('fct_ghost')").replace('    type: dashboard', '    type: dashboard\n    config: {enabled: false}');
+    expect(await refFindings({ ...BASE, 'models/exposures.yml': disabledExposure })).toEqual([]);
+    const semantic = ['semantic_models:', '  - name: orders', "    model: ref('fct_ghost')", '    enabled: false', ''].join('\n');
+    expect(await refFindings({ ...BASE, 'models/semantic.yml': semantic })).toEqual([]);
+    // (enabled: it is judged)
+    expect(await refFindings({ ...BASE, 'models/semantic.yml': semantic.replace('enabled: false', 'enabled: true') })).toHaveLength(1);
+  });
 });
 
 describe('nearestName', () => {

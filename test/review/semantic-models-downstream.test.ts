@@ -89,6 +89,14 @@ const withoutColumns = (...columns: string[]) => {
 };
 
 describe('semantic models downstream', () => {
+  it('does not list a disabled semantic model', async () => {
+    const disabled = SEMANTIC.replace('    config:\n', '    config:\n      enabled: false\n');
+    expect(disabled).not.toBe(SEMANTIC);
+    const base = { ...BASE, 'models/semantic/orders.yml': disabled };
+    const r = await review({ ...withoutColumns('amount'), 'models/semantic/orders.yml': disabled }, base);
+    expect(downstreamOf(r, 'fct_orders').filter((d) => (d as { type: string }).type === 'semantic_model')).toEqual([]);
+  });
+
   it('lists a semantic model that uses a removed column (a measure expr), with its owner, in the JSON and the summary', async () => {
     const r = await review(withoutColumns('amount'));
     expect(downstreamOf(r, 'fct_orders')).toEqual([
