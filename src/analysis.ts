@@ -11,7 +11,8 @@ import type { DbtModel, DbtProject } from './dbt/types.js';
 import type { ModelChange } from './review/types.js';
 import { analyzeSql, columnsUsedFrom, diffShapes, isFormattingOnly, type ModelShape, type SqlChange } from './sql/index.js';
 import { renderCauseSuffix, type ChangedModel } from './changed-models.js';
-import { renderedToTemplateLines } from './review/line-map.js';
+import { templateLineMap } from './review/line-map.js';
+import { remapDetail } from './sql/line-mentions.js';
 import { mergesOnUniqueKey } from './checks/incremental.js';
 import { escapeRegExp } from './dbt/textLines.js';
 
@@ -37,6 +38,8 @@ interface ShapeResult {
   upstream?: Record<string, string[]>;
   /** Rendered line -> template line of the model file. */
   lineOf?: (renderedLine: number) => number;
+  /** Rendered line -> template line, only when that line is known (see `templateLineMap`). */
+  knownLineOf?: (renderedLine: number) => number | undefined;
   shape?: ModelShape;
   /** Why there is no usable shape. */
   error?: string;
@@ -379,8 +382,18 @@ export class ModelAnalyzer {
     }
     if (shape.parse === 'failed') return { sql: rendered.sql, error: shape.error ?? 'the SQL could not be parsed' };
     // Aligned on first use: most shapes (upstream columns, readers) are never asked for a line.
-    let lineOf: ((renderedLine: number) => number) | undefined;
-    return { sql: rendered.sql, shape, upstream, lineOf: (line) => (lineOf ??= renderedToTemplateLines(model.raw, rendered.sql))(line) };
+    let map: ReturnType<typeof templateLineMap> | undefined;
+    const mapped = (line: number) => (map ??= templateLineMap(model.raw, rendered.sql))(line);
+    return {
+      sql: rendered.sql,
+      shape,
+      upstream,
+      lineOf: (line) => mapped(line).line,
+      knownLineOf: (line) => {
+        const m = mapped(line);
+        return m.known ? m.line : undefined;
+      },
+    };
   }
 
   /** `known` plus the output columns of parents without documented columns, from their analysed SQL. */
@@ -503,15 +516,18 @@ function formatting(head: DbtModel, detail: string): ModelChange {
 }
 
 function toModelChange(c: SqlChange, model: DbtModel, side: ShapeResult, prefix: string): ModelChange {
+  const line = c.line !== undefined ? (side.lineOf ? side.lineOf(c.line) : c.line) : undefined;
+  // the lines the detail names are rendered-SQL lines too: named as template lines, or left out when not known
+  const detail = c.lineMentions && side.knownLineOf ? remapDetail(c.detail, c.lineMentions, side.knownLineOf, line) : c.detail;
   const change: ModelChange = {
     kind: c.kind,
-    detail: `${prefix}${c.detail}`,
+    detail: `${prefix}${detail}`,
     path: model.path,
     breaking: c.breaking,
     impact: c.impact,
   };
   if (c.column !== undefined) change.column = c.column;
-  if (c.line !== undefined) change.line = side.lineOf ? side.lineOf(c.line) : c.line;
+  if (line !== undefined) change.line = line;
   if (c.side === 'base' && change.line !== undefined) change.side = 'base';
   if (c.settled) change.settled = true;
   return change;

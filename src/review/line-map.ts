@@ -9,17 +9,27 @@
 const MAX_CELLS = 4_000_000;
 
 export function renderedToTemplateLines(template: string, rendered: string): (renderedLine: number) => number {
+  const map = templateLineMap(template, rendered);
+  return (line) => map(line).line;
+}
+
+/**
+ * As `renderedToTemplateLines`, and whether the template line is known: the line survived rendering unchanged, or
+ * is like one template line (a loop's body), or is the only template line between its aligned neighbours. Not
+ * known: a line of a macro's output that resembles no template line, or any line when the texts are too large to
+ * align.
+ */
+export function templateLineMap(template: string, rendered: string): (renderedLine: number) => { line: number; known: boolean } {
   const t = template.split('\n').map(normalise);
   const r = rendered.split('\n').map(normalise);
   const templateLines = t.length;
-  if (template === rendered || t.length * r.length > MAX_CELLS) {
-    return (line) => clamp(line, templateLines);
-  }
+  if (template === rendered) return (line) => ({ line: clamp(line, templateLines), known: line >= 1 && line <= templateLines });
+  if (t.length * r.length > MAX_CELLS) return (line) => ({ line: clamp(line, templateLines), known: false });
   const map = align(t, r);
   return (line) => {
     const index = clamp(line, r.length) - 1;
     const exact = map[index];
-    if (exact !== undefined && exact >= 0) return exact + 1;
+    if (exact !== undefined && exact >= 0) return { line: exact + 1, known: true };
     // A generated line: the most similar template line between the aligned neighbours (a loop body, a macro call).
     let lo = -1;
     for (let i = index - 1; i >= 0; i--) if ((map[i] ?? -1) >= 0) { lo = map[i]!; break; }
@@ -35,8 +45,8 @@ export function renderedToTemplateLines(template: string, rendered: string): (re
         bestScore = score;
       }
     }
-    if (best >= 0) return best + 1;
-    return clamp(lo + 2, templateLines);
+    if (best >= 0) return { line: best + 1, known: true };
+    return { line: clamp(lo + 2, templateLines), known: hi - lo === 2 };
   };
 }
 

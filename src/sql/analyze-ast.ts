@@ -595,6 +595,7 @@ export class AstAnalyzer {
         const name = isNode(nameNode) ? str(nameNode.value) : str(nameNode);
         const stmt = isNode(w.stmt) ? ((isNode(w.stmt.ast) ? w.stmt.ast : w.stmt) as AstNode) : undefined;
         if (!name || !stmt) continue;
+        this.cteNames.add(name.toLowerCase());
         const columnNames = Array.isArray(w.columns) ? w.columns.map((c) => this.identName(c)).filter((c): c is string => !!c) : undefined;
         scopeEnv.set(name.toLowerCase(), { name: name.toLowerCase(), node: stmt, columnNames, analysing: false, line: this.cteLine(name) ?? lineOf(w), ...(recursive ? {} : { env: new Map(scopeEnv) }) });
       }
@@ -995,32 +996,57 @@ export class AstAnalyzer {
     }
     const kind = src.cte !== undefined ? 'cte' : 'subquery';
     const name = src.cte ?? src.alias;
-    const line = lineOf(node) ?? this.referenceLine(column, src);
+    const line = lineOf(node) ?? this.referenceLine(column, src, qualifier);
     if (this.missing.some((m) => m.kind === kind && m.name === name && m.column === column && m.line === line)) return;
     this.missing.push({ column, kind, name, ...(src.definedLine !== undefined ? { definedLine: src.definedLine } : {}), ...(line !== undefined ? { line } : {}) });
   }
 
-  /** For grammars without positions: the first mention of `column` after the definition of the CTE it is read from. */
-  private referenceLine(column: string, src: Source): number | undefined {
+  /**
+   * For grammars without positions: the first mention of `column` (as `qualifier.column` when qualified) in the text
+   * of the query that reads it: the body of the CTE being analysed, else the model's own query (outside every CTE's
+   * body), after the definition of the CTE it is read from. Undefined when there is none there.
+   */
+  private referenceLine(column: string, src: Source, qualifier: string | undefined): number | undefined {
     const toks = this.tokensOfSql();
+    const keys = this.sqlKeys;
     const key = tokenKey(column, column.startsWith('"') || column.startsWith('`') ? 'quoted' : 'word');
     const at = this.positionsOf(key);
-    const start = src.cte !== undefined ? this.cteStart(src.cte) : undefined;
-    if (start !== undefined) {
-      // after the closing parenthesis of `name as (...)` (the first `(` after `as`: `name (a, b) as (`)
-      const keys = this.sqlKeys;
-      const as = keys.indexOf('as', start);
-      let depth = 0;
-      for (let i = keys.indexOf('(', as >= 0 ? as : start); i >= 0 && i < toks.length; i++) {
-        if (keys[i] === '(') depth++;
-        else if (keys[i] === ')' && --depth === 0) {
-          const after = at.find((k) => k > i);
-          if (after !== undefined) return toks[after]!.line;
-          break;
-        }
-      }
+    const read = src.cte !== undefined ? this.cteBody(src.cte) : undefined;
+    const after = read?.[1] ?? -1;
+    let within: (i: number) => boolean;
+    if (this.currentCte !== undefined) {
+      const body = this.cteBody(this.currentCte);
+      if (!body) return undefined;
+      within = (i) => i > body[0] && i < body[1];
+    } else {
+      const bodies = [...this.cteNames].map((n) => this.cteBody(n)).filter((b): b is [number, number] => b !== undefined);
+      within = (i) => bodies.every(([open, close]) => i < open || i > close);
     }
-    return at.length > 0 ? toks[at[0]!]!.line : undefined;
+    const places = at.filter((i) => i > after && within(i));
+    const q = qualifier !== undefined ? looseName(qualifier) : undefined;
+    const qualified = q !== undefined ? places.find((i) => keys[i - 1] === '.' && looseName(keys[i - 2] ?? '') === q) : undefined;
+    const first = qualified ?? places[0];
+    return first !== undefined ? toks[first]!.line : undefined;
+  }
+
+  /** The names of the CTEs of every WITH seen (lower case). */
+  private readonly cteNames = new Set<string>();
+
+  /** The token indexes of the parentheses around a CTE's query: `name as ( ... )`. */
+  private cteBody(name: string): [number, number] | undefined {
+    const start = this.cteStart(name);
+    if (start === undefined) return undefined;
+    const keys = this.sqlKeys;
+    // the first `(` after `as` (`name (a, b) as (`)
+    const as = keys.indexOf('as', start);
+    const open = keys.indexOf('(', as >= 0 ? as : start);
+    if (open < 0) return undefined;
+    let depth = 0;
+    for (let i = open; i < keys.length; i++) {
+      if (keys[i] === '(') depth++;
+      else if (keys[i] === ')' && --depth === 0) return [open, i];
+    }
+    return undefined;
   }
 
   private lambdaNames: Set<string> | undefined;

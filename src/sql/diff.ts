@@ -5,6 +5,7 @@
 import { DEDUP_ORDER, REL_CLOSE, REL_OPEN, SETOP_BRANCH, dedupKeyText, fanOutAddedEffect, fanOutChangedEffect, SETOP_SEPARATOR, columnSite, columnsReadIn, shapeCanonicals, parseSetOpBranchText, display, groupByAllColumns, isGenericFamily, outerFilter, outsideQuotes, relMark, snippet, splitTopLevel, swapRelation, typesDiffer, outerFilterMark, type OuterSide } from './canonical.js';
 import type { Clause, ColumnSite, GrainClause, JoinShape, MissingColumn, ModelShape, OutputColumn, SqlChange, UnresolvedStar } from './types.js';
 import { codeSpan } from '../review/code-span.js';
+import { mention, type LineMention } from './line-mentions.js';
 
 
 /** Model-level impact: the strongest over the changes (`unknown` wins: something could not be analysed). */
@@ -594,16 +595,18 @@ function missingColumnChanges(missing: readonly MissingColumn[]): SqlChange[] {
     const lines = [...new Set(refs.map((r) => r.line).filter((l): l is number => l !== undefined))].sort((x, y) => x - y);
     const m = refs[0]!;
     const what = m.kind === 'cte' ? `CTE ${codeSpan(m.name)}` : `subquery ${codeSpan(m.name)}`;
-    const defined = m.definedLine !== undefined ? ` (line ${m.definedLine})` : '';
-    const also = lines.length > 1 ? ` (also read on line${lines.length > 2 ? 's' : ''} ${lines.slice(1).join(', ')})` : '';
+    const defined = mention('defined', m.definedLine !== undefined ? [m.definedLine] : []);
+    const also = mention('also', lines.slice(1));
+    const mentions = [defined, also].filter((x): x is LineMention => x !== undefined);
     return settled({
       kind: 'column_unresolved',
       column: m.column,
-      detail: `${codeSpan(m.column)} is read from ${what}${defined}, which no longer selects it: the model will not compile${also}`,
+      detail: `${codeSpan(m.column)} is read from ${what}${defined?.text ?? ''}, which no longer selects it: the model will not compile${also?.text ?? ''}`,
       line: lines[0],
       side: 'head',
       impact: 'model_wide',
       breaking: false,
+      ...(mentions.length > 0 ? { lineMentions: mentions } : {}),
     });
   });
 }
@@ -856,18 +859,20 @@ function diffColumns(base: ModelShape, head: ModelShape, map: (c: string) => str
       const redefined = textSame ? redefinedSite(b, h) : undefined;
       const moved = movedFrom(name, b, h, baseCols);
       const movedNote = moved ? ` (branch ${moved.branch} of the set operation now gives this column the value it gave ${codeSpan(moved.from)}: branches match columns by position, not by name, so values moved between columns)` : '';
+      const changedOn = redefined ? mention('changed', [redefined.line]) : undefined;
       out.push({
         kind: 'column_expression_changed',
         column: name,
         detail: textSame
           ? redefined
-            ? `${codeSpan(name)} keeps its text ${codeSpan(exprText(h))} but reads ${codeSpan(redefined.column ?? name)} of CTE ${codeSpan(redefined.cte!)}, which changed on line ${redefined.line}: its values change`
+            ? `${codeSpan(name)} keeps its text ${codeSpan(exprText(h))} but reads ${codeSpan(redefined.column ?? name)} of CTE ${codeSpan(redefined.cte!)}${changedOn?.text ?? ''}: its values change`
             : `${codeSpan(name)} keeps its text ${codeSpan(exprText(h))} but reads a redefined upstream column: its values change`
           : `${codeSpan(name)}: ${codeSpan(exprText(b))} → ${codeSpan(exprText(h))}${castNote(b, h)}${movedNote}`,
         line,
         side: 'head',
         impact: 'column',
         breaking: moved !== undefined,
+        ...(changedOn ? { lineMentions: [changedOn] } : {}),
       });
     } else if (sameValue && !typeChanged && b.type !== h.type) {
       // the same expression with another type: an outer cast was added or removed (or a number made exact)

@@ -4,6 +4,7 @@
  */
 import type { Dialect } from '../config.js';
 import type { ChangeKind, Impact } from '../review/types.js';
+import type { LineMention } from './line-mentions.js';
 
 export type ParseLevel = 'full' | 'tolerant' | 'failed';
 
@@ -143,6 +144,8 @@ export interface SqlChange {
   /** The detail states this change's whole consequence (a whole predicate added or removed, a left/inner swap):
    * nothing is left to judge, so the LLM stage does not receive it. */
   settled?: true;
+  /** The pieces of `detail` that name lines of the rendered SQL, for the review to name template lines instead. */
+  lineMentions?: LineMention[];
 }
 
 export interface AnalyzeOptions {

@@ -4,6 +4,7 @@
  * redefined column.
  */
 import { describe, expect, it } from 'vitest';
+import type { ReviewerConfig } from '../../src/config.js';
 import type { Review } from '../../src/review/types.js';
 import { lines, reviewBetween } from './review-between.js';
 
@@ -24,9 +25,9 @@ const fct = (ordersColumns: string) =>
     'select * from enriched',
   );
 
-async function reviewFct(before: string, after: string, extra: Record<string, string> = {}): Promise<Review> {
+async function reviewFct(before: string, after: string, extra: Record<string, string> = {}, config: Partial<ReviewerConfig> = {}): Promise<Review> {
   const base = { 'dbt_project.yml': PROJECT, 'models/stg_orders.sql': STG, 'models/fct_orders.sql': before, ...extra };
-  return review(base, { ...base, 'models/fct_orders.sql': after });
+  return review(base, { ...base, 'models/fct_orders.sql': after }, config);
 }
 
 describe('column-unresolved', () => {
@@ -132,6 +133,85 @@ describe('column-unresolved', () => {
         );
       const r = await quietReview(union('customer_id'), union('buyer_id'));
       expect(r.models.flatMap((m) => m.changes).filter((c) => c.kind !== 'formatting_only')).toEqual([]);
+    });
+  });
+  describe('the lines the message names are template lines (Jinja before the CTE shifts the rendered ones)', () => {
+    const HEADER = ['{{', '  config(', "    materialized='table'", '  )', '}}', "{% set x = {", "  'a': 1,", "  'b': 2", '} %}'];
+
+    it("the CTE's line and the other lines that read the column", async () => {
+      const model = (cols: string) =>
+        lines(
+          ...HEADER,
+          'with orders as (', // 10
+          `  select ${cols} from {{ ref('stg_orders') }}`,
+          ')',
+          'select order_id,',
+          '  customer_id,', // 14
+          "  customer_id || '-' as label", // 15
+          'from orders',
+          'where customer_id is not null', // 17
+        );
+      const r = await reviewFct(model('order_id, customer_id, amount'), model('order_id, amount'));
+      const finding = r.findings.find((f) => f.rule === 'column-unresolved');
+      expect(finding).toMatchObject({
+        line: 14,
+        message: '`customer_id` is read from CTE `orders` (line 10), which no longer selects it: the model will not compile (also read on lines 15, 17). Select it there again, or stop reading it.',
+      });
+    });
+
+    it('on a grammar without positions too (postgres): the line that reads it, not an earlier mention by another CTE', async () => {
+      const model = (cols: string) =>
+        lines(
+          ...HEADER,
+          'with orders as (', // 10
+          `  select ${cols} from {{ ref('stg_orders') }}`,
+          '),',
+          'customers as (',
+          "  select customer_id from {{ ref('stg_orders') }}", // 14
+          '),',
+          'final as (',
+          '  select o.order_id,',
+          '    o.customer_id', // 18
+          '  from orders o',
+          ')',
+          'select * from final',
+        );
+      const r = await reviewFct(model('order_id, customer_id, amount'), model('order_id, amount'), {}, { dialect: 'postgres' });
+      expect(r.findings.find((f) => f.rule === 'column-unresolved')).toMatchObject({ line: 18, message: expect.stringContaining('`customer_id` is read from CTE `orders` (line 10), which no longer selects it') });
+    });
+
+    it('the line where a redefined CTE column changed, also when a loop writes it', async () => {
+      const model = (expr: string) =>
+        lines(
+          "{% set cols = ['amount', 'discount'] %}",
+          '{# a comment',
+          '   spanning',
+          '   lines #}',
+          'with a as (',
+          '  select order_id,',
+          '  {% for c in cols %}',
+          `    ${expr} as {{ c }}{% if not loop.last %},{% endif %}`, // 8
+          '  {% endfor %}',
+          "  from {{ ref('stg_orders') }}",
+          ')',
+          'select order_id, amount, discount from a',
+        );
+      const stg = { 'models/stg_orders.sql': 'select 1 as order_id, 2 as customer_id, 3.0 as amount, 4.0 as discount\n' };
+      const r = await reviewFct(model('{{ c }}'), model('{{ c }} * 100'), stg);
+      const changes = r.models.find((m) => m.name === 'fct_orders')!.changes.filter((c) => c.kind === 'column_expression_changed');
+      expect(changes.map((c) => [c.column, c.line, c.detail])).toEqual([
+        ['amount', 8, '`amount` keeps its text `amount` but reads `amount` of CTE `a`, which changed on line 8: its values change'],
+        ['discount', 8, '`discount` keeps its text `discount` but reads `discount` of CTE `a`, which changed on line 8: its values change'],
+      ]);
+    });
+
+    it("leaves out the CTE's line when a macro writes the CTE among other lines (no template line is known)", async () => {
+      const macro = (cols: string) => lines('{% macro orders_cte() %}', 'with orders as (', `  select ${cols} from {{ ref('stg_orders') }}`, ')', '{% endmacro %}');
+      const model = lines("{{ config(materialized='table') }}", '{{ orders_cte() }}', 'select order_id,', '  customer_id', 'from orders');
+      const base = { 'dbt_project.yml': PROJECT, 'models/stg_orders.sql': STG, 'models/fct_orders.sql': model, 'macros/orders_cte.sql': macro('order_id, customer_id, amount') };
+      const r = await review(base, { ...base, 'macros/orders_cte.sql': macro('order_id, amount') });
+      const finding = r.findings.find((f) => f.rule === 'column-unresolved');
+      expect(finding).toMatchObject({ line: 4, message: '`customer_id` is read from CTE `orders`, which no longer selects it: the model will not compile (through the change of macro `orders_cte` (macros/orders_cte.sql)). Select it there again, or stop reading it.' });
     });
   });
 });

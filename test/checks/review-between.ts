@@ -3,7 +3,7 @@
  * depend on what changed between them (removed tests, owners, versions).
  */
 import { afterAll } from 'vitest';
-import { defaultConfig } from '../../src/config.js';
+import { defaultConfig, type ReviewerConfig } from '../../src/config.js';
 import { createJinjaRenderer } from '../../src/dbt/jinja/index.js';
 import { runReview } from '../../src/pipeline.js';
 import type { ChangedFile } from '../../src/ports.js';
@@ -19,13 +19,13 @@ export function changedFilesBetween(base: Record<string, string>, head: Record<s
     .map((path) => ({ path, status: base[path] === undefined ? 'added' : head[path] === undefined ? 'removed' : 'modified' }));
 }
 
-/** A review function for a test file, with its own Jinja sandbox, closed after the file's tests. */
-export function reviewBetween(): (base: Record<string, string>, head: Record<string, string>) => Promise<Review> {
+/** A review function for a test file, with its own Jinja sandbox, closed after the file's tests (`config` over the defaults). */
+export function reviewBetween(): (base: Record<string, string>, head: Record<string, string>, config?: Partial<ReviewerConfig>) => Promise<Review> {
   const renderer = createJinjaRenderer();
   afterAll(() => renderer.close());
-  return (base, head) =>
+  return (base, head, config = {}) =>
     runReview(
-      { base: 'base', head: 'head', config: defaultConfig(), changedFiles: changedFilesBetween(base, head) },
+      { base: 'base', head: 'head', config: { ...defaultConfig(), ...config }, changedFiles: changedFilesBetween(base, head) },
       { base: memorySnapshot(base), head: memorySnapshot(head), renderer, llmAbsentReason: { status: 'disabled', detail: 'test' } },
     );
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderedToTemplateLines } from '../../src/review/line-map.js';
+import { renderedToTemplateLines, templateLineMap } from '../../src/review/line-map.js';
+import { mention, remapDetail } from '../../src/sql/line-mentions.js';
 
 describe('renderedToTemplateLines', () => {
   it('is the identity when rendering kept every line', () => {
@@ -32,5 +33,37 @@ describe('renderedToTemplateLines', () => {
     expect(map(2)).toBe(2);
     expect(map(3)).toBe(4);
     expect(map(5)).toBe(6);
+  });
+});
+
+describe('templateLineMap: whether a template line is known', () => {
+  it('a line kept, a loop body, the only template line between two kept ones: known; a macro output among several: not', () => {
+    const template = ["{{ config(materialized='table') }}", '{{ orders_cte() }}', 'select order_id', 'from orders'].join('\n');
+    const rendered = ['', 'with orders as (', '  select order_id from stg', ')', 'select order_id', 'from orders'].join('\n');
+    const map = templateLineMap(template, rendered);
+    expect(map(5)).toEqual({ line: 3, known: true });
+    expect(map(2).known).toBe(false);
+    const single = templateLineMap(['select 1 as a,', '{{ cols() }}', 'from t'].join('\n'), ['select 1 as a,', '  x,', '  y', 'from t'].join('\n'));
+    expect(single(2)).toEqual({ line: 2, known: true });
+    const sql = 'select a\nfrom t';
+    expect(templateLineMap(sql, sql)(2)).toEqual({ line: 2, known: true });
+  });
+});
+
+describe('remapDetail: the lines a detail names, as template lines', () => {
+  const defined = mention('defined', [3])!;
+  const also = mention('also', [5, 6, 9])!;
+  const detail = `\`x\` is read from CTE \`o\`${defined.text}, which no longer selects it${also.text}`;
+
+  it('names the template lines, once each; an `also` line equal to the change\'s own line is dropped', () => {
+    const lineOf = (n: number) => ({ 3: 10, 5: 14, 6: 14, 9: 17 })[n];
+    expect(remapDetail(detail, [defined, also], lineOf, 12)).toBe('`x` is read from CTE `o` (line 10), which no longer selects it (also read on lines 14, 17)');
+    expect(remapDetail(detail, [defined, also], lineOf, 14)).toBe('`x` is read from CTE `o` (line 10), which no longer selects it (also read on line 17)');
+  });
+
+  it('leaves out a line with no known template line, and the words of a mention left without lines', () => {
+    expect(remapDetail(detail, [defined, also], () => undefined)).toBe('`x` is read from CTE `o`, which no longer selects it');
+    const changed = mention('changed', [4])!;
+    expect(remapDetail(`\`a\` reads \`a\` of CTE \`c\`${changed.text}: its values change`, [changed], () => undefined)).toBe('`a` reads `a` of CTE `c`: its values change');
   });
 });

@@ -33,6 +33,8 @@ describe('a column dropped from an inner CTE but still read from it', () => {
           impact: 'model_wide',
           breaking: false,
           settled: true,
+          // the review names template lines there (see test/checks/column-unresolved.test.ts)
+          lineMentions: [{ form: 'defined', lines: [1], text: ' (line 1)' }],
         },
       ]);
       // not the misleading "redefined upstream column"
@@ -194,5 +196,60 @@ join agg a on a.status = c.status`;
         expect.objectContaining({ kind: 'column_expression_changed', column: 'gross_total', line: 6, detail: '`gross_total` keeps its text `a.gross_total` but reads `gross` of CTE `calc`, which changed on line 6: its values change' }),
       ]);
     }
+  });
+
+  it('keeps the line it names apart, for the review to map it to a template line', () => {
+    const changes = diff(base, head, 'snowflake', false);
+    expect(changes.map((c) => c.lineMentions)).toEqual([
+      [{ form: 'changed', lines: [6], text: ', which changed on line 6' }],
+      [{ form: 'changed', lines: [6], text: ', which changed on line 6' }],
+    ]);
+  });
+});
+
+describe('the line of the read, in grammars without positions', () => {
+  // the exploratory case c65: `customer_id` is also named by CTE `customers`, which reads another relation
+  const base = `with orders as (
+  select order_id, customer_id, amount from stg_orders
+),
+customers as (
+  select customer_id, name from stg_customers
+),
+final as (
+  select o.order_id, o.amount,
+    o.customer_id
+  from orders o
+)
+select * from final`;
+  const head = base.replace('select order_id, customer_id, amount from', 'select order_id, amount from');
+
+  it('is in the query that reads the CTE, not an earlier mention of the name by another CTE', () => {
+    for (const dialect of DIALECTS) {
+      expect(unresolved(base, head, dialect), dialect).toEqual([expect.objectContaining({ column: 'customer_id', line: 9, detail: '`customer_id` is read from CTE `orders` (line 1), which no longer selects it: the model will not compile' })]);
+    }
+  });
+
+  it("in the model's own query: a mention outside every CTE, the qualified one first", () => {
+    const main = `with orders as (
+  select order_id, customer_id, amount from stg_orders
+),
+customers as (select customer_id, name from stg_customers)
+select c.name, o.order_id,
+  o.customer_id
+from orders o
+join customers c on c.name = o.order_id`;
+    const mainHead = main.replace('select order_id, customer_id, amount from', 'select order_id, amount from');
+    for (const dialect of DIALECTS) {
+      expect(unresolved(main, mainHead, dialect), dialect).toEqual([expect.objectContaining({ column: 'customer_id', line: 6 })]);
+    }
+  });
+
+  it('the line numbers the detail names are kept apart for the review to map them to template lines', () => {
+    const b = 'with o as (select order_id, customer_id, amount from stg_orders)\nselect o.order_id,\n  o.customer_id,\n  o.customer_id || \'-\' as label\nfrom o';
+    const [change] = unresolved(b, b.replace('order_id, customer_id, amount from', 'order_id, amount from'));
+    expect(change?.lineMentions).toEqual([
+      { form: 'defined', lines: [1], text: ' (line 1)' },
+      { form: 'also', lines: [4], text: ' (also read on line 4)' },
+    ]);
   });
 });
