@@ -19,6 +19,7 @@ import picomatch from 'picomatch';
 import { nodeEntriesOf, nodeLayoutOf, sameNodeLayout, seedsAndSnapshots, snapshotNamesOf, type NodeLayout, type SeedOrSnapshot } from '../dbt/seedsSnapshots.js';
 import type { DbtModel, DbtProject, FileSnapshot, RefCall } from '../dbt/types.js';
 import { escapeRegExp, mentionsIdentifier, relativeTo, stemOf } from '../dbt/textLines.js';
+import { enabledReaders, refRendered } from './gone-node-readers.js';
 import { code, hasHead } from './model-facts.js';
 import type { ProjectCheckContext, Rule, RuleHit } from './types.js';
 
@@ -66,6 +67,8 @@ export const refUnresolved: Rule = {
  * change touches (every name when `dbt_project.yml` places or enables seeds or snapshots differently), and of those
  * only the names a model refs, are looked up in the files. In a project that installs packages the ref may then read a
  * package's node of that name: said. A new ref to a removed node that the model-level check reports is not reported twice.
+ * Only the readers dbt enables (their property file read here when the load did not) and the refs it records (not in
+ * an `{% if %}` or other block that may not render at parse time) are reported: see gone-node-readers.ts.
  */
 function refsToGoneNodes(ctx: ProjectCheckContext): RuleHit[] {
   const { project, baseProject, changedPaths, readFile, listFiles, readBaseFile, listBaseFiles } = ctx;
@@ -103,6 +106,7 @@ function refsToGoneNodes(ctx: ProjectCheckContext): RuleHit[] {
   const baseModels = firstByName(baseProject.models);
   const baseModelsByPath = new Map(baseProject.models.map((m) => [m.path, m]));
   const hits: RuleHit[] = [];
+  const pending: { model: DbtModel; name: string; message: (ref: RefCall) => string }[] = [];
   for (const [name, refs] of readers) {
     const was = (before.get(name) ?? []).find((n) => n.enabled !== false);
     const now = after.get(name) ?? [];
@@ -124,8 +128,19 @@ function refsToGoneNodes(ctx: ProjectCheckContext): RuleHit[] {
         const added = !baseModel || !baseModel.refs.some((r) => r.name === ref.name && (r.package === undefined || r.package === baseProject.name));
         if (added && unresolved([ref], scope, '').length > 0) continue;
       }
-      hits.push({ rule: 'ref-unresolved', model: model.name, path: model.path, line: ref.line, message: `${code(refText(ref))} names ${kind} ${code(name)}, ${what}.` });
+      pending.push({ model, name, message: (at) => `${code(refText(at))} names ${kind} ${code(name)}, ${what}.` });
     }
+  }
+  // Of these, the models dbt enables (a property file the load did not read may disable one) and the refs it records
+  // (one in an `{% if %}` block, or another block that may not render at parse time, is not).
+  const enabled = enabledReaders(
+    pending.map((p) => p.model),
+    { project, readFile, listFiles: () => kept(listFiles()) },
+  );
+  for (const { model, name, message } of pending) {
+    if (!enabled.has(model)) continue;
+    const at = refRendered(model.raw, name, project.name, model.language);
+    if (at) hits.push({ rule: 'ref-unresolved', model: model.name, path: model.path, line: at.line, message: message(at) });
   }
   return hits;
 }

@@ -216,7 +216,7 @@ export function seedsAndSnapshots(project: NodeProject, files: FileSnapshot, nam
 }
 
 /** The files of the project at `root`, with their project-relative paths: not in a nested project, nor in `dbt_packages/`, `target/`... */
-function projectFilesOf(root: string, paths: readonly string[]): { path: string; rel: string }[] {
+export function projectFilesOf(root: string, paths: readonly string[]): { path: string; rel: string }[] {
   const inside: { path: string; rel: string }[] = [];
   const nested: string[] = [];
   for (const path of paths) {

@@ -223,7 +223,7 @@ describe('ref-unresolved: a seed or snapshot the change removes or disables', ()
     });
   });
 
-  it('reads the refs of the models out of focus from their stored facts, not their files', async () => {
+  it('reads the refs of the models out of focus from their stored facts, and only the files of the models that ref the removed seed', async () => {
     const base: Record<string, string> = { ...BASE };
     for (let i = 0; i < 20; i++) base[`models/m${i}.sql`] = `select * from {{ ref('stg_orders') }}\n`;
     const head = without(base, 'seeds/country_codes.csv');
@@ -244,7 +244,65 @@ describe('ref-unresolved: a seed or snapshot the change removes or disables', ()
       { base: withFacts(base, false), head: withFacts(head, true), renderer, llmAbsentReason: { status: 'disabled', detail: 'test' } },
     );
     expect(result.findings.filter((f) => f.rule === 'ref-unresolved').map((f) => [f.path, f.line])).toEqual([['models/fct_orders.sql', 3]]);
-    expect(reads.filter((p) => p.endsWith('.sql') && p.startsWith('models/'))).toEqual([]);
+    // (the reader's own SQL is read: whether its ref renders, whether it sets `enabled`)
+    expect([...new Set(reads.filter((p) => p.endsWith('.sql') && p.startsWith('models/')))]).toEqual(['models/fct_orders.sql']);
+  });
+
+  describe('the refs dbt records: not one in a Jinja block that may not render at parse time', () => {
+    const withReader = (sql: string) => ({ ...BASE, 'models/rpt_codes.sql': sql });
+    const removedSeedFindings = async (sql: string) => {
+      const base = withReader(sql);
+      return (await refFindings(without(base, 'seeds/country_codes.csv'), base)).filter((f) => f.path === 'models/rpt_codes.sql').map((f) => f.line);
+    };
+
+    it('skips a ref inside {% if false %}, {% if var(...) %}, {% if is_incremental() %}, a for over a var, an else branch, a macro', async () => {
+      expect(await removedSeedFindings(lines('select 1 as id', '{% if false %}', "union all select 2 from {{ ref('country_codes') }}", '{% endif %}'))).toEqual([]);
+      expect(await removedSeedFindings(lines('select 1 as id', "{% if var('use_codes', false) %}", "union all select 2 from {{ ref('country_codes') }}", '{% endif %}'))).toEqual([]);
+      expect(await removedSeedFindings(lines('select 1 as id', '{%- if is_incremental() -%}', '  {% if true %}', "union all select 2 from {{ ref('country_codes') }}", '  {% endif %}', '{%- endif %}'))).toEqual([]);
+      expect(await removedSeedFindings(lines("{% for t in var('tables', []) %}", "select * from {{ ref('country_codes') }}", '{% endfor %}'))).toEqual([]);
+      expect(await removedSeedFindings(lines('{% if true %}', 'select 1 as id', '{% else %}', "select * from {{ ref('country_codes') }}", '{% endif %}'))).toEqual([]);
+      expect(await removedSeedFindings(lines('{% macro codes() %}', "{{ ref('country_codes') }}", '{% endmacro %}', 'select 1 as id'))).toEqual([]);
+      // (and one in a Jinja comment)
+      expect(await removedSeedFindings(lines("{# select * from {{ ref('country_codes') }} #}", 'select 1 as id'))).toEqual([]);
+    });
+
+    it('reports a ref outside any block, also after one in a block (at its own line), and in a block that renders', async () => {
+      expect(await removedSeedFindings(lines("{% if var('x', false) %}", "select * from {{ ref('country_codes') }}", '{% endif %}', "select * from {{ ref('country_codes') }}"))).toEqual([4]);
+      expect(await removedSeedFindings(lines('{% if true %}', "select * from {{ ref('country_codes') }}", '{% endif %}'))).toEqual([2]);
+      expect(await removedSeedFindings(lines("{% for c in ['a', 'b'] %}", "select '{{ c }}' as c from {{ ref('country_codes') }}", '{% endfor %}'))).toEqual([2]);
+      expect(await removedSeedFindings(lines("{% set codes = ref('country_codes') %}", '{% if false %}{% endif %}', 'select * from {{ codes }}'))).toEqual([1]);
+      expect(await removedSeedFindings(lines('-- depends_on: {{ ref("country_codes") }}', 'select 1 as id'))).toEqual([1]);
+    });
+  });
+
+  describe('the models dbt enables: a property file the change does not touch may disable the reader', () => {
+    const reader = "select code from {{ ref('country_codes') }}\n";
+    const props = (enabled: string) => lines('version: 2', 'models:', '  - name: r_codes', '    description: reads the codes', '    config:', `      enabled: ${enabled}`);
+
+    it('a reader disabled in its unchanged property file, while the seed is removed: nothing', async () => {
+      const base = { ...BASE, 'models/r_codes.sql': reader, 'models/r/_r.yml': props('false') };
+      const found = await refFindings(without(base, 'seeds/country_codes.csv'), base);
+      expect(found.map((f) => f.path)).toEqual(['models/fct_orders.sql']);
+      // (and when the seed is disabled)
+      const disabled = await refFindings({ ...base, 'dbt_project.yml': PROJECT + lines('seeds:', '  +enabled: false') }, base);
+      expect(disabled.map((f) => f.path)).toEqual(['models/fct_orders.sql']);
+    });
+
+    it("a reader whose SQL sets config(enabled=true) over its property file's false, or whose property file enables it: reported", async () => {
+      const base = { ...BASE, 'models/r_codes.sql': "{{ config(enabled=true) }}\n" + reader, 'models/_r.yml': props('false') };
+      const found = await refFindings(without(base, 'seeds/country_codes.csv'), base);
+      expect(found.map((f) => [f.path, f.line])).toEqual([
+        ['models/fct_orders.sql', 3],
+        ['models/r_codes.sql', 2],
+      ]);
+      const yamlOn = { ...BASE, 'models/r_codes.sql': reader, 'models/_r.yml': props('true') };
+      expect((await refFindings(without(yamlOn, 'seeds/country_codes.csv'), yamlOn)).map((f) => f.path)).toEqual(['models/fct_orders.sql', 'models/r_codes.sql']);
+    });
+
+    it('a reader whose property file computes enabled is not judged', async () => {
+      const base = { ...BASE, 'models/r_codes.sql': reader, 'models/_r.yml': props(`"{{ target.name == 'prod' }}"`) };
+      expect((await refFindings(without(base, 'seeds/country_codes.csv'), base)).map((f) => f.path)).toEqual(['models/fct_orders.sql']);
+    });
   });
 });
 
