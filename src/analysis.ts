@@ -324,10 +324,9 @@ export class ModelAnalyzer {
       for (const ref of r.refs) external.add(ref.name.toLowerCase());
       for (const src of r.sources) external.add(`${src.source}__${src.table}`.toLowerCase());
     }
+    const ambiguous = (m: NonNullable<ModelShape['missingColumns']>[number]): boolean => m.kind === 'cte' && external.has(m.name.toLowerCase());
     const unambiguous = (shape: ModelShape): ModelShape =>
-      shape.missingColumns?.some((m) => m.kind === 'cte' && external.has(m.name.toLowerCase()))
-        ? { ...shape, missingColumns: shape.missingColumns.filter((m) => !(m.kind === 'cte' && external.has(m.name.toLowerCase()))) }
-        : shape;
+      shape.missingColumns?.some(ambiguous) ? { ...shape, missingColumns: shape.missingColumns.filter((m) => !ambiguous(m)) } : shape;
     const changes = diffShapes(unambiguous(bShape.shape), unambiguous(hShape.shape), this.renamed).map((c) =>
       toModelChange(c, c.side === 'base' ? base : head, c.side === 'base' ? bShape : hShape, prefix),
     );

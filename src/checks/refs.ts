@@ -16,7 +16,8 @@
  * some model refs (see `refsToGoneNodes`).
  */
 import picomatch from 'picomatch';
-import { nodeEntriesOf, nodeLayoutOf, sameNodeLayout, seedsAndSnapshots, snapshotNamesOf, type NodeLayout, type SeedOrSnapshot } from '../dbt/seedsSnapshots.js';
+import { groupBy, pushTo } from '../collections.js';
+import { nodeEntriesOf, nodeLayoutOf, sameNodeLayout, seedsAndSnapshots, snapshotNamesOf, type NodeLayout } from '../dbt/seedsSnapshots.js';
 import type { DbtModel, DbtProject, FileSnapshot, RefCall } from '../dbt/types.js';
 import { escapeRegExp, mentionsIdentifier, relativeTo, stemOf } from '../dbt/textLines.js';
 import { enabledReaders, refRendered } from './gone-node-readers.js';
@@ -85,9 +86,7 @@ function refsToGoneNodes(ctx: ProjectCheckContext): RuleHit[] {
       if ((ref.package !== undefined && ref.package !== project.name) || models.has(ref.name) || seen.has(ref.name)) continue;
       if (touched !== 'all' && !touched.has(ref.name)) continue;
       seen.add(ref.name);
-      const list = readers.get(ref.name);
-      if (list) list.push({ model, ref });
-      else readers.set(ref.name, [{ model, ref }]);
+      pushTo(readers, ref.name, { model, ref });
     }
   }
   if (readers.size === 0) return [];
@@ -100,8 +99,8 @@ function refsToGoneNodes(ctx: ProjectCheckContext): RuleHit[] {
   // (a file the change does not touch reads the same at both revisions: read once)
   const baseFiles: FileSnapshot = { paths: () => kept(listBaseFiles()), read: (p) => (changedPaths.has(p) ? readBaseFile(p) : readFile(p)) };
   const names = new Set(readers.keys());
-  const before = byName(seedsAndSnapshots(baseProject, baseFiles, names));
-  const after = byName(seedsAndSnapshots(project, headFiles, names));
+  const before = groupBy(seedsAndSnapshots(baseProject, baseFiles, names), (n) => n.name);
+  const after = groupBy(seedsAndSnapshots(project, headFiles, names), (n) => n.name);
   const headPaths = new Set(listFiles());
   const baseModels = firstByName(baseProject.models);
   const baseModelsByPath = new Map(baseProject.models.map((m) => [m.path, m]));
@@ -181,16 +180,6 @@ function nodesTheChangeTouches(
     }
   }
   return names.size > 0 ? names : undefined;
-}
-
-function byName(nodes: readonly SeedOrSnapshot[]): Map<string, SeedOrSnapshot[]> {
-  const map = new Map<string, SeedOrSnapshot[]>();
-  for (const node of nodes) {
-    const list = map.get(node.name);
-    if (list) list.push(node);
-    else map.set(node.name, [node]);
-  }
-  return map;
 }
 
 function firstByName<T extends { name: string }>(items: readonly T[]): Map<string, T> {
@@ -280,14 +269,7 @@ const modelsByName = new WeakMap<DbtProject, ReadonlyMap<string, readonly DbtMod
 function modelsByNameOf(project: DbtProject): ReadonlyMap<string, readonly DbtModel[]> {
   let byName = modelsByName.get(project);
   if (!byName) {
-    const map = new Map<string, DbtModel[]>();
-    for (const m of project.models) {
-      const key = m.name.toLowerCase();
-      const list = map.get(key);
-      if (list) list.push(m);
-      else map.set(key, [m]);
-    }
-    byName = map;
+    byName = groupBy(project.models, (m) => m.name.toLowerCase());
     modelsByName.set(project, byName);
   }
   return byName;

@@ -13,6 +13,7 @@ import { stableStringify } from './identity.js';
 import { columnKey } from './propertyNodes.js';
 import { containsComputed } from './pyLiteral.js';
 import type { ConfigEntry, ConstraintRef, DbtModel, DbtProject, TestRef } from './types.js';
+import { groupBy } from '../collections.js';
 
 export interface DiffOptions {
   /** meta key naming the owner (default `owner`). */
@@ -307,12 +308,7 @@ function testChanges(base: DbtModel, head: DbtModel, options: DiffOptions): Mode
   const unpairedBase = new Set(baseTests);
   const unpairedHead = new Set(headTests);
   for (const keyOf of [testKindAndArgs, testKind]) {
-    const byKey = new Map<string, TestRef[]>();
-    for (const t of unpairedBase) {
-      const list = byKey.get(keyOf(t));
-      if (list) list.push(t);
-      else byKey.set(keyOf(t), [t]);
-    }
+    const byKey = groupBy(unpairedBase, keyOf);
     for (const t of unpairedHead) {
       const before = byKey.get(keyOf(t))?.shift();
       if (!before) continue;

@@ -9,7 +9,7 @@ import { extractMacros } from './macros.js';
 import { buildModel, entryEnabled, isStubModel, propertiesPathOf, stubModel, type BuildContext, type ModelFile } from './modelBuilder.js';
 import { booleanOf } from './configMerge.js';
 import { containsComputed } from './pyLiteral.js';
-import { ProjectConfigTree, readProjectFile } from './projectFile.js';
+import { IN_SKIPPED_FOLDER, PROJECT_FILE, ProjectConfigTree, readProjectFile } from './projectFile.js';
 import { readPropertyFile, type ModelEntry, type PropertyFileResult } from './propertyFile.js';
 import { basenameOf, dirnameOf, joinPath, relativeTo, stemOf } from './textLines.js';
 import type { CodeFacts } from './fileFacts.js';
@@ -46,10 +46,6 @@ export interface LoadOptions {
    */
   priorText?: (path: string) => string | undefined;
 }
-
-const PROJECT_FILE = 'dbt_project.yml';
-/** A path with one of these folders (at any depth) is not part of a project. */
-const IN_SKIPPED_FOLDER = /(?:^|\/)(?:dbt_packages|dbt_modules|target|node_modules|\.git)\//;
 
 export function loadProjects(snapshot: FileSnapshot, options: LoadOptions): DbtProject[] {
   const ignored = options.ignore && options.ignore.length > 0 ? picomatch(options.ignore, { dot: true }) : undefined;

@@ -90,7 +90,13 @@ function testScopesOf(tree: YMap, rootKey: string, projectName: string, path: st
   return out;
 }
 
-function pathList(node: YNode | undefined): string[] | undefined {
+/** The file that makes a folder a dbt project. */
+export const PROJECT_FILE = 'dbt_project.yml';
+/** A path with one of these folders (at any depth) is not part of a project. */
+export const IN_SKIPPED_FOLDER = /(?:^|\/)(?:dbt_packages|dbt_modules|target|node_modules|\.git)\//;
+
+/** The folders a `*-paths:` key lists (one string or a list), normalised; undefined when it lists none. */
+export function pathList(node: YNode | undefined): string[] | undefined {
   if (!node) return undefined;
   const items = isYSeq(node) ? node.items : [node];
   const out = items.map(stringOf).filter((s): s is string => s !== undefined).map(normaliseFolder);

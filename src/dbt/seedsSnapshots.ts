@@ -16,11 +16,12 @@
  * snapshot files, and the property files that mention one of `names`).
  */
 import { booleanOf, markJinjaStrings, normaliseConfigKey } from './configMerge.js';
+import { IN_SKIPPED_FOLDER, PROJECT_FILE, pathList } from './projectFile.js';
 import { containsComputed, isComputed } from './pyLiteral.js';
 import { extractConfigCalls } from './sqlConfig.js';
-import { basenameOf, blankJinjaComments, dirnameOf, joinPath, LineIndex, normaliseFolder, relativeTo, stemOf } from './textLines.js';
+import { basenameOf, blankJinjaComments, dirnameOf, joinPath, LineIndex, relativeTo, stemOf } from './textLines.js';
 import type { FileSnapshot } from './types.js';
-import { entryOf, isYMap, isYSeq, itemsOf, parseYamlTree, stringOf, toPlain, type YMap, type YNode } from './yamlTree.js';
+import { entryOf, isYMap, itemsOf, parseYamlTree, stringOf, toPlain, type YMap, type YNode } from './yamlTree.js';
 
 export type NodeKind = 'seed' | 'snapshot';
 
@@ -71,9 +72,6 @@ export interface SeedOrSnapshot {
 }
 
 const DEFAULTS = { seeds: ['seeds'], snapshots: ['snapshots'], models: ['models'], analyses: ['analyses'], macros: ['macros'], tests: ['tests'] };
-/** A path with one of these folders (at any depth) is not part of a project (as `loadProjects` has it). */
-const IN_SKIPPED_FOLDER = /(?:^|\/)(?:dbt_packages|dbt_modules|target|node_modules|\.git)\//;
-const PROJECT_FILE = 'dbt_project.yml';
 const SNAPSHOT_BLOCK = /\{%-?\s*snapshot\s+([A-Za-z_][\w]*)\s*-?%\}/g;
 const END_SNAPSHOT = /\{%-?\s*endsnapshot\s*-?%\}/g;
 /** A property file that can describe seeds or snapshots. */
@@ -309,11 +307,4 @@ function enabledSettingsOf(tree: YNode | undefined): TreeSetting[] {
 function shown(value: unknown): string {
   if (isComputed(value)) return value.text;
   return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
-}
-
-function pathList(node: YNode | undefined): string[] | undefined {
-  if (!node) return undefined;
-  const items = isYSeq(node) ? node.items : [node];
-  const out = items.map(stringOf).filter((s): s is string => s !== undefined).map(normaliseFolder);
-  return out.length > 0 ? out : undefined;
 }

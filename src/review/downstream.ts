@@ -8,6 +8,7 @@ import type { DownstreamUse, ModelReport } from './types.js';
 import { materializationOf, ownerOf, ownerText } from '../dbt/index.js';
 import { mentionsIdentifier } from '../dbt/textLines.js';
 import type { AnalysedModel, ModelAnalyzer } from '../analysis.js';
+import { pushTo } from '../collections.js';
 
 /** Upper bound of dependants whose SQL is analysed for column use, per changed model. */
 const MAX_COLUMN_ANALYSIS = 40;
@@ -38,7 +39,7 @@ export function buildRefGraph(projects: readonly DbtProject[]): RefGraph {
   const semanticModels: RefGraph['semanticModels'] = new Map();
   const definers = new Map<string, DbtProject[]>();
   for (const project of projects) {
-    for (const name of new Set(project.models.map((m) => m.name.toLowerCase()))) push(definers, name, project);
+    for (const name of new Set(project.models.map((m) => m.name.toLowerCase()))) pushTo(definers, name, project);
   }
   const byName = new Map(projects.map((p) => [p.name.toLowerCase(), p]));
   const targets = (from: DbtProject, name: string, pkg: string | undefined): DbtProject[] => {
@@ -48,24 +49,24 @@ export function buildRefGraph(projects: readonly DbtProject[]): RefGraph {
   };
   const versionsByNode = (from: DbtProject, refs: readonly { name: string; package?: string | undefined; version?: string | undefined }[]) => {
     const byNode = new Map<string, (string | undefined)[]>();
-    for (const ref of refs) for (const target of targets(from, ref.name, ref.package)) push(byNode, nodeKey(target, ref.name), ref.version);
+    for (const ref of refs) for (const target of targets(from, ref.name, ref.package)) pushTo(byNode, nodeKey(target, ref.name), ref.version);
     return byNode;
   };
   for (const project of projects) {
     for (const model of project.models) {
       // (A stub, out of the review's focus, refs no changed model, but can read an ephemeral one that does.)
       if (!model.enabled) continue;
-      for (const [node, versions] of versionsByNode(project, model.refs)) push(children, node, { model, project, versions });
+      for (const [node, versions] of versionsByNode(project, model.refs)) pushTo(children, node, { model, project, versions });
     }
     for (const exposure of project.exposures) {
       if (exposure.disabled) continue;
       const owner = exposure.owner ? formatOwner(exposure.owner) : null;
       const refs = exposure.dependsOn.map((name, i) => ({ name, version: exposure.dependsOnVersions?.[i] }));
-      for (const [node, versions] of versionsByNode(project, refs)) push(exposures, node, { name: exposure.name, path: exposure.path, owner, versions });
+      for (const [node, versions] of versionsByNode(project, refs)) pushTo(exposures, node, { name: exposure.name, path: exposure.path, owner, versions });
     }
     for (const semantic of project.semanticModels ?? []) {
       if (!semantic.ref || semantic.disabled) continue;
-      for (const [node, versions] of versionsByNode(project, [semantic.ref])) push(semanticModels, node, { semantic, project, versions });
+      for (const [node, versions] of versionsByNode(project, [semantic.ref])) pushTo(semanticModels, node, { semantic, project, versions });
     }
   }
   return { children, exposures, semanticModels };
@@ -289,12 +290,6 @@ function throughEphemeral(
 function readsVersion(versions: readonly (string | undefined)[], model: DbtModel | undefined): boolean {
   if (model?.version === undefined) return true;
   return versions.some((v) => (v === undefined ? model.version === model.latestVersion : v === model.version));
-}
-
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
 }
 
 function formatOwner(owner: { name?: string; email?: string }): string | null {

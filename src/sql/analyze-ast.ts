@@ -819,23 +819,14 @@ export class AstAnalyzer {
     const own: Clause[] = [];
     // `where rn = 1` over a `row_number() over (partition by k …) as rn` of a CTE or subquery is the dedup that
     // `qualify` writes in one select: its grain and dedup order, the same as that form (not a row filter)
-    const whereDedups: Clause[] = [];
     if (node.where) {
-      for (const c of this.conjuncts(node.where, scope, true, this.keywordLine('where', firstLine))) {
-        const dedup = rowNumberDedup(c.canonical);
-        if (!dedup) {
-          own.push(c);
-          continue;
-        }
+      const { rest, dedups } = this.splitDedups(this.conjuncts(node.where, scope, true, this.keywordLine('where', firstLine)), 'where');
+      own.push(...rest);
+      if (dedups.length > 0) {
         // (its text names the partition, which the CTE or subquery sets: `rn = 1` alone reads the same when it changes)
-        const keys = splitTopLevel(dedup.partition.slice('partition('.length, -1), ',').map(display).join(', ');
-        whereDedups.push({ ...c, canonical: `dedup(${dedup.partition})`, text: `${c.text} (one row per ${keys})` });
-        this.sink.orderLimit.push({ canonical: `${DEDUP_ORDER}${dedup.partition} ${dedup.order}`, text: `where ${c.text}`, line: c.line });
+        const texts = dedups.map(({ clause, partition }) => `${clause.text} (one row per ${splitTopLevel(partition.slice('partition('.length, -1), ',').map(display).join(', ')})`);
+        this.sink.grain.push({ kind: 'qualify', canonical: `qualify ${dedups.map((d) => `dedup(${d.partition})`).sort().join(',')}`, text: `where ${snippet(texts.join(' and '))}`, line: dedups[0]!.clause.line });
       }
-    }
-    if (whereDedups.length > 0) {
-      const first = whereDedups[0]!;
-      this.sink.grain.push({ kind: 'qualify', canonical: `qualify ${whereDedups.map((c) => c.canonical).sort().join(',')}`, text: `where ${snippet(whereDedups.map((c) => c.text).join(' and '))}`, line: first.line });
     }
     if (node.having) own.push(...this.conjuncts(node.having, scope, true, this.keywordLine('having', firstLine)).map((c) => ({ ...c, canonical: `having ${c.canonical}`, text: `having ${c.text}` })));
     this.sink.filters.push(...own);
@@ -845,17 +836,9 @@ export class AstAnalyzer {
       const where = this.locate(node.qualify, this.keywordLine('qualify', columns[0]?.line));
       // a row_number() dedup keeps one row per partition: its order by picks which one, it is not the grain; the
       // conditions ANDed to it filter the deduplicated rows (as the same condition in `where` would filter)
-      const dedups: string[] = [];
-      const others: Clause[] = [];
-      for (const c of this.conjuncts(node.qualify, scope, true, where.line)) {
-        const dedup = rowNumberDedup(c.canonical);
-        if (!dedup) {
-          others.push({ ...c, canonical: `qualify ${c.canonical}`, text: `qualify ${c.text}` });
-          continue;
-        }
-        dedups.push(`dedup(${dedup.partition})`);
-        this.sink.orderLimit.push({ canonical: `${DEDUP_ORDER}${dedup.partition} ${dedup.order}`, text: `qualify ${c.text}`, line: c.line });
-      }
+      const split = this.splitDedups(this.conjuncts(node.qualify, scope, true, where.line), 'qualify');
+      const dedups = split.dedups.map((d) => `dedup(${d.partition})`);
+      const others = split.rest.map((c) => ({ ...c, canonical: `qualify ${c.canonical}`, text: `qualify ${c.text}` }));
       if (dedups.length > 0) {
         this.sink.filters.push(...others);
         filters.push(...others.map((clause) => ({ clause })));
@@ -942,6 +925,25 @@ export class AstAnalyzer {
       });
     }
     return { columns, unresolved, relations, filters, exact: exact && unresolved.length === 0 };
+  }
+
+  /**
+   * Of a WHERE's or QUALIFY's conjuncts, the `row_number()` dedups (`rn = 1`: each records its dedup order, see
+   * DEDUP_ORDER) apart from the rest.
+   */
+  private splitDedups(conjuncts: readonly Clause[], keyword: 'where' | 'qualify'): { rest: Clause[]; dedups: { clause: Clause; partition: string }[] } {
+    const rest: Clause[] = [];
+    const dedups: { clause: Clause; partition: string }[] = [];
+    for (const clause of conjuncts) {
+      const dedup = rowNumberDedup(clause.canonical);
+      if (!dedup) {
+        rest.push(clause);
+        continue;
+      }
+      dedups.push({ clause, partition: dedup.partition });
+      this.sink.orderLimit.push({ canonical: `${DEDUP_ORDER}${dedup.partition} ${dedup.order}`, text: `${keyword} ${clause.text}`, line: clause.line });
+    }
+    return { rest, dedups };
   }
 
   /**

@@ -6,6 +6,7 @@ import { DEDUP_ORDER, REL_CLOSE, REL_OPEN, SETOP_BRANCH, dedupKeyText, fanOutAdd
 import type { Clause, ColumnSite, GrainClause, JoinShape, MissingColumn, ModelShape, OutputColumn, SqlChange, UnresolvedStar } from './types.js';
 import { codeSpan } from '../review/code-span.js';
 import { mention, type LineMention } from './line-mentions.js';
+import { groupBy } from '../collections.js';
 
 
 /** Model-level impact: the strongest over the changes (`unknown` wins: something could not be analysed). */
@@ -586,11 +587,7 @@ function newlyMissing(base: ModelShape, head: ModelShape): MissingColumn[] {
 
 /** One change per column and CTE (or subquery), at its first reference; the other references' lines are listed. */
 function missingColumnChanges(missing: readonly MissingColumn[]): SqlChange[] {
-  const groups = new Map<string, MissingColumn[]>();
-  for (const m of missing) {
-    const k = `${m.kind}\u0000${m.name}\u0000${loose(m.column)}`;
-    groups.set(k, [...(groups.get(k) ?? []), m]);
-  }
+  const groups = groupBy(missing, (m) => `${m.kind}\u0000${m.name}\u0000${loose(m.column)}`);
   return [...groups.values()].map((refs) => {
     const lines = [...new Set(refs.map((r) => r.line).filter((l): l is number => l !== undefined))].sort((x, y) => x - y);
     const m = refs[0]!;
