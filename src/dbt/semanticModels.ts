@@ -3,6 +3,7 @@
  * columns of that model its entities, dimensions and measures use. MetricFlow (and `dbt parse`, which validates
  * them) fails when that model or one of those columns goes away, so they are downstream users of the model.
  */
+import { tokenize } from '../sql/lexer.js';
 import { extractRefs } from './refs.js';
 import { LineIndex } from './textLines.js';
 import type { DbtSemanticModel } from './types.js';
@@ -75,55 +76,32 @@ export function columnsOfExpr(expr: string): string[] | undefined {
   if (/^[A-Za-z_][\w$]*$/.test(text)) return KEYWORDS.has(text.toLowerCase()) ? [] : [text];
   if (/^"[^"]+"$/.test(text)) return [text.slice(1, -1)];
   if (OPAQUE.test(text)) return undefined;
+  const tokens = tokenize(text, { dialect: 'postgres' });
   const columns: string[] = [];
   let previous = '';
-  for (let i = 0; i < text.length; ) {
-    const c = text[i]!;
-    if (c === "'") {
-      const end = text.indexOf("'", i + 1);
-      if (end < 0) return undefined;
-      // (a doubled quote inside a literal reads as two literals: nothing between them is a word)
-      i = end + 1;
+  for (const [i, token] of tokens.entries()) {
+    const next = tokens[i + 1];
+    if (token.kind === 'string' || token.kind === 'quoted') {
+      const quote = token.text[0]!;
+      if (token.text.length < 2 || !token.text.endsWith(quote)) return undefined; // unterminated
+    }
+    // (a number, also with a unit: `2d` is a word to the lexer, no identifier here)
+    if (token.kind === 'string' || token.kind === 'number' || (token.kind === 'word' && /^[0-9]/.test(token.text))) {
       previous = 'literal';
       continue;
     }
-    let word: string | undefined;
-    let quoted = false;
-    let end = i + 1;
-    if (c === '"') {
-      end = text.indexOf('"', i + 1);
-      if (end < 0) return undefined;
-      word = text.slice(i + 1, end);
-      end += 1;
-      quoted = true;
-    } else if (/[A-Za-z_]/.test(c)) {
-      while (end < text.length && /[\w$]/.test(text[end]!)) end += 1;
-      word = text.slice(i, end);
-    } else if (/[0-9]/.test(c)) {
-      // a number (with a unit or exponent: `1e3`, `2d`) is no identifier
-      while (end < text.length && /[\w.]/.test(text[end]!)) end += 1;
-      previous = 'literal';
-      i = end;
+    if (token.kind !== 'word' && token.kind !== 'quoted') {
+      previous = token.text;
       continue;
     }
-    if (word === undefined) {
-      if (c === ':' && text[i + 1] === ':') {
-        previous = '::';
-        i += 2;
-        continue;
-      }
-      if (!/\s/.test(c)) previous = c;
-      i = end;
-      continue;
-    }
-    const rest = text.slice(end).trimStart();
+    const quoted = token.kind === 'quoted';
+    const word = quoted ? token.text.slice(1, -1) : token.text;
     const lower = word.toLowerCase();
     const isType = previous === '::' || (previous === 'as' && !quoted);
-    const isFunction = !quoted && rest.startsWith('(');
-    const qualifies = rest.startsWith('.') && !rest.startsWith('..');
+    const isFunction = !quoted && next?.text === '(';
+    const qualifies = next?.text === '.' && tokens[i + 2]?.text !== '.';
     if (!isType && !isFunction && !qualifies && (quoted || !KEYWORDS.has(lower))) columns.push(word);
     previous = quoted ? 'word' : lower;
-    i = end;
   }
   return columns;
 }
